@@ -1,0 +1,238 @@
+// The harness side of the target agent: spawns it inside the lab namespace, turns each command
+// into an awaitable call with a deadline, and keeps every event it pushes (accepted, data, end,
+// error, close) so a test can wait for one that may already have happened.
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, missingTool } from '../../sys/exec.js';
+import type { AgentEvent, Command, ConnId, RequestMap } from './protocol.js';
+
+export type { AgentEvent, ConnId, Endpoint } from './protocol.js';
+
+/** The agent answered ok:false: the message is the agent's own, e.g. "listen EADDRINUSE: …". */
+export class AgentCommandError extends Error {
+  override name = 'AgentCommandError';
+  constructor(
+    readonly command: string,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(`agent ${command}: ${message}`);
+  }
+}
+
+/** The agent process is gone (crashed, killed) or did not answer in time. */
+export class AgentError extends Error {
+  override name = 'AgentError';
+}
+
+export const AGENT_SCRIPT = fileURLToPath(new URL('./main.js', import.meta.url));
+const STDERR_TAIL = 2000;
+
+interface Pending {
+  command: string;
+  resolve: (v: never) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface AgentClientOptions {
+  /** Default deadline of each call. */
+  timeoutMs?: number;
+  /** How long to wait for the agent's `ready` line (Node start-up is ~80 ms here). */
+  startTimeoutMs?: number;
+}
+
+export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [string] }> {
+  /** Every event received, in order. */
+  readonly events: AgentEvent[] = [];
+  readonly pid: number;
+  /** Resolves when the process has exited, with a sentence saying how. */
+  readonly exited: Promise<string>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private exitReason: string | null = null;
+  private stopping = false;
+  private stderrTail = '';
+  private readonly timeoutMs: number;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams, opts: AgentClientOptions) {
+    super();
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.pid = child.pid ?? -1;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
+    });
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => this.onLine(line));
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const stderr = this.stderrTail.trim();
+        this.exitReason = `target agent (pid ${this.pid}) ${how}` + (stderr ? `: ${stderr}` : '');
+        for (const [id, p] of this.pending) {
+          clearTimeout(p.timer);
+          this.pending.delete(id);
+          p.reject(new AgentError(`${p.command}: ${this.exitReason}`));
+        }
+        this.emit('exit', this.exitReason);
+        resolve(this.exitReason);
+      });
+    });
+  }
+
+  /** Start `ip netns exec <namespace> node main.js` and wait for its ready line. */
+  static async start(namespace: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, AGENT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missingTool('ip') : e));
+    });
+    if (spawned) throw spawned;
+    const client = new AgentClient(child, opts);
+    const deadline = opts.startTimeoutMs ?? 10_000;
+    try {
+      await client.waitForEvent((e) => e.event === 'ready', deadline);
+    } catch (e) {
+      client.kill();
+      throw new AgentError(`target agent did not start in namespace ${namespace}: ${(e as Error).message}`);
+    }
+    return client;
+  }
+
+  get alive(): boolean {
+    return this.exitReason === null;
+  }
+
+  /** Send one command; resolves with the agent's answer or rejects with its error / a timeout. */
+  call<C extends Command>(cmd: C, args: RequestMap[C]['args'], timeoutMs = this.timeoutMs): Promise<RequestMap[C]['result']> {
+    if (this.exitReason !== null) return Promise.reject(new AgentError(`${cmd}: ${this.exitReason}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new AgentError(`${cmd}: no answer from the target agent within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { command: cmd, resolve: resolve as (v: never) => void, reject, timer });
+      this.child.stdin.write(JSON.stringify({ id, cmd, ...args }) + '\n');
+    });
+  }
+
+  ping = () => this.call('ping', {});
+  sysctl = (set: Record<string, string>, get: string[] = []) => this.call('sysctl', { set, get });
+  listen = (port: number, opts: { host?: string; backlog?: number; keepAliveMs?: number } = {}) =>
+    this.call('listen', { port, ...opts });
+  unlisten = (port: number) => this.call('unlisten', { port });
+  connect = (host: string, port: number, opts: { localAddress?: string; localPort?: number; keepAliveMs?: number } = {}) =>
+    this.call('connect', { host, port, ...opts });
+  send = (conn: ConnId, data: Buffer | string | { n: number }) =>
+    this.call(
+      'send',
+      Buffer.isBuffer(data) ? { conn, hex: data.toString('hex') } : typeof data === 'string' ? { conn, text: data } : { conn, n: data.n },
+    );
+  read = async (conn: ConnId) => {
+    const r = await this.call('read', { conn });
+    return { ...r, data: Buffer.from(r.hex, 'hex') };
+  };
+  shutdown = (conn: ConnId) => this.call('shutdown', { conn });
+  close = (conn: ConnId) => this.call('close', { conn });
+  abort = (conn: ConnId) => this.call('abort', { conn });
+  pause = (conn: ConnId) => this.call('pause', { conn });
+  resume = (conn: ConnId) => this.call('resume', { conn });
+  list = () => this.call('list', {});
+
+  /** The first event (past or future) matching `pred`; rejects after timeoutMs or if the agent dies. */
+  waitForEvent<E extends AgentEvent>(pred: (e: AgentEvent) => e is E, timeoutMs?: number): Promise<E>;
+  waitForEvent(pred: (e: AgentEvent) => boolean, timeoutMs?: number): Promise<AgentEvent>;
+  waitForEvent(pred: (e: AgentEvent) => boolean, timeoutMs = this.timeoutMs): Promise<AgentEvent> {
+    const past = this.events.find(pred);
+    if (past) return Promise.resolve(past);
+    if (this.exitReason !== null) return Promise.reject(new AgentError(this.exitReason));
+    return new Promise((resolve, reject) => {
+      const onEvent = (e: AgentEvent) => {
+        if (!pred(e)) return;
+        done();
+        resolve(e);
+      };
+      const onExit = (reason: string) => {
+        done();
+        reject(new AgentError(`while waiting for an event: ${reason}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new AgentError(`no matching agent event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.off('event', onEvent);
+        this.off('exit', onExit);
+      };
+      this.on('event', onEvent);
+      this.on('exit', onExit);
+    });
+  }
+
+  /** The accepted connection on `listenPort` (optionally from `remotePort`). */
+  accepted(listenPort: number, remotePort?: number, timeoutMs?: number) {
+    return this.waitForEvent(
+      (e): e is Extract<AgentEvent, { event: 'accepted' }> =>
+        e.event === 'accepted' && e.listenPort === listenPort && (remotePort === undefined || e.remote.port === remotePort),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Stop the agent and wait until it is gone: close its stdin (it exits at once, and a coverage
+   * tool gets to write its data), SIGKILL if it has not exited within `graceMs`. Either way the
+   * kernel closes its sockets as close(2) would.
+   */
+  async stop(graceMs = 1000): Promise<void> {
+    if (this.exitReason !== null) return;
+    this.stopping = true;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Synchronous kill for exit paths that cannot await. */
+  kill(): void {
+    if (this.exitReason !== null) return;
+    this.stopping = true;
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  get wasStopped(): boolean {
+    return this.stopping;
+  }
+
+  private onLine(line: string): void {
+    let msg: { id?: number | null; ok?: boolean; event?: string; error?: string; code?: string };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.stderrTail = (this.stderrTail + `\n(stdout) ${line}`).slice(-STDERR_TAIL);
+      return;
+    }
+    if (msg.event !== undefined) {
+      this.events.push(msg as AgentEvent);
+      this.emit('event', msg as AgentEvent);
+      return;
+    }
+    const p = msg.id != null ? this.pending.get(msg.id) : undefined;
+    if (!p) return; // an answer after its deadline, or id:null for a line we never sent
+    this.pending.delete(msg.id!);
+    clearTimeout(p.timer);
+    if (msg.ok) {
+      const { id: _id, ok: _ok, ...result } = msg;
+      p.resolve(result as never);
+    } else {
+      p.reject(new AgentCommandError(p.command, msg.error ?? '(no message)', msg.code));
+    }
+  }
+}

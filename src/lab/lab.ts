@@ -1,0 +1,210 @@
+// The lab: a network namespace holding the target kernel's TCP stack, a veth pair to reach it
+// (probe end `tcpfsm-<k>` in the root namespace), the target agent inside, and the namespace's
+// sysctls set and read back. Everything is registered with the cleanup registry the moment it
+// exists, so every exit path removes it; a failure part-way through removes what was made.
+import { randomInt } from 'node:crypto';
+import { run, type RunResult } from '../sys/exec.js';
+import { onCleanup, type Registration } from '../sys/cleanup.js';
+import { EnvironmentError, UsageError } from '../sys/errors.js';
+import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from './addressing.js';
+import { AgentClient } from './agent/client.js';
+import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from './netns.js';
+import { requireLabPrivileges } from './privileges.js';
+import { socketsOf, stateOf, waitForState, type StateWait, type TcpTuple } from './ground-truth.js';
+import type { SsSocket, TcpState } from './ss.js';
+import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite, type LabSysctls } from './sysctls.js';
+
+export interface LabOptions {
+  /** Values on top of `sysctlDefaults`. */
+  sysctls?: LabSysctls;
+  /** Defaults FAST_SUITE_SYSCTLS; pass {} to keep the kernel's own defaults. */
+  sysctlDefaults?: LabSysctls;
+  /** Also give both ends ULA IPv6 addresses (default true). */
+  ipv6?: boolean;
+  /** Deadline of each agent call (default 5000 ms). */
+  agentTimeoutMs?: number;
+  /** Ids to try before giving up (default 32; each collision costs one `ip` run). */
+  maxAttempts?: number;
+  /** Choose the id instead of drawing it (tests, `tcpfsm lab up --id`); no retry then. */
+  id?: number;
+  /** Where candidate ids come from (default: uniform random in [0, 2^14)); for tests. */
+  drawId?: () => number;
+}
+
+export interface Lab extends LabAddresses {
+  /**
+   * Every sysctl in SYSCTL_NAMES plus every one written, as read back from the namespace after
+   * writing (dotted name → value).
+   */
+  readonly sysctls: Readonly<Record<string, string>>;
+  readonly agent: AgentClient;
+  readonly ipv6: boolean;
+  /** Milliseconds createLab took. */
+  readonly setupMs: number;
+  /** Run a program inside the namespace (`ip netns exec NS cmd args…`). */
+  exec(cmd: string, args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  /** Write more sysctls now and read them back; throws on a mismatch. */
+  setSysctls(values: LabSysctls): Promise<Readonly<Record<string, string>>>;
+  /** Ground truth (see ground-truth.ts): the target's sockets matching a tuple (target's view). */
+  sockets(tuple?: TcpTuple): Promise<SsSocket[]>;
+  stateOf(tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'>;
+  waitForState(tuple: TcpTuple, want: TcpState | readonly TcpState[], deadlineMs: number): Promise<StateWait>;
+  /** Stop the agent, remove link and namespace. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+type Phase = 'claiming' | 'owned' | 'gone';
+
+export async function createLab(opts: LabOptions = {}): Promise<Lab> {
+  if (opts.id !== undefined && !(Number.isInteger(opts.id) && opts.id >= 0 && opts.id < LAB_INDEX_SPACE)) {
+    throw new UsageError(`lab id must be an integer in 0..${LAB_INDEX_SPACE - 1}, got ${opts.id}`);
+  }
+  requireLabPrivileges();
+  const started = performance.now();
+  const ipv6 = opts.ipv6 ?? true;
+  const toWrite = sysctlsToWrite(opts.sysctls, opts.sysctlDefaults ?? FAST_SUITE_SYSCTLS);
+
+  const attempts = opts.id !== undefined ? 1 : (opts.maxAttempts ?? 32);
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const addresses = labAddresses(opts.id ?? (opts.drawId ?? (() => randomInt(LAB_INDEX_SPACE)))());
+    const lab = await LabInstance.claim(addresses, ipv6);
+    if (!lab) continue;
+    try {
+      await lab.finishSetup(toWrite, opts.agentTimeoutMs);
+    } catch (e) {
+      await lab.destroy().catch(() => undefined);
+      throw e;
+    }
+    lab.setupMs = performance.now() - started;
+    return lab;
+  }
+  throw new EnvironmentError(
+    opts.id !== undefined
+      ? `lab id ${opts.id} is in use (namespace or link tcpfsm-${opts.id} exists): run 'tcpfsm cleanup' if it is a leftover`
+      : `no free lab id after ${attempts} attempts: too many tcpfsm-* namespaces exist; run 'tcpfsm cleanup'`,
+  );
+}
+
+class LabInstance implements Lab {
+  readonly id: number;
+  readonly namespace: string;
+  readonly probeInterface: string;
+  readonly targetInterface: string;
+  readonly probe: LabAddresses['probe'];
+  readonly target: LabAddresses['target'];
+  readonly prefixLength: LabAddresses['prefixLength'];
+  sysctls: Readonly<Record<string, string>> = {};
+  setupMs = 0;
+  private agentClient: AgentClient | null = null;
+  private phase: Phase = 'claiming';
+  private claiming: Promise<unknown> = Promise.resolve();
+  private readonly registration: Registration;
+
+  private constructor(addresses: LabAddresses, readonly ipv6: boolean) {
+    ({
+      id: this.id,
+      namespace: this.namespace,
+      probeInterface: this.probeInterface,
+      targetInterface: this.targetInterface,
+      probe: this.probe,
+      target: this.target,
+      prefixLength: this.prefixLength,
+    } = addresses);
+    // Registered before the first `ip` runs: a signal during creation still removes what exists.
+    this.registration = onCleanup(`lab ${this.namespace}`, () => this.teardown(), () => this.teardownSync());
+  }
+
+  /** The lab if id k was free, null if another process holds it. */
+  static async claim(addresses: LabAddresses, ipv6: boolean): Promise<LabInstance | null> {
+    const lab = new LabInstance(addresses, ipv6);
+    const claiming = claimLab(addresses, { ipv6 });
+    lab.claiming = claiming.catch(() => undefined);
+    let result;
+    try {
+      result = await claiming;
+    } catch (e) {
+      lab.phase = 'gone'; // claimLab removed its own partial work
+      lab.registration.forget();
+      throw e;
+    }
+    if (result === 'taken') {
+      lab.phase = 'gone';
+      lab.registration.forget();
+      return null;
+    }
+    lab.phase = 'owned';
+    return lab;
+  }
+
+  async finishSetup(toWrite: Record<string, string>, agentTimeoutMs?: number): Promise<void> {
+    // Addresses inside and the agent's Node start-up (the slow part, ~80 ms) overlap.
+    const [configured, agent] = await Promise.allSettled([
+      configureTarget(this, { ipv6: this.ipv6 }),
+      AgentClient.start(this.namespace, { timeoutMs: agentTimeoutMs }),
+    ]);
+    if (agent.status === 'fulfilled') this.agentClient = agent.value;
+    if (configured.status === 'rejected') throw configured.reason;
+    if (agent.status === 'rejected') throw agent.reason;
+    this.sysctls = await this.applySysctls(toWrite, Object.values(SYSCTL_NAMES));
+  }
+
+  get agent(): AgentClient {
+    if (!this.agentClient) throw new Error(`lab ${this.namespace} has no agent (${this.phase})`);
+    return this.agentClient;
+  }
+
+  exec(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run('ip', ['netns', 'exec', this.namespace, cmd, ...args], opts);
+  }
+
+  sockets(tuple: TcpTuple = {}): Promise<SsSocket[]> {
+    return socketsOf(this, tuple);
+  }
+
+  stateOf(tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'> {
+    return stateOf(this, tuple);
+  }
+
+  waitForState(tuple: TcpTuple, want: TcpState | readonly TcpState[], deadlineMs: number): Promise<StateWait> {
+    return waitForState(this, tuple, want, deadlineMs);
+  }
+
+  async setSysctls(values: LabSysctls): Promise<Readonly<Record<string, string>>> {
+    const readBack = await this.applySysctls(sysctlsToWrite(values, {}), []);
+    this.sysctls = { ...this.sysctls, ...readBack };
+    return this.sysctls;
+  }
+
+  /** The agent lives in the namespace, so it writes /proc/sys there with no extra fork. */
+  private async applySysctls(toWrite: Record<string, string>, alsoRead: string[]): Promise<Record<string, string>> {
+    let values: Record<string, string>;
+    try {
+      ({ values } = await this.agent.sysctl(toWrite, alsoRead.filter((n) => !(n in toWrite))));
+    } catch (e) {
+      throw new EnvironmentError(`lab ${this.namespace}: setting sysctls failed: ${(e as Error).message}`);
+    }
+    const mismatches = sysctlMismatches(toWrite, values);
+    if (mismatches.length) throw new EnvironmentError(`lab ${this.namespace}: sysctls did not take: ${mismatches.join('; ')}`);
+    return values;
+  }
+
+  destroy(): Promise<void> {
+    return this.registration.release();
+  }
+
+  private async teardown(): Promise<void> {
+    await this.claiming; // a signal mid-claim: let `ip` finish, then remove what it made
+    if (this.phase === 'gone' || (this.phase === 'claiming' && ownerOf(this.namespace) !== process.pid)) return;
+    this.phase = 'gone';
+    // The agent first: a process inside keeps the namespace (and so the veth) alive.
+    await this.agentClient?.stop();
+    await removeLab(this.namespace);
+  }
+
+  private teardownSync(): void {
+    if (this.phase === 'gone' || (this.phase === 'claiming' && ownerOf(this.namespace) !== process.pid)) return;
+    this.phase = 'gone';
+    this.agentClient?.kill();
+    removeLabSync(this.namespace);
+  }
+}

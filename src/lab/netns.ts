@@ -1,0 +1,113 @@
+// The kernel objects of one lab, made and unmade with as few forks as possible: one
+// `ip -batch` in the root namespace (namespace + veth + probe address), one `ip -n NS -batch`
+// inside it (lo, target address). Removal is one forced batch (link del, netns del).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { run, CommandError, missingTool } from '../sys/exec.js';
+import type { LabAddresses } from './addressing.js';
+
+export const NETNS_DIR = '/run/netns';
+/** Marks the probe link with its creator, so a cleanup can tell a live lab from a leftover. */
+export const ownerAlias = (pid: number): string => `tcpfsm:pid=${pid}`;
+
+export function ownerOf(linkName: string): number | null {
+  try {
+    const m = /tcpfsm:pid=(\d+)/.exec(readFileSync(`/sys/class/net/${linkName}/ifalias`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const namespaceExists = (name: string): boolean => existsSync(`${NETNS_DIR}/${name}`);
+export const rootLinkExists = (name: string): boolean => existsSync(`/sys/class/net/${name}`);
+
+export type ClaimResult = 'claimed' | 'taken';
+
+/**
+ * Create namespace `tcpfsm-<k>` and the veth pair, probe end `tcpfsm-<k>` in the root namespace,
+ * target end directly inside. `ip netns add` creates /run/netns/NAME with O_EXCL and the kernel
+ * refuses a second link of the same name, so two processes can never both own lab k: the loser
+ * sees "File exists", removes what it made, and answers 'taken'. Any other failure is rolled back
+ * and thrown.
+ */
+export async function claimLab(lab: LabAddresses, opts: { ipv6: boolean }): Promise<ClaimResult> {
+  const name = lab.namespace;
+  const lines = [
+    `netns add ${name}`,
+    `link add ${name} type veth peer name ${lab.targetInterface} netns ${name}`,
+    `link set dev ${name} alias ${ownerAlias(process.pid)}`,
+    `addr add ${lab.probe.ipv4}/${lab.prefixLength.ipv4} dev ${name}`,
+    // nodad: the address is usable at once instead of "tentative" for ~1 s (RFC 4862 §5.4).
+    ...(opts.ipv6 ? [`addr add ${lab.probe.ipv6}/${lab.prefixLength.ipv6} dev ${name} nodad`] : []),
+    `link set dev ${name} up`,
+  ];
+  try {
+    await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
+    return 'claimed';
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    if (/Cannot create namespace file .*File exists/.test(e.stderr)) return 'taken'; // nothing of ours exists
+    // Our namespace exists (netns add passed); a link of that name belongs to someone else,
+    // or another step failed: remove only what we made.
+    const linkTaken = /File exists/.test(e.stderr) && ownerOf(name) !== process.pid;
+    await removeLab(name, { link: !linkTaken });
+    if (linkTaken) return 'taken';
+    throw e;
+  }
+}
+
+/** Inside the namespace: loopback up, target address, link up. */
+export async function configureTarget(lab: LabAddresses, opts: { ipv6: boolean }): Promise<void> {
+  const dev = lab.targetInterface;
+  const lines = [
+    'link set dev lo up',
+    `addr add ${lab.target.ipv4}/${lab.prefixLength.ipv4} dev ${dev}`,
+    ...(opts.ipv6 ? [`addr add ${lab.target.ipv6}/${lab.prefixLength.ipv6} dev ${dev} nodad`] : []),
+    `link set dev ${dev} up`,
+  ];
+  await run('ip', ['-n', lab.namespace, '-batch', '-'], { input: lines.join('\n') + '\n' });
+  // veth hands segments over with checksums still to be filled in (tx checksum offload), so the
+  // probe's raw socket would read a wrong checksum on every answer: make the target compute them.
+  await run('ip', ['netns', 'exec', lab.namespace, 'ethtool', '-K', dev, 'tx', 'off']).catch((e: Error) => {
+    throw /'ip' was not found|ethtool.*(not found|No such file)/.test(e.message) ? missingTool('ethtool') : e;
+  });
+}
+
+function removalBatch(name: string, what: { link?: boolean; netns?: boolean }): string {
+  // Deleting the root end removes the pair at once; deleting only the namespace would leave the
+  // kernel to reap the veth asynchronously (and never, while a process still lives inside).
+  const lines = [];
+  if (what.link !== false && rootLinkExists(name)) lines.push(`link del dev ${name}`);
+  if (what.netns !== false && namespaceExists(name)) lines.push(`netns del ${name}`);
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+function leftOver(name: string, what: { link?: boolean; netns?: boolean }): string[] {
+  const left = [];
+  if (what.link !== false && rootLinkExists(name)) left.push(`link ${name}`);
+  if (what.netns !== false && namespaceExists(name)) left.push(`namespace ${name}`);
+  return left;
+}
+
+/** Remove the probe link and the namespace (whichever exist); throws if either survives. */
+export async function removeLab(name: string, what: { link?: boolean; netns?: boolean } = {}): Promise<void> {
+  const batch = removalBatch(name, what);
+  if (batch) await run('ip', ['-force', '-batch', '-'], { input: batch }).catch(() => undefined);
+  const left = leftOver(name, what);
+  if (left.length) throw new Error(`could not remove ${left.join(' and ')}`);
+}
+
+/** The same for the 'exit' event, where only synchronous work runs. */
+export function removeLabSync(name: string, what: { link?: boolean; netns?: boolean } = {}): void {
+  const batch = removalBatch(name, what);
+  if (batch) {
+    try {
+      execFileSync('ip', ['-force', '-batch', '-'], { input: batch, stdio: ['pipe', 'ignore', 'ignore'] });
+    } catch {
+      // judged below by what is left
+    }
+  }
+  const left = leftOver(name, what);
+  if (left.length) throw new Error(`could not remove ${left.join(' and ')}`);
+}

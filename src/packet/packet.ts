@@ -1,0 +1,93 @@
+// A whole IP packet carrying one TCP segment: what the wire receives and what the pcap holds.
+// The TCP checksum is checked (and computed) with the pseudo-header read straight from the IP
+// header bytes, so no address text is parsed on the receive path.
+import { PROTOCOL_TCP, addressSum } from './checksum.js';
+import { IP_FLAG_MF, decodeIPv4, encodingLengthIPv4, writeIPv4 } from './ipv4.js';
+import { IPV6_HEADER_LENGTH, decodeIPv6, writeIPv6 } from './ipv6.js';
+import { decodeTcpWithSum, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
+import { DecodeError, type IPv4Header, type IPv6Header, type Packet, type TcpSegment } from './types.js';
+
+/** IPv6 when the header says so, or when its version is unset and the source address has a ':'. */
+export function isIPv6Header(ip: IPv4Header | IPv6Header): ip is IPv6Header {
+  return ip.version === 6 || (ip.version === undefined && ip.src.includes(':'));
+}
+
+export function encodingLengthPacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment): number {
+  return (isIPv6Header(ip) ? IPV6_HEADER_LENGTH : encodingLengthIPv4(ip)) + encodingLengthTcp(tcp);
+}
+
+/**
+ * Encode the IP header and the TCP segment into buf at offset (a new buffer when omitted).
+ * Undefined lengths and checksums are computed for this pair; explicit ones are sent as given.
+ */
+export function encodePacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment, buf?: Buffer, offset = 0): Buffer {
+  const tcpHeaderLength = encodingLengthTcpHeader(tcp);
+  const tcpLength = tcpHeaderLength + (tcp.payload?.length ?? 0);
+  const v6 = isIPv6Header(ip);
+  const ipLength = v6 ? IPV6_HEADER_LENGTH : encodingLengthIPv4(ip);
+  const length = ipLength + tcpLength;
+  if (buf === undefined) {
+    buf = Buffer.allocUnsafe(length);
+    offset = 0;
+  } else if (!(offset >= 0 && offset + length <= buf.length)) {
+    throw new RangeError(`encodePacket: ${length} bytes do not fit in a ${buf.length}-byte buffer at offset ${offset}`);
+  }
+  let sum: number;
+  if (v6) {
+    writeIPv6(ip, buf, offset, tcpLength);
+    sum = addressSum(buf, offset + 8, offset + 24, 16, PROTOCOL_TCP);
+  } else {
+    writeIPv4(ip, buf, offset, ipLength, tcpLength);
+    sum = addressSum(buf, offset + 12, offset + 16, 4, PROTOCOL_TCP);
+  }
+  writeTcp(tcp, sum, buf, offset + ipLength, tcpHeaderLength);
+  return buf.subarray(offset, offset + length);
+}
+
+/**
+ * Decode an IPv4 or IPv6 packet (by the version nibble) and the TCP segment it carries, with
+ * checksumOk from the pseudo-header. Bytes past the IP length (link padding) are ignored.
+ * Fragments, other protocols and IPv6 extension headers are DecodeErrors: tcpfsm never sends them.
+ */
+export function decodePacket(buf: Buffer, offset = 0): Packet {
+  if (!(offset >= 0 && offset < buf.length)) throw new DecodeError('ipv4', 'empty packet: no version byte', offset);
+  const version = buf[offset] >>> 4;
+  if (version === 4) return decodeIPv4Packet(buf, offset);
+  if (version === 6) return decodeIPv6Packet(buf, offset);
+  throw new DecodeError('ipv4', `IP version ${version} is neither 4 nor 6`, offset);
+}
+
+function decodeIPv4Packet(buf: Buffer, offset: number): Packet {
+  const ip = decodeIPv4(buf, offset);
+  const headerLength = ip.ihl * 4;
+  if (ip.totalLength < headerLength) {
+    throw new DecodeError('ipv4', `total length ${ip.totalLength} is shorter than the ${headerLength}-byte header`, offset + 2);
+  }
+  if (offset + ip.totalLength > buf.length) {
+    throw new DecodeError('ipv4', `truncated packet: total length ${ip.totalLength} but ${buf.length - offset} bytes`, offset + 2);
+  }
+  if (ip.protocol !== PROTOCOL_TCP) throw new DecodeError('ipv4', `protocol ${ip.protocol} is not TCP (6)`, offset + 9);
+  if (ip.fragOffset !== 0 || ip.ipFlags & IP_FLAG_MF) {
+    throw new DecodeError('ipv4', 'fragment (reassembly is not supported)', offset + 6);
+  }
+  const sum = addressSum(buf, offset + 12, offset + 16, 4, PROTOCOL_TCP);
+  const tcp = decodeTcpWithSum(buf, offset + headerLength, ip.totalLength - headerLength, sum);
+  return { ip, tcp };
+}
+
+function decodeIPv6Packet(buf: Buffer, offset: number): Packet {
+  const ip = decodeIPv6(buf, offset);
+  if (offset + IPV6_HEADER_LENGTH + ip.payloadLength > buf.length) {
+    throw new DecodeError(
+      'ipv6',
+      `truncated packet: payload length ${ip.payloadLength} but ${buf.length - offset - IPV6_HEADER_LENGTH} bytes follow the header`,
+      offset + 4,
+    );
+  }
+  if (ip.nextHeader !== PROTOCOL_TCP) {
+    throw new DecodeError('ipv6', `next header ${ip.nextHeader} is not TCP (6); extension headers are not supported`, offset + 6);
+  }
+  const sum = addressSum(buf, offset + 8, offset + 24, 16, PROTOCOL_TCP);
+  const tcp = decodeTcpWithSum(buf, offset + IPV6_HEADER_LENGTH, ip.payloadLength, sum);
+  return { ip, tcp };
+}

@@ -1,0 +1,182 @@
+// The Linux profile differs from the RFC exactly where a documented deviation says so.
+import t from 'tap';
+import { predict } from '../../src/fsm/oracle.js';
+import { observable } from '../../src/fsm/matrix.js';
+import { linuxDeviations, linuxProfile, rfcProfile } from '../../src/fsm/profiles.js';
+import { grid } from './grid.js';
+import { closeWait, established, finWait1, finWait2, LOCAL_ISS, REMOTE_ISS, seg, synReceived, timeWait, WINDOW } from './fixtures.js';
+
+const linux = linuxProfile();
+
+t.test('every deviation is documented', async (t) => {
+  const all = linuxDeviations({ rfc1337: true, legacyAckUnsent: true });
+  t.equal(new Set(all.map((d) => d.id)).size, all.length, 'ids are unique');
+  for (const d of all) {
+    t.match(d.id, /^linux-/, d.id);
+    t.match(d.departsFrom, /RFC (9293|5961)/, `${d.id}: names the RFC rule it departs from`);
+    t.match(d.cite, /net\/ipv4\/tcp_\w+\.c/, `${d.id}: cites the kernel source`);
+    t.ok(d.behaviour.length > 20 && d.why.length > 10, `${d.id}: says what and why`);
+  }
+});
+
+t.test('linux differs from rfc exactly where a deviation applies', async (t) => {
+  const differing = new Map<string, number>();
+  let cells = 0;
+  let undocumented = 0;
+  let spurious = 0;
+  for (const point of grid()) {
+    cells++;
+    const r = predict(point.state, point.seg, point.tcb, rfcProfile);
+    const l = predict(point.state, point.seg, point.tcb, linux);
+    if (observable(r) !== observable(l)) {
+      if (!l.deviation) {
+        undocumented++;
+        t.fail(`undocumented difference: ${point.name}`);
+      } else {
+        differing.set(l.deviation, (differing.get(l.deviation) ?? 0) + 1);
+      }
+    } else if (!l.deviation) {
+      // No deviation applied: the Linux answer is the RFC answer, field for field.
+      const { rateLimited: _ignored, ...plain } = l;
+      if (JSON.stringify(plain) !== JSON.stringify(r)) spurious++;
+    }
+  }
+  t.equal(undocumented, 0, `no undocumented differences in ${cells} grid cells`);
+  t.equal(spurious, 0, 'without a deviation the prediction is the RFC one');
+  for (const d of linux.deviations) {
+    t.ok((differing.get(d.id) ?? 0) > 0, `${d.id} changes ${differing.get(d.id) ?? 0} cells`);
+  }
+});
+
+t.test('TIME-WAIT on Linux', async (t) => {
+  const { state, tcb } = timeWait();
+  const RCV_NXT = LOCAL_ISS + 1 + 1;
+  const SND_NXT = REMOTE_ISS + 1 + 1;
+  t.test('test_time_wait_linux_new_syn_reopens_with_isn_snd_nxt_plus_65537', async (t) => {
+    const p = predict(state, seg('S', RCV_NXT + 1000), tcb, linux);
+    t.equal(p.deviation, 'linux-time-wait-syn-reuse');
+    t.equal(p.next, 'SYN-RECEIVED');
+    t.same(p.reply, { flags: 0x12, seq: SND_NXT + 65535 + 2, ack: RCV_NXT + 1000 + 1 });
+    t.equal(predict(state, seg('S', RCV_NXT + 1000), tcb).verdict, 'challenge-ack', 'the RFC challenges it');
+  });
+  t.test('test_time_wait_linux_reuse_isn_wraps_and_skips_zero', async (t) => {
+    const p = predict(state, seg('S', RCV_NXT + 1), { ...tcb, sndNxt: 2 ** 32 - 65537 }, linux);
+    t.equal(p.reply?.seq, 1, 'ISN 0 is bumped to 1 (tcp_timewait_state_process)');
+    const q = predict(state, seg('S', RCV_NXT + 1), { ...tcb, sndNxt: 2 ** 32 - 10 }, linux);
+    t.equal(q.reply?.seq, 65537 - 10);
+  });
+  t.test('test_time_wait_linux_without_listener_acks_the_syn', async (t) => {
+    const p = predict(state, seg('S', RCV_NXT + 1000), { ...tcb, listening: false }, linux);
+    t.equal(p.verdict, 'ack');
+    t.same(p.reply, { flags: 0x10, seq: SND_NXT, ack: RCV_NXT });
+  });
+  t.test('test_time_wait_linux_rst_kills_unless_rfc1337', async (t) => {
+    t.equal(predict(state, seg('R', RCV_NXT), tcb, linux).next, 'CLOSED', 'tcp_rfc1337=0 (default): like RFC 9293');
+    const guarded = predict(state, seg('R', RCV_NXT), tcb, linuxProfile({ rfc1337: true }));
+    t.equal(guarded.next, 'TIME-WAIT', 'tcp_rfc1337=1: TIME-WAIT assassination refused');
+    t.equal(guarded.deviation, 'linux-rfc1337-ignore-rst');
+  });
+  t.test('test_time_wait_linux_fin_at_rcv_nxt_acked_without_advancing', async (t) => {
+    const p = predict(state, seg('F.', RCV_NXT, SND_NXT), tcb, linux);
+    t.same(p.reply, { flags: 0x10, seq: SND_NXT, ack: RCV_NXT });
+    t.equal(predict(state, seg('F.', RCV_NXT, SND_NXT), tcb).reply?.ack, RCV_NXT + 1, 'the RFC advances over the FIN');
+  });
+  t.test('test_time_wait_linux_bare_ack_silent', async (t) => {
+    const p = predict(state, seg('.', RCV_NXT, SND_NXT), tcb, linux);
+    t.equal(p.reply, null);
+    t.same(p.timers, ['restart-2msl']);
+  });
+});
+
+t.test('SYN-RECEIVED (request socket) on Linux', async (t) => {
+  const { state, tcb } = synReceived();
+  t.test('test_syn_received_linux_retransmitted_syn_gets_syn_ack', async (t) => {
+    const p = predict(state, seg('S', LOCAL_ISS), tcb, linux);
+    t.same(p.reply, { flags: 0x12, seq: REMOTE_ISS, ack: LOCAL_ISS + 1 });
+    t.equal(p.rateLimited, true);
+  });
+  t.test('test_syn_received_linux_bad_ack_rst_even_out_of_window', async (t) => {
+    const p = predict(state, seg('.', LOCAL_ISS + 1 + WINDOW + 10, REMOTE_ISS + 5), tcb, linux);
+    t.same(p.reply, { flags: 0x04, seq: REMOTE_ISS + 5, ack: 0 });
+    t.equal(predict(state, seg('.', LOCAL_ISS + 1 + WINDOW + 10, REMOTE_ISS + 5), tcb).verdict, 'ack', 'RFC: sequence check first');
+  });
+  t.test('test_syn_received_linux_rst_in_window_drops_request', async (t) => {
+    t.equal(predict(state, seg('R', LOCAL_ISS + 1 + 10), tcb, linux).next, 'LISTEN');
+    const fixed = linuxProfile({ synRecvRstExact: true });
+    t.equal(predict(state, seg('R', LOCAL_ISS + 1 + 10), tcb, fixed).verdict, 'challenge-ack', 'kernels with the 2026 fix');
+  });
+  t.test('test_syn_received_linux_new_syn_gets_rst', async (t) => {
+    const p = predict(state, seg('S', LOCAL_ISS + 1), tcb, linux);
+    t.same(p.reply, { flags: 0x14, seq: 0, ack: LOCAL_ISS + 1 + 1 });
+    t.equal(p.next, 'LISTEN');
+  });
+});
+
+t.test('full sockets on Linux', async (t) => {
+  t.test('test_established_linux_ack_at_right_edge_accepted', async (t) => {
+    const { state, tcb } = established();
+    const edge = LOCAL_ISS + 1 + WINDOW;
+    t.equal(predict(state, seg('.', edge, REMOTE_ISS + 1), tcb).verdict, 'ack', 'RFC: outside the window');
+    const p = predict(state, seg('.', edge, REMOTE_ISS + 1), tcb, linux);
+    t.equal(p.verdict, 'accept');
+    t.equal(p.reply, null);
+    t.equal(p.tcb.rcvWnd, WINDOW, 'the window is reported unchanged');
+    t.equal(predict(state, seg('R', edge), tcb, linux).verdict, 'challenge-ack');
+  });
+  t.test('test_fin_wait_1_linux_fin_ack_at_right_edge_completes_close', async (t) => {
+    const { state, tcb } = finWait1();
+    const p = predict(state, seg('F.', LOCAL_ISS + 1 + WINDOW, REMOTE_ISS + 1 + 1), tcb, linux);
+    t.equal(p.next, 'FIN-WAIT-2', 'the ACK of our FIN is processed, the FIN is not');
+  });
+  t.test('test_close_wait_linux_rst_at_fin_sequence_resets', async (t) => {
+    const { state, tcb } = closeWait();
+    const p = predict(state, seg('R', LOCAL_ISS + 1), tcb, linux); // the FIN's sequence number
+    t.equal(p.next, 'CLOSED');
+    t.equal(predict(state, seg('R', LOCAL_ISS + 1), tcb).verdict, 'drop');
+  });
+  t.test('test_established_linux_bare_fin_without_ack_dropped', async (t) => {
+    const { state, tcb } = established();
+    const p = predict(state, seg('F', LOCAL_ISS + 1 + WINDOW + 5), tcb, linux);
+    t.equal(p.verdict, 'drop');
+    t.equal(predict(state, seg('F', LOCAL_ISS + 1 + WINDOW + 5), tcb).verdict, 'ack');
+  });
+  t.test('test_established_linux_old_ack_with_no_data_acked_is_challenged', async (t) => {
+    const { state, tcb } = established();
+    const p = predict(state, seg('.', LOCAL_ISS + 1, REMOTE_ISS), tcb, linux);
+    t.equal(p.verdict, 'challenge-ack', 'bytes_acked is 0: MAX.SND.WND is effectively 0');
+    t.equal(predict(state, seg('.', LOCAL_ISS + 1, REMOTE_ISS), tcb).verdict, 'accept');
+  });
+  t.test('test_established_linux_ack_unsent_option', async (t) => {
+    const { state, tcb } = established();
+    const ackUnsent = seg('.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1);
+    t.equal(predict(state, ackUnsent, tcb, linux).verdict, 'ack', '6.18.38+: challenge ACK like the RFC');
+    t.equal(predict(state, ackUnsent, tcb, linuxProfile({ legacyAckUnsent: true })).verdict, 'drop');
+  });
+  t.test('test_fin_wait_2_linux_orphan_data_reset', async (t) => {
+    const { state, tcb } = finWait2();
+    const orphan = { ...tcb, orphaned: true };
+    const p = predict(state, seg('P.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1, 10), orphan, linux);
+    t.same(p.reply, { flags: 0x04, seq: REMOTE_ISS + 1 + 1, ack: 0 });
+    t.equal(p.next, 'CLOSED');
+    t.equal(predict(state, seg('P.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1, 10), tcb, linux).verdict, 'accept', 'not orphaned: half-close');
+    t.equal(predict(state, seg('F.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1), orphan, linux).next, 'TIME-WAIT');
+  });
+});
+
+t.test('profiles by name', async (t) => {
+  const { state, tcb } = timeWait();
+  t.equal(predict(state, seg('S', LOCAL_ISS + 1 + 1 + 10), tcb, 'linux').deviation, 'linux-time-wait-syn-reuse');
+  t.equal(predict(state, seg('S', LOCAL_ISS + 1 + 1 + 10), tcb, 'rfc').verdict, 'challenge-ack');
+  t.throws(() => predict(state, seg('S', 1), tcb, 'bsd' as never), { name: 'UsageError' });
+});
+
+t.test('rate limiting is a profile property', async (t) => {
+  const { state, tcb } = established();
+  const rstInWindow = seg('R', LOCAL_ISS + 1 + 1);
+  t.equal(predict(state, rstInWindow, tcb, linux).rateLimited, true, 'challenge ACKs are throttled');
+  t.equal(predict(state, rstInWindow, tcb).rateLimited, undefined, 'the rfc profile does not say');
+  const oldData = seg('P.', LOCAL_ISS, REMOTE_ISS + 1, 1);
+  t.equal(predict(state, oldData, tcb, linux).rateLimited, undefined, 'data without SYN is never throttled');
+  const oldAck = seg('.', LOCAL_ISS, REMOTE_ISS + 1);
+  t.equal(predict(state, oldAck, tcb, linux).rateLimited, true, 'a pure out-of-window ACK is');
+});
