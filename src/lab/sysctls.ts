@@ -42,6 +42,8 @@ export type LabSysctls = { [K in SysctlKey]?: number } & {
  * - tcp_retries2 3: an established connection with unacked data dies after 4 RTOs (kernel: 15);
  * - tcp_orphan_retries 2: an orphan FIN-WAIT-1 / LAST-ACK / CLOSING gives up after 3 RTOs
  *   (kernel: 0, which it reads as 8);
+ * - tcp_invalid_ratelimit 0: challenge ACKs and dup-ACKs to out-of-window segments are not
+ *   rate-limited per socket (kernel: one per 500 ms), so every RFC 5961 answer is observable;
  * TIME-WAIT stays 60 s: Linux has no knob for it (TCP_TIMEWAIT_LEN).
  */
 export const FAST_SUITE_SYSCTLS: Readonly<LabSysctls> = {
@@ -50,6 +52,7 @@ export const FAST_SUITE_SYSCTLS: Readonly<LabSysctls> = {
   tcp_fin_timeout: 3,
   tcp_retries2: 3,
   tcp_orphan_retries: 2,
+  tcp_invalid_ratelimit: 0,
 };
 
 /** The dotted-name → value map to write: defaults, then the caller's values on top. */

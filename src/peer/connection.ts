@@ -7,7 +7,7 @@ import { Seq, parseFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
-import { Trace } from './trace.js';
+import { Trace, type IsnPair } from './trace.js';
 
 /** Source ports the probe uses; remote mode scopes its nft rule to this range. */
 export const PROBE_PORT_RANGE: [number, number] = [40000, 59999];
@@ -130,7 +130,7 @@ export class PeerConnection {
       this.sndNxt = Seq.add(this.sndNxt, len);
     }
     const sent = await this.transport.send(this.remoteAddr, seg);
-    this.trace.segment(sent);
+    this.trace.segment(sent, this.isns);
     return sent;
   }
 
@@ -179,8 +179,11 @@ export class PeerConnection {
   }
 
   failure(message: string, details: Record<string, unknown> = {}): ExpectationError {
-    return new ExpectationError(message, this.trace.lines({ probe: this.iss, remote: this.irs }), details);
+    return new ExpectationError(message, this.trace.lines(), details);
   }
+
+  /** Both ISNs, for printing this connection's numbers relative like tcpdump. */
+  readonly isns = (): IsnPair => ({ probe: this.iss, remote: this.irs });
 
   close(): void {
     this.unsubscribe();
@@ -200,7 +203,7 @@ export class PeerConnection {
     }
     if (tcp.flags & ACK && Seq.gt(tcp.ack, this.sndUna) && Seq.le(tcp.ack, this.sndNxt)) this.sndUna = tcp.ack;
     this.remoteWindow = tcp.window;
-    this.trace.segment(s);
+    this.trace.segment(s, this.isns);
     if (this.waiter) this.waiter(s);
     else this.inbox.push(s);
   }

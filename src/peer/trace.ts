@@ -5,7 +5,7 @@ import { formatTcp } from '../packet/index.js';
 import type { WireSegment } from '../wire/transport.js';
 
 export type TraceEntry =
-  | { kind: 'segment'; at: bigint; segment: WireSegment; /** FSM's expected remote state after it */ model?: string; /** ss */ truth?: string }
+  | { kind: 'segment'; at: bigint; segment: WireSegment; /** the ISNs of the segment's connection, read when printed */ isn?: () => IsnPair }
   | { kind: 'note'; at: bigint; text: string }
   | { kind: 'state'; at: bigint; model: string; truth?: string; agree: boolean };
 
@@ -19,8 +19,8 @@ export class Trace {
   readonly entries: TraceEntry[] = [];
   readonly startedAt = process.hrtime.bigint();
 
-  segment(segment: WireSegment, model?: string): void {
-    this.entries.push({ kind: 'segment', at: segment.at, segment, model });
+  segment(segment: WireSegment, isn?: () => IsnPair): void {
+    this.entries.push({ kind: 'segment', at: segment.at, segment, isn });
   }
 
   note(text: string): void {
@@ -36,12 +36,12 @@ export class Trace {
   }
 
   /** One line per entry: `+0.001234 > S 0:0(0) ...` style with tcpdump flags and relative numbers. */
-  lines(isn: IsnPair = {}): string[] {
+  lines(): string[] {
     return this.entries.map((e) => {
       const t = `+${(Number(e.at - this.startedAt) / 1e9).toFixed(6)}`;
       if (e.kind === 'note') return `${t} # ${e.text}`;
       if (e.kind === 'state') return `${t} # state: fsm ${e.model}${e.truth ? `, kernel ${e.truth}` : ''}${e.agree ? '' : '  <-- DISAGREE'}`;
-      return `${t} ${formatSegmentLine(e.segment, isn)}${e.model ? `   [${e.model}]` : ''}`;
+      return `${t} ${formatSegmentLine(e.segment, e.isn?.())}`;
     });
   }
 }

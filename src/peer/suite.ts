@@ -1,0 +1,267 @@
+// The suite harness: a suite file declares tests; this module gives each one a target (a fresh
+// lab, shared by the suite's tests), a wire, scripted connections and the FSM oracle, runs them
+// under node-tap (TAP 14 on stdout), and leaves a SuiteResult JSON + pcap for the reports.
+//   TCPFSM_LIST=1 node dist/suites/x.js   prints the suite's tests as JSON and touches nothing.
+import t, { type Test } from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
+import { createLab, SYSCTL_NAMES, type Lab, type LabSysctls } from '../lab/index.js';
+import { formatFlags, Seq } from '../packet/index.js';
+import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
+import { UsageError } from '../sys/errors.js';
+import { PcapFileWriter } from '../wire/pcap-file.js';
+import { RawWire } from '../wire/raw.js';
+import type { ConnId } from '../lab/index.js';
+import type { Transport } from '../wire/transport.js';
+import { ExpectationError, PeerConnection, type PeerOptions } from './connection.js';
+import { RemoteModel } from './model.js';
+import { ScriptedConnection, labGroundTruth } from './scripted.js';
+import { Trace } from './trace.js';
+
+export interface SuiteMeta {
+  /** file stem under suites/ */
+  name: string;
+  title: string;
+  rfc: string;
+  /** lab sysctls this suite needs on top of the fast defaults (the user's --lab-sysctl wins) */
+  sysctls?: LabSysctls;
+}
+
+export type Need = 'agent' | 'app-close';
+
+export interface TestMeta {
+  rfc: string;
+  /** long protocol waits: run only with --slow */
+  slow?: boolean;
+  needs?: Need[];
+  /** tap timeout for this test (default 30 s) */
+  timeoutMs?: number;
+}
+
+export interface TestContext {
+  readonly lab: Lab;
+  readonly wire: Transport;
+  readonly profile: Profile;
+  readonly trace: Trace;
+  /** the tap test, for plain assertions */
+  readonly t: Tap;
+  /** Make the agent listen on a fresh port; returns the port. */
+  listen(backlog?: number): Promise<number>;
+  /** A scripted connection from a fresh probe port to a listening remote port. */
+  connect(port: number, opts?: ConnectOptions): ScriptedConnection;
+  /** The agent's id for the connection it accepted from `c` (after the handshake). */
+  accepted(c: ScriptedConnection): Promise<ConnId>;
+  /** Record a measured figure (checked against its expectation when one is given). */
+  figure(f: Figure): void;
+  /** A user expectation from `--expect key=value`, if given. */
+  expectation(key: string): number | undefined;
+  note(text: string): void;
+}
+
+type Tap = Test;
+
+export interface ConnectOptions extends Omit<PeerOptions, 'trace'> {
+  /** the remote's state for this connection before our first segment (default LISTEN) */
+  remote?: 'LISTEN' | 'CLOSED';
+}
+type TestFn = (ctx: TestContext) => Promise<void>;
+interface Declared {
+  name: string;
+  meta: TestMeta;
+  fn: TestFn;
+}
+
+export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestMeta, fn: TestFn) => void) => void): void {
+  const declared: Declared[] = [];
+  define((name, m, fn) => declared.push({ name, meta: m, fn }));
+  if (process.env.TCPFSM_LIST) {
+    const tests = declared.map((d) => ({ name: d.name, rfc: d.meta.rfc, slow: !!d.meta.slow, needs: d.meta.needs ?? [] }));
+    process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
+    return;
+  }
+  void runSuite(meta, declared);
+}
+
+async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
+  if (process.env[ENV.target]) throw new UsageError('remote targets are not supported by this suite runner yet');
+  const grep = process.env[ENV.grep] ? new RegExp(process.env[ENV.grep]!) : null;
+  const slow = process.env[ENV.slow] === '1';
+  const expectations = parseJsonEnv<Record<string, number>>(ENV.expect) ?? {};
+  const outDir = process.env[ENV.out];
+  const started = new Date();
+  const result: SuiteResult = {
+    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: 'lab', profile: '', target: '',
+    startedAt: started.toISOString(), durationMs: 0, tests: [],
+  };
+
+  const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
+  const runnable = selected.filter((d) => !d.meta.slow || slow);
+  let lab: Lab | undefined;
+  let wire: RawWire | undefined;
+  let pcap: PcapFileWriter | undefined;
+  let profile: Profile = profiles.rfc;
+
+  t.comment(`${meta.title} (${meta.rfc})`);
+  if (runnable.length) {
+    t.before(async () => {
+      lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
+      wire = await RawWire.open({
+        iface: lab.probeInterface,
+        localAddr: lab.probe.ipv4,
+        suppress: { id: String(lab.id), oifname: lab.probeInterface },
+      });
+      profile = chooseProfile(lab);
+      result.profile = profile.name;
+      result.target = `lab ${lab.namespace} ${lab.target.ipv4}`;
+      result.sysctls = lab.sysctls as Record<string, string>;
+      if (outDir) {
+        mkdirSync(outDir, { recursive: true });
+        result.pcap = join(outDir, `${meta.name}.pcap`);
+        pcap = new PcapFileWriter(result.pcap).attach(wire);
+      }
+    });
+    t.teardown(async () => {
+      pcap?.close();
+      await wire?.close();
+      await lab?.destroy();
+    });
+  }
+  t.teardown(() => {
+    result.durationMs = Date.now() - started.getTime();
+    if (outDir) {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, `${meta.name}.json`), JSON.stringify(result, null, 2));
+    }
+  });
+
+  for (const d of selected) {
+    if (d.meta.slow && !slow) {
+      t.test(d.name, { skip: 'slow: run with --slow' }, async () => {});
+      result.tests.push({ name: d.name, rfc: d.meta.rfc, ok: true, skip: 'slow: run with --slow', durationMs: 0, trace: [], rows: [], figures: [] });
+      continue;
+    }
+    t.test(`${d.name} [${d.meta.rfc}]`, { timeout: d.meta.timeoutMs ?? 30_000 }, async (tt) => {
+      const trace = new Trace();
+      const conns: ScriptedConnection[] = [];
+      const figures: Figure[] = [];
+      const began = performance.now();
+      const ctx = makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations);
+      let error: TestResult['error'];
+      try {
+        await d.fn(ctx);
+      } catch (e) {
+        if (e instanceof ExpectationError) {
+          error = { message: e.message, details: e.details };
+          tt.fail(e.message, { trace: e.trace, ...e.details });
+        } else {
+          error = { message: (e as Error).message };
+          tt.fail((e as Error).message, { trace: trace.lines(), stack: (e as Error).stack });
+        }
+      } finally {
+        for (const c of conns) c.close();
+      }
+      const rows = [...new Set(conns.flatMap((c) => [...c.model.rows]))];
+      tt.comment(`fsm rows: ${rows.join(' ') || '(none)'}`);
+      result.tests.push({
+        name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, durationMs: performance.now() - began,
+        error, trace: traceLines(trace), rows, figures,
+      });
+    });
+  }
+}
+
+function makeContext(
+  tt: Tap, lab: Lab, wire: Transport, profile: Profile, trace: Trace,
+  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
+): TestContext {
+  const truth = labGroundTruth(lab, wire.localAddr);
+  return {
+    lab, wire, profile, trace, t: tt,
+    async listen(backlog) {
+      const { port } = await lab.agent.listen(0, { backlog });
+      trace.note(`agent listens on ${port}`);
+      return port;
+    },
+    connect(port, { remote = 'LISTEN', ...opts } = {}) {
+      const peer = new PeerConnection(wire, lab.target.ipv4, port, { ...opts, trace });
+      const model = RemoteModel.listening(profile);
+      model.state = remote;
+      const c = new ScriptedConnection(peer, model, truth);
+      c.onStep = (text) => tt.pass(text);
+      conns.push(c);
+      return c;
+    },
+    async accepted(c) {
+      const e = await lab.agent.accepted(c.peer.remotePort, c.peer.localPort);
+      return e.conn;
+    },
+    figure(f) {
+      figures.push(f);
+      const range = f.expected !== undefined ? ` expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '';
+      tt.comment(`figure ${f.name}: ${f.value} ${f.unit}${range}`);
+      if (f.expected !== undefined && f.tolerance !== undefined) {
+        f.ok = Math.abs(f.value - f.expected) <= f.tolerance;
+        tt.ok(f.ok, `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`, {
+          measured: f.value, expected: f.expected, tolerance: f.tolerance,
+        });
+      }
+    },
+    expectation: (key) => expectations[key],
+    note: (text) => trace.note(text),
+  };
+}
+
+function chooseProfile(lab: Lab): Profile {
+  const name = process.env[ENV.profile] as ProfileName | undefined;
+  if (name && name !== 'linux') {
+    if (!(name in profiles)) throw new UsageError(`unknown profile '${name}' (known: ${Object.keys(profiles).join(', ')})`);
+    return profiles[name];
+  }
+  // The lab's kernel is Linux: its known departures from the RFC, with the lab's own settings.
+  return linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1' });
+}
+
+/** `--lab-sysctl` values: short names (tcp_synack_retries) or dotted ones (net.ipv4.tcp_rmem). */
+function mergeSysctls(base: LabSysctls = {}, user: Record<string, string> | undefined): LabSysctls {
+  const out: LabSysctls = { ...base, extra: { ...base.extra } };
+  for (const [k, v] of Object.entries(user ?? {})) {
+    if (k in SYSCTL_NAMES) (out as Record<string, unknown>)[k] = /^-?\d+$/.test(v) ? Number(v) : v;
+    else out.extra![k] = v;
+  }
+  return out;
+}
+
+function parseJsonEnv<T>(name: string): T | undefined {
+  const raw = process.env[name];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw new UsageError(`${name} is not valid JSON: ${raw}`);
+  }
+}
+
+/** The trace as plain data for the reports: relative numbers, flags, and states beside arrows. */
+function traceLines(trace: Trace): TraceLine[] {
+  const lines: TraceLine[] = [];
+  const text = trace.lines();
+  trace.entries.forEach((e, i) => {
+    const tsec = Number(e.at - trace.startedAt) / 1e9;
+    const body = text[i]!.replace(/^\+\S+ /, '');
+    if (e.kind === 'note') lines.push({ t: tsec, kind: 'note', text: e.text });
+    else if (e.kind === 'state') lines.push({ t: tsec, kind: 'state', text: body, model: e.model as TraceLine['model'], truth: e.truth });
+    else {
+      const isn = e.isn?.() ?? {};
+      const out = e.segment.dir === 'out';
+      const srcIsn = (out ? isn.probe : isn.remote) ?? 0;
+      const dstIsn = (out ? isn.remote : isn.probe) ?? 0;
+      const tcp = e.segment.tcp;
+      lines.push({
+        t: tsec, kind: e.segment.dir, text: body.slice(2), flags: formatFlags(tcp.flags),
+        seq: Seq.sub(tcp.seq, srcIsn), ack: tcp.flags & 0x10 ? Seq.sub(tcp.ack, dstIsn) : undefined, len: tcp.payload.length,
+      });
+    }
+  });
+  return lines;
+}

@@ -1,0 +1,86 @@
+// What one suite process hands to the runner besides its TAP stream: a JSON file per suite with
+// every test's verdict, segment trace, the FSM rows it exercised, and the figures it measured.
+// The CLI merges these into the run's reports (HTML, ladder diagrams, fsm.svg, figures table).
+import type { TcpState } from '../fsm/index.js';
+
+/** One line of a test's exchange, ready to draw: probe on the left, target on the right. */
+export interface TraceLine {
+  /** seconds since the test started */
+  t: number;
+  kind: 'out' | 'in' | 'note' | 'state';
+  /** tcpdump-style text, seq/ack relative to the ISNs (for notes: the note) */
+  text: string;
+  /** segments: flags in tcpdump style ('S.', 'F.', 'R', '.') and relative numbers */
+  flags?: string;
+  seq?: number;
+  ack?: number;
+  len?: number;
+  /** the remote's state the FSM expects after this line */
+  model?: TcpState;
+  /** the target kernel's state (lab ground truth) after this line */
+  truth?: string;
+}
+
+/** A measured figure (timer interval, count, duration) with its expectation when there is one. */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: 'ms' | 's' | 'count' | 'us';
+  expected?: number;
+  /** ± tolerance around expected, same unit, and how it was derived */
+  tolerance?: number;
+  toleranceWhy?: string;
+  ok?: boolean;
+}
+
+export interface TestResult {
+  name: string;
+  rfc: string;
+  ok: boolean;
+  /** reason, when skipped */
+  skip?: string;
+  durationMs: number;
+  error?: { message: string; details?: Record<string, unknown> };
+  trace: TraceLine[];
+  /** FSM table row ids (src/fsm rfcTable ids or profile deviation ids) this test's steps exercised */
+  rows: string[];
+  figures: Figure[];
+}
+
+export interface SuiteResult {
+  /** file stem under suites/, e.g. 'handshake' */
+  suite: string;
+  title: string;
+  rfc: string;
+  mode: 'lab' | 'remote';
+  profile: string;
+  /** where the segments went: 'lab tcpfsm-12 198.18.0.50:…' or the remote target */
+  target: string;
+  /** sysctls of the lab's target namespace, read back */
+  sysctls?: Record<string, string>;
+  startedAt: string;
+  durationMs: number;
+  tests: TestResult[];
+  /** pcap of every segment this suite sent and received, next to the JSON */
+  pcap?: string;
+}
+
+/** Environment variables the runner sets for a suite process. */
+export const ENV = {
+  /** directory for <suite>.json and <suite>.pcap; unset: no sidecar files */
+  out: 'TCPFSM_OUT',
+  /** JSON object of extra lab sysctls (`--lab-sysctl`) */
+  labSysctls: 'TCPFSM_LAB_SYSCTLS',
+  /** JSON object of user expectations (`--expect key=value`) */
+  expect: 'TCPFSM_EXPECT',
+  /** '1' to run tests tagged slow */
+  slow: 'TCPFSM_SLOW',
+  /** regular expression on test names */
+  grep: 'TCPFSM_GREP',
+  /** remote target 'host:port' (remote mode); unset: a fresh lab */
+  target: 'TCPFSM_TARGET',
+  /** JSON of remote-mode options (rate, max-conns, close trigger, as-remote lab) */
+  remote: 'TCPFSM_REMOTE',
+  /** FSM profile name: 'linux' (lab default) or 'rfc' */
+  profile: 'TCPFSM_PROFILE',
+} as const;
