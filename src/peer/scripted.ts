@@ -110,6 +110,19 @@ export class ScriptedConnection {
     return { ...s.tcp, at: s.at };
   }
 
+  /**
+   * The next segment must repeat `original` (same flags, seq, ack, length): a retransmission
+   * (RFC 9293 3.8.1). Returns it with its arrival time, for measuring the RTO.
+   */
+  async expectRetransmission(original: DecodedTcp, timeoutMs: number): Promise<DecodedTcp & { at: bigint }> {
+    const s = await this.peer.next(timeoutMs);
+    if (!s) throw this.peer.failure(`expected a retransmission of ${formatTcp(original)} within ${timeoutMs} ms, got nothing`);
+    const mismatches = compareSegment({ flags: formatFlags(original.flags), seq: original.seq, ack: original.ack, len: original.payload.length }, s.tcp);
+    if (mismatches.length) throw this.peer.failure(`not a retransmission: ${describeMismatches(mismatches)}`, { actual: formatTcp(s.tcp), mismatches });
+    this.onStep(`< ${formatTcp(s.tcp, { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } })} retransmitted`);
+    return { ...s.tcp, at: s.at };
+  }
+
   /** Nothing may arrive for `ms`, and the oracle must not predict anything either. */
   async expectNothing(ms = QUIET_MS): Promise<void> {
     const head = this.model.expected[0];

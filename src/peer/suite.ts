@@ -52,6 +52,12 @@ export interface TestContext {
   connect(port: number, opts?: ConnectOptions): ScriptedConnection;
   /** The agent's id for the connection it accepted from `c` (after the handshake). */
   accepted(c: ScriptedConnection): Promise<ConnId>;
+  /**
+   * Make the remote's application act on the connection it accepted from `c` (through the lab
+   * agent) and let the FSM model follow: close() (orphans the socket), shutdown(SHUT_WR),
+   * abort (RST), or send n bytes. Then model and kernel must agree.
+   */
+  remote(c: ScriptedConnection, action: RemoteAction): Promise<void>;
   /** Record a measured figure (checked against its expectation when one is given). */
   figure(f: Figure): void;
   /** A user expectation from `--expect key=value`, if given. */
@@ -60,6 +66,8 @@ export interface TestContext {
 }
 
 type Tap = Test;
+
+export type RemoteAction = 'close' | 'shutdown' | 'abort' | { send: number };
 
 export interface ConnectOptions extends Omit<PeerOptions, 'trace'> {
   /** the remote's state for this connection before our first segment (default LISTEN) */
@@ -176,6 +184,7 @@ function makeContext(
   conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
 ): TestContext {
   const truth = labGroundTruth(lab, wire.localAddr);
+  const accepted = async (c: ScriptedConnection): Promise<ConnId> => (await lab.agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
   return {
     lab, wire, profile, trace, t: tt,
     async listen(backlog) {
@@ -192,9 +201,23 @@ function makeContext(
       conns.push(c);
       return c;
     },
-    async accepted(c) {
-      const e = await lab.agent.accepted(c.peer.remotePort, c.peer.localPort);
-      return e.conn;
+    accepted,
+    async remote(c, action) {
+      const id = await accepted(c);
+      if (action === 'close') {
+        await lab.agent.close(id);
+        c.remoteCalled('close', { orphaned: true });
+      } else if (action === 'shutdown') {
+        await lab.agent.shutdown(id);
+        c.remoteCalled('close', { orphaned: false });
+      } else if (action === 'abort') {
+        await lab.agent.abort(id);
+        c.remoteCalled('abort');
+      } else {
+        await lab.agent.send(id, { n: action.send });
+        c.remoteCalled('send', { len: action.send });
+      }
+      await c.checkTruth();
     },
     figure(f) {
       figures.push(f);
