@@ -1,0 +1,39 @@
+// The lost third ACK, RFC 9293 3.8.1 / 3.8.3: a SYN-RECEIVED whose SYN-ACK is never acknowledged
+// retransmits it tcp_synack_retries times (initial RTO 1 s, doubling: RFC 6298 2.1, 5.5), then
+// gives the half-open connection up; the listener stays.
+//   > S   seq x                      (remote: SYN-RECEIVED)
+//   < S.  seq y, ack x+1
+//   < S.  seq y, ack x+1             +1 s   (retransmission 1)
+//   < S.  seq y, ack x+1             +2 s   (retransmission 2 = tcp_synack_retries)
+//   ...                              +4 s   the request is dropped: no socket for the tuple
+//   > S   from a new port            < S.   the listener still answers
+// Timing is measured by the timer suites; here only the count and the outcome.
+import { suite } from '../src/peer/suite.js';
+import { Seq } from '../src/packet/index.js';
+
+suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
+  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', timeoutMs: 60_000 }, async ({ lab, wire, listen, connect, t, note }) => {
+    const retries = Number(lab.sysctls['net.ipv4.tcp_synack_retries']);
+    t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);
+    const port = await listen();
+    const c = connect(port);
+    await c.send('S');
+    await c.inState('SYN-RECEIVED');
+    const synAck = await c.expect({ flags: 'S.', ack: Seq.add(c.iss, 1) });
+    // Retransmission i comes 2^i s after the previous one (initial RTO 1 s, RFC 6298 2.1, 5.5):
+    // allow twice that plus a margin, so only a missing retransmission fails, never a slow one.
+    for (let i = 0; i < retries; i++) await c.expectRetransmission(synAck, 2 ** (i + 1) * 1000 + 500);
+    // After the last retransmission the request lives one more (doubled) RTO, then it is dropped.
+    const giveUpMs = 2 ** (retries + 1) * 1000 + 1000;
+    const tuple = { localAddress: lab.target.ipv4, localPort: port, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
+    const gone = await lab.waitForState(tuple, 'CLOSED', giveUpMs);
+    note(`kernel states seen while waiting: ${gone.trail.join(' → ')}`);
+    // RFC 9293 3.8.3: excessive retransmission closes the connection. The table takes SYN-RECEIVED
+    // to CLOSED; the listening socket is a separate one and must remain (checked below).
+    c.remoteCalled('timeout-retransmission-exhausted');
+    await c.inState('CLOSED');
+    await c.expectNothing(500);
+    const again = connect(port);
+    await again.handshake();
+  });
+});
