@@ -11,6 +11,7 @@ export {
   rfcProfile,
   linuxProfile,
   linuxDeviations,
+  linuxOptionsForRelease,
   withTable,
   profiles,
   type Profile,

@@ -166,7 +166,8 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     behaviour: 'tcp_check_req(): "Check for pure retransmitted SYN" -> inet_rtx_syn_ack(), rate-limited by tcp_oow_rate_limited()',
     why: 'the peer evidently lost our SYN,ACK; a bare ACK would not let it complete the handshake',
     cite: 'net/ipv4/tcp_minisocks.c tcp_check_req()',
-    applies: (a) => isRequestSock(a) && a.seg.flags === SYN && a.seg.seq === a.tcb.irs,
+    // flg = tcp_flag_word(th) & (TCP_FLAG_RST|TCP_FLAG_SYN|TCP_FLAG_ACK): FIN, PSH, URG do not matter.
+    applies: (a) => isRequestSock(a) && (a.seg.flags & (SYN | ACK | RST)) === SYN && a.seg.seq === a.tcb.irs,
     predict: (a) => ({
       verdict: 'syn-ack',
       reply: { flags: SYN | ACK, seq: a.tcb.iss, ack: a.tcb.rcvNxt },
@@ -204,6 +205,20 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     });
   }
 
+  // Passive SYN-RECEIVED, kernels with the exact RST check: tcp_in_window() also admits a RST at the right edge.
+  if (options.synRecvRstExact) {
+    list.push({
+      id: 'linux-synrecv-rst-right-edge-challenge',
+      title: 'SYN-RECEIVED answers a RST at RCV.NXT+RCV.WND with a challenge ACK',
+      departsFrom: 'RFC 9293 3.10.7.4 (first, second): a RST outside RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND is dropped silently',
+      behaviour: 'tcp_check_req(): tcp_in_window() admits a zero-length segment with seq == rcv_nxt + window; a RST not at rcv_nxt then gets a challenge ACK (req->rsk_ops->send_ack)',
+      why: 'the minisocket window test counts the right edge in for zero-length segments (window probes)',
+      cite: 'net/ipv4/tcp_minisocks.c tcp_in_window(), tcp_check_req()',
+      applies: (a) => isRequestSock(a) && has(a.seg, RST) && a.seg.seq === rightEdge(a.tcb) && minisockInWindow(a.seg, a.tcb),
+      predict: (a) => ({ verdict: 'challenge-ack', reply: ackNow(a.tcb), next: 'SYN-RECEIVED', rateLimited: true }),
+    });
+  }
+
   // Passive SYN-RECEIVED: a SYN inside the window gets a RST as the request is dropped.
   list.push({
     id: 'linux-synrecv-syn-rst',
@@ -228,6 +243,29 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     cite: 'net/ipv4/tcp_input.c tcp_rcv_established(), tcp_rcv_state_process()',
     applies: (a) => isFullSock(a) && !has(a.seg, ACK | RST | SYN),
     predict: (a) => ({ verdict: 'drop', reply: null, next: a.state }),
+  });
+
+  // A duplicate that ends exactly at RCV.NXT passes tcp_sequence(), so its ACK is processed.
+  list.push({
+    id: 'linux-old-segment-ack-processed',
+    title: 'a duplicate segment ending at RCV.NXT passes the sequence check: its ACK of our FIN is processed',
+    departsFrom: 'RFC 9293 3.10.7.4 (first) Table 6: SEG.SEQ+SEG.LEN-1 = RCV.NXT-1 is not acceptable: send ACK, drop (the ACK field is not looked at)',
+    behaviour:
+      'tcp_sequence() rejects only "before(end_seq, rcv_wup)", so end_seq == rcv_nxt passes; tcp_ack() then acknowledges our FIN: ' +
+      'CLOSING -> tcp_time_wait() and LAST-ACK -> tcp_done() "goto consume" (no answer); FIN-WAIT-1 orphaned without FIN -> tcp_time_wait(TCP_FIN_WAIT2), ' +
+      'otherwise the duplicate reaches tcp_data_queue() -> tcp_send_dupack()',
+    why: 'the left edge is tested on the segment end so that a retransmission overlapping RCV.NXT still carries its ACK',
+    cite: 'net/ipv4/tcp_input.c tcp_sequence(), tcp_rcv_state_process()',
+    applies: (a) => {
+      if (!isFullSock(a) || !['FIN-WAIT-1', 'CLOSING', 'LAST-ACK'].includes(a.state)) return false;
+      if (!has(a.seg, ACK) || has(a.seg, RST | SYN) || segLen(a.seg) === 0 || endSeq(a.seg) !== a.tcb.rcvNxt) return false;
+      return a.engine(a.state, { flags: ACK, seq: a.tcb.rcvNxt, ack: a.seg.ack, len: 0 }, a.tcb).next !== a.state;
+    },
+    predict: (a) => {
+      const inner = a.engine(a.state, { flags: ACK, seq: a.tcb.rcvNxt, ack: a.seg.ack, len: 0 }, a.tcb);
+      const consumed = a.state !== 'FIN-WAIT-1' || (a.tcb.orphaned && !has(a.seg, FIN));
+      return { ...fromInner(inner), verdict: consumed ? 'accept' : 'ack', reply: consumed ? null : ackNow(inner.tcb) };
+    },
   });
 
   // After the peer's FIN: a RST with the FIN's sequence number (RCV.NXT-1) is accepted.
@@ -259,8 +297,12 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN)) return false;
       if (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna)) return false;
       const newData = a.seg.len > 0 && gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt);
-      if (a.state === 'FIN-WAIT-1') return fullSockSeqOk(a.seg, a.tcb) && newData;
-      if (!minisockInWindow(a.seg, a.tcb) || !gt(endSeq(a.seg), a.tcb.rcvNxt)) return false;
+      // tcp_rcv_state_process(): "end_seq != seq && after(end_seq - th->fin, rcv_nxt)": a bare FIN
+      // above RCV.NXT (out of order) counts too, not only new data.
+      const beyond = segLen(a.seg) > 0 && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), a.tcb.rcvNxt);
+      if (a.state === 'FIN-WAIT-1') return fullSockSeqOk(a.seg, a.tcb) && beyond;
+      // tcp_timewait_state_process(): "end_seq == seq" (nothing new) -> TCP_TW_SUCCESS before the RST for new data.
+      if (!minisockInWindow(a.seg, a.tcb) || !gt(endSeq(a.seg), a.tcb.rcvNxt) || segLen(a.seg) === 0) return false;
       return !(has(a.seg, FIN) && a.seg.len === 0 && a.seg.seq === a.tcb.rcvNxt);
     },
     predict: (a) => ({ verdict: 'rst', reply: resetFor(a.seg), next: 'CLOSED' }),
@@ -324,8 +366,14 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       'a RST there gets a challenge ACK, a bare ACK no answer. Request sockets: tcp_in_window() admits a zero-length segment there',
     why: 'window probes and ACKs sent against a just-closed window must still be processed',
     cite: 'net/ipv4/tcp_input.c tcp_sequence(), net/ipv4/tcp_minisocks.c tcp_in_window()',
+    // Since "tcp: do not accept packets beyond window" (6.17, SKB_DROP_REASON_TCP_INVALID_END_SEQUENCE)
+    // a segment whose end (not counting a FIN: "allow the FIN to extend beyond the window") passes
+    // the edge is accepted only while the receive queue is empty; an orphaned CLOSING socket still
+    // holds the peer's FIN that arrived after close() (nobody reads it). Seen in suites/matrix.ts:
+    // CLOSING <- data @RCV.NXT+RCV.WND stays CLOSING, CLOSING <- FIN-ACK there reaches TIME-WAIT.
     applies: (a) =>
       a.tcb.rcvWnd > 0 && a.seg.seq === rightEdge(a.tcb) &&
+      !(gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
       (isFullSock(a) || (isRequestSock(a) && segLen(a.seg) === 0 && !has(a.seg, RST))),
     predict: (a) =>
       fromInner(a.engine(a.state, a.seg, { ...a.tcb, rcvWnd: a.tcb.rcvWnd + 1 }), { rcvWnd: a.tcb.rcvWnd }),
@@ -371,6 +419,31 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       a.state === 'FIN-WAIT-2' && a.tcb.orphaned && has(a.seg, SYN) && !has(a.seg, RST) &&
       minisockInWindow(a.seg, a.tcb) && !lt(a.seg.seq, a.tcb.rcvNxt),
     predict: (a) => ({ verdict: 'rst', reply: resetFor(a.seg), next: 'CLOSED' }),
+  });
+
+  // Orphaned FIN-WAIT-2: the rest of the timewait socket's FIN-WAIT-2 checks.
+  list.push({
+    id: 'linux-fin-wait-2-orphan-timewait',
+    title: 'orphaned FIN-WAIT-2 ACKs anything out of window (even a RST) and silently absorbs in-window segments that bring nothing new',
+    departsFrom:
+      'RFC 9293 3.10.7.4 (first, second): an out-of-window RST is dropped silently; an in-window SYN gets a challenge ACK (RFC 5961 4.2); ' +
+      'an in-window ACK is processed like in FIN-WAIT-2 and a segment without ACK is dropped',
+    behaviour:
+      'tcp_timewait_state_process(), substate TCP_FIN_WAIT2: !tcp_in_window() -> tcp_timewait_check_oow_rate_limit() -> TCP_TW_ACK (before the RST check); ' +
+      '"!th->ack || !after(end_seq, tw_rcv_nxt) || end_seq == seq" -> TCP_TW_SUCCESS (nothing sent)',
+    why: 'the timewait socket repeats only the checks of tcp_rcv_state_process() that matter once the application is gone',
+    cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
+    applies: (a) => {
+      if (a.state !== 'FIN-WAIT-2' || !a.tcb.orphaned) return false;
+      if (!minisockInWindow(a.seg, a.tcb)) return true;
+      if (has(a.seg, RST) || (has(a.seg, SYN) && !lt(a.seg.seq, a.tcb.rcvNxt))) return false;
+      return !has(a.seg, ACK) || !gt(endSeq(a.seg), a.tcb.rcvNxt) || segLen(a.seg) === 0;
+    },
+    predict: (a) =>
+      minisockInWindow(a.seg, a.tcb)
+        ? { verdict: 'drop', reply: null, next: 'FIN-WAIT-2' }
+        : // for a RST this ACK is the only answer it can draw (RFC 5961 3.2 shape): label it so
+          { verdict: has(a.seg, RST) ? 'challenge-ack' : 'ack', reply: ackNow(a.tcb), next: 'FIN-WAIT-2', rateLimited: true },
   });
 
   // TIME-WAIT: a new SYN above RCV.NXT opens a new incarnation.
@@ -469,6 +542,21 @@ function linuxRateLimited(p: Prediction, seg: Segment): boolean {
   if (p.verdict === 'challenge-ack') return true;
   if (p.verdict !== 'ack') return false;
   return segLen(seg) === 0 || has(seg, SYN);
+}
+
+/**
+ * The LinuxOptions a kernel release (`uname -r`, e.g. '6.18.44-fc-v657') implies, where the
+ * release that changed a behaviour is known. synRecvRstExact: a 6.18.44 lab kernel answers a
+ * non-exact in-window RST in SYN-RECEIVED with a challenge ACK and keeps the request (seen by
+ * suites/matrix.ts, cells "SYN-RECEIVED <- RST @RCV.NXT+RCV.WND-1" and "@RCV.NXT+RCV.WND");
+ * releases below 6.18.44 are assumed not to carry the change (not verified).
+ */
+export function linuxOptionsForRelease(release: string): Pick<LinuxOptions, 'synRecvRstExact'> {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+  if (!m) return {};
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  const atLeast = (x: number, y: number, z: number) => major !== x ? major > x : minor !== y ? minor > y : patch >= z;
+  return { synRecvRstExact: atLeast(6, 18, 44) };
 }
 
 export function linuxProfile(options: LinuxOptions = {}): Profile {

@@ -46,6 +46,11 @@ export interface PeerOptions {
   localPort?: number;
   window?: number;
   trace?: Trace;
+  /**
+   * The probe plays server for the remote's active open: accept segments from any port of the
+   * remote address and adopt the source port of the first one (see PeerConnection.accepting).
+   */
+  acceptAnyPort?: boolean;
 }
 
 const usedPorts = new Set<number>();
@@ -85,7 +90,8 @@ export class PeerConnection {
   constructor(
     private readonly transport: Transport,
     readonly remoteAddr: string,
-    readonly remotePort: number,
+    /** 0 until learned when the remote opens the connection (acceptAnyPort) */
+    public remotePort: number,
     opts: PeerOptions = {},
   ) {
     this.localPort = opts.localPort ?? allocatePort();
@@ -95,9 +101,17 @@ export class PeerConnection {
     this.window = opts.window ?? 65535;
     this.trace = opts.trace ?? new Trace();
     this.unsubscribe = transport.listen(
-      { localPort: this.localPort, remoteAddr, remotePort },
+      { localPort: this.localPort, remoteAddr, remotePort: opts.acceptAnyPort ? undefined : remotePort },
       (s) => this.arrive(s),
     );
+  }
+
+  /**
+   * A connection the remote opens towards us (its active open, RFC 9293 3.5 figure 8 from the
+   * other side): listen on `localPort` (default: a fresh probe port) for its SYN from any port.
+   */
+  static accepting(transport: Transport, remoteAddr: string, opts: Omit<PeerOptions, 'acceptAnyPort'> = {}): PeerConnection {
+    return new PeerConnection(transport, remoteAddr, 0, { ...opts, acceptAnyPort: true });
   }
 
   /** Build the segment `spec` describes, with defaults from the connection's state. */
@@ -193,6 +207,7 @@ export class PeerConnection {
   /** Learn from every arriving segment: IRS, RCV.NXT over in-order data/FIN, SND.UNA, window. */
   private arrive(s: WireSegment): void {
     const tcp = s.tcp;
+    if (this.remotePort === 0) this.remotePort = tcp.srcPort;
     if (tcp.flags & SYN && this.irs === undefined) {
       this.irs = tcp.seq;
       this.rcvNxt = Seq.add(tcp.seq, 1);

@@ -5,7 +5,8 @@
 import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
+import { release } from 'node:os';
+import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
 import { createLab, SYSCTL_NAMES, type Lab, type LabSysctls } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
@@ -63,7 +64,12 @@ export interface TestContext {
   /** A user expectation from `--expect key=value`, if given. */
   expectation(key: string): number | undefined;
   note(text: string): void;
+  /** Attach extra data to the suite's sidecar JSON (e.g. the conformance matrix's cells). */
+  attach(data: SuiteExtras): void;
 }
+
+/** What a suite may add to its SuiteResult besides tests. */
+export type SuiteExtras = Partial<Pick<SuiteResult, 'matrix'>>;
 
 type Tap = Test;
 
@@ -105,6 +111,10 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
 
   const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
   const runnable = selected.filter((d) => !d.meta.slow || slow);
+  // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
+  // give it the tests' own budgets plus the lab set-up when they need more.
+  const budgetMs = runnable.reduce((sum, d) => sum + (d.meta.timeoutMs ?? 30_000), 0) + 10_000;
+  if (!process.env.TAP_TIMEOUT && budgetMs > 30_000) t.setTimeout(budgetMs);
   let lab: Lab | undefined;
   let wire: RawWire | undefined;
   let pcap: PcapFileWriter | undefined;
@@ -154,7 +164,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const conns: ScriptedConnection[] = [];
       const figures: Figure[] = [];
       const began = performance.now();
-      const ctx = makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations);
+      const ctx = makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, (data) => Object.assign(result, data));
       let error: TestResult['error'];
       try {
         await d.fn(ctx);
@@ -182,6 +192,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
 function makeContext(
   tt: Tap, lab: Lab, wire: Transport, profile: Profile, trace: Trace,
   conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
+  attach: (data: SuiteExtras) => void = () => {},
 ): TestContext {
   const truth = labGroundTruth(lab, wire.localAddr);
   const accepted = async (c: ScriptedConnection): Promise<ConnId> => (await lab.agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
@@ -232,6 +243,7 @@ function makeContext(
     },
     expectation: (key) => expectations[key],
     note: (text) => trace.note(text),
+    attach,
   };
 }
 
@@ -242,7 +254,8 @@ function chooseProfile(lab: Lab): Profile {
     return profiles[name];
   }
   // The lab's kernel is Linux: its known departures from the RFC, with the lab's own settings.
-  return linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1' });
+  // The lab's namespace runs on this machine's kernel: its release selects the version-dependent rules.
+  return linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1', ...linuxOptionsForRelease(release()) });
 }
 
 /** `--lab-sysctl` values: short names (tcp_synack_retries) or dotted ones (net.ipv4.tcp_rmem). */

@@ -63,6 +63,21 @@ export interface SuiteResult {
   tests: TestResult[];
   /** pcap of every segment this suite sent and received, next to the JSON */
   pcap?: string;
+  /**
+   * Conformance matrix cells (suites/matrix.ts): the answer the kernel gave against the profile's
+   * prediction; 'deviation' = matches the profile, departs from the RFC (rfcExpected, departsFrom).
+   */
+  matrix?: Array<{
+    state: TcpState;
+    kind: string;
+    position: string;
+    outcome: 'pass' | 'fail' | 'deviation';
+    observed: string;
+    expected: string;
+    rfcExpected?: string;
+    departsFrom?: string;
+    error?: string;
+  }>;
 }
 
 /** Environment variables the runner sets for a suite process. */

@@ -1,0 +1,196 @@
+// Fixtures: drive the remote into each RFC 9293 state on a connection of its own, each built on
+// the one before (toFinWait1 = toEstablished + the remote's close, and so on), and verified on
+// arrival: the FSM model AND the kernel (ss) must both be in the state before a fixture returns.
+//   CLOSED        a port nobody listens on
+//   LISTEN        the agent listens
+//   SYN-RECEIVED  > S          < S.                    (we hold the final ACK)
+//   SYN-SENT      agent connect()s to the probe   < S  (we never answer)
+//   ESTABLISHED   > S  < S.  > .
+//   CLOSE-WAIT    ESTABLISHED  > F.  < .
+//   LAST-ACK      CLOSE-WAIT   agent close()  < F.   (we hold the ACK)
+//   FIN-WAIT-1    ESTABLISHED  agent close()  < F.   (we hold the ACK)
+//   FIN-WAIT-2    FIN-WAIT-1   > .
+//   CLOSING       FIN-WAIT-1   > F. acking only up to their FIN  < .
+//   TIME-WAIT     FIN-WAIT-2   > F.  < .
+// RFC 9293 3.5 (opening), 3.6 (closing), figure 5 (the state diagram).
+import type { Profile, TcpState } from '../fsm/index.js';
+import type { Lab } from '../lab/index.js';
+import { Seq } from '../packet/index.js';
+import type { Transport } from '../wire/transport.js';
+import { PeerConnection } from './connection.js';
+import { RemoteModel } from './model.js';
+import { REPLY_DEADLINE_MS, ScriptedConnection, labGroundTruth } from './scripted.js';
+import { Trace } from './trace.js';
+
+/** What a fixture needs: the lab (agent, ground truth), the wire and the oracle's profile. */
+export interface FixtureEnv {
+  lab: Lab;
+  wire: Transport;
+  profile: Profile;
+}
+
+export type Fixture = (env: FixtureEnv) => Promise<ScriptedConnection>;
+
+/** A scripted connection with its own trace; checked steps become trace notes. */
+function scripted(env: FixtureEnv, peer: PeerConnection, model: RemoteModel): ScriptedConnection {
+  const c = new ScriptedConnection(peer, model, labGroundTruth(env.lab, env.wire.localAddr));
+  c.onStep = (text) => peer.trace.note(`ok ${text}`);
+  return c;
+}
+
+/** A connection from a fresh probe port to `port`, the remote's model in `remote`. */
+export function connectTo(env: FixtureEnv, port: number, remote: 'LISTEN' | 'CLOSED'): ScriptedConnection {
+  const peer = new PeerConnection(env.wire, env.lab.target.ipv4, port, { trace: new Trace() });
+  const model = RemoteModel.listening(env.profile);
+  model.state = remote;
+  return scripted(env, peer, model);
+}
+
+/** The agent's close() on the connection it accepted from `c`; the model follows (orphaned socket). */
+async function remoteClose(env: FixtureEnv, c: ScriptedConnection): Promise<void> {
+  const { conn } = await env.lab.agent.accepted(c.peer.remotePort, c.peer.localPort);
+  await env.lab.agent.close(conn);
+  c.remoteCalled('close', { orphaned: true });
+}
+
+async function arrived(c: ScriptedConnection, state: TcpState): Promise<ScriptedConnection> {
+  try {
+    await c.inState(state);
+  } catch (e) {
+    c.close();
+    throw e;
+  }
+  return c;
+}
+
+/** Run `steps` on `c`; release its port if they fail. */
+async function steps(c: ScriptedConnection, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    c.close();
+    throw e;
+  }
+}
+
+export async function toClosed(env: FixtureEnv): Promise<ScriptedConnection> {
+  const { port } = await env.lab.agent.listen(0);
+  await env.lab.agent.unlisten(port);
+  return arrived(connectTo(env, port, 'CLOSED'), 'CLOSED');
+}
+
+export async function toListen(env: FixtureEnv): Promise<ScriptedConnection> {
+  const { port } = await env.lab.agent.listen(0);
+  return arrived(connectTo(env, port, 'LISTEN'), 'LISTEN');
+}
+
+/** Our SYN answered by the SYN-ACK; we hold the final ACK (the SYN-ACK retransmits after 1 s). */
+export async function toSynReceived(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toListen(env);
+  await steps(c, async () => {
+    await c.send('S');
+    await c.expect({ flags: 'S.', ack: Seq.add(c.iss, 1) });
+  });
+  return arrived(c, 'SYN-RECEIVED');
+}
+
+/**
+ * The remote's active open towards the probe: the agent connect()s to a fresh probe port and we
+ * never answer its SYN (it retransmits after 1 s). The model starts from what the SYN showed:
+ * ISS = its SEG.SEQ, SND.NXT = ISS+1. RCV.NXT is not defined before the SYN-ACK (RFC 9293 3.3.1);
+ * the model uses our ISS so the cells' sequence positions are relative to the SYN we would send.
+ */
+export async function toSynSent(env: FixtureEnv): Promise<ScriptedConnection> {
+  const peer = PeerConnection.accepting(env.wire, env.lab.target.ipv4, { trace: new Trace() });
+  try {
+    await env.lab.agent.connect(env.lab.probe.ipv4, peer.localPort);
+    const syn = await peer.expect({ flags: 'S' }, REPLY_DEADLINE_MS, "the remote's SYN");
+    const model = new RemoteModel(
+      'SYN-SENT',
+      {
+        iss: syn.seq, irs: peer.iss, sndUna: syn.seq, sndNxt: Seq.add(syn.seq, 1), sndWnd: 0,
+        rcvNxt: peer.iss, rcvWnd: syn.window, passiveOpen: false, listening: false,
+      },
+      env.profile,
+    );
+    return arrived(scripted(env, peer, model), 'SYN-SENT');
+  } catch (e) {
+    peer.close();
+    throw e;
+  }
+}
+
+export async function toEstablished(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toListen(env);
+  await steps(c, () => c.handshake());
+  return arrived(c, 'ESTABLISHED');
+}
+
+export async function toCloseWait(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toEstablished(env);
+  await steps(c, async () => {
+    await c.send('F.');
+    await c.expect('.');
+  });
+  return arrived(c, 'CLOSE-WAIT');
+}
+
+/** CLOSE-WAIT, then the application closes: its FIN arrives and we hold our ACK. */
+export async function toLastAck(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toCloseWait(env);
+  await steps(c, async () => {
+    await remoteClose(env, c);
+    await c.expect('F.');
+  });
+  return arrived(c, 'LAST-ACK');
+}
+
+/** The application closes first: its FIN arrives and we hold our ACK. */
+export async function toFinWait1(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toEstablished(env);
+  await steps(c, async () => {
+    await remoteClose(env, c);
+    await c.expect('F.');
+  });
+  return arrived(c, 'FIN-WAIT-1');
+}
+
+export async function toFinWait2(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toFinWait1(env);
+  await steps(c, () => c.send('.').then(() => undefined));
+  return arrived(c, 'FIN-WAIT-2');
+}
+
+/** Simultaneous close: our FIN crosses theirs (it acknowledges everything before their FIN). */
+export async function toClosing(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toFinWait1(env);
+  await steps(c, async () => {
+    await c.send({ flags: 'F.', ack: Seq.sub(c.rcvNxt, 1) });
+    await c.expect('.');
+  });
+  return arrived(c, 'CLOSING');
+}
+
+export async function toTimeWait(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await toFinWait2(env);
+  await steps(c, async () => {
+    await c.send('F.');
+    await c.expect('.');
+  });
+  return arrived(c, 'TIME-WAIT');
+}
+
+/** The fixture for each state. */
+export const fixtures: Readonly<Record<TcpState, Fixture>> = {
+  CLOSED: toClosed,
+  LISTEN: toListen,
+  'SYN-SENT': toSynSent,
+  'SYN-RECEIVED': toSynReceived,
+  ESTABLISHED: toEstablished,
+  'FIN-WAIT-1': toFinWait1,
+  'FIN-WAIT-2': toFinWait2,
+  'CLOSE-WAIT': toCloseWait,
+  CLOSING: toClosing,
+  'LAST-ACK': toLastAck,
+  'TIME-WAIT': toTimeWait,
+};

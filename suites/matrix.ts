@@ -1,0 +1,176 @@
+// The conformance matrix, generated from the FSM table: every state x every segment kind x every
+// sequence position (src/fsm/matrix.ts). Each cell runs on a connection of its own:
+//   fixture        drive the remote into STATE (src/peer/fixtures.ts), model and kernel agree
+//   > KIND         SEG.SEQ at POSITION of the remote's window (RCV.NXT-1, RCV.NXT,
+//                  RCV.NXT+RCV.WND-1, RCV.NXT+RCV.WND), SEG.ACK = the remote's SND.NXT
+//   < the reply the oracle predicts under the lab's profile (or nothing), and the kernel's next
+//     state must equal the model's.
+// Each cell also records the RFC profile's prediction: where the two differ the cell "follows a
+// deviation" and the report names the RFC text it departs from. RFC 9293 3.10.7, RFC 5961.
+// IPv4 only: the wire (src/wire) sends IPv4 for now.
+import {
+  cellSegment,
+  observable,
+  predict,
+  rfcProfile,
+  segmentKinds,
+  seqPositions,
+  states,
+  type Prediction,
+  type Reply,
+  type SegmentKind,
+  type SeqPosition,
+  type TcpState,
+} from '../src/fsm/index.js';
+import { formatFlags } from '../src/packet/index.js';
+import type { DecodedTcp } from '../src/packet/types.js';
+import { ExpectationError } from '../src/peer/connection.js';
+import { fixtures, type FixtureEnv } from '../src/peer/fixtures.js';
+import type { ScriptedConnection } from '../src/peer/scripted.js';
+import { suite, type SuiteExtras } from '../src/peer/suite.js';
+import type { Lab } from '../src/lab/index.js';
+
+type MatrixCell = NonNullable<SuiteExtras['matrix']>[number];
+
+/** Cells run at once per state, each on its own connection and probe port. */
+const JOBS = Number(process.env.TCPFSM_MATRIX_JOBS ?? 8);
+
+const SECTION: Readonly<Record<TcpState, string>> = {
+  CLOSED: 'RFC 9293 3.10.7.1',
+  LISTEN: 'RFC 9293 3.10.7.2',
+  'SYN-SENT': 'RFC 9293 3.10.7.3',
+  'SYN-RECEIVED': 'RFC 9293 3.10.7.4, RFC 5961',
+  ESTABLISHED: 'RFC 9293 3.10.7.4, RFC 5961',
+  'FIN-WAIT-1': 'RFC 9293 3.10.7.4, RFC 5961',
+  'FIN-WAIT-2': 'RFC 9293 3.10.7.4, RFC 5961',
+  'CLOSE-WAIT': 'RFC 9293 3.10.7.4, RFC 5961',
+  CLOSING: 'RFC 9293 3.10.7.4, RFC 5961',
+  'LAST-ACK': 'RFC 9293 3.10.7.4, RFC 5961',
+  'TIME-WAIT': 'RFC 9293 3.10.7.4, RFC 5961',
+};
+
+export const cellTitle = (state: string, kind: string, position: string): string => `${state} <- ${kind} @${position}`;
+
+const describeReply = (r: Reply | null, next: string): string =>
+  r ? `[${formatFlags(r.flags)}] seq ${r.unknown?.includes('seq') ? '*' : r.seq >>> 0} ack ${r.flags & 0x10 ? r.ack >>> 0 : '-'} -> ${next}` : `nothing -> ${next}`;
+
+const describeSegment = (s: DecodedTcp | null, next: string): string =>
+  s ? `[${formatFlags(s.flags)}] seq ${s.seq} ack ${s.flags & 0x10 ? s.ack : '-'}${s.payload.length ? ` len ${s.payload.length}` : ''} -> ${next}` : `nothing -> ${next}`;
+
+interface CellRun {
+  cell: MatrixCell;
+  trace: string[];
+  rule?: string;
+  durationMs: number;
+}
+
+/**
+ * The unacknowledged FINs of FIN-WAIT-1, CLOSING and LAST-ACK would be retransmitted after the
+ * RTO (≥ 200 ms on the veth) inside a cell's quiet window; the matrix checks the answer to one
+ * segment, not retransmission, so the target's route to the probe gets rto_min 3 s. The SYN and
+ * SYN-ACK timers (1 s, TCP_TIMEOUT_INIT) are not affected: those cells finish well within 1 s.
+ */
+let longRto: Promise<unknown> | undefined;
+function ensureLongRto(lab: Lab): Promise<unknown> {
+  // run() rejects with a CommandError naming the command when ip fails.
+  return (longRto ??= lab.exec('ip', ['route', 'replace', `${lab.probe.ipv4}/32`, 'dev', lab.targetInterface, 'rto_min', '3s']));
+}
+
+async function runCell(env: FixtureEnv, state: TcpState, kind: SegmentKind, position: SeqPosition): Promise<CellRun> {
+  const began = performance.now();
+  let c: ScriptedConnection | undefined;
+  let expected = '';
+  let rfcExpected: string | undefined;
+  let departsFrom: string | undefined;
+  let observed = 'fixture failed';
+  let rule: string | undefined;
+  try {
+    c = await fixtures[state](env);
+    const tcb = c.model.tcb;
+    const segment = cellSegment(kind, position, tcb);
+    const rfc = predict(state, segment, tcb, rfcProfile);
+    observed = 'kernel state after the segment differs from the model';
+    await c.send({ flags: formatFlags(segment.flags), seq: segment.seq, ack: segment.ack, payload: Buffer.alloc(segment.len, 'x') });
+    const p: Prediction = c.model.last!;
+    rule = `${p.rule} (${p.rfc})`;
+    expected = describeReply(p.reply, p.next);
+    if (observable(rfc) !== observable(p)) {
+      rfcExpected = `${describeReply(rfc.reply, rfc.next)}: ${rfc.rule} (${rfc.rfc})`;
+      departsFrom = env.profile.deviations.find((d) => d.id === p.deviation)?.departsFrom ?? `${p.rule} (${p.rfc})`;
+    }
+    let reply: DecodedTcp | null = null;
+    if (c.model.expected.length) {
+      observed = 'no reply';
+      reply = await c.expect();
+    } else {
+      observed = 'a reply where the oracle predicts none';
+      await c.expectNothing();
+    }
+    const kernel = await c.checkTruth();
+    observed = describeSegment(reply, kernel ?? c.model.state);
+    const extra = c.peer.pending();
+    if (extra.length) throw c.peer.failure(`a further segment arrived: [${formatFlags(extra[0]!.tcp.flags)}] seq ${extra[0]!.tcp.seq}`);
+    return {
+      cell: { state, kind, position, outcome: departsFrom ? 'deviation' : 'pass', observed, expected, rfcExpected, departsFrom },
+      trace: c.peer.trace.lines(),
+      rule,
+      durationMs: performance.now() - began,
+    };
+  } catch (e) {
+    const details = e instanceof ExpectationError ? e.details : {};
+    const actual = typeof details.actual === 'string' ? `: ${details.actual}` : typeof details.kernel === 'string' ? `: kernel ${details.kernel}` : '';
+    return {
+      cell: { state, kind, position, outcome: 'fail', observed: `${observed}${actual}`, expected, rfcExpected, departsFrom, error: (e as Error).message },
+      trace: e instanceof ExpectationError ? e.trace : (c?.peer.trace.lines() ?? []),
+      rule,
+      durationMs: performance.now() - began,
+    };
+  } finally {
+    c?.close();
+  }
+}
+
+/** Run `tasks` with at most `jobs` at a time, results in task order. */
+async function pool<T>(tasks: Array<() => Promise<T>>, jobs: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  return results;
+}
+
+const matrix: MatrixCell[] = [];
+const cellsPerState = segmentKinds.length * seqPositions.length;
+
+suite({ name: 'matrix', title: 'Conformance matrix: state x segment kind x sequence position', rfc: 'RFC 9293 3.10.7, RFC 5961' }, (test) => {
+  for (const state of states) {
+    test(`${state}: ${cellsPerState} cells`, { rfc: SECTION[state], timeoutMs: 120_000 }, async ({ lab, wire, profile, t, attach, figure }) => {
+      await ensureLongRto(lab);
+      const env: FixtureEnv = { lab, wire, profile };
+      const began = performance.now();
+      const tasks = segmentKinds.flatMap((kind) => seqPositions.map((position) => () => runCell(env, state, kind, position)));
+      const runs = await pool(tasks, JOBS);
+      for (const { cell, trace, rule, durationMs } of runs) {
+        const name = cellTitle(cell.state, cell.kind, cell.position);
+        const conforms = cell.departsFrom ? `conforms to RFC: no (${cell.departsFrom}; RFC: ${cell.rfcExpected})` : 'conforms to RFC: yes';
+        if (cell.outcome === 'fail') {
+          t.fail(`${name}: ${cell.error}`, { observed: cell.observed, expected: cell.expected, rule, trace });
+        } else {
+          t.pass(`${name}: ${cell.observed}; matches the ${profile.name} profile: yes; ${conforms}`);
+        }
+        t.comment(`  ${name} took ${durationMs.toFixed(0)} ms`);
+        matrix.push(cell);
+      }
+      attach({ matrix });
+      const deviations = runs.filter((r) => r.cell.outcome === 'deviation').length;
+      figure({ name: `${state} cells`, value: runs.length, unit: 'count' });
+      figure({ name: `${state} cells departing from the RFC (documented deviations)`, value: deviations, unit: 'count' });
+      figure({ name: `${state} wall time`, value: Math.round(performance.now() - began), unit: 'ms' });
+    });
+  }
+});
