@@ -1,0 +1,298 @@
+// Measuring the remote's timers from packet timestamps, and how far a measurement may sit from
+// what the target's settings predict. Tolerances are derived, never picked: a Linux TCP timer
+// runs on the timer wheel (kernel/time/timer.c), which fires a timeout of T jiffies late by up to
+// the granularity of the wheel level T falls in (8^level jiffies); arming it rounds to a jiffy;
+// and our own timestamps (`at`, taken when Node sees the segment) carry the probe's receive-path
+// latency, which we bound by measuring a request/answer round trip on the same path.
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
+import { StateTimeoutError, type Lab, type TcpTuple } from '../lab/index.js';
+import { Seq } from '../packet/index.js';
+import type { DecodedTcp } from '../packet/types.js';
+import { ExpectationError } from './connection.js';
+import type { ScriptedConnection } from './scripted.js';
+
+/** The kernel's tick rate and where the figure came from. */
+export interface KernelHz {
+  hz: number;
+  source: string;
+}
+
+let cachedHz: KernelHz | undefined;
+
+/**
+ * CONFIG_HZ of the running kernel, read from /proc/config.gz. The lab's target shares the host
+ * kernel (a namespace, not a VM), so this is the target's tick. Without the config, 250 is
+ * assumed (Debian's and most distributions' default) and the source says so.
+ */
+export function kernelHz(): KernelHz {
+  if (cachedHz) return cachedHz;
+  try {
+    const config = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
+    const m = /^CONFIG_HZ=(\d+)$/m.exec(config);
+    if (m) return (cachedHz = { hz: Number(m[1]), source: 'CONFIG_HZ from /proc/config.gz' });
+  } catch {
+    // no /proc/config.gz (CONFIG_IKCONFIG_PROC off): fall through to the assumption
+  }
+  return (cachedHz = { hz: 250, source: 'assumed HZ=250 (no /proc/config.gz)' });
+}
+
+/** Timer wheel geometry (kernel/time/timer.c): 64 slots a level, each level 8× coarser. */
+const LVL_BITS = 6;
+const LVL_CLK_SHIFT = 3;
+
+/**
+ * How late (ms, at most) the timer wheel fires a timeout of `timeoutMs`: the granularity of the
+ * level that holds it. Level n starts at (64-1) << 3(n-1) jiffies and has granularity 8^n jiffies.
+ */
+export function wheelGranularityMs(timeoutMs: number, hz = kernelHz().hz): number {
+  const jiffies = Math.ceil((timeoutMs * hz) / 1000);
+  let level = 0;
+  while (level < 8 && jiffies >= ((1 << LVL_BITS) - 1) << (LVL_CLK_SHIFT * level)) level++;
+  return ((1 << (LVL_CLK_SHIFT * level)) * 1000) / hz;
+}
+
+export interface Tolerance {
+  /** ± ms */
+  ms: number;
+  why: string;
+}
+
+/**
+ * Tolerance for a measured span made of one or more back-to-back timer runs (`timeoutsMs`, each
+ * armed when the previous one fired, so their lateness adds up). The span's start and end are
+ * our own timestamps (error ≤ `stampErrorMs` each), or its end is the first `ss` poll that saw
+ * the socket gone (`pollResolutionMs`: the gap between polls plus one `ss` run).
+ */
+export function timerTolerance(
+  timeoutsMs: number | readonly number[],
+  start: number | StampBound,
+  opts: { end?: StampBound; pollResolutionMs?: number; hz?: KernelHz } = {},
+): Tolerance {
+  const hz = opts.hz ?? kernelHz();
+  const from: StampBound = typeof start === 'number' ? { ms: start, why: 'bounded by the measured request/answer round trip' } : start;
+  const runs = typeof timeoutsMs === 'number' ? [timeoutsMs] : timeoutsMs;
+  const wheel = runs.reduce((sum, t) => sum + wheelGranularityMs(t, hz.hz), 0);
+  const jiffies = (runs.length * 1000) / hz.hz;
+  const to = opts.pollResolutionMs !== undefined ? undefined : (opts.end ?? from);
+  const ms = round(wheel + jiffies + from.ms + (to ? to.ms : opts.pollResolutionMs!));
+  const what = runs.length === 1 ? `a ${runs[0]} ms timeout` : `timeouts ${runs.join('+')} ms`;
+  return {
+    ms,
+    why:
+      `timer wheel lateness ≤ ${round(wheel)} ms for ${what} at HZ=${hz.hz} (${hz.source}) + ${runs.length} jiffy arming round-up (${round(jiffies)} ms) ` +
+      `+ start stamp error ${round(from.ms)} ms (${from.why})` +
+      (to ? ` + end stamp error ${round(to.ms)} ms (${to.why})` : ` + ${round(opts.pollResolutionMs!)} ms ss polling resolution`),
+  };
+}
+
+/** How late one of our timestamps may be, and why. */
+export interface StampBound {
+  ms: number;
+  why: string;
+}
+
+/**
+ * How far our segment timestamps can be from wire time. `at` is taken when Node's raw socket
+ * callback runs, so it is late by the kernel-to-callback latency: at most a request/answer round
+ * trip when the probe is idle, and at most the event loop's worst delay (blocked loop or process
+ * not scheduled, measured here with perf_hooks) when it is busy. The bound is the larger of both,
+ * read at the end of the measurement window.
+ */
+export class StampError {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
+  constructor(readonly roundTripMs: number) {
+    this.loop.enable();
+  }
+  private worst = 0;
+  /** worst event-loop delay over every window so far, ms */
+  get worstLoopDelayMs(): number {
+    return Math.max(this.worst, this.loopDelayMs);
+  }
+  /** worst event-loop delay in the current window, ms */
+  get loopDelayMs(): number {
+    return round(this.loop.max / 1e6);
+  }
+  get ms(): number {
+    return Math.max(this.roundTripMs, this.loopDelayMs);
+  }
+  get why(): string {
+    return `max of the SYN → SYN-ACK round trip ${this.roundTripMs} ms and the worst probe event-loop delay ${this.loopDelayMs} ms in the window`;
+  }
+  /** The bound over the window since the last call (or the start), then a new window begins. */
+  window(): StampBound {
+    const b = { ms: this.ms, why: this.why };
+    this.worst = Math.max(this.worst, this.loopDelayMs);
+    this.loop.reset();
+    return b;
+  }
+  stop(): void {
+    this.loop.disable();
+  }
+}
+
+/** Milliseconds from `a` to `b` (hrtime ns). */
+export function msBetween(a: bigint, b: bigint): number {
+  return Number(b - a) / 1e6;
+}
+
+/** Successive gaps, in ms, between hrtime stamps. */
+export function intervalsMs(stamps: readonly bigint[]): number[] {
+  return stamps.slice(1).map((s, i) => round(msBetween(stamps[i]!, s)));
+}
+
+/** RFC 6298 5.5 exponential backoff: `initialMs` doubled each time, `count` values, capped at `maxMs`. */
+export function backoffSchedule(initialMs: number, count: number, maxMs = 120_000): number[] {
+  return Array.from({ length: count }, (_, i) => Math.min(initialMs * 2 ** i, maxMs));
+}
+
+/** Now, in the clock the wire stamps segments with. */
+export const hrnow = (): bigint => process.hrtime.bigint();
+
+/** Round to 0.1 ms: finer digits are noise at these scales. */
+export function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/**
+ * Sleep `ms`, printing the remaining seconds every `everyMs` through `comment` (a TAP comment,
+ * so the CLI can show progress during long protocol waits).
+ */
+export async function waitWithProgress(ms: number, comment: (text: string) => void, what: string, everyMs = 5000): Promise<void> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const left = end - performance.now();
+    if (left <= 0) return;
+    comment(`${what}: ${Math.ceil(left / 1000)} s left`);
+    await new Promise((r) => setTimeout(r, Math.min(everyMs, left)));
+  }
+}
+
+/** The ground-truth end of a timer: when `ss` stopped listing the socket, and how sharp that is. */
+export interface GoneAt {
+  /** hrtime of the poll that first saw the socket gone */
+  at: bigint;
+  /** the gap between that poll and the previous one (ms): the socket went away inside it */
+  resolutionMs: number;
+  trail: string[];
+}
+
+/**
+ * Poll the target's socket for `tuple` until it is gone (CLOSED), up to `deadlineMs`, printing
+ * the time left every few seconds through `comment`. Throws StateTimeoutError at the deadline.
+ */
+export async function waitGone(lab: Lab, tuple: TcpTuple, deadlineMs: number, comment: (text: string) => void, what: string): Promise<GoneAt> {
+  const end = performance.now() + deadlineMs;
+  const trail: string[] = [];
+  for (;;) {
+    const left = end - performance.now();
+    if (left > 6000) comment(`${what}: waiting, ${Math.ceil(left / 1000)} s left at most`);
+    const before = hrnow();
+    try {
+      const r = await lab.waitForState(tuple, 'CLOSED', Math.min(5000, Math.max(left, 0)));
+      for (const s of r.trail) if (trail.at(-1) !== s) trail.push(s);
+      const at = hrnow();
+      // waitForState polls every ≤ 20 ms; one ss run costs the rest (elapsed / polls).
+      const resolutionMs = r.polls > 1 ? 20 + r.elapsedMs / r.polls : msBetween(before, at);
+      return { at, resolutionMs: round(resolutionMs), trail };
+    } catch (e) {
+      if (!(e instanceof StateTimeoutError) || performance.now() >= end) throw e;
+      for (const s of e.last.trail) if (trail.at(-1) !== s) trail.push(s);
+    }
+  }
+}
+
+/**
+ * Wait for retransmissions of `original`, the i-th (0-based) due `dueMs(i)` after the one before,
+ * until one fails to come because the connection is gone (`gone` settles: the ground truth). A
+ * silence while the socket still exists fails (waitGone's StateTimeoutError names its state).
+ * Returns the arrival stamps, the original's first, each with its stamp error bound (the event
+ * loop's worst delay in the wait that ended with it).
+ */
+export async function collectRetransmissions(
+  c: ScriptedConnection, original: DecodedTcp & { at: bigint }, dueMs: (i: number) => number,
+  stamp: StampError, gone: Promise<GoneAt>, comment: (text: string) => void, what: string,
+): Promise<{ stamps: bigint[]; errors: StampBound[] }> {
+  const stamps = [original.at];
+  const errors = [stamp.window()];
+  for (let i = 0; ; i++) {
+    const due = dueMs(i);
+    comment(`waiting for ${what} retransmission ${i + 1} (due in ${round(due)} ms)`);
+    try {
+      stamps.push((await c.expectRetransmission(original, due + timerTolerance(due, stamp.roundTripMs).ms + 200)).at);
+      errors.push(stamp.window());
+    } catch (e) {
+      if (!(e instanceof ExpectationError) || !/got nothing/.test(e.message)) throw e;
+      await gone; // nothing came: the connection must be gone
+      return { stamps, errors };
+    }
+  }
+}
+
+/**
+ * The three-way handshake (as ScriptedConnection.handshake, every step checked) returning the
+ * SYN → SYN-ACK round trip in ms: the kernel answers at once, so this bounds how far any of our
+ * timestamps (send or receive) can sit from the segment's time on the wire.
+ */
+export async function handshakeRoundTrip(c: ScriptedConnection): Promise<number> {
+  const syn = await c.send('S');
+  const synAck = await c.expect({ flags: 'S.', ack: Seq.add(c.iss, 1) });
+  await c.send('.');
+  await c.inState('ESTABLISHED');
+  return round(msBetween(syn.at, synAck.at));
+}
+
+/** Linux's TCP_RTO_MIN and TCP_RTO_MAX (include/net/tcp.h). */
+export const LINUX_RTO_MIN_MS = 200;
+export const LINUX_RTO_MAX_MS = 120_000;
+
+/**
+ * How many retransmissions Linux makes before giving up on a connection whose retry limit is
+ * `boundary` (tcp_retries2, tcp_orphan_retries), with a measured RTO of `rtoMs`.
+ * Linux counts time, not retransmissions (net/ipv4/tcp_timer.c): it gives up when the time since
+ * the first retransmission (retrans_stamp) reaches tcp_model_timeout(boundary) =
+ * TCP_RTO_MIN × (2^(boundary+1) − 1) (linear past TCP_RTO_MAX). Retransmission 1 always goes;
+ * retransmission k goes while the time since the first, rto × (2 + 4 + … + 2^(k−1)) plus the
+ * timers' lateness, is still below that budget. With an RTO a little above 200 ms the count can be
+ * boundary + 1, and where the margin is smaller than the timer wheel's accumulated lateness either
+ * count can happen: `min` assumes every timer maximally late, `max` assumes none late.
+ */
+export function linuxRetransmissionCount(
+  rtoMs: number, boundary: number, hz: KernelHz = kernelHz(), rtoBaseMs = LINUX_RTO_MIN_MS,
+): { min: number; max: number; budgetMs: number; why: string } {
+  const thresh = Math.floor(Math.log2(LINUX_RTO_MAX_MS / rtoBaseMs));
+  const budgetMs =
+    boundary <= thresh
+      ? ((2 << boundary) - 1) * rtoBaseMs
+      : ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * LINUX_RTO_MAX_MS;
+  const count = (late: (t: number) => number): number => {
+    let sinceFirst = 0;
+    for (let k = 1; ; k++) {
+      const next = Math.min(rtoMs * 2 ** k, LINUX_RTO_MAX_MS);
+      sinceFirst += next + late(next);
+      if (sinceFirst >= budgetMs) return k;
+    }
+  };
+  const max = count(() => 0);
+  const min = count((t) => wheelGranularityMs(t, hz.hz) + 1000 / hz.hz);
+  const why =
+    `Linux gives up ${budgetMs} ms after the first retransmission (TCP_RTO_MIN × (2^${boundary + 1} − 1), tcp_model_timeout); ` +
+    `with RTO ${rtoMs} ms that is ${min === max ? `${max} retransmissions` : `${min} or ${max} retransmissions (the margin is within the timer wheel's accumulated lateness at HZ=${hz.hz})`}`;
+  return { min, max, budgetMs, why };
+}
+
+/**
+ * The RTO Linux derives from its RTT estimate (tcp_set_rto, RFC 6298 2.3 with rto_min as the
+ * floor of the variance term, not of the RTO): srtt + max(4 · rttvar, TCP_RTO_MIN), kept in
+ * jiffies (rounded up), as ss prints srtt/rttvar in ms (3 decimals).
+ */
+export function linuxRto(srttMs: number, rttVarMs: number, hz: KernelHz = kernelHz()): { ms: number; tolerance: number; why: string } {
+  const variance = Math.max(4 * rttVarMs, LINUX_RTO_MIN_MS);
+  const jiffy = 1000 / hz.hz;
+  return {
+    ms: round(srttMs + variance),
+    tolerance: round(jiffy + 0.002),
+    why: `srtt ${srttMs} + max(4 × rttvar ${rttVarMs}, rto_min ${LINUX_RTO_MIN_MS}) ms; the kernel keeps the RTO in jiffies rounded up (1 jiffy = ${round(jiffy)} ms at HZ=${hz.hz}) and ss rounds to µs`,
+  };
+}
