@@ -1,13 +1,14 @@
 // Codec throughput on one core, in segments per second: a SYN with the usual options and a
 // 100-byte data segment, encoded and decoded. The wire decodes every packet it receives, so
 // decodePacket (IP header + TCP + options + checksum check) is the figure that matters.
-// Run after building: node dist/bench/codec.js [seconds per case, default 1]
+// Run after building: node dist/bench/codec.js [seconds per case, default 1]; bench/run.ts calls
+// codecBenchmark() for RESULTS.md.
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { decodePacket, encodePacket } from '../src/packet/packet.js';
 import { decodeTcp, encodeTcp } from '../src/packet/tcp.js';
 import { ACK, PSH, SYN, type IPv4Header, type TcpSegment } from '../src/packet/types.js';
 
-const seconds = Number(process.argv[2] ?? 1);
 const ip: IPv4Header = { src: '198.18.0.1', dst: '198.18.0.2' };
 const pseudo = { src: ip.src, dst: ip.dst };
 
@@ -35,7 +36,7 @@ const data: TcpSegment = {
  * Calls per second of fn: the median of 5 rounds (seconds / 5 each) after a warm-up, so a burst of
  * load from other processes moves one round, not the figure. sink keeps the results alive.
  */
-function measure(fn: () => number): number {
+function measure(fn: () => number, seconds: number): number {
   let sink = 0;
   for (let i = 0; i < 50_000; i++) sink += fn();
   const rates: number[] = [];
@@ -55,27 +56,35 @@ function measure(fn: () => number): number {
   return rates.sort((a, b) => a - b)[2];
 }
 
-const rows: Array<[string, number]> = [];
-for (const [name, seg] of [
-  ['SYN + options', syn],
-  ['data, 100 bytes', data],
-] as const) {
-  const tcpBytes = encodeTcp(seg, pseudo);
-  const packetBytes = encodePacket(ip, seg);
-  const out = Buffer.alloc(packetBytes.length);
-  const check = decodePacket(packetBytes);
-  if (check.tcp.checksumOk !== true) throw new Error(`${name}: the benchmark packet does not checksum`);
+/** [case, segments per second] for every codec case, `seconds` per case. */
+export function codecBenchmark(seconds = 1): Array<[string, number]> {
+  const rows: Array<[string, number]> = [];
+  for (const [name, seg] of [
+    ['SYN + options', syn],
+    ['data, 100 bytes', data],
+  ] as const) {
+    const tcpBytes = encodeTcp(seg, pseudo);
+    const packetBytes = encodePacket(ip, seg);
+    const out = Buffer.alloc(packetBytes.length);
+    const check = decodePacket(packetBytes);
+    if (check.tcp.checksumOk !== true) throw new Error(`${name}: the benchmark packet does not checksum`);
 
-  rows.push([`decodePacket   ${name} (IPv4 + TCP, checksum checked)`, measure(() => decodePacket(packetBytes).tcp.seq)]);
-  rows.push([`decodeTcp      ${name} (no pseudo-header, no checksum)`, measure(() => decodeTcp(tcpBytes).seq)]);
-  rows.push([`decodeTcp      ${name} (pseudo-header as text)`, measure(() => decodeTcp(tcpBytes, 0, pseudo).window)]);
-  rows.push([`encodePacket   ${name} (into a reused buffer)`, measure(() => encodePacket(ip, seg, out).length)]);
-  rows.push([`encodePacket   ${name} (new buffer)`, measure(() => encodePacket(ip, seg).length)]);
-  rows.push([`encodeTcp      ${name} (pseudo-header as text)`, measure(() => encodeTcp(seg, pseudo).length)]);
+    rows.push([`decodePacket   ${name} (IPv4 + TCP, checksum checked)`, measure(() => decodePacket(packetBytes).tcp.seq, seconds)]);
+    rows.push([`decodeTcp      ${name} (no pseudo-header, no checksum)`, measure(() => decodeTcp(tcpBytes).seq, seconds)]);
+    rows.push([`decodeTcp      ${name} (pseudo-header as text)`, measure(() => decodeTcp(tcpBytes, 0, pseudo).window, seconds)]);
+    rows.push([`encodePacket   ${name} (into a reused buffer)`, measure(() => encodePacket(ip, seg, out).length, seconds)]);
+    rows.push([`encodePacket   ${name} (new buffer)`, measure(() => encodePacket(ip, seg).length, seconds)]);
+    rows.push([`encodeTcp      ${name} (pseudo-header as text)`, measure(() => encodeTcp(seg, pseudo).length, seconds)]);
+  }
+  return rows;
 }
 
-console.log(`tcpfsm packet codec: node ${process.version}, one core, median of 5 rounds over ${seconds} s per case`);
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0].toFixed(2)} at the end`);
-for (const [name, perSecond] of rows) {
-  console.log(`${name.padEnd(62)} ${(perSecond / 1e6).toFixed(2).padStart(6)} M segments/s  (${(1e9 / perSecond).toFixed(0)} ns each)`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const seconds = Number(process.argv[2] ?? 1);
+  const rows = codecBenchmark(seconds);
+  console.log(`tcpfsm packet codec: node ${process.version}, one core, median of 5 rounds over ${seconds} s per case`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0].toFixed(2)} at the end`);
+  for (const [name, perSecond] of rows) {
+    console.log(`${name.padEnd(62)} ${(perSecond / 1e6).toFixed(2).padStart(6)} M segments/s  (${(1e9 / perSecond).toFixed(0)} ns each)`);
+  }
 }
