@@ -10,7 +10,7 @@ import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type Prof
 import { createLab, SYSCTL_NAMES, type Lab, type LabSysctls } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
-import { UsageError } from '../sys/errors.js';
+import { UsageError, isUserFacing } from '../sys/errors.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import { RawWire } from '../wire/raw.js';
 import type { ConnId } from '../lab/index.js';
@@ -94,7 +94,12 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
     return;
   }
-  void runSuite(meta, declared);
+  runSuite(meta, declared).catch((e: unknown) => {
+    // Bad input or an unusable machine: one line and exit 2 (the runner reports it as such).
+    if (!isUserFacing(e)) throw e;
+    process.stderr.write(`tcpfsm: ${(e as Error).message}\n`);
+    process.exit(e.exitCode);
+  });
 }
 
 async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {

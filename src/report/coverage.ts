@@ -67,9 +67,20 @@ export function tableCoverage(coverage: ReadonlyMap<string, RowCoverage>): Array
  */
 export function coverageDot(coverage: ReadonlyMap<string, RowCoverage>, title = 'RFC 9293 TCP connection states: this run'): string {
   const marks = new Map([...coverage].map(([id, c]) => [id, c.mark] as const));
-  return toDot(marks, {
+  const dot = toDot(marks, {
     selfLoops: true,
     include: (row) => row.on !== 'timeout-user' && (row.to !== 'same' || marks.has(row.id)),
     title,
   });
+  // Untested edges keep their line but lose their label: with every label drawn, the edges into
+  // CLOSED pile their text on top of each other and the run's own edges become hard to read.
+  // (`tcpfsm fsm --svg` draws the full diagram.) Their text stays in the tooltip.
+  return dot
+    .split('\n')
+    .map((line) => {
+      if (!line.includes(' -> ') || !line.includes('style=dashed')) return line;
+      const label = /label="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? '';
+      return line.replace(/label="(?:[^"\\]|\\.)*"/, 'label=""').replace(/tooltip="((?:[^"\\]|\\.)*)"/, (_m, tip: string) => `tooltip="${label}: ${tip}"`);
+    })
+    .join('\n');
 }

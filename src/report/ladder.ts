@@ -122,7 +122,7 @@ function row(line: TraceLine, i: number, markerOf: (kind: 'out' | 'in') => strin
     `<title>${xmlText(line.text)}</title>`,
     time,
     `<rect x="${PROBE_X + 12}" y="${y - 6}" width="${TARGET_X - PROBE_X - 24}" height="${ROW - 18}" rx="4" fill="${COLOUR.note.fill}" stroke="${COLOUR.note.stroke}"/>`,
-    `<text x="${mid}" y="${y + DROP / 2 + 3}" text-anchor="middle" ${SANS} font-size="12" font-style="italic" fill="${COLOUR.text}">${xmlText(clip(line.text, 64))}</text>`,
+    `<text x="${mid}" y="${y + DROP / 2 + 3}" text-anchor="middle" ${SANS} font-size="12" font-style="italic" fill="${COLOUR.text}">${xmlText(clip(line.text, 58))}</text>`,
     '</g>',
   ].join('\n');
 }

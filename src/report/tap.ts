@@ -12,8 +12,6 @@ import { suiteOk, type SuiteRun } from './run.js';
 interface Block {
   name: string;
   buffered: string[];
-  /** a line other than the version line has been seen */
-  begun: boolean;
   result?: SuiteRun;
 }
 
@@ -63,7 +61,7 @@ export class TapComposer {
   }
 
   start(suite: string): void {
-    const block: Block = { name: suite, buffered: [], begun: false };
+    const block: Block = { name: suite, buffered: [] };
     this.blocks.set(suite, block);
     this.queue.push(block);
     this.takeTurn();
@@ -72,9 +70,9 @@ export class TapComposer {
   /** One line of the suite's stdout (without its newline). */
   line(suite: string, line: string): void {
     const block = this.block(suite);
-    // The child's own version line goes: a nested stream has its parent's version (TAP 14 subtests).
-    if (!block.begun && /^TAP version \d+\s*$/.test(line)) return;
-    block.begun = true;
+    // The child's own version line goes: a nested stream has its parent's version (TAP 14
+    // subtests). node-tap may print it after a leading comment, so not only as the first line.
+    if (/^TAP version \d+\s*$/.test(line)) return;
     if (block === this.holder) this.emit(indent(line) + '\n');
     else block.buffered.push(line);
   }
@@ -91,8 +89,10 @@ export class TapComposer {
 
   /** A suite that never started (--bail, interrupted): a skipped point. */
   notRun(s: SuiteRun): void {
-    this.start(s.suite);
-    this.end(s);
+    const block: Block = { name: s.suite, buffered: [], result: s };
+    this.blocks.set(s.suite, block);
+    this.queue.push(block);
+    this.takeTurn();
   }
 
   /** The plan and a closing summary; returns the whole stream. */

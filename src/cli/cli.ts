@@ -1,0 +1,95 @@
+// The `tcpfsm` command line (main.ts is the executable). Exit codes: 0 all passed, 1 a test failed, 2 usage or environment error
+// (bad option, not root, missing tool; also a tcpfsm bug, with its stack), 128+n on signal n.
+// User-facing errors are one line on stderr, `tcpfsm: <what> ` plus a hint; never a stack trace.
+import yargs, { type Argv } from 'yargs';
+import { isUserFacing, UsageError } from '../sys/errors.js';
+import { cleanupBuilder, cleanupCommand, type CleanupArgs } from './commands/cleanup.js';
+import { fsmBuilder, fsmCommand, type FsmArgs } from './commands/fsm.js';
+import { HOLD_COMMAND, holdCommand, labBuilder } from './commands/lab.js';
+import { listBuilder, listCommand, type ListArgs } from './commands/list.js';
+import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
+import { VERSION } from './version.js';
+import { processIo, useIo, type Io } from './io.js';
+
+const COMMANDS = ['run', 'list', 'lab', 'fsm', 'cleanup'];
+
+/** The command the user was after, for the "see --help" hint. */
+function commandOf(argv: readonly string[]): string {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  if (words[0] === 'lab' && ['up', 'down', 'status'].includes(words[1] ?? '')) return `lab ${words[1]}`;
+  return COMMANDS.includes(words[0] ?? '') ? words[0]! : '';
+}
+
+const hint = (argv: readonly string[]): string => `run 'tcpfsm ${commandOf(argv) ? commandOf(argv) + ' ' : ''}--help' for usage`;
+
+/** The first word of the command line, when it names no command. */
+const commandWord = (argv: readonly string[]): string => argv.find((a) => !a.startsWith('-')) ?? '';
+
+/** `handle` receives each command's exit code. */
+export function cli(argv: string[], handle: (run: Promise<number>) => Promise<void>): Argv {
+  return yargs(argv)
+    .scriptName('tcpfsm')
+    .usage('$0 <command> [options]\n\nTests real TCP stacks with real packets against the RFC 9293 state machine.')
+    .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) => handle(runCommand(a)))
+    .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
+    .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
+    .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
+    .command<CleanupArgs>('cleanup', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
+    .command<{ id?: string; labSysctl: string[] }>(
+      HOLD_COMMAND,
+      false, // internal: the process that keeps a `lab up` lab alive
+      (y) =>
+        y
+          .option('id', { type: 'string' })
+          .option('lab-sysctl', { type: 'string', array: true, default: [] }) as unknown as Argv<{ id?: string; labSysctl: string[] }>,
+      (a) => handle(holdCommand(a)),
+    )
+    .example('$0 run', 'every suite against a fresh lab; reports in reports/latest/')
+    .example('$0 list', 'what the suites test')
+    .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
+    .example('$0 cleanup', 'remove what a crashed run left')
+    .demandCommand(1, 'name a command: run, list, lab, fsm or cleanup')
+    .strict()
+    .recommendCommands()
+    .version(VERSION)
+    .alias('version', 'V')
+    .help()
+    .alias('help', 'h')
+    .exitProcess(false) // --help and --version return; the exit code is ours to set
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      // Errors thrown by handlers pass through untouched; yargs' own validation messages become
+      // usage errors (one line, exit 2).
+      if (err) throw err;
+      const oneLine = msg.replace(/\s*\n\s*/g, ' ').replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+      const unknownCommand = /^did you mean/.test(oneLine) ? `unknown command '${commandWord(argv)}'. ` : '';
+      throw new UsageError(unknownCommand + oneLine);
+    });
+}
+
+/** Run one command line; resolves with the exit code (nothing calls process.exit). */
+export async function main(argv: string[], output: Io = processIo): Promise<number> {
+  let code = 0;
+  const handle = async (run: Promise<number>) => {
+    code = await run;
+  };
+  const restore = useIo(output);
+  try {
+    // With a callback, yargs hands over --help / --version text instead of printing it.
+    await cli(argv, handle).parseAsync(argv, {}, (_err, _argv, text) => {
+      if (text) output.out(text.endsWith('\n') ? text : text + '\n');
+    });
+    return code;
+  } catch (e) {
+    if (isUserFacing(e)) {
+      const usage = e instanceof UsageError ? `; ${hint(argv)}` : '';
+      output.err(`tcpfsm: ${e.message}${usage}\n`);
+      return e.exitCode;
+    }
+    output.err(`tcpfsm: internal error (a bug in tcpfsm, please report it):\n${(e as Error).stack ?? String(e)}\n`);
+    return 2;
+  } finally {
+    restore();
+  }
+}
+

@@ -1,0 +1,60 @@
+// tcpfsm fsm: the RFC 9293 state machine as the harness uses it — the transition table as text,
+// Graphviz DOT (--dot) or SVG (--svg, rendered in-process by @viz-js/viz).
+import { writeFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { fromStates, linuxDeviations, profiles, rfcTable, target, toDot, type ProfileName } from '../../fsm/index.js';
+import { renderDot } from '../../report/svg.js';
+import { UsageError } from '../../sys/errors.js';
+import { io } from '../io.js';
+
+export interface FsmArgs {
+  dot?: boolean;
+  svg?: boolean;
+  profile: ProfileName;
+  selfLoops: boolean;
+  output?: string;
+}
+
+export function fsmBuilder(y: Argv): Argv<FsmArgs> {
+  return y
+    .option('dot', { describe: 'print Graphviz DOT', type: 'boolean' })
+    .option('svg', { describe: 'print SVG (no system graphviz needed)', type: 'boolean' })
+    .option('profile', { describe: 'profile: the RFC alone, or Linux with its documented deviations', choices: ['rfc', 'linux'] as const, default: 'rfc' as const, requiresArg: true })
+    .option('self-loops', { describe: 'also draw rows that keep the state', type: 'boolean', default: false })
+    .option('output', { alias: 'o', describe: 'write to this file instead of stdout', type: 'string', requiresArg: true })
+    .conflicts('dot', 'svg')
+    .example('$0 fsm', 'the transition table as text')
+    .example('$0 fsm --svg -o fsm.svg', 'the diagram in the layout of RFC 9293 Figure 5')
+    .example('$0 fsm --dot | dot -Tpng > fsm.png', 'DOT for your own Graphviz') as unknown as Argv<FsmArgs>;
+}
+
+function tableText(profile: ProfileName): string {
+  const lines = [`# RFC 9293 transition table (${rfcTable.length} rows), profile ${profile}`];
+  for (const row of rfcTable) {
+    const from = fromStates(row);
+    const to = row.to === 'same' ? 'same' : target(row, from[0]!);
+    const emits = row.emits.map((e) => e.flags).join(' ') || '-';
+    lines.push(`${row.id.padEnd(40)} ${from.join(',').padEnd(28)} ${row.on.padEnd(28)} -> ${to.padEnd(13)} send ${emits.padEnd(5)} ${row.rfc}`);
+  }
+  if (profile === 'linux') {
+    lines.push('', `# Linux deviations (${linuxDeviations().length}), checked before the table rows`);
+    for (const d of linuxDeviations()) lines.push(`${d.id.padEnd(40)} ${d.title}  (${d.cite})`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function fsmCommand(a: FsmArgs): Promise<number> {
+  if (!(a.profile in profiles)) throw new UsageError(`unknown profile '${a.profile}' (known: ${Object.keys(profiles).join(', ')})`);
+  const table = profiles[a.profile].table;
+  const title = a.profile === 'rfc' ? 'RFC 9293 TCP connection states' : `RFC 9293 TCP connection states (profile ${a.profile}: ${linuxDeviations().length} deviations not drawn)`;
+  let out: string;
+  if (a.dot || a.svg) {
+    const dot = toDot(undefined, { table, title, selfLoops: a.selfLoops });
+    out = a.svg ? await renderDot(dot) : dot;
+  } else {
+    out = tableText(a.profile);
+  }
+  if (a.output) writeFileSync(a.output, out);
+  else io.out(out);
+  return 0;
+}

@@ -1,0 +1,153 @@
+// tcpfsm run [suites..]: run conformance suites, each in its own process against a fresh lab,
+// print one line per test (or TAP with --tap), write reports/<timestamp>/ and reports/latest.
+// Exit 0 all passed, 1 a test failed, 2 usage or environment error, 128+n when stopped by signal n.
+import { join, relative, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { requireLabPrivileges } from '../../lab/privileges.js';
+import { ENV } from '../../report/results.js';
+import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
+import { TapComposer } from '../../report/tap.js';
+import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
+import { EnvironmentError } from '../../sys/errors.js';
+import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget } from '../args.js';
+import { HumanReporter, wantColour } from '../human.js';
+import { runSuites, type RunnerListener } from '../runner.js';
+import { discoverSuites, selectSuites, suitesDir } from '../suites.js';
+import { VERSION } from '../version.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+export interface RunArgs {
+  suites: string[];
+  grep?: string;
+  slow: boolean;
+  bail: boolean;
+  labSysctl: string[];
+  expect: string[];
+  reportDir: string;
+  tap: boolean;
+  jobs: number;
+  keepLab: boolean;
+  profile?: 'linux' | 'rfc';
+  target?: string;
+  asRemote: boolean;
+  suitesDir?: string;
+}
+
+export function runBuilder(y: Argv): Argv<RunArgs> {
+  return y
+    .positional('suites', { describe: 'suites to run (default: all), by file stem', type: 'string', array: true, default: [] })
+    .option('grep', { describe: 'run only tests whose name matches this regular expression', type: 'string', requiresArg: true })
+    .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
+    .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
+    .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name', type: 'string', array: true, default: [], requiresArg: true })
+    .option('expect', { describe: 'expectation for a measured figure, name=number (repeatable)', type: 'string', array: true, default: [], requiresArg: true })
+    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
+    .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
+    .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '1', requiresArg: true })
+    .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
+    .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
+    .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
+    .option('as-remote', { describe: 'drive the lab as if it were a remote target (no ground truth)', type: 'boolean', default: false })
+    .option('suites-dir', { describe: 'directory of compiled suites (default dist/suites; env TCPFSM_SUITES_DIR)', type: 'string', hidden: true, requiresArg: true })
+    .example('$0 run', 'every suite, each against a fresh lab, reports in reports/latest/')
+    .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
+    .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
+    .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack_retries=3', 'tune the target and say what to expect')
+    .example('$0 run --tap > run.tap', 'TAP 14 for another tool') as unknown as Argv<RunArgs>;
+}
+
+/** The suites' environment: the contract of src/report/results.ts ENV. */
+export function suiteEnv(a: RunArgs, checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string }): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV.slow]: a.slow ? '1' : '0',
+    [ENV.labSysctls]: JSON.stringify(checked.labSysctls),
+    [ENV.expect]: JSON.stringify(checked.expect),
+  };
+  if (a.grep !== undefined) env[ENV.grep] = a.grep;
+  if (a.profile) env[ENV.profile] = a.profile;
+  if (checked.target) env[ENV.target] = checked.target;
+  if (checked.target || a.asRemote) env[ENV.remote] = JSON.stringify({ asRemote: a.asRemote });
+  if (a.keepLab) env.TCPFSM_KEEP_LAB = '1';
+  if (a.bail) env.TAP_BAIL = '1';
+  return env;
+}
+
+export async function runCommand(a: RunArgs): Promise<number> {
+  // Everything the user typed is checked before anything starts.
+  const jobs = parsePositiveInt('jobs', a.jobs, { max: 64 });
+  if (a.grep !== undefined) parseGrep(a.grep);
+  const labSysctls = parseLabSysctls(a.labSysctl);
+  const expect = parseExpect(a.expect);
+  const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
+  const dir = suitesDir(a.suitesDir);
+  const suites = selectSuites(discoverSuites(dir), a.suites);
+  if (!target) requireLabPrivileges();
+
+  const started = new Date();
+  const reportRoot = resolve(a.reportDir);
+  const runDir = await createRunDir(reportRoot, started);
+  const outDir = join(runDir, 'suites');
+  const rel = relative(process.cwd(), runDir);
+  const shown = !rel || rel.startsWith('..') ? runDir : rel;
+
+  const human = a.tap ? null : new HumanReporter(process.stdout, { tty: !!process.stdout.isTTY, colour: wantColour(process.stdout) });
+  const tap = new TapComposer(a.tap ? (chunk) => process.stdout.write(chunk) : undefined, [
+    `tcpfsm ${VERSION}: ${suites.length} suite${suites.length === 1 ? '' : 's'}, ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}`,
+  ]);
+  human?.header([
+    `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${jobs > 1 ? `, ${jobs} at a time` : ''}`,
+  ]);
+
+  const listener: RunnerListener = {
+    suiteStart: (s) => {
+      tap.start(s.name);
+      human?.suiteStart(s);
+    },
+    line: (s, line) => tap.line(s, line),
+    testStart: (s, name) => human?.testStart(s, name),
+    comment: (s, test, text) => human?.comment(s, test, text),
+    test: (s, t) => human?.test(s, t),
+    suiteEnd: (run) => {
+      tap.end(run);
+      human?.suiteEnd(run);
+    },
+    notice: (text) => (human ? human.notice(text) : process.stderr.write(`tcpfsm: ${text}\n`)),
+  };
+
+  let result;
+  try {
+    result = await runSuites({ suites, jobs, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target }), outDir, listener });
+  } finally {
+    human?.close();
+  }
+  for (const s of result.suites) if (!suiteRan(s)) tap.notRun(s);
+
+  const run: RunRecord = {
+    version: VERSION,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    command: ['tcpfsm', ...process.argv.slice(2)].join(' '),
+    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs, ...(a.profile ? { profile: a.profile } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
+    suites: result.suites,
+    ...(result.interrupted ? { interrupted: result.interrupted } : {}),
+  };
+  const counts = countRun(run);
+  const tapText = tap.finish([`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`]);
+  const files = await writeReports(runDir, run, tapText);
+  linkLatest(reportRoot, runDir);
+
+  const envFailure = result.suites.find(isEnvironmentFailure);
+  human?.summary(counts, run.durationMs, [`reports: ${join(shown, 'index.html')}`, ...files.problems.map((p) => `report problem: ${p}`)]);
+  if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
+
+  if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
+  if (envFailure) {
+    const why = envFailure.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${envFailure.exitCode}`;
+    throw new EnvironmentError(`suite ${envFailure.suite} could not run: ${why.replace(/^tcpfsm:\s*/, '')}`);
+  }
+  return runOk(run) ? 0 : 1;
+}
+
+/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
+const isEnvironmentFailure = (s: SuiteRun): boolean => suiteRan(s) && s.exitCode === 2 && s.tapTests.length === 0;

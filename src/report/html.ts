@@ -1,0 +1,271 @@
+// index.html: the run at a glance, readable offline (no scripts, no network, inline CSS).
+// Summary, files, suites, failures with message, diagnostics, trace and ladder, measured
+// figures, the FSM coverage diagram and table, then every test with its ladder.
+import { stringify } from 'yaml';
+import type { RowCoverage } from './coverage.js';
+import { xmlAttr as attr, xmlText as text } from './escape.js';
+import type { Figure, TestResult } from './results.js';
+import { countRun, runOk, suiteOk, suiteRan, testsOf, type RunRecord, type SuiteRun } from './run.js';
+import { tableCoverage } from './coverage.js';
+import { renderHeatmap } from './heatmap.js';
+import { traceText } from './trace-text.js';
+
+export interface LadderRef {
+  /** path relative to index.html */
+  file: string;
+  svg: string;
+}
+
+export interface HtmlInput {
+  run: RunRecord;
+  /** fsm.svg's <svg> element, inlined */
+  fsmSvg: string;
+  coverage: ReadonlyMap<string, RowCoverage>;
+  ladders: ReadonlyMap<TestResult, LadderRef>;
+  /** report files, relative to index.html */
+  files: { tap: string; junit: string; pcap: string; fsm: string; run: string; suitesDir: string };
+  /** things that went wrong while writing the reports (damaged pcap, missing JSON) */
+  problems: string[];
+}
+
+const CSS = `
+body { font: 14px/1.45 system-ui, 'DejaVu Sans', Helvetica, Arial, sans-serif; color: #212121; margin: 24px auto; max-width: 1240px; padding: 0 16px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #cfd8dc; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+table { border-collapse: collapse; margin: 6px 0 12px; } th, td { border: 1px solid #cfd8dc; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eceff1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.kv th { width: 160px; }
+.pass { color: #2e7d32; font-weight: bold; } .fail { color: #c62828; font-weight: bold; } .skip { color: #757575; font-weight: bold; } .covered { color: #1565c0; font-weight: bold; }
+.badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; font-weight: bold; }
+.badge.pass { background: #2e7d32; color: #fff; } .badge.fail { background: #c62828; color: #fff; }
+pre { background: #f5f5f5; border: 1px solid #e0e0e0; padding: 8px; overflow-x: auto; font: 12px/1.4 ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
+.failure { border-left: 4px solid #c62828; padding-left: 12px; margin-bottom: 24px; }
+.diagram { overflow-x: auto; } .diagram svg { max-width: 100%; height: auto; }
+details { margin: 4px 0; } summary { cursor: pointer; }
+.muted { color: #757575; } code { font: 12px ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
+nav a { margin-right: 14px; }
+`;
+
+const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
+
+function verdictCell(test: TestResult): string {
+  if (test.skip !== undefined) return `<span class="skip">skip</span>`;
+  return test.ok ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
+}
+
+const anchor = (suite: string, index: number): string => `t-${suite.replace(/[^A-Za-z0-9_-]/g, '_')}-${index}`;
+
+function uniqueValues(run: RunRecord, pick: (s: SuiteRun) => string | undefined): string {
+  const values = [...new Set(run.suites.map(pick).filter((v): v is string => !!v))];
+  return values.length ? values.map(text).join('<br>') : '<span class="muted">—</span>';
+}
+
+function sysctlRows(run: RunRecord): string {
+  const values = new Map<string, Map<string, string[]>>();
+  for (const s of run.suites) {
+    for (const [k, v] of Object.entries(s.result?.sysctls ?? {})) {
+      const byValue = values.get(k) ?? new Map<string, string[]>();
+      byValue.set(v, [...(byValue.get(v) ?? []), s.suite]);
+      values.set(k, byValue);
+    }
+  }
+  if (!values.size) return '<span class="muted">— (no lab sysctls reported)</span>';
+  const rows = [...values.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, byValue]) => {
+      const v = [...byValue.entries()].map(([value, suites]) => (byValue.size > 1 ? `${text(value)} <span class="muted">(${text(suites.join(', '))})</span>` : text(value)));
+      const user = Object.keys(run.options.labSysctls).some((u) => k === u || k.endsWith(`.${u}`)) ? ' <span class="muted">(--lab-sysctl)</span>' : '';
+      return `<tr><td><code>${text(k)}</code></td><td>${v.join('<br>')}${user}</td></tr>`;
+    });
+  return `<table><tr><th>sysctl</th><th>value</th></tr>${rows.join('')}</table>`;
+}
+
+function summary(run: RunRecord): string {
+  const c = countRun(run);
+  const o = run.options;
+  const opts = [
+    o.grep !== undefined ? `--grep ${o.grep}` : '',
+    o.slow ? '--slow' : '',
+    o.bail ? '--bail' : '',
+    `--jobs ${o.jobs}`,
+    o.keepLab ? '--keep-lab' : '',
+    o.asRemote ? '--as-remote' : '',
+    ...Object.entries(o.expect).map(([k, v]) => `--expect ${k}=${v}`),
+    ...Object.entries(o.labSysctls).map(([k, v]) => `--lab-sysctl ${k}=${v}`),
+  ].filter(Boolean);
+  const rows: Array<[string, string]> = [
+    ['verdict', runOk(run) ? '<span class="badge pass">PASS</span>' : `<span class="badge fail">FAIL</span>${run.interrupted ? ` interrupted by ${text(run.interrupted)}` : ''}`],
+    ['started', text(run.startedAt)],
+    ['duration', ms(run.durationMs)],
+    [
+      'suites',
+      `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun} passed, ${c.suitesFailed} failed${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
+    ],
+    ['tests', `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>`],
+    ['target', o.target ? text(o.target) : uniqueValues(run, (s) => s.result?.target)],
+    ['mode', uniqueValues(run, (s) => s.result?.mode)],
+    ['profile', o.profile ? text(o.profile) : uniqueValues(run, (s) => s.result?.profile)],
+    ['options', opts.length ? `<code>${text(opts.join(' '))}</code>` : '<span class="muted">—</span>'],
+    ['command', `<code>${text(run.command)}</code>`],
+    ['tcpfsm', text(run.version)],
+  ];
+  return `<table class="kv" id="summary">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+function suitesTable(run: RunRecord): string {
+  const rows = run.suites.map((s) => {
+    const tests = testsOf(s);
+    const n = (f: (t: TestResult) => boolean) => tests.filter(f).length;
+    const status = !suiteRan(s) ? `<span class="skip">not run</span>` : suiteOk(s) ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
+    const exit = !suiteRan(s) ? text(s.notRun ?? '') : s.signal ? `killed by ${text(s.signal)}` : `exit ${s.exitCode}`;
+    return `<tr><td><a href="#suite-${attr(s.suite)}">${text(s.suite)}</a></td><td>${text(s.result?.title ?? '')}</td><td>${text(s.result?.rfc ?? '')}</td><td>${status}</td><td class="num">${tests.length}</td><td class="num">${n((t) => t.ok && t.skip === undefined)}</td><td class="num">${n((t) => !t.ok && t.skip === undefined)}</td><td class="num">${n((t) => t.skip !== undefined)}</td><td class="num">${ms(s.durationMs)}</td><td>${exit}</td></tr>`;
+  });
+  return `<table id="suites"><tr><th>suite</th><th>title</th><th>RFC</th><th>result</th><th>tests</th><th>passed</th><th>failed</th><th>skipped</th><th>duration</th><th>process</th></tr>${rows.join('')}</table>`;
+}
+
+function details(test: TestResult): string {
+  const d = test.error?.details;
+  return d && Object.keys(d).length ? `<pre class="details">${text(stringify(d, { lineWidth: 0 }).trimEnd())}</pre>` : '';
+}
+
+function failures(run: RunRecord, ladders: HtmlInput['ladders']): string {
+  const items: string[] = [];
+  for (const s of run.suites) {
+    testsOf(s).forEach((test, i) => {
+      if (test.ok || test.skip !== undefined) return;
+      const ladder = ladders.get(test);
+      items.push(
+        `<div class="failure" id="fail-${anchor(s.suite, i)}"><h3>${text(s.suite)} › ${text(test.name)}</h3>` +
+          `<p class="fail">${text(test.error?.message ?? 'failed')}</p>${details(test)}` +
+          (test.trace.length ? `<pre class="trace">${text(traceText(test.trace))}</pre>` : '') +
+          (ladder ? `<div class="diagram">${ladder.svg}</div><p><a href="${attr(ladder.file)}">${text(ladder.file)}</a></p>` : '') +
+          `</div>`,
+      );
+    });
+  }
+  return items.length ? `<h2 id="failures">Failures (${items.length})</h2>${items.join('\n')}` : `<h2 id="failures">Failures</h2><p class="pass">None.</p>`;
+}
+
+function figureValue(f: Figure): string {
+  return `${f.value} ${f.unit}`;
+}
+
+function figures(run: RunRecord): string {
+  const rows: string[] = [];
+  for (const s of run.suites) {
+    for (const test of testsOf(s)) {
+      for (const f of test.figures) {
+        const expected = f.expected !== undefined ? `${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '—';
+        const ok = f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
+        rows.push(
+          `<tr><td>${text(s.suite)} › ${text(test.name)}</td><td>${text(f.name)}</td><td class="num">${text(figureValue(f))}</td><td class="num">${text(expected)}</td><td>${text(f.toleranceWhy ?? '')}</td><td>${ok}</td></tr>`,
+        );
+      }
+    }
+  }
+  if (!rows.length) return `<h2 id="figures">Measured figures</h2><p class="muted">No test measured a figure in this run.</p>`;
+  return `<h2 id="figures">Measured figures</h2><table><tr><th>test</th><th>figure</th><th>measured</th><th>expected</th><th>tolerance from</th><th>ok</th></tr>${rows.join('')}</table>`;
+}
+
+function coverageSection(input: HtmlInput): string {
+  const table = tableCoverage(input.coverage);
+  const exercised = table.filter((r) => r.mark !== 'untested').length;
+  const markClass = { passed: 'pass', failed: 'fail', covered: 'covered', untested: 'muted' } as const;
+  const rows = [...input.coverage.values()]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(
+      (c) =>
+        `<tr><td><code>${text(c.id)}</code></td><td>${c.kind}</td><td class="${markClass[c.mark]}">${c.mark}</td><td>${text(c.rfc ?? '')}</td><td>${text(c.description ?? '')}</td><td>${c.tests.map(text).join('<br>')}</td></tr>`,
+    );
+  return (
+    `<h2 id="fsm">FSM coverage</h2><p>${exercised} of ${table.length} rows of the RFC 9293 transition table exercised. ` +
+    `Edges: green passed, red failed, blue covered without a verdict, grey dashed untested (unlabelled here: hover for the rule, or see <code>tcpfsm fsm --svg</code>). <a href="${attr(input.files.fsm)}">fsm.svg</a></p>` +
+    `<div class="diagram" id="fsm-diagram">${input.fsmSvg}</div>` +
+    (rows.length
+      ? `<table id="coverage"><tr><th>row</th><th>kind</th><th>result</th><th>RFC</th><th>rule</th><th>tests</th></tr>${rows.join('')}</table>`
+      : '<p class="muted">No test reported FSM rows.</p>')
+  );
+}
+
+/** Conformance matrix cells (suites/matrix.ts) as a heat map, one per suite that has them. */
+function matrixSection(run: RunRecord): string {
+  const parts = run.suites
+    .filter((s) => s.result?.matrix?.length)
+    .map((s) => `<h3>${text(s.suite)}</h3>${renderHeatmap(s.result!.matrix!)}`);
+  return parts.length ? `<h2 id="matrix">Conformance matrix</h2>${parts.join('\n')}` : '';
+}
+
+function testsSection(run: RunRecord, ladders: HtmlInput['ladders']): string {
+  const parts: string[] = ['<h2 id="tests">Tests</h2>'];
+  for (const s of run.suites) {
+    const tests = testsOf(s);
+    parts.push(
+      `<h3 id="suite-${attr(s.suite)}">${text(s.suite)}${s.result?.title ? ` — ${text(s.result.title)}` : ''}${s.result?.rfc ? ` <span class="muted">(${text(s.result.rfc)})</span>` : ''}</h3>`,
+    );
+    if (!suiteRan(s)) {
+      parts.push(`<p class="muted">Not run: ${text(s.notRun ?? '')}</p>`);
+      continue;
+    }
+    if (s.resultProblem) parts.push(`<p class="muted">${text(s.resultProblem)}</p>`);
+    const rows = tests.map((test, i) => {
+      const ladder = ladders.get(test);
+      const failed = !test.ok && test.skip === undefined;
+      const body = ladder
+        ? failed
+          ? `<a href="#fail-${anchor(s.suite, i)}">see failure</a> · <a href="${attr(ladder.file)}">ladder</a>`
+          : `<details><summary>ladder (${test.trace.length} lines)</summary><img loading="lazy" src="${attr(ladder.file)}" alt="${attr(`ladder diagram of ${test.name}`)}" style="max-width:100%"></details>`
+        : test.skip !== undefined
+          ? text(test.skip)
+          : '';
+      return `<tr id="${anchor(s.suite, i)}"><td>${verdictCell(test)}</td><td>${text(test.name)}</td><td>${text(test.rfc)}</td><td class="num">${ms(test.durationMs)}</td><td>${body}</td></tr>`;
+    });
+    parts.push(`<table class="tests"><tr><th>result</th><th>test</th><th>RFC</th><th>duration</th><th>ladder</th></tr>${rows.join('')}</table>`);
+    if (s.stderr.trim() && !suiteOk(s)) parts.push(`<details><summary>stderr of ${text(s.suite)}</summary><pre>${text(s.stderr.trim())}</pre></details>`);
+  }
+  return parts.join('\n');
+}
+
+export function indexHtml(input: HtmlInput): string {
+  const { run, files } = input;
+  const ok = runOk(run);
+  const links = [
+    [files.tap, 'results.tap (TAP 14)'],
+    [files.junit, 'junit.xml'],
+    [files.pcap, 'trace.pcap (tcpdump -r)'],
+    [files.fsm, 'fsm.svg'],
+    [files.run, 'run.json'],
+    [files.suitesDir, 'per-suite JSON, pcap, TAP'],
+  ]
+    .map(([href, label]) => `<a href="${attr(href!)}">${text(label!)}</a>`)
+    .join('');
+  const problems = input.problems.length
+    ? `<h2>Report problems</h2><ul>${input.problems.map((p) => `<li>${text(p)}</li>`).join('')}</ul>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tcpfsm ${ok ? 'PASS' : 'FAIL'} — ${text(run.startedAt)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>tcpfsm run <span class="badge ${ok ? 'pass' : 'fail'}">${ok ? 'PASS' : 'FAIL'}</span></h1>
+<p class="muted">${text(run.startedAt)} · TCP conformance against RFC 9293 and RFC 5961</p>
+<nav>${links}</nav>
+<h2>Summary</h2>
+${summary(run)}
+<h3>Lab sysctls</h3>
+${sysctlRows(run)}
+<h2>Suites</h2>
+${suitesTable(run)}
+${failures(run, input.ladders)}
+${figures(run)}
+${coverageSection(input)}
+${matrixSection(run)}
+${testsSection(run, input.ladders)}
+${problems}
+</body>
+</html>
+`;
+}

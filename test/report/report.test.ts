@@ -1,0 +1,199 @@
+// The report builders on hand-made run records: TAP nesting under parallel suites, the verdict
+// rules (TAP over JSON, crashes), JUnit, pcap merging, FSM row marks, ladders, escaping.
+import t from 'tap';
+import { Parser } from 'tap-parser';
+import { encodePcap, decodePcap, encodePacket, SYN, ACK } from '../../src/packet/index.js';
+import { rowCoverage, coverageDot } from '../../src/report/coverage.js';
+import { slug, xmlAttr, xmlText } from '../../src/report/escape.js';
+import { junitXml } from '../../src/report/junit.js';
+import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
+import { mergePcaps } from '../../src/report/pcap-merge.js';
+import type { TestResult } from '../../src/report/results.js';
+import { countRun, runOk, testsOf, type RunRecord, type SuiteRun } from '../../src/report/run.js';
+import { TapComposer } from '../../src/report/tap.js';
+
+const suiteRun = (over: Partial<SuiteRun>): SuiteRun => ({
+  suite: 's', file: '/x/s.js', startedAt: '2025-01-01T00:00:00.000Z', durationMs: 10, exitCode: 0, signal: null,
+  tap: '', stderr: '', tapTests: [], tapOk: true, ...over,
+});
+const test = (over: Partial<TestResult>): TestResult => ({ name: 't', rfc: 'RFC 9293 3.5', ok: true, durationMs: 1, trace: [], rows: [], figures: [], ...over });
+const record = (suites: SuiteRun[]): RunRecord => ({
+  version: '0.0.0', startedAt: '2025-01-01T00:00:00.000Z', durationMs: 20, command: 'tcpfsm run', suites,
+  options: { slow: false, bail: false, jobs: 1, asRemote: false, keepLab: false, labSysctls: {}, expect: {} },
+});
+
+const parse = (text: string): Promise<{ ok: boolean; count: number; fail: number }> =>
+  new Promise((resolve) => new Parser((r) => resolve({ ok: r.ok, count: r.count, fail: r.fail })).end(text));
+
+t.test('TapComposer: parallel suites become whole, ordered subtest blocks', async (t) => {
+  const chunks: string[] = [];
+  const c = new TapComposer((s) => chunks.push(s), ['header']);
+  c.start('a');
+  c.start('b');
+  c.line('b', '# b comment');
+  c.line('b', 'TAP version 14');
+  c.line('a', 'TAP version 14');
+  c.line('a', 'ok 1 - a1');
+  c.line('b', 'not ok 1 - b1');
+  c.line('a', '1..1');
+  c.line('b', '1..1');
+  t.match(chunks.join(''), /# Subtest: a\n {4}ok 1 - a1\n/, 'the first suite streams live');
+  t.notMatch(chunks.join(''), /b1/, 'the second waits its turn');
+  c.end(suiteRun({ suite: 'b', exitCode: 1, tapOk: false, stderr: 'boom' }));
+  c.end(suiteRun({ suite: 'a' }));
+  c.notRun(suiteRun({ suite: 'c', notRun: 'bail: an earlier suite failed' }));
+  const text = c.finish(['1 passed']);
+  t.equal(chunks.join(''), text, 'the sink saw exactly the stream');
+  t.equal(
+    text,
+    'TAP version 14\n# header\n# Subtest: a\n    ok 1 - a1\n    1..1\nok 1 - a # time=10ms\n\n' +
+      '# Subtest: b\n    # b comment\n    not ok 1 - b1\n    1..1\nnot ok 2 - b # time=10ms\n  ---\n  file: /x/s.js\n  exitCode: 1\n  stderr: boom\n  ...\n\n' +
+      'ok 3 - c # SKIP bail: an earlier suite failed\n1..3\n# 1 passed\n',
+  );
+  t.same(await parse(text), { ok: false, count: 3, fail: 1 });
+});
+
+t.test('verdicts: TAP and exit status decide; the JSON adds details; crashes become failing entries', async (t) => {
+  const tapTests = [
+    { name: 'a [RFC 9293 3.5]', ok: true, failures: [] },
+    { name: 'b [RFC 9293 3.5]', ok: false, failures: [{ name: 'ack: expected 1, got 2' }] },
+  ];
+  const s = suiteRun({ exitCode: 1, tapOk: false, tapTests, result: { suite: 's', title: 'S', rfc: '', mode: 'lab', profile: 'linux', target: 'lab', startedAt: '', durationMs: 1, tests: [test({ name: 'a' }), test({ name: 'b', ok: true })] } });
+  const tests = testsOf(s);
+  t.same(tests.map((x) => [x.name, x.ok]), [['a', true], ['b', false]], 'a JSON "ok" under a TAP "not ok" is a failure');
+  t.equal(tests[1]!.error?.message, 'ack: expected 1, got 2');
+
+  const crashed = suiteRun({ exitCode: null, signal: 'SIGKILL', tapOk: false, stderr: 'killed', tapTests: [{ name: 'a', ok: true, failures: [] }] });
+  const ct = testsOf(crashed);
+  t.same(ct.map((x) => [x.name, x.ok]), [['a', true], ['suite process (/x/s.js)', false]]);
+  t.equal(ct[1]!.error?.message, 'suite s was killed by SIGKILL');
+
+  const run = record([s, crashed, suiteRun({ suite: 'n', notRun: 'bail' })]);
+  t.same(countRun(run), { suites: 3, suitesFailed: 2, suitesNotRun: 1, tests: 4, passed: 2, failed: 2, skipped: 0 });
+  t.notOk(runOk(run));
+  t.ok(runOk(record([suiteRun({})])));
+  t.notOk(runOk({ ...record([suiteRun({})]), interrupted: 'SIGINT' }), 'an interrupted run never passes');
+});
+
+t.test('junit.xml: one testcase per suite test, escaped, failures vs errors vs skips counted', async (t) => {
+  const bad = 'a <b> & "c" \u0001 \'d\'';
+  const s = suiteRun({
+    suite: 'x&y', exitCode: 1, tapOk: false, stderr: 'warn <x>',
+    result: { suite: 'x&y', title: 'T', rfc: 'RFC', mode: 'lab', profile: 'linux', target: 'lab tcpfsm-1', sysctls: { 'net.ipv4.tcp_fin_timeout': '3' }, startedAt: '', durationMs: 5,
+      tests: [test({ name: bad, ok: false, error: { message: bad, details: { expected: 1 } }, trace: [{ t: 0, kind: 'out', text: 'S 0:0(0)' }] }), test({ name: 'skipped', skip: 'slow' })] },
+    tapTests: [{ name: bad, ok: false, failures: [] }],
+  });
+  const xml = junitXml(record([s, suiteRun({ suite: 'dead', exitCode: 2, tapOk: true })]), 'host');
+  t.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="tcpfsm" tests="3" failures="1" errors="1" skipped="1"/);
+  t.match(xml, /<testcase name="a &lt;b&gt; &amp; &quot;c&quot; \uFFFD &apos;d&apos;" classname="tcpfsm\.x&amp;y"/, 'attribute escaped, control character replaced');
+  t.match(xml, /<failure message="[^"]*" type="AssertionError">expected: 1\ntrace:\n\+0\.000000 &gt; S 0:0\(0\)<\/failure>/);
+  t.match(xml, /<skipped message="slow"\/>/);
+  t.match(xml, /<error message="suite dead exited with code 2" type="SuiteError">/);
+  t.match(xml, /<property name="sysctl\.net\.ipv4\.tcp_fin_timeout" value="3"\/>/);
+  t.match(xml, /<system-err>warn &lt;x&gt;<\/system-err>/);
+  t.notMatch(xml, /\u0001/);
+});
+
+t.test('pcap merge: timestamp order across files, stable on ties, a truncated tail kept up to the damage', async (t) => {
+  const seg = (seq: number) => encodePacket({ src: '198.18.0.1', dst: '198.18.0.2' }, { srcPort: 1, dstPort: 2, seq, ack: 0, flags: SYN, window: 1 });
+  const a = encodePcap([{ timestamp: 10_000n, data: seg(1) }, { timestamp: 30_000n, data: seg(3) }, { timestamp: 50_000n, data: seg(5) }]);
+  // b has microsecond stamps: merged into the nanosecond file at the same instants.
+  const b = encodePcap([{ timestamp: 20_000n, data: seg(2) }, { timestamp: 30_000n, data: seg(4) }], { nanoseconds: false });
+  const cut = encodePcap([{ timestamp: 5_000n, data: seg(0) }, { timestamp: 60_000n, data: seg(6) }]).subarray(0, -7);
+  const merged = mergePcaps([{ name: 'a', bytes: a }, { name: 'b', bytes: b }, { name: 'cut', bytes: cut }, { name: 'junk', bytes: Buffer.from('nope') }]);
+  const back = decodePcap(merged.pcap);
+  t.same(back.records.map((r) => r.data.readUInt32BE(24)), [0, 1, 2, 3, 4, 5], 'sorted by time; a before b at 30 ns; the damaged record dropped');
+  t.equal(merged.records, 6);
+  t.equal(merged.problems.length, 2);
+  t.match(merged.problems[0], /^cut: .*truncated record: .* kept the first 1 records$/);
+  t.same(back.records.map((r) => r.timestamp), [5_000n, 10_000n, 20_000n, 30_000n, 30_000n, 50_000n]);
+  t.match(merged.problems[1], /^junk: .*left out$/);
+  t.equal(mergePcaps([]).pcap.length, 24, 'no captures: a valid empty file');
+});
+
+t.test('FSM row marks: failed if any test failed, passed if all passed, covered if only skipped', async (t) => {
+  const cov = rowCoverage([
+    { suite: 's', test: test({ name: 'p', rows: ['listen-rcv-syn', 'rcv-rst-in-window'] }) },
+    { suite: 's', test: test({ name: 'f', ok: false, rows: ['rcv-rst-in-window'] }) },
+    { suite: 's', test: test({ name: 'k', skip: 'slow', rows: ['syn-received-rcv-ack-of-syn'] }) },
+    { suite: 's', test: test({ name: 'u', rows: ['no-such-row'] }) },
+  ]);
+  t.same(Object.fromEntries([...cov].map(([id, c]) => [id, c.mark])), {
+    'listen-rcv-syn': 'passed', 'rcv-rst-in-window': 'failed', 'syn-received-rcv-ack-of-syn': 'covered', 'no-such-row': 'passed',
+  });
+  t.same(cov.get('rcv-rst-in-window')!.tests, ['s › p', 's › f']);
+  t.equal(cov.get('listen-rcv-syn')!.kind, 'transition');
+  t.equal(cov.get('no-such-row')!.kind, 'unknown');
+  const dot = coverageDot(cov);
+  t.match(dot, /"LISTEN" -> "SYN-RECEIVED" \[label="rcv SYN \/ snd SYN,ACK", id="listen-rcv-syn:LISTEN".*color="#2e7d32"/, 'passed edge labelled and green');
+  t.match(dot, /"ESTABLISHED" -> "ESTABLISHED" \[label="rcv RST in window \/ snd ACK".*color="#c62828"/, 'exercised self-loop drawn');
+  t.match(dot, /"CLOSED" -> "LISTEN" \[label="", id="closed-passive-open:CLOSED", tooltip="passive OPEN \/ x: closed-passive-open/, 'untested edge unlabelled, its label in the tooltip');
+  t.notMatch(dot, /"TIME-WAIT" -> "TIME-WAIT" \[label="rcv FIN/, 'unexercised self-loops are left out');
+});
+
+t.test('ladder: arrows both ways, states beside the target, notes, failure text, all escaped', async (t) => {
+  const svg = ladderSvg(
+    test({
+      name: '<script>alert(1)</script>',
+      ok: false,
+      error: { message: 'expected & got' },
+      trace: [
+        { t: 0, kind: 'note', text: 'note <1>' },
+        { t: 0.001, kind: 'out', text: 'S 0:0(0)', flags: 'S', seq: 0, len: 0, model: 'SYN-RECEIVED', truth: 'SYN-RECEIVED' },
+        { t: 0.002, kind: 'in', text: 'S. 0:0(0) ack 1', flags: 'S.', seq: 0, ack: 1, len: 0 },
+        { t: 0.003, kind: 'state', text: 'state', model: 'ESTABLISHED', truth: 'CLOSE-WAIT' },
+      ],
+    }),
+    { suite: 's', targetLabel: 'tcpfsm-1 198.18.0.2', idPrefix: 'x1' },
+  );
+  t.notMatch(svg, /<script>/, 'no markup from the test name');
+  t.match(svg, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  t.match(svg, /<line x1="250" y1="\d+" x2="670" y2="\d+" stroke="#1565c0"[^>]*marker-end="url\(#x1-arrow-out\)"\/>/, 'probe → target');
+  t.match(svg, /<line x1="670" y1="\d+" x2="250" y2="\d+" stroke="#6a1b9a"[^>]*marker-end="url\(#x1-arrow-in\)"\/>/, 'target → probe');
+  t.match(svg, />\[S\] seq 0 len 0<\/text>/);
+  t.match(svg, />FSM: SYN-RECEIVED<\/text>/);
+  t.match(svg, />kernel: SYN-RECEIVED ✓<\/text>/);
+  t.match(svg, /fill="#c62828">kernel: CLOSE-WAIT ≠ FSM<\/text>/, 'disagreement in red');
+  t.match(svg, />note &lt;1&gt;<\/text>/);
+  t.match(svg, />FAILED: expected &amp; got<\/text>/);
+  t.equal(segmentLabel({ t: 0, kind: 'out', text: 'raw', flags: 'F.', seq: 5, ack: 9, len: 3 }), '[F.] seq 5 ack 9 len 3');
+  t.same(wrap('aaa bbb ccc', 7), ['aaa bbb', 'ccc']);
+  t.same(wrap('x'.repeat(10), 4), ['xxxx', 'xxxx', 'xx']);
+});
+
+t.test('escaping and slugs', async (t) => {
+  t.equal(xmlText('a<b>&c'), 'a&lt;b&gt;&amp;c');
+  t.equal(xmlAttr('"\'\n'), '&quot;&apos;&#10;');
+  t.equal(xmlText('\u0000\u0008ok\uFFFE'), '\uFFFD\uFFFDok\uFFFD');
+  t.equal(xmlText('😀'), '😀', 'astral characters are allowed');
+  t.equal(slug('RST with seq <RCV.NXT & "x"'), 'rst-with-seq-rcv-nxt-x');
+  t.equal(slug('###'), 'test');
+  t.equal(slug('a'.repeat(80)).length, 60);
+});
+
+t.test('index.html: summary, suites, conformance matrix cells, escaping', async (t) => {
+  const { indexHtml } = await import('../../src/report/html.js');
+  const s = suiteRun({
+    suite: 'matrix',
+    result: {
+      suite: 'matrix', title: 'Matrix <all>', rfc: 'RFC 9293 3.10.7', mode: 'lab', profile: 'linux', target: 'lab tcpfsm-1 198.18.0.2', startedAt: '', durationMs: 1,
+      sysctls: { 'net.ipv4.tcp_rfc1337': '0' },
+      tests: [test({ name: 'cells' })],
+      matrix: [
+        { state: 'ESTABLISHED', kind: 'RST', position: 'in-window', outcome: 'deviation', observed: 'ack', expected: 'ack', rfcExpected: 'challenge', departsFrom: 'RFC 5961 3.2' },
+        { state: 'ESTABLISHED', kind: 'SYN', position: 'in-window', outcome: 'pass', observed: 'ack', expected: 'ack' },
+      ],
+    },
+  });
+  const html = indexHtml({
+    run: record([s]), fsmSvg: '<svg></svg>', coverage: new Map(), ladders: new Map(),
+    files: { tap: 'results.tap', junit: 'junit.xml', pcap: 'trace.pcap', fsm: 'fsm.svg', run: 'run.json', suitesDir: 'suites/' }, problems: ['a <problem>'],
+  });
+  t.match(html, /<h1>tcpfsm run <span class="badge pass">PASS<\/span><\/h1>/);
+  t.match(html, /<td>Matrix &lt;all&gt;<\/td>/);
+  t.match(html, /<h2 id="matrix">Conformance matrix<\/h2><h3>matrix<\/h3><div class="tcpfsm-heatmap">/);
+  t.match(html, /2 cells: 1 match the RFC, 1 follow a documented deviation, 0 fail/);
+  t.match(html, /<tr><td><code>net\.ipv4\.tcp_rfc1337<\/code><\/td><td>0<\/td><\/tr>/);
+  t.match(html, /<li>a &lt;problem&gt;<\/li>/);
+  t.match(html, /No test measured a figure in this run\./);
+});
