@@ -80,10 +80,9 @@ export class HumanReporter implements RunnerListener {
 
   comment(suite: string, test: string | null, text: string): void {
     const r = this.running.get(suite);
-    // Comments go to the status line; on a pipe, long waits still get a line of their own so a
-    // CI log shows why nothing happens for a minute.
+    // Comments (progress of long waits) go to the status line on a terminal; piped output stays
+    // one line per test, nothing extra (the wait is visible in the test's duration).
     if (r && test) Object.assign(r, { comment: text, since: Date.now() });
-    if (!this.opts.tty && /^(waiting|sleeping)\b/i.test(text)) this.print(`${''.padStart(18)}${suite}${test ? ` › ${test}` : ''}: ${text}`);
   }
 
   test(suite: string, test: TapTest): void {

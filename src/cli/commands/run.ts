@@ -44,7 +44,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('expect', { describe: 'expectation for a measured figure, name=number (repeatable)', type: 'string', array: true, default: [], requiresArg: true })
     .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
-    .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '1', requiresArg: true })
+    .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '2', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
