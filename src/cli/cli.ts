@@ -4,6 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { isUserFacing, UsageError } from '../sys/errors.js';
 import { cleanupBuilder, cleanupCommand, type CleanupArgs } from './commands/cleanup.js';
+import { exerciseBuilder, exerciseCommand, type ExerciseArgs } from './commands/exercise.js';
 import { fsmBuilder, fsmCommand, type FsmArgs } from './commands/fsm.js';
 import { HOLD_COMMAND, holdCommand, labBuilder } from './commands/lab.js';
 import { listBuilder, listCommand, type ListArgs } from './commands/list.js';
@@ -11,7 +12,7 @@ import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
 import { VERSION } from './version.js';
 import { processIo, useIo, type Io } from './io.js';
 
-const COMMANDS = ['run', 'list', 'lab', 'fsm', 'cleanup'];
+const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup'];
 
 /** The command the user was after, for the "see --help" hint. */
 function commandOf(argv: readonly string[]): string {
@@ -34,6 +35,7 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
     .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
+    .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) => handle(exerciseCommand(a)))
     .command<CleanupArgs>('cleanup', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
     .command<{ id?: string; labSysctl: string[] }>(
       HOLD_COMMAND,
@@ -47,8 +49,9 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .example('$0 run', 'every suite against a fresh lab; reports in reports/latest/')
     .example('$0 list', 'what the suites test')
     .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
+    .example('$0 exercise --walkthrough handshake', 'a guided lesson on a real kernel')
     .example('$0 cleanup', 'remove what a crashed run left')
-    .demandCommand(1, 'name a command: run, list, lab, fsm or cleanup')
+    .demandCommand(1, 'name a command: run, list, lab, fsm, exercise or cleanup')
     .strict()
     .recommendCommands()
     .version(VERSION)

@@ -559,10 +559,26 @@ export function linuxOptionsForRelease(release: string): Pick<LinuxOptions, 'syn
   return { synRecvRstExact: atLeast(6, 18, 44) };
 }
 
+/**
+ * Linux's own user-call rows. ABORT: the kernel sends RST|ACK with ACK=RCV.NXT
+ * (tcp_send_active_reset() in net/ipv4/tcp_output.c sets TCPHDR_ACK | TCPHDR_RST), where RFC 9293
+ * 3.10.5 sends <SEQ=SND.NXT><CTL=RST>; the peer's RST processing treats both alike.
+ */
+const linuxTable: readonly Transition[] = rfcTable.map((row) =>
+  row.id === 'abort-send-rst'
+    ? {
+        ...row,
+        emits: [{ flags: 'R.', seq: 'SND.NXT', ack: 'RCV.NXT' }],
+        rfc: 'RFC 9293 3.10.5; Linux tcp_send_active_reset()',
+        note: 'ABORT: send RST,ACK (Linux), delete the TCB',
+      }
+    : row,
+);
+
 export function linuxProfile(options: LinuxOptions = {}): Profile {
   return {
     name: 'linux',
-    table: rfcTable,
+    table: linuxTable,
     deviations: linuxDeviations(options),
     rateLimited: linuxRateLimited,
   };

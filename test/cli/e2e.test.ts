@@ -40,3 +40,17 @@ t.test('tcpfsm run handshake: exit 0, real segments in trace.pcap, reports agree
   }
   t.match(html, /class="badge pass">PASS</);
 });
+
+t.test('tcpfsm exercise --walkthrough handshake --auto: the lesson runs on a real lab and ends agreeing', async (t) => {
+  const r = await tcpfsm(['exercise', '--walkthrough', 'handshake', '--auto'], { timeoutMs: 60_000 });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /state: FSM SYN-RECEIVED \| kernel SYN-RECEIVED/, 'the SYN moved the kernel to SYN-RECEIVED');
+  t.match(r.stdout, /state: FSM ESTABLISHED \| kernel ESTABLISHED/, 'the ACK made it ESTABLISHED');
+  t.match(r.stdout, /the FSM and the kernel agreed at every step/);
+});
+
+t.test('tcpfsm exercise: an unknown walkthrough is a usage error', async (t) => {
+  const r = await tcpfsm(['exercise', '--walkthrough', 'nosuch']);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^tcpfsm: .*nosuch.*--help' for usage\n$/);
+});

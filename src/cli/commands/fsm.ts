@@ -29,8 +29,9 @@ export function fsmBuilder(y: Argv): Argv<FsmArgs> {
 }
 
 function tableText(profile: ProfileName): string {
-  const lines = [`# RFC 9293 transition table (${rfcTable.length} rows), profile ${profile}`];
-  for (const row of rfcTable) {
+  const table = profiles[profile].table;
+  const lines = [`# RFC 9293 transition table (${table.length} rows), profile ${profile}`];
+  for (const row of table) {
     const from = fromStates(row);
     const to = row.to === 'same' ? 'same' : target(row, from[0]!);
     const emits = row.emits.map((e) => e.flags).join(' ') || '-';

@@ -8,7 +8,9 @@ import { ENV } from '../../report/results.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
-import { EnvironmentError } from '../../sys/errors.js';
+import { isIP } from 'node:net';
+import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, type RemoteOptions } from '../../peer/remote.js';
+import { EnvironmentError, UsageError } from '../../sys/errors.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { runSuites, type RunnerListener } from '../runner.js';
@@ -31,6 +33,9 @@ export interface RunArgs {
   profile?: 'linux' | 'rfc';
   target?: string;
   asRemote: boolean;
+  rate?: string;
+  maxConns?: string;
+  closeTrigger?: string;
   suitesDir?: string;
 }
 
@@ -48,17 +53,25 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
-    .option('as-remote', { describe: 'drive the lab as if it were a remote target (no ground truth)', type: 'boolean', default: false })
+    .option('as-remote', { describe: 'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)', type: 'boolean', default: false })
+    .option('rate', { describe: `remote mode: segments per second per connection (default ${DEFAULT_RATE})`, type: 'string', requiresArg: true })
+    .option('max-conns', { describe: `remote mode: half-open connections at once (default ${DEFAULT_MAX_CONNS})`, type: 'string', requiresArg: true })
+    .option('close-trigger', { describe: "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0) or 'idle:SECONDS'", type: 'string', requiresArg: true })
     .option('suites-dir', { describe: 'directory of compiled suites (default dist/suites; env TCPFSM_SUITES_DIR)', type: 'string', hidden: true, requiresArg: true })
     .example('$0 run', 'every suite, each against a fresh lab, reports in reports/latest/')
     .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack_retries=3', 'tune the target and say what to expect')
-    .example('$0 run --tap > run.tap', 'TAP 14 for another tool') as unknown as Argv<RunArgs>;
+    .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
+    .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
+    .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
 }
 
 /** The suites' environment: the contract of src/report/results.ts ENV. */
-export function suiteEnv(a: RunArgs, checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string }): Record<string, string> {
+export function suiteEnv(
+  a: RunArgs,
+  checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string; remote?: RemoteOptions },
+): Record<string, string> {
   const env: Record<string, string> = {
     [ENV.slow]: a.slow ? '1' : '0',
     [ENV.labSysctls]: JSON.stringify(checked.labSysctls),
@@ -67,7 +80,7 @@ export function suiteEnv(a: RunArgs, checked: { labSysctls: Record<string, strin
   if (a.grep !== undefined) env[ENV.grep] = a.grep;
   if (a.profile) env[ENV.profile] = a.profile;
   if (checked.target) env[ENV.target] = checked.target;
-  if (checked.target || a.asRemote) env[ENV.remote] = JSON.stringify({ asRemote: a.asRemote });
+  if (checked.target || a.asRemote) env[ENV.remote] = JSON.stringify({ asRemote: a.asRemote, ...checked.remote });
   if (a.keepLab) env.TCPFSM_KEEP_LAB = '1';
   if (a.bail) env.TAP_BAIL = '1';
   return env;
@@ -80,6 +93,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const labSysctls = parseLabSysctls(a.labSysctl);
   const expect = parseExpect(a.expect);
   const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
+  const remote = remoteOptions(a, target);
   const dir = suitesDir(a.suitesDir);
   const suites = selectSuites(discoverSuites(dir), a.suites);
   if (!target) requireLabPrivileges();
@@ -114,10 +128,16 @@ export async function runCommand(a: RunArgs): Promise<number> {
     },
     notice: (text) => (human ? human.notice(text) : process.stderr.write(`tcpfsm: ${text}\n`)),
   };
+  // Remote mode: what was installed on this machine, and that it was removed, always on stderr.
+  const comment = listener.comment!;
+  listener.comment = (s, test, text) => {
+    if (test === null && /^remote: (installed|removed|nft table)/.test(text)) process.stderr.write(`tcpfsm: ${s}: ${text.slice('remote: '.length)}\n`);
+    comment(s, test, text);
+  };
 
   let result;
   try {
-    result = await runSuites({ suites, jobs, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target }), outDir, listener });
+    result = await runSuites({ suites, jobs, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote }), outDir, listener });
   } finally {
     human?.close();
   }
@@ -150,4 +170,25 @@ export async function runCommand(a: RunArgs): Promise<number> {
 }
 
 /** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
+/** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
+function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
+  const remote = !!target || a.asRemote;
+  const given = [a.rate !== undefined && '--rate', a.maxConns !== undefined && '--max-conns', a.closeTrigger !== undefined && '--close-trigger'].filter(Boolean);
+  if (!remote) {
+    if (given.length) throw new UsageError(`${given.join(', ')} only apply to remote mode (--target or --as-remote)`);
+    return undefined;
+  }
+  if (target) {
+    const { host } = parseTarget(a.target!);
+    if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
+    if (a.asRemote && isIP(host) === 4 && !isLabAddress(host)) throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15)`);
+  }
+  if (a.closeTrigger !== undefined) parseCloseTrigger(a.closeTrigger);
+  return {
+    ...(a.rate !== undefined ? { rate: parseRate(a.rate) } : {}),
+    ...(a.maxConns !== undefined ? { maxConns: parseMaxConns(a.maxConns) } : {}),
+    ...(a.closeTrigger !== undefined ? { closeTrigger: a.closeTrigger } : {}),
+  };
+}
+
 const isEnvironmentFailure = (s: SuiteRun): boolean => suiteRan(s) && s.exitCode === 2 && s.tapTests.length === 0;

@@ -1,0 +1,87 @@
+// `tcpfsm exercise`: learn the TCP state machine on a real kernel. Without a walkthrough, an
+// interactive session (see commands.ts); with one, a guided lesson (lessons.ts), step by step or
+// straight through with --auto (stable text: relative numbers only, no timestamps, no lab ids).
+import type { LabSysctls } from '../lab/index.js';
+import { UsageError } from '../sys/errors.js';
+import { LESSONS, UI, type Lesson, type WalkthroughName } from './lessons.js';
+import { Printer } from './output.js';
+import { Lines, repl } from './repl.js';
+import { Session } from './session.js';
+import { runWalkthrough, showAnswer } from './walkthrough.js';
+
+export type { WalkthroughName } from './lessons.js';
+
+export interface ExerciseOptions {
+  /** a walkthrough name (WALKTHROUGHS); absent: the interactive session */
+  walkthrough?: string;
+  /** run the walkthrough without pausing, answer its question, and end */
+  auto?: boolean;
+  /** default process.stdin */
+  input?: NodeJS.ReadableStream;
+  /** default process.stdout; colours only when it is a terminal */
+  output?: NodeJS.WritableStream;
+  /** lab sysctls on top of the fast suite defaults (`--lab-sysctl`) */
+  labSysctls?: LabSysctls;
+}
+
+/** The walkthroughs, with one-line descriptions, for the CLI's choices and help. */
+export const WALKTHROUGHS: ReadonlyArray<{ name: WalkthroughName; description: string }> = LESSONS.map((l) => ({
+  name: l.name,
+  description: l.summary,
+}));
+
+export function lessonNamed(name: string): Lesson {
+  const lesson = LESSONS.find((l) => l.name === name);
+  if (!lesson) throw new UsageError(`unknown walkthrough '${name}' (known: ${LESSONS.map((l) => l.name).join(', ')})`);
+  return lesson;
+}
+
+/**
+ * Run an exercise on a fresh lab, removed at the end. Resolves with the exit code: 0, or 1 when a
+ * walkthrough saw the FSM and the kernel disagree. Throws UsageError (exit code 2) for an unknown
+ * walkthrough or --auto without one, EnvironmentError (2) when no lab can be made.
+ */
+export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
+  const lesson = opts.walkthrough !== undefined ? lessonNamed(opts.walkthrough) : undefined;
+  if (opts.auto && !lesson) throw new UsageError(`--auto runs a walkthrough without pauses: add --walkthrough <${LESSONS.map((l) => l.name).join('|')}>`);
+  const output = opts.output ?? process.stdout;
+  const input = opts.input ?? process.stdin;
+  const out = new Printer(output);
+  const stable = !!opts.auto || !(output as { isTTY?: boolean }).isTTY;
+  out.line(UI.settingUp, 'dim');
+  const session = await Session.open({ printer: out, sysctls: opts.labSysctls, stable });
+  let lines: Lines | undefined;
+  try {
+    const { lab } = session.target;
+    out.line(stable ? UI.labReady : `${UI.labReady} (${lab.namespace}: target ${lab.target.ipv4}, probe ${lab.probe.ipv4})`, 'dim');
+    out.line();
+    if (!lesson) {
+      lines = new Lines(input, output);
+      out.lines(UI.replIntro);
+      await repl(session, out, lines);
+      return 0;
+    }
+    if (opts.auto) {
+      await runWalkthrough(session, out, lesson);
+      return session.problems ? 1 : 0;
+    }
+    const reader = (lines = new Lines(input, output));
+    const finished = await runWalkthrough(session, out, lesson, { pause: async () => (await reader.next()) !== null });
+    const problems = session.problems;
+    if (finished) {
+      // The student types the check; its answer follows the first time they do.
+      let answered = false;
+      await repl(session, out, reader, {
+        after: (line) => {
+          if (answered || line.trim() !== lesson.question.command) return;
+          answered = true;
+          showAnswer(out, lesson, problems);
+        },
+      });
+    }
+    return problems ? 1 : 0;
+  } finally {
+    lines?.close();
+    await session.close();
+  }
+}

@@ -1,0 +1,84 @@
+// The interactive session fed from a pipe: every command kind, mistakes answered in place, a
+// disagreement between the FSM and the kernel flagged without ending the session, and the end of
+// input ending it cleanly (exit code 0, lab removed).
+import t from 'tap';
+import { runExercise } from '../../src/exercise/index.js';
+import { UsageError } from '../../src/sys/errors.js';
+import { labLinksOf, outputOf, transcriptOf } from './helpers.js';
+
+t.test('a piped session', async (t) => {
+  const { code, text, ms } = await transcriptOf({
+    lines: [
+      'help', 'connect', 'ack=5', 'bogus', 'agent close',
+      'connect 9999', 'syn',
+      'listen 8080', 'connect', 'agent close', 'syn', 'ack',
+      'agent send 5', 'ack', 'send abc', 'agent read',
+      'timeout 2msl', 'timeout user', 'state',
+      'trace',
+      // no quit: the end of input ends the session
+    ],
+  });
+  t.comment(`piped session: ${Math.round(ms)} ms`);
+  t.equal(code, 0, 'an interactive session ends with 0');
+  t.match(outputOf(text, 'help'), /rst seq\+100/);
+  t.match(outputOf(text, 'connect'), /\? connect to which port\? nothing listens yet/);
+  t.match(outputOf(text, 'ack=5'), /\? 'ack=5' is a modifier: put it after a segment command/);
+  t.match(outputOf(text, 'bogus'), /\? unknown command 'bogus'/);
+  t.match(outputOf(text, 'agent close'), /\? no connection yet/);
+
+  const closed = outputOf(text, 'syn');
+  t.match(closed, 'state: FSM CLOSED | kernel CLOSED');
+  t.match(closed, /< target\.9999 > probe\.40001: Flags \[R\.\], seq 0, ack 1, .*\n\s+✓ as predicted/, 'a closed port answers RST,ACK acking the SYN');
+
+  t.match(outputOf(text, 'connect', 2), 'connection 2: probe port 40002 → target port 8080 (nothing sent yet; the FSM starts the target in LISTEN)');
+  t.match(outputOf(text, 'agent close', 2), /\? the target's application has not accepted connection 2 .*complete the handshake first/);
+
+  const data = outputOf(text, 'agent send 5');
+  t.match(data, 'FSM: ESTABLISHED → ESTABLISHED; expects the target to send [P.] 5 bytes');
+  t.match(data, /< target\.8080 > probe\.40002: Flags \[P\.\], seq 1:6, ack 1, .*length 5\n\s+✓ as predicted/);
+  t.match(outputOf(text, 'ack', 2), /> probe\.40002 > target\.8080: Flags \[\.\], ack 6,/, 'our ACK defaults to RCV.NXT past their data');
+  t.match(outputOf(text, 'send abc'), /Flags \[\.\], ack 4, .*\n\s+✓ as predicted/);
+  t.match(outputOf(text, 'agent read'), 'the application read 3 bytes: "abc" (3 in all)');
+
+  t.match(outputOf(text, 'timeout 2msl'), /\? the FSM has no transition for timeout-2msl in ESTABLISHED/);
+  const lie = outputOf(text, 'timeout user');
+  t.match(lie, 'FSM: ESTABLISHED → CLOSED on timeout-user');
+  t.match(lie, 'state: FSM CLOSED | kernel ESTABLISHED  ✗ DISAGREE', 'Linux has no user timeout here: flagged');
+  const after = outputOf(text, 'state');
+  t.match(after, 'kernel socket (ss): ESTAB, Recv-Q 0, Send-Q 0', 'the session goes on after a disagreement');
+  t.match(after, 'probe (us):    SND.NXT 4, RCV.NXT 6');
+
+  const ladder = outputOf(text, 'trace');
+  t.match(ladder, '── connection 1: probe port 40001 → target port 9999 ──');
+  t.match(ladder, '── connection 2: probe port 40002 → target port 8080 ──');
+  t.match(ladder, /\(app send\(5 bytes\)\)/);
+  t.match(ladder, /\|<-+ \[P\.\] seq 1 ack 1 len 5 --\|/);
+  t.match(ladder, /FSM CLOSED ≠ kernel ESTABLISHED {2}✗/);
+  t.same(await labLinksOf(process.pid), [], 'the lab is gone');
+});
+
+t.test('usage errors come before any lab is made', async (t) => {
+  await t.rejects(runExercise({ walkthrough: 'nope' }), UsageError);
+  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset\)/);
+  await t.rejects(runExercise({ auto: true }), /--auto runs a walkthrough without pauses/);
+  t.same(await labLinksOf(process.pid), []);
+});
+
+t.test('a walkthrough without --auto waits for Enter, then hands over to the prompt', async (t) => {
+  // Three Enters for the handshake's four steps, then the student types the check and leaves.
+  const { code, text } = await transcriptOf({ walkthrough: 'handshake', lines: ['', '', '', 'state', 'quit'] });
+  t.equal(code, 0);
+  t.equal(text.split('(press Enter for the next step)').length - 1, 3, 'a pause after every step but the last');
+  t.match(text, /Type {2}state {2}to check your answer/);
+  t.notMatch(text.slice(0, text.indexOf('tcpfsm> state')), /Answer:/, 'no answer before the student checks');
+  t.match(outputOf(text, 'state'), 'probe (us):    SND.NXT 6, RCV.NXT 1');
+  t.match(text, /tcpfsm> state\n[\s\S]*Answer:\n {2}Both are 6/, 'the answer follows the check');
+});
+
+t.test('input ending in the middle of a walkthrough ends it', async (t) => {
+  const { code, text } = await transcriptOf({ walkthrough: 'close', lines: [''] });
+  t.equal(code, 0);
+  t.match(text, '── Step 2/4: Our FIN ──');
+  t.notMatch(text, '── Step 3/4', 'stopped at the second pause');
+  t.same(await labLinksOf(process.pid), []);
+});
