@@ -27,7 +27,7 @@ suite({ name: 'handshake', title: 'Three-way handshake', rfc: 'RFC 9293 3.5' }, 
     await c.inState('ESTABLISHED');
   });
 
-  test('SYN to a closed port is answered by RST-ACK with ack = ISN+1 and seq 0', { rfc: 'RFC 9293 3.10.7.1' }, async ({ lab, connect }) => {
+  test('SYN to a closed port is answered by RST-ACK with ack = ISN+1 and seq 0', { rfc: 'RFC 9293 3.10.7.1', needs: ['agent'] }, async ({ lab, connect }) => {
     // A port nobody listens on: the agent's listener was closed again.
     const { port } = await lab.agent.listen(0);
     await lab.agent.unlisten(port);

@@ -9,11 +9,18 @@
 //   (tcp_rfc1337=1, RFC 1337: ignored — suites/reset-rfc1337.ts)
 import { suite } from '../src/peer/suite.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
-import type { TestContext } from '../src/peer/suite.js';
+import type { Need, TestContext } from '../src/peer/suite.js';
 import { Seq } from '../src/packet/index.js';
 import type { TcpState } from '../src/fsm/index.js';
 
 type Setup = (ctx: TestContext, c: ScriptedConnection) => Promise<void>;
+
+/**
+ * What each setup needs from a remote target: FIN-WAIT-* need the server to close first; CLOSE-WAIT
+ * and LAST-ACK need an application that stays open after our FIN and closes on command (a real
+ * server closes at once when it reads our FIN).
+ */
+const needsOf: Partial<Record<TcpState, Need[]>> = { 'FIN-WAIT-1': ['app-close'], 'FIN-WAIT-2': ['app-close'], 'CLOSE-WAIT': ['agent'], 'LAST-ACK': ['agent'] };
 
 /** Bring a fresh connection into each state by the ordinary path (checked on the way). */
 const setups: Array<[TcpState, Setup]> = [
@@ -67,7 +74,7 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
   });
 
   for (const [state, setup] of setups) {
-    test(`an exact RST (seq = RCV.NXT) in ${state} closes the connection`, { rfc: 'RFC 9293 3.10.7.4 (second), RFC 5961 3.2' }, async (ctx) => {
+    test(`an exact RST (seq = RCV.NXT) in ${state} closes the connection`, { rfc: 'RFC 9293 3.10.7.4 (second), RFC 5961 3.2', needs: needsOf[state] ?? [] }, async (ctx) => {
       const c = ctx.connect(await ctx.listen());
       await setup(ctx, c);
       await c.inState(state);
@@ -102,7 +109,7 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.inState('ESTABLISHED');
   });
 
-  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', { rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)' }, async (ctx) => {
+  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', { rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)', needs: ['agent'] }, async (ctx) => {
     ctx.t.equal(ctx.lab.sysctls['net.ipv4.tcp_rfc1337'], '0', 'the lab runs with net.ipv4.tcp_rfc1337=0');
     const c = ctx.connect(await ctx.listen());
     await toTimeWait(ctx, c);

@@ -10,7 +10,7 @@ import { suite } from '../src/peer/suite.js';
 import { Seq } from '../src/packet/index.js';
 
 suite({ name: 'simultaneous-close', title: 'Simultaneous close', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('FINs crossing: the remote goes FIN-WAIT-1 → CLOSING on our FIN, TIME-WAIT on our ACK of its FIN', { rfc: 'RFC 9293 3.6, 3.10.7.4 (fifth, eighth)' }, async ({ listen, connect, remote }) => {
+  test('FINs crossing: the remote goes FIN-WAIT-1 → CLOSING on our FIN, TIME-WAIT on our ACK of its FIN', { rfc: 'RFC 9293 3.6, 3.10.7.4 (fifth, eighth)', needs: ['app-close'] }, async ({ listen, connect, remote }) => {
     const c = connect(await listen());
     await c.handshake();
     await remote(c, 'close');

@@ -16,7 +16,7 @@ import { backoffSchedule, collectRetransmissions, type GoneAt, handshakeRoundTri
 const SYSCTL = 'net.ipv4.tcp_retries2';
 
 suite({ name: 'timer-data-retransmit', title: 'Data retransmission timer (ESTABLISHED)', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('unacknowledged data is retransmitted with doubling RTO until tcp_retries2\'s budget is spent, then the connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7' }, async ({ listen, connect, remote, lab, wire, t, figure, note, expectation }) => {
+  test('unacknowledged data is retransmitted with doubling RTO until tcp_retries2\'s budget is spent, then the connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7', needs: ['agent'] }, async ({ listen, connect, remote, lab, wire, t, figure, note, expectation }) => {
     const setting = Number(lab.sysctls[SYSCTL]);
     const retries = setting;
     const boundary = expectation('retries2') ?? retries;

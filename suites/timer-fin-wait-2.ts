@@ -52,11 +52,11 @@ async function measureFinWait2(ctx: TestContext): Promise<void> {
 }
 
 suite({ name: 'timer-fin-wait-2', title: 'FIN-WAIT-2 timeout of an orphaned connection', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', { rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)' }, async (ctx) => {
+  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', { rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)', needs: ['agent'] }, async (ctx) => {
     await measureFinWait2(ctx);
   });
 
-  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', { rfc: 'RFC 9293 3.6' }, async (ctx) => {
+  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', { rfc: 'RFC 9293 3.6', needs: ['agent'] }, async (ctx) => {
     const before = Number(ctx.lab.sysctls[SYSCTL]);
     await ctx.lab.setSysctls({ tcp_fin_timeout: 1 });
     try {

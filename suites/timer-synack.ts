@@ -75,11 +75,11 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
 }
 
 suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5' }, async (ctx) => {
+  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', needs: ['agent'] }, async (ctx) => {
     await measureSynAckSchedule(ctx);
   });
 
-  test('the retransmission count follows tcp_synack_retries (set to 1)', { rfc: 'RFC 9293 3.8.3; RFC 6298 5.5' }, async (ctx) => {
+  test('the retransmission count follows tcp_synack_retries (set to 1)', { rfc: 'RFC 9293 3.8.3; RFC 6298 5.5', needs: ['agent'] }, async (ctx) => {
     const before = Number(ctx.lab.sysctls[SYSCTL]);
     await ctx.lab.setSysctls({ tcp_synack_retries: 1 });
     try {

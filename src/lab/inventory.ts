@@ -140,6 +140,12 @@ export async function cleanupLeftovers(
   for (const t of await tcpfsmNftTables()) {
     const id = labIdOf(t.name);
     if (!inScope(id) || (id !== null && live.has(id))) continue;
+    // A remote run's table is named after its process (tcpfsm-remote-<pid>): keep it while that runs.
+    const remotePid = /^tcpfsm-remote-(\d+)$/.exec(t.name)?.[1];
+    if (remotePid && !opts.includeLive && pidAlive(Number(remotePid))) {
+      report.skippedLive.push(t.name);
+      continue;
+    }
     try {
       await run('nft', ['delete', 'table', t.family, t.name]);
       report.nftTables.push(`${t.family} ${t.name}`);
@@ -153,4 +159,13 @@ export async function cleanupLeftovers(
 async function waitUntilGone(pids: number[], timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

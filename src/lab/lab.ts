@@ -53,7 +53,7 @@ export interface Lab extends LabAddresses {
   destroy(): Promise<void>;
 }
 
-type Phase = 'claiming' | 'owned' | 'gone';
+type Phase = 'claiming' | 'owned' | 'removing' | 'gone';
 
 export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.id !== undefined && !(Number.isInteger(opts.id) && opts.id >= 0 && opts.id < LAB_INDEX_SPACE)) {
@@ -194,11 +194,13 @@ class LabInstance implements Lab {
 
   private async teardown(): Promise<void> {
     await this.claiming; // a signal mid-claim: let `ip` finish, then remove what it made
-    if (this.phase === 'gone' || (this.phase === 'claiming' && ownerOf(this.namespace) !== process.pid)) return;
-    this.phase = 'gone';
+    if (this.phase === 'gone' || this.phase === 'removing' || (this.phase === 'claiming' && ownerOf(this.namespace) !== process.pid)) return;
+    // 'removing', not 'gone': if the process exits before this finishes, the synchronous twin still runs.
+    this.phase = 'removing';
     // The agent first: a process inside keeps the namespace (and so the veth) alive.
     await this.agentClient?.stop();
     await removeLab(this.namespace);
+    this.phase = 'gone';
   }
 
   private teardownSync(): void {

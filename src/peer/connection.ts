@@ -83,8 +83,15 @@ export class PeerConnection {
   remoteSynOptions: TcpOption[] = [];
   window: number;
   readonly trace: Trace;
+  /** seq of the FIN we sent (at SND.NXT), once sent */
+  ourFinSeq: number | undefined;
+  /** seq of the remote's FIN, once seen */
+  remoteFinSeq: number | undefined;
+  /** highest ACK we sent (undefined before our first ACK) */
+  highestAckSent: number | undefined;
   private readonly inbox: WireSegment[] = [];
   private waiter: ((s: WireSegment) => void) | null = null;
+  private readonly arrivals = new Set<() => void>();
   private readonly unsubscribe: Unsubscribe;
 
   constructor(
@@ -141,8 +148,11 @@ export class PeerConnection {
     const seg = this.segment(typeof spec === 'string' ? { flags: spec } : spec);
     if (seg.seq === this.sndNxt) {
       const len = (seg.payload?.length ?? 0) + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+      if (seg.flags & FIN) this.ourFinSeq = Seq.add(seg.seq, seg.payload?.length ?? 0);
       this.sndNxt = Seq.add(this.sndNxt, len);
     }
+    // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
+    if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent))) this.highestAckSent = seg.ack;
     const sent = await this.transport.send(this.remoteAddr, seg);
     this.trace.segment(sent, this.isns);
     return sent;
@@ -192,6 +202,36 @@ export class PeerConnection {
     return this.inbox;
   }
 
+  /** Wait (without consuming anything) until at least `n` segments are queued; false on timeout. */
+  async waitQueued(n: number, timeoutMs: number): Promise<boolean> {
+    if (this.waiter) throw new Error('waitQueued() while a next() is waiting');
+    const deadline = performance.now() + timeoutMs;
+    while (this.inbox.length < n) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.arrivals.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.arrivals.add(done);
+      });
+    }
+    return true;
+  }
+
+  /** Remove and return the queued segment at `index` (segments before it stay queued). */
+  takeQueued(index: number): WireSegment | undefined {
+    return this.inbox.splice(index, 1)[0];
+  }
+
+  /** Put a segment back at the head of the queue: the next next() returns it. */
+  requeue(s: WireSegment): void {
+    this.inbox.unshift(s);
+  }
+
   failure(message: string, details: Record<string, unknown> = {}): ExpectationError {
     return new ExpectationError(message, this.trace.lines(), details);
   }
@@ -216,11 +256,15 @@ export class PeerConnection {
       const len = tcp.payload.length + (tcp.flags & FIN ? 1 : 0);
       this.rcvNxt = Seq.add(this.rcvNxt, len);
     }
+    if (tcp.flags & FIN && this.remoteFinSeq === undefined) this.remoteFinSeq = Seq.add(tcp.seq, tcp.payload.length);
     if (tcp.flags & ACK && Seq.gt(tcp.ack, this.sndUna) && Seq.le(tcp.ack, this.sndNxt)) this.sndUna = tcp.ack;
     this.remoteWindow = tcp.window;
     this.trace.segment(s, this.isns);
     if (this.waiter) this.waiter(s);
-    else this.inbox.push(s);
+    else {
+      this.inbox.push(s);
+      for (const f of [...this.arrivals]) f();
+    }
   }
 }
 

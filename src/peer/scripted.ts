@@ -1,14 +1,15 @@
 // A scripted connection: the peer (our side), the RemoteModel (the FSM's view of the remote) and,
 // in the lab, the kernel's ground truth. Each step checks two independent signals: the segments
 // the remote sends against the oracle, and the remote's real state against the model's.
-import type { TcpState, UserCall, TimeoutEvent } from '../fsm/index.js';
+import { predict, type TcpState, type UserCall, type TimeoutEvent } from '../fsm/index.js';
 import { StateTimeoutError, type Lab } from '../lab/index.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
-import type { DecodedTcp } from '../packet/types.js';
+import { ACK, FIN, RST, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
 import { PeerConnection, describePattern, type SendSpec } from './connection.js';
 import { RemoteModel } from './model.js';
-import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
+import { compareSegment, describeMismatches, type FieldMismatch, type SegmentPattern } from './pattern.js';
+import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from './state-probe.js';
 
 /** How long a segment may take to arrive before we call it missing (delayed ACKs are up to 200 ms on Linux). */
 export const REPLY_DEADLINE_MS = 1500;
@@ -47,6 +48,11 @@ export function labGroundTruth(lab: Lab, probeAddr: string): GroundTruth {
 export class ScriptedConnection {
   /** Called once per checked step with a one-line description (the harness makes it a TAP assertion). */
   onStep: (text: string) => void = () => {};
+  /**
+   * Remote mode (no ground truth): inState() asks the remote with a state probe
+   * (./state-probe.ts) and checks the model's state against what the answer shows.
+   */
+  probeStates = false;
 
   constructor(
     readonly peer: PeerConnection,
@@ -141,6 +147,11 @@ export class ScriptedConnection {
   async inState(state: TcpState): Promise<void> {
     if (this.model.state !== state)
       throw this.peer.failure(`the FSM model puts the remote in ${this.model.state}, the suite expects ${state}`, { model: this.model.state });
+    if (!this.truth && this.probeStates) {
+      const inferred = await this.probeState();
+      this.onStep(`remote in ${state} (inferred from the state probe: ${inferred.evidence})`);
+      return;
+    }
     const truth = await this.checkTruth();
     this.onStep(`remote in ${state}${truth ? ` (kernel: ${truth})` : ''}`);
   }
@@ -156,6 +167,135 @@ export class ScriptedConnection {
         kernel: t.state,
       });
     return t.state;
+  }
+
+  /**
+   * Remote mode: infer the remote's state from its answer to a state probe. The answer must be
+   * the one the oracle predicts for the model's state (so the model accounts for it), and the
+   * states it is evidence for (inferStates, from packets only) must include the model's state.
+   * The probe and its answer are taken out of the stream: the test's next expect() never sees them.
+   */
+  async probeState(): Promise<Inference> {
+    const peer = this.peer;
+    // What the oracle already predicts must arrive first, so the probe's answer is the one after.
+    const pending = this.model.expected.length;
+    await peer.waitQueued(pending, REPLY_DEADLINE_MS);
+    // A listener's ISS is learned only when its SYN-ACK is matched: shift by it meanwhile.
+    let shift = 0;
+    this.model.expected.forEach((e, i) => {
+      const s = peer.pending()[i];
+      if (s && e.reply.unknown?.includes('seq')) shift = Seq.diff(s.tcp.seq, e.reply.seq);
+    });
+    const k: ProbeKnowledge = {
+      sndNxt: peer.sndNxt, rcvNxt: peer.rcvNxt, irs: peer.irs, ourFinSeq: peer.ourFinSeq, remoteFinSeq: peer.remoteFinSeq, highestAckSent: peer.highestAckSent,
+    };
+    const spec = probeSegment(k);
+    const seg = peer.segment(spec);
+    const p = predict(this.model.state, { flags: seg.flags, seq: seg.seq, ack: Seq.sub(seg.ack, shift), len: seg.payload?.length ?? 0 }, this.model.tcb, this.model.profile);
+    if (p.next !== this.model.state)
+      throw peer.failure(`no state-preserving probe for ${this.model.state}: the oracle says the probe would move it to ${p.next} (${p.rule})`);
+    peer.trace.note(`state probe: 1 old byte left of the window with ACK; the oracle expects ${p.reply ? `[${formatFlags(p.reply.flags)}]` : 'nothing'} in ${this.model.state} (${p.rule}, ${p.rfc})`);
+    let answer: DecodedTcp | null = null;
+    // One retry: over a real network a probe or its answer may be lost.
+    for (let attempt = 0; attempt < 2 && !answer; attempt++) {
+      const before = peer.pending().length;
+      // The probe's ACK field is never processed (its SEQ is unacceptable): it acknowledges nothing.
+      const acked = peer.highestAckSent;
+      await peer.send(spec);
+      peer.highestAckSent = acked;
+      if (await peer.waitQueued(before + 1, p.reply ? REPLY_DEADLINE_MS : QUIET_MS)) answer = peer.takeQueued(before)!.tcp;
+      if (!p.reply) break;
+    }
+    const inference = inferStates(answer, k);
+    peer.trace.note(`state probe answer: ${inference.evidence} → ${inference.states.join(' or ') || 'no state'}`);
+    const mismatches: FieldMismatch[] = [];
+    if (!p.reply && answer) mismatches.push({ field: 'segment', expected: 'nothing', actual: formatTcp(answer) });
+    if (p.reply && !answer) mismatches.push({ field: 'segment', expected: `[${formatFlags(p.reply.flags)}]`, actual: 'nothing' });
+    if (p.reply && answer) {
+      const want = { flags: p.reply.flags, seq: Seq.add(p.reply.seq, shift), ack: p.reply.ack };
+      if (want.flags !== answer.flags) mismatches.push({ field: 'tcp_flags', expected: `[${formatFlags(want.flags)}]`, actual: `[${formatFlags(answer.flags)}]` });
+      if (!p.reply.unknown?.includes('seq') && want.seq >>> 0 !== answer.seq) mismatches.push({ field: 'tcp_seq', expected: String(want.seq >>> 0), actual: String(answer.seq) });
+      if (want.flags & ACK && !p.reply.unknown?.includes('ack') && want.ack >>> 0 !== answer.ack) mismatches.push({ field: 'tcp_ack_seq', expected: String(want.ack >>> 0), actual: String(answer.ack) });
+    }
+    this.peer.trace.state(this.model.state, inference.states.includes(this.model.state) ? this.model.state : inference.states.join('|') || '?', 'state probe');
+    if (mismatches.length)
+      throw peer.failure(`the answer to the state probe differs from the oracle's for ${this.model.state}: ${describeMismatches(mismatches)}`, {
+        model: this.model.state, inferred: inference.states, evidence: inference.evidence, mismatches,
+      });
+    if (!inference.states.includes(this.model.state))
+      throw peer.failure(`the FSM model says ${this.model.state} but the state probe shows ${inference.states.join(' or ') || 'no state'} (${inference.evidence})`, {
+        model: this.model.state, inferred: inference.states, evidence: inference.evidence,
+      });
+    return inference;
+  }
+
+  /**
+   * Remote mode: the server closes first, on its own. Optionally send `request` (e.g. an HTTP/1.0
+   * GET, after which an HTTP server answers and closes), then take in whatever data the server
+   * sends, ACKing each segment, until its FIN. The model follows as if the remote application had
+   * sent that data and called close(): one 'send' event per data segment (each checked against
+   * the oracle), then 'close'. The FIN itself is left for the test's expect(); a FIN riding on the
+   * last data segment is handed on as the FIN alone at SEQ + data length (the same sequence space).
+   */
+  async awaitRemoteClose(opts: { request?: string | Buffer; timeoutMs: number }): Promise<{ bytes: number; segments: number }> {
+    if (this.model.state !== 'ESTABLISHED')
+      throw this.peer.failure(`the server can be made to close first only from ESTABLISHED (the model says ${this.model.state})`);
+    if (opts.request !== undefined) await this.send({ flags: 'P.', payload: opts.request });
+    const deadline = performance.now() + opts.timeoutMs;
+    let bytes = 0;
+    let segments = 0;
+    for (;;) {
+      const left = deadline - performance.now();
+      const s = left > 0 ? await this.peer.next(left) : null;
+      if (!s) throw this.peer.failure(`the server did not close within ${opts.timeoutMs} ms (${bytes} bytes of data seen)`, { modelState: this.model.state });
+      const tcp = s.tcp;
+      const rel = { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } };
+      if (tcp.flags & RST) throw this.peer.failure(`the server reset the connection instead of closing it: ${formatTcp(tcp, rel)}`);
+      const head = this.model.expected[0];
+      if (head && head.len === 0 && head.reply.flags === ACK) {
+        if (!tcp.payload.length && !(tcp.flags & FIN)) {
+          const { mismatches } = this.model.match(tcp);
+          if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: head.why, actual: formatTcp(tcp), mismatches });
+          this.onStep(`< ${formatTcp(tcp, rel)} as the oracle predicts`);
+          continue;
+        }
+        // Its ACK of our request rides on the response (delayed ACK, RFC 9293 3.8.6.3).
+        if (tcp.ack !== head.reply.ack >>> 0) throw this.peer.failure(`the response does not acknowledge our request: ack ${tcp.ack}, expected ${head.reply.ack >>> 0}`, { actual: formatTcp(tcp) });
+        this.model.expected.shift();
+        this.peer.trace.note('its ACK of our request rides on its response (RFC 9293 3.8.6.3)');
+      } else if (head) {
+        throw this.peer.failure(`the oracle predicts [${formatFlags(head.reply.flags)}] (${head.why}) before the server's close`, { actual: formatTcp(tcp) });
+      }
+      const dataSeq = this.model.tcb.sndNxt >>> 0;
+      if (tcp.payload.length) {
+        if (Seq.le(Seq.add(tcp.seq, tcp.payload.length), dataSeq) && !(tcp.flags & FIN)) {
+          // A retransmission of data already taken in (our ACK crossed it): ACK again.
+          this.peer.trace.note(`retransmitted response data at ${Seq.sub(tcp.seq, this.peer.irs ?? 0)}: ACKed again`);
+          await this.peer.send({ flags: '.', ack: Seq.add(tcp.seq, tcp.payload.length) });
+          continue;
+        }
+        if (tcp.seq !== dataSeq) throw this.peer.failure(`response data out of order: seq ${tcp.seq}, expected ${dataSeq}`, { actual: formatTcp(tcp) });
+        this.remoteCalled('send', { len: tcp.payload.length });
+        const { expected, mismatches } = this.model.match({ ...tcp, flags: tcp.flags & ~FIN });
+        if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: expected?.why, actual: formatTcp(tcp), mismatches });
+        this.onStep(`< ${tcp.payload.length} bytes of the server's data, as the oracle predicts for its send()`);
+        bytes += tcp.payload.length;
+        segments++;
+        await this.send({ flags: '.', ack: Seq.add(tcp.seq, tcp.payload.length) });
+      } else if (!(tcp.flags & FIN)) {
+        // A window update: it may come at any time (RFC 9293 3.8.6.2.2) and carries nothing new.
+        if (tcp.seq !== dataSeq || Seq.gt(tcp.ack, this.peer.sndNxt)) throw this.peer.failure(`unexpected segment while waiting for the server to close: ${formatTcp(tcp, rel)}`);
+        this.peer.trace.note('window update from the server');
+        continue;
+      }
+      if (tcp.flags & FIN) {
+        this.remoteCalled('close');
+        const fin = tcp.payload.length ? { ...s, tcp: { ...tcp, seq: Seq.add(tcp.seq, tcp.payload.length), payload: Buffer.alloc(0) } } : s;
+        if (tcp.payload.length) this.peer.trace.note('its FIN rode on the last data segment: handed on as the FIN alone');
+        this.peer.requeue(fin);
+        return { bytes, segments };
+      }
+    }
   }
 
   /** SYN → SYN-ACK → ACK: the remote is ESTABLISHED, both signals checked on the way. */

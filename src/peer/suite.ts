@@ -15,6 +15,7 @@ import { PcapFileWriter } from '../wire/pcap-file.js';
 import { RawWire } from '../wire/raw.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
+import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
 import { ExpectationError, PeerConnection, type PeerOptions } from './connection.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
@@ -103,50 +104,93 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
 }
 
 async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
-  if (process.env[ENV.target]) throw new UsageError('remote targets are not supported by this suite runner yet');
   const grep = process.env[ENV.grep] ? new RegExp(process.env[ENV.grep]!) : null;
   const slow = process.env[ENV.slow] === '1';
   const expectations = parseJsonEnv<Record<string, number>>(ENV.expect) ?? {};
   const outDir = process.env[ENV.out];
+  // Remote mode: --target (a real server), or --as-remote (a lab driven as if it were one).
+  const targetText = process.env[ENV.target];
+  const remoteOpts = readRemoteOptions(process.env[ENV.remote]);
+  const remoteMode = !!targetText || !!remoteOpts.asRemote;
   const started = new Date();
   const result: SuiteResult = {
-    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: 'lab', profile: '', target: '',
+    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: remoteMode ? 'remote' : 'lab', profile: '', target: '',
     startedAt: started.toISOString(), durationMs: 0, tests: [],
   };
 
   const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
-  const runnable = selected.filter((d) => !d.meta.slow || slow);
+  const skipWhy = (d: Declared): string | undefined => {
+    if (d.meta.slow && !slow) return 'slow: run with --slow';
+    if (remoteMode && d.meta.needs?.includes('agent')) return 'needs the lab agent';
+    if (remoteMode && d.meta.needs?.includes('app-close') && !remoteOpts.trigger)
+      return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
+    return undefined;
+  };
+  const runnable = selected.filter((d) => !skipWhy(d));
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
   // give it the tests' own budgets plus the lab set-up when they need more.
   const budgetMs = runnable.reduce((sum, d) => sum + (d.meta.timeoutMs ?? 30_000), 0) + 10_000;
   if (!process.env.TAP_TIMEOUT && budgetMs > 30_000) t.setTimeout(budgetMs);
   let lab: Lab | undefined;
-  let wire: RawWire | undefined;
+  let wire: Transport | undefined;
+  let remote: RemoteTarget | undefined;
   let pcap: PcapFileWriter | undefined;
   let profile: Profile = profiles.rfc;
 
+  // A bad remote target is one clear error (exit 2) before anything is installed.
+  if (targetText && runnable.length) {
+    const { host, port } = splitTarget(targetText);
+    await planRemoteTarget(host, port, !!remoteOpts.asRemote);
+  }
   t.comment(`${meta.title} (${meta.rfc})`);
   if (runnable.length) {
     t.before(async () => {
-      lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
-      wire = await RawWire.open({
-        iface: lab.probeInterface,
-        localAddr: lab.probe.ipv4,
-        suppress: { id: String(lab.id), oifname: lab.probeInterface },
-      });
-      profile = chooseProfile(lab);
+      if (remoteMode) {
+        let host: string;
+        let port: number;
+        if (targetText) {
+          ({ host, port } = splitTarget(targetText));
+        } else {
+          // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
+          lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
+          ({ port } = await lab.agent.listen(0, { backlog: 128 }));
+          host = lab.target.ipv4;
+        }
+        remote = await openRemoteTarget({
+          host, port, asRemote: remoteOpts.asRemote, rate: remoteOpts.rate, maxConns: remoteOpts.maxConns,
+          report: (text) => process.stdout.write(`# remote: ${text}\n`),
+        });
+        wire = remote.wire;
+        profile = remoteProfile(lab, !!remoteOpts.asRemote);
+        result.target = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${lab.namespace} as remote` : ''}`;
+        if (lab) result.sysctls = lab.sysctls as Record<string, string>;
+        t.comment(`remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`);
+        t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
+      } else {
+        lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
+        wire = await RawWire.open({
+          iface: lab.probeInterface,
+          localAddr: lab.probe.ipv4,
+          suppress: { id: String(lab.id), oifname: lab.probeInterface },
+        });
+        profile = chooseProfile(lab);
+        result.target = `lab ${lab.namespace} ${lab.target.ipv4}`;
+        result.sysctls = lab.sysctls as Record<string, string>;
+      }
       result.profile = profile.name;
-      result.target = `lab ${lab.namespace} ${lab.target.ipv4}`;
-      result.sysctls = lab.sysctls as Record<string, string>;
       if (outDir) {
         mkdirSync(outDir, { recursive: true });
         result.pcap = join(outDir, `${meta.name}.pcap`);
-        pcap = new PcapFileWriter(result.pcap).attach(wire);
+        pcap = new PcapFileWriter(result.pcap).attach(wire!);
       }
     });
     t.teardown(async () => {
       pcap?.close();
-      await wire?.close();
+      if (remote) {
+        const st = remote.wire.stats;
+        t.comment(`remote: ${st.sent} segments sent, ${st.paced} waited for their token (${Math.round(st.pacedMs)} ms in all), ${st.synWaits} SYNs waited for a half-open slot, at most ${st.peakHalfOpen} half-open at once`);
+        await remote.close();
+      } else await wire?.close();
       await lab?.destroy();
     });
   }
@@ -159,9 +203,10 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   });
 
   for (const d of selected) {
-    if (d.meta.slow && !slow) {
-      t.test(d.name, { skip: 'slow: run with --slow' }, async () => {});
-      result.tests.push({ name: d.name, rfc: d.meta.rfc, ok: true, skip: 'slow: run with --slow', durationMs: 0, trace: [], rows: [], figures: [] });
+    const skip = skipWhy(d);
+    if (skip) {
+      t.test(d.name, { skip }, async () => {});
+      result.tests.push({ name: d.name, rfc: d.meta.rfc, ok: true, skip, durationMs: 0, trace: [], rows: [], figures: [] });
       continue;
     }
     t.test(`${d.name} [${d.meta.rfc}]`, { timeout: d.meta.timeoutMs ?? 30_000 }, async (tt) => {
@@ -169,7 +214,10 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const conns: ScriptedConnection[] = [];
       const figures: Figure[] = [];
       const began = performance.now();
-      const ctx = makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, (data) => Object.assign(result, data));
+      const attach = (data: SuiteExtras) => Object.assign(result, data);
+      const ctx = remote
+        ? makeRemoteContext(tt, remote, profile, trace, conns, figures, expectations, remoteOpts.trigger, attach)
+        : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach);
       let error: TestResult['error'];
       try {
         await d.fn(ctx);
@@ -182,6 +230,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           tt.fail((e as Error).message, { trace: trace.lines(), stack: (e as Error).stack });
         }
       } finally {
+        if (remote) await releaseRemoteConnections(conns);
         for (const c of conns) c.close();
       }
       const rows = [...new Set(conns.flatMap((c) => [...c.model.rows]))];
@@ -191,6 +240,43 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         error, trace: traceLines(trace), rows, figures,
       });
     });
+  }
+}
+
+/** `host:port` / `[v6]:port` as the CLI normalised it. */
+function splitTarget(text: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`${ENV.target} wants host:port, got '${text}'`);
+  const port = Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) throw new UsageError(`${ENV.target}: port must be 1..65535, got ${m[2]}`);
+  return { host: m[1]!, port };
+}
+
+/**
+ * The oracle's profile for a remote target: --profile when given; a lab treated as remote runs
+ * this machine's kernel (its release and, with a lab of our own, its sysctls); a real remote is
+ * assumed to be Linux with default settings.
+ */
+function remoteProfile(lab: Lab | undefined, asRemote: boolean): Profile {
+  const name = process.env[ENV.profile] as ProfileName | undefined;
+  if (name && name !== 'linux') {
+    if (!(name in profiles)) throw new UsageError(`unknown profile '${name}' (known: ${Object.keys(profiles).join(', ')})`);
+    return profiles[name];
+  }
+  if (lab) return chooseProfile(lab);
+  return asRemote ? linuxProfile(linuxOptionsForRelease(release())) : linuxProfile();
+}
+
+/**
+ * A remote server keeps what a test leaves open until its own timeouts: end each connection
+ * that is still synchronized with an exact RST (RFC 9293 3.10.7.4 second check: closes it).
+ */
+async function releaseRemoteConnections(conns: readonly ScriptedConnection[]): Promise<void> {
+  const open: readonly string[] = ['SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
+  for (const c of conns) {
+    if (!open.includes(c.model.state)) continue;
+    c.peer.trace.note(`test over: an exact RST frees the server's ${c.model.state} connection`);
+    await c.peer.send({ flags: 'R', seq: c.peer.sndNxt }).catch(() => undefined);
   }
 }
 
@@ -235,21 +321,72 @@ function makeContext(
       }
       await c.checkTruth();
     },
-    figure(f) {
-      figures.push(f);
-      const range = f.expected !== undefined ? ` expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '';
-      tt.comment(`figure ${f.name}: ${f.value} ${f.unit}${range}`);
-      if (f.expected !== undefined && f.tolerance !== undefined) {
-        f.ok = Math.abs(f.value - f.expected) <= f.tolerance;
-        tt.ok(f.ok, `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`, {
-          measured: f.value, expected: f.expected, tolerance: f.tolerance,
-        });
-      }
-    },
+    figure: (f) => recordFigure(tt, figures, f),
     expectation: (key) => expectations[key],
     note: (text) => trace.note(text),
     attach,
   };
+}
+
+/** Remote mode: no agent, no ground truth; listen() is the target's port, states are probed. */
+function makeRemoteContext(
+  tt: Tap, target: RemoteTarget, profile: Profile, trace: Trace,
+  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
+  trigger: CloseTrigger | undefined, attach: (data: SuiteExtras) => void,
+): TestContext {
+  const noAgent = (what: string) => new Error(`${what} needs the lab agent, which a remote target does not have: declare needs: ['agent'] on this test`);
+  const wire = target.wire;
+  return {
+    get lab(): Lab {
+      throw noAgent('ctx.lab');
+    },
+    wire, profile, trace, t: tt,
+    async listen() {
+      trace.note(`remote target listens on ${target.port} (no agent: listen() is the target's port)`);
+      return target.port;
+    },
+    connect(port, { remote = 'LISTEN', ...opts } = {}) {
+      const peer = new PeerConnection(wire, target.addr, port, { ...opts, trace });
+      const model = RemoteModel.listening(profile);
+      model.state = remote;
+      const c = new ScriptedConnection(peer, model, null);
+      c.probeStates = true;
+      c.onStep = (text) => tt.pass(text);
+      conns.push(c);
+      return c;
+    },
+    accepted: async () => {
+      throw noAgent('accepted()');
+    },
+    async remote(c, action) {
+      if (action !== 'close' && action !== 'shutdown') throw noAgent(`remote(c, ${JSON.stringify(action)})`);
+      if (!trigger) throw new Error(`remote(c, '${action}') needs the server to close first: declare needs: ['app-close'] and give --close-trigger`);
+      // The server decides between close() and shutdown(): on the wire both are data then FIN.
+      if (trigger.kind === 'http') {
+        trace.note(`close trigger: an HTTP/1.0 request; the server answers and closes (stands for the agent's ${action}())`);
+        await c.awaitRemoteClose({ request: HTTP_CLOSE_REQUEST, timeoutMs: 5000 });
+      } else {
+        trace.note(`close trigger: waiting up to ${trigger.seconds} s for the idle server to close (stands for the agent's ${action}())`);
+        await c.awaitRemoteClose({ timeoutMs: trigger.seconds * 1000 + 2000 });
+      }
+    },
+    figure: (f) => recordFigure(tt, figures, f),
+    expectation: (key) => expectations[key],
+    note: (text) => trace.note(text),
+    attach,
+  };
+}
+
+function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
+  figures.push(f);
+  const range = f.expected !== undefined ? ` expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '';
+  tt.comment(`figure ${f.name}: ${f.value} ${f.unit}${range}`);
+  if (f.expected !== undefined && f.tolerance !== undefined) {
+    f.ok = Math.abs(f.value - f.expected) <= f.tolerance;
+    tt.ok(f.ok, `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`, {
+      measured: f.value, expected: f.expected, tolerance: f.tolerance,
+    });
+  }
 }
 
 function chooseProfile(lab: Lab): Profile {

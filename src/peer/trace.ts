@@ -7,7 +7,7 @@ import type { WireSegment } from '../wire/transport.js';
 export type TraceEntry =
   | { kind: 'segment'; at: bigint; segment: WireSegment; /** the ISNs of the segment's connection, read when printed */ isn?: () => IsnPair }
   | { kind: 'note'; at: bigint; text: string }
-  | { kind: 'state'; at: bigint; model: string; truth?: string; agree: boolean };
+  | { kind: 'state'; at: bigint; model: string; truth?: string; agree: boolean; /** where truth came from (default 'kernel') */ source?: string };
 
 /** ISNs of both sides, so a line can print seq/ack relative like tcpdump without -S. */
 export interface IsnPair {
@@ -27,8 +27,8 @@ export class Trace {
     this.entries.push({ kind: 'note', at: process.hrtime.bigint(), text });
   }
 
-  state(model: string, truth: string | undefined): void {
-    this.entries.push({ kind: 'state', at: process.hrtime.bigint(), model, truth, agree: truth === undefined || truth === model });
+  state(model: string, truth: string | undefined, source?: string): void {
+    this.entries.push({ kind: 'state', at: process.hrtime.bigint(), model, truth, agree: truth === undefined || truth === model, ...(source ? { source } : {}) });
   }
 
   segments(): WireSegment[] {
@@ -40,7 +40,7 @@ export class Trace {
     return this.entries.map((e) => {
       const t = `+${(Number(e.at - this.startedAt) / 1e9).toFixed(6)}`;
       if (e.kind === 'note') return `${t} # ${e.text}`;
-      if (e.kind === 'state') return `${t} # state: fsm ${e.model}${e.truth ? `, kernel ${e.truth}` : ''}${e.agree ? '' : '  <-- DISAGREE'}`;
+      if (e.kind === 'state') return `${t} # state: fsm ${e.model}${e.truth ? `, ${e.source ?? 'kernel'} ${e.truth}` : ''}${e.agree ? '' : '  <-- DISAGREE'}`;
       return `${t} ${formatSegmentLine(e.segment, e.isn?.())}`;
     });
   }

@@ -26,8 +26,7 @@ export function onCleanup(label: string, fn: Teardown, sync?: SyncTeardown): Reg
     async release() {
       const entry = pending.get(id);
       if (!entry) return;
-      pending.delete(id);
-      await entry.fn();
+      await (running.get(id) ?? runOne(id, entry.fn));
     },
     forget() {
       pending.delete(id);
@@ -40,14 +39,29 @@ export async function runAllCleanups(): Promise<string[]> {
   const failures: string[] = [];
   const entries = [...pending.entries()].reverse();
   for (const [id, { label, fn }] of entries) {
-    pending.delete(id);
     try {
-      await fn();
+      await (running.get(id) ?? runOne(id, fn));
     } catch (e) {
       failures.push(`${label}: ${(e as Error).message}`);
     }
   }
   return failures;
+}
+
+/** Teardowns under way: still pending (so an exit meanwhile runs their synchronous twin), not started twice. */
+const running = new Map<number, Promise<void>>();
+
+function runOne(id: number, fn: Teardown): Promise<void> {
+  const done = (async () => {
+    try {
+      await fn();
+    } finally {
+      running.delete(id);
+      pending.delete(id);
+    }
+  })();
+  running.set(id, done);
+  return done;
 }
 
 export const pendingCleanups = (): string[] => [...pending.values()].map((p) => p.label);

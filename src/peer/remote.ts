@@ -1,0 +1,203 @@
+// Opening a remote target: a real server on another host (or, with --as-remote, a lab treated as
+// one). No agent and no ground truth there: verdicts rest on packets alone. Set-up:
+//   resolve   a name (dns.lookup) or an IPv4 literal; IPv6 is refused (the wire sends IPv4 only)
+//   route     `ip -j route get ADDR`: the outgoing interface and source address the kernel uses
+//   wire      RawWire bound to that interface, sending from that address
+//   nft       the RST-suppression table scoped to exactly: that interface, that destination
+//             address, and the probe's source-port range (PROBE_PORT_RANGE); removed on every
+//             exit path (src/sys/cleanup), and checked gone afterwards
+//   throttle  every send waits for its connection's token (--rate), at most --max-conns
+//             half-open connections at once: a run never looks like a SYN flood
+import { lookup } from 'node:dns/promises';
+import { isIP, isIPv4 } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { onCleanup, type Registration } from '../sys/cleanup.js';
+import { UsageError } from '../sys/errors.js';
+import { listTcpfsmTables } from '../wire/nft.js';
+import { RawWire } from '../wire/raw.js';
+import { routeTo, type Route } from '../wire/route.js';
+import { ThrottledTransport } from '../wire/throttle.js';
+import { PROBE_PORT_RANGE } from './connection.js';
+
+/** Default pacing: a few segments per second per connection, a handful of half-open connections. */
+export const DEFAULT_RATE = 5;
+export const DEFAULT_MAX_CONNS = 4;
+/** What the http close trigger sends: an HTTP/1.0 server answers it and closes (RFC 1945 1.3). */
+export const HTTP_CLOSE_REQUEST = 'GET / HTTP/1.0\r\n\r\n';
+
+export type CloseTrigger = { kind: 'http' } | { kind: 'idle'; seconds: number };
+
+/** Remote-mode options as the runner passes them to a suite (ENV.remote, JSON). */
+export interface RemoteOptions {
+  /** the target is a lab treated as remote (its address must be a lab's) */
+  asRemote?: boolean;
+  /** segments per second per connection */
+  rate?: number;
+  /** half-open connections at once */
+  maxConns?: number;
+  /** '--close-trigger' as typed: 'http' or 'idle:SECONDS' */
+  closeTrigger?: string;
+}
+
+export function parseCloseTrigger(raw: string): CloseTrigger {
+  if (raw === 'http') return { kind: 'http' };
+  const m = /^idle:(\d+(?:\.\d+)?)$/.exec(raw);
+  if (m && Number(m[1]) > 0 && Number(m[1]) <= 3600) return { kind: 'idle', seconds: Number(m[1]) };
+  throw new UsageError(`--close-trigger wants 'http' or 'idle:SECONDS' (1..3600), got '${raw}'`);
+}
+
+export function parseRate(raw: unknown): number {
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0 && n <= 1000)) throw new UsageError(`--rate wants segments per second, a number in (0, 1000], got '${String(raw)}'`);
+  return n;
+}
+
+export function parseMaxConns(raw: unknown): number {
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new UsageError(`--max-conns wants an integer from 1 to 64, got '${String(raw)}'`);
+  return n;
+}
+
+/** The lab range, RFC 2544's 198.18.0.0/15: the only addresses --as-remote may point at. */
+export function isLabAddress(addr: string): boolean {
+  if (!isIPv4(addr)) return false;
+  const [a, b] = addr.split('.').map(Number);
+  return a === 198 && (b === 18 || b === 19);
+}
+
+const isLoopback = (addr: string): boolean => isIPv4(addr) && addr.startsWith('127.');
+
+/** A host name or literal to one IPv4 address. */
+export async function resolveTarget(host: string): Promise<string> {
+  if (isIPv4(host)) return host;
+  if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
+  let addrs: Array<{ address: string; family: number }>;
+  try {
+    addrs = await lookup(host, { all: true });
+  } catch (e) {
+    throw new UsageError(`--target: cannot resolve '${host}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const v4 = addrs.find((a) => a.family === 4);
+  if (!v4) throw new UsageError(`--target: '${host}' has only IPv6 addresses (${addrs.map((a) => a.address).join(', ')}); IPv6 targets are not supported yet`);
+  return v4.address;
+}
+
+/**
+ * Check the route before anything is installed. A target reached via `lo` is an address of this
+ * machine: allowed for 127/8 when the target port lies outside the probe's source ports (else
+ * the nft rule would drop the server's own RSTs too); refused for any other local address.
+ * --as-remote must reach a lab directly through its tcpfsm-* link, never via a gateway.
+ */
+export function checkRoute(route: Route, port: number, asRemote: boolean): void {
+  if (route.iface === 'lo') {
+    if (!isLoopback(route.dst))
+      throw new UsageError(`--target ${route.dst} is an address of this machine (the route is via lo): test it from another host, through a lab, or on 127.0.0.1`);
+    if (port >= PROBE_PORT_RANGE[0] && port <= PROBE_PORT_RANGE[1])
+      throw new UsageError(`--target ${route.dst}:${port}: on loopback the target port must lie outside the probe's source ports ${PROBE_PORT_RANGE[0]}-${PROBE_PORT_RANGE[1]}`);
+  }
+  if (asRemote && (!isLabAddress(route.dst) || !route.iface.startsWith('tcpfsm-') || route.gateway))
+    throw new UsageError(
+      `--as-remote wants a lab address reached directly through its tcpfsm-* link; ${route.dst} goes ${route.gateway ? `via ${route.gateway} ` : ''}dev ${route.iface} (is the lab up?)`,
+    );
+}
+
+export interface RemoteTarget {
+  addr: string;
+  port: number;
+  route: Route;
+  wire: ThrottledTransport;
+  raw: RawWire;
+  /** the nft table and rule, as installed */
+  table: string;
+  rule: string;
+  /** Close the wire and remove the table (checked). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenRemoteOptions {
+  host: string;
+  port: number;
+  asRemote?: boolean;
+  rate?: number;
+  maxConns?: number;
+  /** told what was installed, and whether it was found removed (also on SIGINT/SIGTERM) */
+  report?: (text: string) => void;
+}
+
+/** Resolve and route the target and check both; installs nothing (bad targets fail here). */
+export async function planRemoteTarget(host: string, port: number, asRemote: boolean): Promise<{ addr: string; route: Route }> {
+  const addr = await resolveTarget(host);
+  if (asRemote && !isLabAddress(addr)) throw new UsageError(`--as-remote: ${host} (${addr}) is not a lab address (198.18.0.0/15)`);
+  const route = await routeTo(addr);
+  checkRoute(route, port, asRemote);
+  return { addr, route };
+}
+
+export async function openRemoteTarget(opts: OpenRemoteOptions): Promise<RemoteTarget> {
+  const { addr, route } = await planRemoteTarget(opts.host, opts.port, !!opts.asRemote);
+  const id = `remote-${process.pid}`;
+  const table = `tcpfsm-${id}`;
+  const report = opts.report ?? (() => {});
+  // Registered before the table exists, so it runs after the table's own removal (newest first)
+  // on every path, and says whether the table is really gone.
+  const verify: Registration = onCleanup(
+    `check nft table ${table} is gone`,
+    async () => report(describeRemoval(table, (await listTcpfsmTables().catch(() => [])).some(([, n]) => n === table))),
+    () => {
+      let present = false;
+      try {
+        present = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').some((l) => l.trim().split(/\s+/)[2] === table);
+      } catch {
+        /* nft gone: nothing to check */
+      }
+      report(describeRemoval(table, present));
+    },
+  );
+  let raw: RawWire;
+  try {
+    raw = await RawWire.open({
+      iface: route.iface,
+      localAddr: route.src,
+      suppress: { id, oifname: route.iface, daddr: addr, sportRange: PROBE_PORT_RANGE },
+    });
+  } catch (e) {
+    await verify.release();
+    throw e;
+  }
+  const rule = raw.suppression!.rule;
+  report(`installed nft table inet ${table}: ${rule}`);
+  const rate = opts.rate ?? DEFAULT_RATE;
+  // A burst of two seconds' worth: one test's short exchange goes at the remote's pace (its
+  // retransmission timer, ≥ 200 ms on Linux, must not fire while we wait), the steady rate stays.
+  const wire = new ThrottledTransport(raw, { rate, burst: Math.max(1, Math.ceil(2 * rate)), maxHalfOpen: opts.maxConns ?? DEFAULT_MAX_CONNS });
+  let closing: Promise<void> | undefined;
+  return {
+    addr, port: opts.port, route, wire, raw, table, rule,
+    close: () =>
+      (closing ??= (async () => {
+        await wire.close();
+        await verify.release();
+      })()),
+  };
+}
+
+const describeRemoval = (table: string, present: boolean): string =>
+  present ? `nft table inet ${table} is STILL PRESENT: remove it with 'tcpfsm cleanup'` : `removed nft table inet ${table} (checked: nft list tables)`;
+
+/** Remote options from the suite's environment (already checked by the CLI; checked again here). */
+export function readRemoteOptions(json: string | undefined): RemoteOptions & { trigger?: CloseTrigger } {
+  if (!json) return {};
+  let o: RemoteOptions;
+  try {
+    o = JSON.parse(json) as RemoteOptions;
+  } catch {
+    throw new UsageError(`TCPFSM_REMOTE is not valid JSON: ${json}`);
+  }
+  return {
+    ...o,
+    ...(o.rate !== undefined ? { rate: parseRate(o.rate) } : {}),
+    ...(o.maxConns !== undefined ? { maxConns: parseMaxConns(o.maxConns) } : {}),
+    ...(o.closeTrigger !== undefined ? { trigger: parseCloseTrigger(o.closeTrigger) } : {}),
+  };
+}
+

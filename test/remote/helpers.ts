@@ -1,0 +1,69 @@
+// Runs the built `tcpfsm run` against the real suites (dist/suites) and reads each test's verdict
+// back from the run's reports (suites/<name>.json, src/report/results.ts SuiteResult).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SuiteResult } from '../../src/report/results.js';
+import { listTcpfsmTables } from '../../src/wire/nft.js';
+
+export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
+
+/** Suites with tests that run without the lab agent (the packet-only ones). */
+export const PACKET_SUITES = ['handshake', 'reset', 'active-close', 'simultaneous-close'];
+
+export type Verdict = 'pass' | 'fail' | `skip: ${string}`;
+
+export interface RunOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** `suite > test` → verdict */
+  verdicts: Map<string, Verdict>;
+  results: SuiteResult[];
+}
+
+export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?: (s: string, child: ChildProcess) => void } = {}): Promise<RunOutcome> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'tcpfsm-remote-test-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'run', '--tap', '--report-dir', reportDir, ...args], {
+      env: { ...process.env, TCPFSM_SUITES_DIR: SUITES, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+      opts.onStdout?.(s, child);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tcpfsm run ${args.join(' ')} did not finish\n${stderr}`));
+    }, opts.timeoutMs ?? 180_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const results = readResults(reportDir);
+      rmSync(reportDir, { recursive: true, force: true });
+      const verdicts = new Map<string, Verdict>();
+      for (const r of results) for (const t of r.tests) verdicts.set(`${r.suite} > ${t.name}`, t.skip ? `skip: ${t.skip}` : t.ok ? 'pass' : 'fail');
+      resolve({ code, signal, stdout, stderr, verdicts, results });
+    });
+  });
+}
+
+function readResults(reportDir: string): SuiteResult[] {
+  const latest = join(reportDir, 'latest', 'suites');
+  if (!existsSync(latest)) return [];
+  return readdirSync(latest)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(latest, f), 'utf8')) as SuiteResult);
+}
+
+/** The remote-mode nft tables of this machine (tcpfsm-remote-PID). */
+export async function remoteTables(): Promise<string[]> {
+  return (await listTcpfsmTables()).map(([, name]) => name).filter((n) => n.startsWith('tcpfsm-remote-'));
+}
