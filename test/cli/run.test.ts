@@ -175,6 +175,10 @@ t.test('--bail: no suite starts after a failure', async (t) => {
   t.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), /<skipped message="not run: bail: an earlier suite failed"\/>/);
 });
 
+/** The wait fixture's marker in the run folder, once it is in its long wait. */
+const startedMarker = (reportDir: string): boolean =>
+  existsSync(reportDir) && readdirSync(reportDir).some((run) => existsSync(join(reportDir, run, 'suites', 'wait.started')));
+
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   t.test(`${sig} is forwarded to the running suites, which finish their cleanup first`, async (t) => {
     const reportDir = t.testdir();
@@ -182,12 +186,15 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const started = Date.now();
     const r = await tcpfsm(['run', 'wait', 'pass', '--jobs', '2', '--report-dir', reportDir], {
       onStdout: (_chunk, child) => {
-        // Once the other suite has reported (both started together, so the long one is in its
-        // 60 s wait by then; piped output shows no progress lines), interrupt the run.
-        if (!sent && /pass › /.test(_chunk + '')) {
-          sent = true;
-          setTimeout(() => child.kill(sig), 300);
-        }
+        // Once the other suite has reported and the long one says (wait.started) that it is in
+        // its 60 s wait, interrupt the run. Piped output shows no progress lines to go by.
+        if (sent || !/pass › /.test(_chunk + '')) return;
+        sent = true;
+        const poll = setInterval(() => {
+          if (!startedMarker(reportDir)) return;
+          clearInterval(poll);
+          child.kill(sig);
+        }, 50);
       },
     });
     t.ok(sent, 'the other suite reported while the long one waited');
