@@ -26,7 +26,7 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 /** A port nothing listens on in the lab's fresh namespace: SYNs get RST-ACKs. */
 const CLOSED_PORT = 9;
-const SIZES = { sendTcpfsm: 100_000, sendScapy: 3000, hpingMs: 2000, probes: 1000, handshakes: 200, steps: 1000, perTest: 30, scale: [100, 1000, 10_000] };
+const SIZES = { sendTcpfsm: 100_000, sendScapy: 3000, hpingMs: 2000, probes: 1000, handshakes: 200, steps: 5000, perTest: 30, scale: [100, 1000, 10_000] };
 
 interface Results {
   tools?: { scapy: string; hping3: string };

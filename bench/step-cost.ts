@@ -19,6 +19,12 @@ import { Trace } from '../src/peer/trace.js';
 import type { Transport } from '../src/wire/transport.js';
 import { summarize, type Summary } from './lib.js';
 
+/**
+ * Steps before measuring, for the floor and the step alike: V8 compiles the harness's hot path with
+ * its optimizing tier only after a few thousand calls; a suite of any size runs at that speed.
+ */
+export const WARMUP_STEPS = 3000;
+
 export const labProfile = (lab: Lab): Profile =>
   linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1', ...linuxOptionsForRelease(release()) });
 
@@ -41,7 +47,7 @@ export async function floor(lab: Lab, closedPort: number, iterations: number): P
   });
   const times: number[] = [];
   try {
-    for (let i = 0; i < iterations + 100; i++) {
+    for (let i = 0; i < iterations + WARMUP_STEPS; i++) {
       const t0 = process.hrtime.bigint();
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('floor: no RST within 1 s')), 1000);
@@ -52,7 +58,7 @@ export async function floor(lab: Lab, closedPort: number, iterations: number): P
         };
         socket.send(bytes, 0, bytes.length, lab.target.ipv4, (err) => err && reject(err));
       });
-      if (i >= 100) times.push(Number(process.hrtime.bigint() - t0) / 1000);
+      if (i >= WARMUP_STEPS) times.push(Number(process.hrtime.bigint() - t0) / 1000);
     }
   } finally {
     socket.close();
@@ -69,12 +75,12 @@ export async function harnessStep(lab: Lab, wire: Transport, closedPort: number,
   const times: number[] = [];
   let cpu = process.cpuUsage();
   try {
-    for (let i = 0; i < iterations + 100; i++) {
-      if (i === 100) cpu = process.cpuUsage();
+    for (let i = 0; i < iterations + WARMUP_STEPS; i++) {
+      if (i === WARMUP_STEPS) cpu = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await c.send('S');
       await c.expect('R.');
-      if (i >= 100) times.push(Number(process.hrtime.bigint() - t0) / 1000);
+      if (i >= WARMUP_STEPS) times.push(Number(process.hrtime.bigint() - t0) / 1000);
     }
   } finally {
     c.close();

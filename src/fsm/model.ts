@@ -94,8 +94,18 @@ export function segLen(seg: Segment): number {
 
 /** The TCB with its optional fields filled in. */
 export function withDefaults(tcb: Tcb): Required<Tcb> {
+  // Called on every prediction: a literal of fixed shape (no spread) keeps it cheap, and an
+  // already complete TCB is returned as it is.
+  if (tcb.maxSndWnd !== undefined && tcb.passiveOpen !== undefined && tcb.listening !== undefined && tcb.orphaned !== undefined)
+    return tcb as Required<Tcb>;
   return {
-    ...tcb,
+    iss: tcb.iss,
+    irs: tcb.irs,
+    sndUna: tcb.sndUna,
+    sndNxt: tcb.sndNxt,
+    sndWnd: tcb.sndWnd,
+    rcvNxt: tcb.rcvNxt,
+    rcvWnd: tcb.rcvWnd,
     maxSndWnd: tcb.maxSndWnd ?? tcb.sndWnd,
     passiveOpen: tcb.passiveOpen ?? true,
     listening: tcb.listening ?? true,

@@ -54,14 +54,28 @@ function symbolValue(name: string, tcb: Tcb, seg: Segment | null): number {
   throw new FsmTableError(`unknown symbol '${name}' in segment template`);
 }
 
+/** Parsed expressions: the table has a few dozen, evaluated on every prediction. */
+const parsed = new Map<string, Array<{ negative: boolean; name: string }>>();
+
+function terms(expression: string): Array<{ negative: boolean; name: string }> {
+  let t = parsed.get(expression);
+  if (t) return t;
+  t = expression
+    .replace(/\s+/g, '')
+    .split(/(?=[+-])/)
+    .map((token) => {
+      const name = token.replace(/^[+-]/, '');
+      if (name === '') throw new FsmTableError(`malformed expression '${expression}'`);
+      return { negative: token.startsWith('-'), name };
+    });
+  parsed.set(expression, t);
+  return t;
+}
+
 /** Evaluates 'SEG.SEQ+SEG.LEN', 'ISS+1', 'RCV.NXT-1' modulo 2^32. */
 export function evaluate(expression: string, tcb: Tcb, seg: Segment | null): number {
-  const tokens = expression.replace(/\s+/g, '').split(/(?=[+-])/);
   let value = 0;
-  for (const token of tokens) {
-    const negative = token.startsWith('-');
-    const name = token.replace(/^[+-]/, '');
-    if (name === '') throw new FsmTableError(`malformed expression '${expression}'`);
+  for (const { negative, name } of terms(expression)) {
     const term = symbolValue(name, tcb, seg);
     value = negative ? sub(value, term) : add(value, term);
   }

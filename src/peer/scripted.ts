@@ -46,8 +46,11 @@ export function labGroundTruth(lab: Lab, probeAddr: string): GroundTruth {
 }
 
 export class ScriptedConnection {
-  /** Called once per checked step with a one-line description (the harness makes it a TAP assertion). */
-  onStep: (text: string) => void = () => {};
+  /**
+   * Called once per checked step with a one-line description (the harness makes it a TAP
+   * assertion). Unset, no description is even built: `this.onStep?.(…)` skips its argument.
+   */
+  onStep: ((text: string) => void) | undefined;
   /**
    * Remote mode (no ground truth): inState() asks the remote with a state probe
    * (./state-probe.ts) and checks the model's state against what the answer shows.
@@ -82,9 +85,9 @@ export class ScriptedConnection {
   async send(spec: SendSpec | string): Promise<WireSegment> {
     const sent = await this.peer.send(spec);
     const p = this.model.arrive(sent.tcp);
-    this.peer.trace.note(`fsm: ${p.rule} → ${p.next}${p.reply ? `, answers [${formatFlags(p.reply.flags)}]` : ''} (${p.rfc})`);
+    this.peer.trace.note(() => `fsm: ${p.rule} → ${p.next}${p.reply ? `, answers [${formatFlags(p.reply.flags)}]` : ''} (${p.rfc})`);
     const truth = await this.checkTruth();
-    this.onStep(`> [${formatFlags(sent.tcp.flags)}] → ${p.next}${truth ? ` (kernel: ${truth})` : ''}: ${p.rule}`);
+    this.onStep?.(`> [${formatFlags(sent.tcp.flags)}] → ${p.next}${truth ? ` (kernel: ${truth})` : ''}: ${p.rule}`);
     return sent;
   }
 
@@ -112,7 +115,7 @@ export class ScriptedConnection {
         mismatches,
       });
     if (s.tcp.flags & 0x10) this.model.learnWindow(s.tcp.window);
-    this.onStep(`< ${formatTcp(s.tcp, { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } })} as the oracle predicts`);
+    this.onStep?.(`< ${formatTcp(s.tcp, { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } })} as the oracle predicts`);
     return { ...s.tcp, at: s.at };
   }
 
@@ -125,7 +128,7 @@ export class ScriptedConnection {
     if (!s) throw this.peer.failure(`expected a retransmission of ${formatTcp(original)} within ${timeoutMs} ms, got nothing`);
     const mismatches = compareSegment({ flags: formatFlags(original.flags), seq: original.seq, ack: original.ack, len: original.payload.length }, s.tcp);
     if (mismatches.length) throw this.peer.failure(`not a retransmission: ${describeMismatches(mismatches)}`, { actual: formatTcp(s.tcp), mismatches });
-    this.onStep(`< ${formatTcp(s.tcp, { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } })} retransmitted`);
+    this.onStep?.(`< ${formatTcp(s.tcp, { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } })} retransmitted`);
     return { ...s.tcp, at: s.at };
   }
 
@@ -134,7 +137,7 @@ export class ScriptedConnection {
     const head = this.model.expected[0];
     if (head) throw this.peer.failure(`the suite expects silence but the FSM oracle predicts [${formatFlags(head.reply.flags)}] (${head.why})`);
     await this.peer.expectNothing(ms);
-    this.onStep(`no answer for ${ms} ms, as the oracle predicts`);
+    this.onStep?.(`no answer for ${ms} ms, as the oracle predicts`);
   }
 
   /** Drive the remote's application (the lab agent did it; here the model follows). */
@@ -149,11 +152,11 @@ export class ScriptedConnection {
       throw this.peer.failure(`the FSM model puts the remote in ${this.model.state}, the suite expects ${state}`, { model: this.model.state });
     if (!this.truth && this.probeStates) {
       const inferred = await this.probeState();
-      this.onStep(`remote in ${state} (inferred from the state probe: ${inferred.evidence})`);
+      this.onStep?.(`remote in ${state} (inferred from the state probe: ${inferred.evidence})`);
       return;
     }
     const truth = await this.checkTruth();
-    this.onStep(`remote in ${state}${truth ? ` (kernel: ${truth})` : ''}`);
+    this.onStep?.(`remote in ${state}${truth ? ` (kernel: ${truth})` : ''}`);
   }
 
   /** Model and kernel must agree now (lab only); returns the kernel's state. */
@@ -256,7 +259,7 @@ export class ScriptedConnection {
         if (!tcp.payload.length && !(tcp.flags & FIN)) {
           const { mismatches } = this.model.match(tcp);
           if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: head.why, actual: formatTcp(tcp), mismatches });
-          this.onStep(`< ${formatTcp(tcp, rel)} as the oracle predicts`);
+          this.onStep?.(`< ${formatTcp(tcp, rel)} as the oracle predicts`);
           continue;
         }
         // Its ACK of our request rides on the response (delayed ACK, RFC 9293 3.8.6.3).
@@ -278,7 +281,7 @@ export class ScriptedConnection {
         this.remoteCalled('send', { len: tcp.payload.length });
         const { expected, mismatches } = this.model.match({ ...tcp, flags: tcp.flags & ~FIN });
         if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: expected?.why, actual: formatTcp(tcp), mismatches });
-        this.onStep(`< ${tcp.payload.length} bytes of the server's data, as the oracle predicts for its send()`);
+        this.onStep?.(`< ${tcp.payload.length} bytes of the server's data, as the oracle predicts for its send()`);
         bytes += tcp.payload.length;
         segments++;
         await this.send({ flags: '.', ack: Seq.add(tcp.seq, tcp.payload.length) });

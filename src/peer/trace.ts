@@ -23,8 +23,20 @@ export class Trace {
     this.entries.push({ kind: 'segment', at: segment.at, segment, isn });
   }
 
-  note(text: string): void {
-    this.entries.push({ kind: 'note', at: process.hrtime.bigint(), text });
+  /** A note; pass a function to build the text only when the trace is printed (hot paths). */
+  note(text: string | (() => string)): void {
+    if (typeof text === 'string') {
+      this.entries.push({ kind: 'note', at: process.hrtime.bigint(), text });
+      return;
+    }
+    let cached: string | undefined;
+    this.entries.push({
+      kind: 'note',
+      at: process.hrtime.bigint(),
+      get text() {
+        return (cached ??= text());
+      },
+    });
   }
 
   state(model: string, truth: string | undefined, source?: string): void {
