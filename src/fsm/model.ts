@@ -94,10 +94,8 @@ export function segLen(seg: Segment): number {
 
 /** The TCB with its optional fields filled in. */
 export function withDefaults(tcb: Tcb): Required<Tcb> {
-  // Called on every prediction: a literal of fixed shape (no spread) keeps it cheap, and an
-  // already complete TCB is returned as it is.
-  if (tcb.maxSndWnd !== undefined && tcb.passiveOpen !== undefined && tcb.listening !== undefined && tcb.orphaned !== undefined)
-    return tcb as Required<Tcb>;
+  // Called on every prediction: a fresh literal of fixed shape (no spread) keeps it cheap; fresh,
+  // because the oracle updates the copy it gets as it processes the segment.
   return {
     iss: tcb.iss,
     irs: tcb.irs,
