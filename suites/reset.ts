@@ -7,6 +7,7 @@
 //   > S   seq RCV.NXT+1000           < .  challenge ACK (RFC 5961 4.2), still ESTABLISHED
 //   TIME-WAIT, tcp_rfc1337=0 (Linux default): > R seq RCV.NXT  → CLOSED (RFC 9293 3.10.7.4 (second))
 //   (tcp_rfc1337=1, RFC 1337: ignored — suites/reset-rfc1337.ts)
+//   the remote aborts:  < R. seq SND.NXT (RFC: R)  (remote: CLOSED);  > P. data  < R (no connection)
 import { suite } from '../src/peer/suite.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
 import type { Need, TestContext } from '../src/peer/suite.js';
@@ -116,5 +117,17 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.send({ flags: 'R', seq: c.sndNxt });
     await c.inState('CLOSED');
     await c.expectNothing();
+  });
+
+  test('the remote application aborts: it sends a RST at SND.NXT and forgets the connection', { rfc: 'RFC 9293 3.10.5; Linux tcp_send_active_reset()', needs: ['agent'] }, async (ctx) => {
+    const c = ctx.connect(await ctx.listen());
+    await c.handshake();
+    // RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>; Linux adds ACK=RCV.NXT (the linux profile says so).
+    await ctx.remote(c, 'abort');
+    await c.expect({ seq: c.rcvNxt });
+    await c.inState('CLOSED');
+    // Our data now reaches no connection: RST from the CLOSED state (3.10.7.1).
+    await c.send({ flags: 'P.', payload: 'late' });
+    await c.expect('R');
   });
 });
