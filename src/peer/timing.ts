@@ -12,6 +12,8 @@ import { Seq } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
 import { ExpectationError } from './connection.js';
 import type { ScriptedConnection } from './scripted.js';
+import type { TestContext } from './suite.js';
+import type { TcpState } from '../fsm/index.js';
 
 /** The kernel's tick rate and where the figure came from. */
 export interface KernelHz {
@@ -295,4 +297,81 @@ export function linuxRto(srttMs: number, rttVarMs: number, hz: KernelHz = kernel
     tolerance: round(jiffy + 0.002),
     why: `srtt ${srttMs} + max(4 × rttvar ${rttVarMs}, rto_min ${LINUX_RTO_MIN_MS}) ms; the kernel keeps the RTO in jiffies rounded up (1 jiffy = ${round(jiffy)} ms at HZ=${hz.hz}) and ss rounds to µs`,
   };
+}
+
+/** What differs between the retransmission suites (data in ESTABLISHED, FIN in FIN-WAIT-1). */
+export interface RetransmissionScenario {
+  /** the sysctl that bounds the retries, and its value in the lab */
+  sysctl: string;
+  setting: number;
+  /** retries the kernel uses for that setting (tcp_orphan_retries 0 reads as 8) */
+  retries: number;
+  /** `--expect` key that overrides the expected count */
+  expectKey: string;
+  /** 'data' or 'FIN', in figure names */
+  what: string;
+  /** the state the remote sits in while it retransmits, and how to name its lifetime */
+  state: TcpState;
+  lifetime: string;
+  /** make the remote send the segment we will never ACK; returns it as it arrived */
+  trigger: (ctx: TestContext, c: ScriptedConnection) => Promise<DecodedTcp & { at: bigint }>;
+}
+
+/**
+ * Handshake, read the RTO from ss, trigger one segment we never ACK, then measure: the count of
+ * retransmissions against the sysctl (through Linux's time-budget model), each interval against
+ * the doubling schedule, and the lifetime until the socket is gone — each figure with its
+ * tolerance derived from timer granularity and our own timestamp error.
+ */
+export async function measureRetransmissions(ctx: TestContext, s: RetransmissionScenario): Promise<void> {
+  const { listen, connect, lab, wire, t, figure, note, expectation } = ctx;
+  const boundary = expectation(s.expectKey) ?? s.retries;
+  note(`${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`);
+
+  const c = connect(await listen());
+  const stampErrorMs = await handshakeRoundTrip(c);
+  figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
+  const stamp = new StampError(stampErrorMs);
+  const tuple = { localAddress: lab.target.ipv4, localPort: c.peer.remotePort, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
+  const info = (await lab.sockets(tuple))[0]?.info;
+  const rtoMs = info?.rtoMs;
+  if (rtoMs == null) throw new Error(`ss shows no rto for ${JSON.stringify(tuple)}: cannot derive the expected schedule`);
+  note(`ss: rto ${rtoMs} ms, rtt ${info?.rttMs} ms (Linux RTO = max(srtt + 4·rttvar, rto_min 200 ms), RFC 6298 2.3 with rto_min)`);
+  figure({ name: 'RTO before the segment (ss)', value: rtoMs, unit: 'ms' });
+  if (info?.rttMs != null && info.rttVarMs != null) {
+    const rto = linuxRto(info.rttMs, info.rttVarMs);
+    figure({ name: 'RTO (ss) vs srtt + max(4·rttvar, rto_min)', value: rtoMs, unit: 'ms', expected: rto.ms, tolerance: rto.tolerance, toleranceWhy: rto.why });
+  }
+
+  const expectedCount = linuxRetransmissionCount(rtoMs, boundary);
+  note(expectedCount.why);
+  const first = await s.trigger(ctx, c);
+  await c.inState(s.state);
+
+  const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
+  let gone: GoneAt | undefined;
+  const goneP = waitGone(lab, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
+  const { stamps, errors } = await collectRetransmissions(c, first, (i) => rtoMs * 2 ** i, stamp, goneP, (x) => t.comment(x), s.what);
+  await goneP;
+
+  figure({
+    name: `${s.what} retransmissions`, value: stamps.length - 1, unit: 'count', expected: (expectedCount.min + expectedCount.max) / 2, tolerance: (expectedCount.max - expectedCount.min) / 2,
+    toleranceWhy: `${s.sysctl} = ${s.setting}, limit ${boundary}: ${expectedCount.why}`,
+  });
+  const schedule = backoffSchedule(rtoMs, stamps.length - 1);
+  intervalsMs(stamps).forEach((ms, i) => {
+    const tol = timerTolerance(schedule[i]!, errors[i]!, { end: errors[i + 1]! });
+    figure({ name: `${s.what} retransmission ${i + 1} interval`, value: ms, unit: 'ms', expected: schedule[i]!, tolerance: tol.ms, toleranceWhy: tol.why });
+  });
+  // The connection dies at the timer that would have sent the next retransmission.
+  const runs = backoffSchedule(rtoMs, stamps.length);
+  const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: gone!.resolutionMs });
+  figure({
+    name: `${s.lifetime} lifetime (first ${s.what} → socket gone)`, value: round(msBetween(first.at, gone!.at)), unit: 'ms',
+    expected: runs.reduce((a, b) => a + b, 0), tolerance: tol.ms, toleranceWhy: tol.why,
+  });
+  figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
+  stamp.stop();
+  c.remoteCalled('timeout-retransmission-exhausted');
+  await c.inState('CLOSED');
 }
