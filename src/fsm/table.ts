@@ -3,7 +3,7 @@
 // following the check order of 3.10.7; the row then decides the next state and the answer. The same
 // rows draw the diagram (dot.ts). Rows are plain data so a test can mutate one and watch the
 // oracle's answers change in exactly the cells that row governs.
-import type { TcpState } from './states.js';
+import { otherStates, synchronizedStates, type TcpState } from './states.js';
 import type { Verdict } from './model.js';
 import type { SegmentTemplate } from './template.js';
 
@@ -69,17 +69,9 @@ const FIN_ACK: SegmentTemplate = { flags: 'F.', seq: 'SND.NXT', ack: 'RCV.NXT' }
 const RST_FROM_ACK: SegmentTemplate = { flags: 'R', seq: 'SEG.ACK' };
 const RST_ACK_ZERO: SegmentTemplate = { flags: 'R.', seq: '0', ack: 'SEG.SEQ+SEG.LEN' };
 
-const SYNC_AND_SYN_RECEIVED: readonly TcpState[] = [
-  'SYN-RECEIVED',
-  'ESTABLISHED',
-  'FIN-WAIT-1',
-  'FIN-WAIT-2',
-  'CLOSE-WAIT',
-  'CLOSING',
-  'LAST-ACK',
-  'TIME-WAIT',
-];
-const SYNC: readonly TcpState[] = SYNC_AND_SYN_RECEIVED.slice(1);
+// 3.10.7.4's "Other States", and the synchronized ones among them (3.5.2 group 3).
+const SYNC_AND_SYN_RECEIVED = otherStates;
+const SYNC = synchronizedStates;
 
 export const rfcTable: readonly Transition[] = [
   // ---------------------------------------------------------------- user calls (3.10.1 - 3.10.5)
