@@ -51,6 +51,11 @@ export interface Lab extends LabAddresses {
   waitForState(tuple: TcpTuple, want: TcpState | readonly TcpState[], deadlineMs: number): Promise<StateWait>;
   /** Stop the agent, remove link and namespace. Idempotent. */
   destroy(): Promise<void>;
+  /**
+   * Leave the namespace and veth in place for inspection (`--keep-lab`): the agent stops and the
+   * lab is no longer removed at exit. Its owner is then gone, so `tcpfsm cleanup` removes it.
+   */
+  detach(): Promise<void>;
 }
 
 type Phase = 'claiming' | 'owned' | 'removing' | 'gone';
@@ -190,6 +195,13 @@ class LabInstance implements Lab {
 
   destroy(): Promise<void> {
     return this.registration.release();
+  }
+
+  async detach(): Promise<void> {
+    if (this.phase !== 'owned') throw new Error(`lab ${this.namespace} cannot be kept: it is ${this.phase}`);
+    this.registration.forget();
+    this.phase = 'gone';
+    await this.agentClient?.stop();
   }
 
   private async teardown(): Promise<void> {

@@ -191,7 +191,10 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         t.comment(`remote: ${st.sent} segments sent, ${st.paced} waited for their token (${Math.round(st.pacedMs)} ms in all), ${st.synWaits} SYNs waited for a half-open slot, at most ${st.peakHalfOpen} half-open at once`);
         await remote.close();
       } else await wire?.close();
-      await lab?.destroy();
+      if (lab && process.env[ENV.keepLab] === '1') {
+        await lab.detach();
+        t.comment(`kept lab ${lab.namespace} (target ${lab.target.ipv4}, probe ${lab.probeInterface}); inspect with 'ip netns exec ${lab.namespace} ss -tanoi', remove with 'tcpfsm cleanup'`);
+      } else await lab?.destroy();
     });
   }
   t.teardown(() => {

@@ -96,6 +96,8 @@ export const ENV = {
   target: 'TCPFSM_TARGET',
   /** JSON of remote-mode options (rate, max-conns, close trigger, as-remote lab) */
   remote: 'TCPFSM_REMOTE',
+  /** '1': leave each suite's lab in place at the end (`--keep-lab`) */
+  keepLab: 'TCPFSM_KEEP_LAB',
   /** FSM profile name: 'linux' (lab default) or 'rfc' */
   profile: 'TCPFSM_PROFILE',
 } as const;

@@ -54,3 +54,18 @@ t.test('tcpfsm exercise: an unknown walkthrough is a usage error', async (t) => 
   t.equal(r.code, 2);
   t.match(r.stderr, /^tcpfsm: .*nosuch.*--help' for usage\n$/);
 });
+
+t.test('tcpfsm run --keep-lab leaves the lab for inspection; tcpfsm cleanup removes it', async (t) => {
+  const reportDir = t.testdir();
+  const r = await tcpfsm(['run', 'data', '--keep-lab', '--report-dir', reportDir], { env: { TCPFSM_SUITES_DIR: undefined }, timeoutMs: 60_000 });
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  const dir = join(reportDir, readlinkSync(join(reportDir, 'latest')));
+  const suite = JSON.parse(readFileSync(join(dir, 'suites', 'data.json'), 'utf8')) as { target: string };
+  const id = Number(/tcpfsm-(\d+)/.exec(suite.target)?.[1]);
+  t.match(readFileSync(join(dir, 'results.tap'), 'utf8'), new RegExp(`# kept lab tcpfsm-${id} `), 'the TAP says which lab was kept');
+  t.same(await remnantsOf(id), [`namespace tcpfsm-${id}`, `link tcpfsm-${id}`], 'namespace and veth are still there (the nft table is not: nothing sends any more)');
+  const c = await tcpfsm(['cleanup']);
+  t.equal(c.code, 0);
+  t.match(c.stdout, new RegExp(`removed namespace tcpfsm-${id}\\b`));
+  t.same(await remnantsOf(id), [], 'cleanup removed it');
+});

@@ -61,7 +61,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run', 'every suite, each against a fresh lab, reports in reports/latest/')
     .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
-    .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack_retries=3', 'tune the target and say what to expect')
+    .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
