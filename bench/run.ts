@@ -14,7 +14,8 @@ import { ensureComparisonTools, fmt, machine, type Summary } from './lib.js';
 import { roundTrip, type RoundTripResult } from './round-trip.js';
 import { scale, type ScaleRow } from './scale.js';
 import { sendRate, type RateRow } from './send-rate.js';
-import { floor, harnessStep, labProfile, perTestCost, stepBreakdown, type PerTestCost, type StepBreakdown } from './step-cost.js';
+import { labProfile } from '../src/peer/target.js';
+import { floor, harnessStep, perTestCost, stepBreakdown, type PerTestCost, type StepBreakdown } from './step-cost.js';
 import { suiteWallTime, type SuiteRow } from './suites.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -10,7 +10,7 @@ import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { ScriptedConnection } from '../src/peer/scripted.js';
 import type { RawWire } from '../src/wire/raw.js';
-import { labProfile } from './step-cost.js';
+import { labProfile } from '../src/peer/target.js';
 
 export interface ScaleRow {
   n: number;

@@ -6,9 +6,9 @@
 //            stamp, demux, decode, trace, oracle prediction, pattern + oracle match
 //   per test what suite.ts does per test: Trace, PeerConnection (port allocation), RemoteModel,
 //            ScriptedConnection, close — with and without the agent's listen() round trip
-import { release } from 'node:os';
 import raw from 'raw-socket';
-import { linuxOptionsForRelease, linuxProfile, type Profile } from '../src/fsm/index.js';
+import type { Profile } from '../src/fsm/index.js';
+import { labProfile } from '../src/peer/target.js';
 import type { Lab } from '../src/lab/index.js';
 import { encodePacket } from '../src/packet/index.js';
 import { ACK, RST, SYN } from '../src/packet/types.js';
@@ -25,8 +25,6 @@ import { summarize, type Summary } from './lib.js';
  */
 export const WARMUP_STEPS = 3000;
 
-export const labProfile = (lab: Lab): Profile =>
-  linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1', ...linuxOptionsForRelease(release()) });
 
 /** µs per SYN → RST over a bare raw socket bound to the veth. Run before a RawWire exists. */
 export async function floor(lab: Lab, closedPort: number, iterations: number): Promise<Summary> {

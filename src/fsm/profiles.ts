@@ -296,7 +296,6 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       if (!a.tcb.orphaned || !['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state)) return false;
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN)) return false;
       if (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna)) return false;
-      const newData = a.seg.len > 0 && gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt);
       // tcp_rcv_state_process(): "end_seq != seq && after(end_seq - th->fin, rcv_nxt)": a bare FIN
       // above RCV.NXT (out of order) counts too, not only new data.
       const beyond = segLen(a.seg) > 0 && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), a.tcb.rcvNxt);

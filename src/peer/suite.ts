@@ -12,7 +12,6 @@ import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
-import { RawWire } from '../wire/raw.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
@@ -20,6 +19,7 @@ import { ExpectationError, PeerConnection, type PeerOptions } from './connection
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
+import { labProfile, openLabTarget } from './target.js';
 
 export interface SuiteMeta {
   /** file stem under suites/ */
@@ -167,13 +167,11 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         t.comment(`remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`);
         t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
       } else {
-        lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
-        wire = await RawWire.open({
-          iface: lab.probeInterface,
-          localAddr: lab.probe.ipv4,
-          suppress: { id: String(lab.id), oifname: lab.probeInterface },
+        const target = await openLabTarget({
+          sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)),
+          profile: process.env[ENV.profile] as ProfileName | undefined,
         });
-        profile = chooseProfile(lab);
+        ({ lab, wire, profile } = target);
         result.target = `lab ${lab.namespace} ${lab.target.ipv4}`;
         result.sysctls = lab.sysctls as Record<string, string>;
       }
@@ -266,7 +264,7 @@ function remoteProfile(lab: Lab | undefined, asRemote: boolean): Profile {
     if (!(name in profiles)) throw new UsageError(`unknown profile '${name}' (known: ${Object.keys(profiles).join(', ')})`);
     return profiles[name];
   }
-  if (lab) return chooseProfile(lab);
+  if (lab) return labProfile(lab, name);
   return asRemote ? linuxProfile(linuxOptionsForRelease(release())) : linuxProfile();
 }
 
@@ -390,17 +388,6 @@ function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
       measured: f.value, expected: f.expected, tolerance: f.tolerance,
     });
   }
-}
-
-function chooseProfile(lab: Lab): Profile {
-  const name = process.env[ENV.profile] as ProfileName | undefined;
-  if (name && name !== 'linux') {
-    if (!(name in profiles)) throw new UsageError(`unknown profile '${name}' (known: ${Object.keys(profiles).join(', ')})`);
-    return profiles[name];
-  }
-  // The lab's kernel is Linux: its known departures from the RFC, with the lab's own settings.
-  // The lab's namespace runs on this machine's kernel: its release selects the version-dependent rules.
-  return linuxProfile({ rfc1337: lab.sysctls['net.ipv4.tcp_rfc1337'] === '1', ...linuxOptionsForRelease(release()) });
 }
 
 /** `--lab-sysctl` values: short names (tcp_synack_retries) or dotted ones (net.ipv4.tcp_rmem). */

@@ -2,7 +2,7 @@
 // rules (TAP over JSON, crashes), JUnit, pcap merging, FSM row marks, ladders, escaping.
 import t from 'tap';
 import { Parser } from 'tap-parser';
-import { encodePcap, decodePcap, encodePacket, SYN, ACK } from '../../src/packet/index.js';
+import { encodePcap, decodePcap, encodePacket, SYN } from '../../src/packet/index.js';
 import { rowCoverage, coverageDot } from '../../src/report/coverage.js';
 import { slug, xmlAttr, xmlText } from '../../src/report/escape.js';
 import { junitXml } from '../../src/report/junit.js';

@@ -2,7 +2,7 @@
 // Graphviz DOT (--dot) or SVG (--svg, rendered in-process by @viz-js/viz).
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { fromStates, linuxDeviations, profiles, rfcTable, target, toDot, type ProfileName } from '../../fsm/index.js';
+import { fromStates, linuxDeviations, profiles, target, toDot, type ProfileName } from '../../fsm/index.js';
 import { renderDot } from '../../report/svg.js';
 import { UsageError } from '../../sys/errors.js';
 import { io } from '../io.js';
