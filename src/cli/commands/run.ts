@@ -158,7 +158,8 @@ export async function runCommand(a: RunArgs): Promise<number> {
   linkLatest(reportRoot, runDir);
 
   const envFailure = result.suites.find(isEnvironmentFailure);
-  human?.summary(counts, run.durationMs, [`reports: ${join(shown, 'index.html')}`, ...files.problems.map((p) => `report problem: ${p}`)]);
+  const kept = a.keepLab ? ["labs kept for inspection (--keep-lab): 'tcpfsm lab status' lists them, 'tcpfsm cleanup' removes them"] : [];
+  human?.summary(counts, run.durationMs, [`reports: ${join(shown, 'index.html')}`, ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
   if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
