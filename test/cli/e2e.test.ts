@@ -1,7 +1,7 @@
 // `tcpfsm run handshake` on the real lab: the CLI, the suite harness and the reports together.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser } from 'tap-parser';
 import { remnantsOf } from '../lab/helpers.js';
@@ -35,10 +35,13 @@ t.test('tcpfsm run handshake: exit 0, real segments in trace.pcap, reports agree
   t.ok(packets.some((p) => /Flags \[S\.\]/.test(p)), 'the target answered with a SYN-ACK');
 
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
-  if (suite.tests.some((x) => x.rows.includes('listen-rcv-syn'))) {
-    t.match(html, /<td><code>listen-rcv-syn<\/code><\/td><td>transition<\/td><td class="pass">passed<\/td>/, 'the handshake row is marked passed');
-  }
+  t.ok(suite.tests.some((x) => x.rows.includes('listen-rcv-syn')), 'the handshake exercised LISTEN + SYN');
+  t.match(html, /<td><code>listen-rcv-syn<\/code><\/td><td>transition<\/td><td class="pass">passed<\/td>/, 'the handshake row is marked passed');
   t.match(html, /class="badge pass">PASS</);
+  t.match(readFileSync(join(dir, 'fsm.svg'), 'utf8'), /<svg[\s\S]*SYN&#45;RECEIVED[\s\S]*<\/svg>\s*$/, 'fsm.svg is the rendered state diagram');
+  const ladders = readdirSync(join(dir, 'ladders', 'handshake')).filter((f) => f.endsWith('.svg'));
+  t.equal(ladders.length, suite.tests.filter((x) => !x.skip).length, 'a ladder diagram per test');
+  t.match(readFileSync(join(dir, 'ladders', 'handshake', ladders[0]!), 'utf8'), /<svg[\s\S]*\[S\.\][\s\S]*<\/svg>/, 'the first ladder shows the SYN-ACK');
 });
 
 t.test('tcpfsm exercise --walkthrough handshake --auto: the lesson runs on a real lab and ends agreeing', async (t) => {
