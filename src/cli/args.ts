@@ -1,7 +1,7 @@
 // Option values from the command line, checked and normalised. Each parser throws a UsageError
 // that names the option, quotes the bad value and shows the expected form.
 import { isIP } from 'node:net';
-import { SYSCTL_NAMES, sysctlsToWrite, type LabSysctls } from '../lab/sysctls.js';
+import { SYSCTL_NAMES, labSysctlsFrom, sysctlsToWrite } from '../lab/sysctls.js';
 import { UsageError } from '../sys/errors.js';
 
 /** `key=value` → [key, value]; the key is non-empty, the value may hold further '='. */
@@ -32,17 +32,7 @@ export function parseLabSysctls(values: unknown): Record<string, string> {
     if (key in SYSCTL_NAMES && !/^-?\d+$/.test(v)) throw new UsageError(`--lab-sysctl ${key} wants an integer, got '${v}'`);
     out[key] = v;
   }
-  sysctlsToWrite(toLabSysctls(out), {}); // the lab's own checks, now rather than in every suite
-  return out;
-}
-
-/** The lab's own option shape: short names as integers, dotted names under `extra`. */
-export function toLabSysctls(values: Record<string, string>): LabSysctls {
-  const out: LabSysctls = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (k in SYSCTL_NAMES) (out as Record<string, number>)[k] = Number(v);
-    else (out.extra ??= {})[k] = v;
-  }
+  sysctlsToWrite(labSysctlsFrom(out), {}); // the lab's own checks, now rather than in every suite
   return out;
 }
 

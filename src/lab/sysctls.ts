@@ -35,6 +35,21 @@ export type LabSysctls = { [K in SysctlKey]?: number } & {
 };
 
 /**
+ * `key=value` pairs as users give them (`--lab-sysctl`, TCPFSM_LAB_SYSCTLS) in the lab's option
+ * shape, on top of `base`: short names (tcp_fin_timeout) as integers, dotted names under `extra`.
+ * A short name with a non-integer value is kept as given: the kernel refuses it, and the lab's
+ * error names the sysctl and the value.
+ */
+export function labSysctlsFrom(values: Readonly<Record<string, string>>, base: Readonly<LabSysctls> = {}): LabSysctls {
+  const out: LabSysctls = { ...base, ...(base.extra ? { extra: { ...base.extra } } : {}) };
+  for (const [k, v] of Object.entries(values)) {
+    if (k in SYSCTL_NAMES) (out as Record<string, unknown>)[k] = /^-?\d+$/.test(v) ? Number(v) : v;
+    else (out.extra ??= {})[k] = v;
+  }
+  return out;
+}
+
+/**
  * Defaults that keep suites fast yet leave every mechanism observable:
  * - tcp_synack_retries 2: a SYN-RECEIVED with no ACK gives up after 1+2+4 s (kernel: 5 → 63 s);
  * - tcp_syn_retries 2: an unanswered active open gives up after 1+2+4 s (kernel: 6 → 127 s);

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
-import { createLab, SYSCTL_NAMES, type Lab, type LabSysctls } from '../lab/index.js';
+import { createLab, labSysctlsFrom, type Lab, type LabSysctls } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
@@ -144,6 +144,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   }
   t.comment(`${meta.title} (${meta.rfc})`);
   if (runnable.length) {
+    const sysctls = labSysctlsFrom(parseJsonEnv<Record<string, string>>(ENV.labSysctls) ?? {}, meta.sysctls);
     t.before(async () => {
       if (remoteMode) {
         let host: string;
@@ -152,7 +153,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           ({ host, port } = splitTarget(targetText));
         } else {
           // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
-          lab = await createLab({ sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)) });
+          lab = await createLab({ sysctls });
           ({ port } = await lab.agent.listen(0, { backlog: 128 }));
           host = lab.target.ipv4;
         }
@@ -168,7 +169,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
       } else {
         const target = await openLabTarget({
-          sysctls: mergeSysctls(meta.sysctls, parseJsonEnv<Record<string, string>>(ENV.labSysctls)),
+          sysctls,
           profile: process.env[ENV.profile] as ProfileName | undefined,
         });
         ({ lab, wire, profile } = target);
@@ -388,16 +389,6 @@ function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
       measured: f.value, expected: f.expected, tolerance: f.tolerance,
     });
   }
-}
-
-/** `--lab-sysctl` values: short names (tcp_synack_retries) or dotted ones (net.ipv4.tcp_rmem). */
-function mergeSysctls(base: LabSysctls = {}, user: Record<string, string> | undefined): LabSysctls {
-  const out: LabSysctls = { ...base, extra: { ...base.extra } };
-  for (const [k, v] of Object.entries(user ?? {})) {
-    if (k in SYSCTL_NAMES) (out as Record<string, unknown>)[k] = /^-?\d+$/.test(v) ? Number(v) : v;
-    else out.extra![k] = v;
-  }
-  return out;
 }
 
 function parseJsonEnv<T>(name: string): T | undefined {

@@ -2,7 +2,8 @@
 // behaviour from the teaching note (handshake, close, lost third ACK, TIME-WAIT, half-close, reset).
 import type { Argv } from 'yargs';
 import { runExercise, WALKTHROUGHS } from '../../exercise/index.js';
-import { parseLabSysctls, toLabSysctls } from '../args.js';
+import { labSysctlsFrom } from '../../lab/index.js';
+import { parseLabSysctls } from '../args.js';
 
 export interface ExerciseArgs {
   walkthrough?: string;
@@ -25,5 +26,5 @@ export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
 }
 
 export function exerciseCommand(a: ExerciseArgs): Promise<number> {
-  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, labSysctls: toLabSysctls(parseLabSysctls(a.labSysctl)) });
+  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, labSysctls: labSysctlsFrom(parseLabSysctls(a.labSysctl)) });
 }

@@ -17,7 +17,8 @@ import type { Argv } from 'yargs';
 import { cleanupLeftovers, createLab, labAddresses, labStatus, listLabs, tcpfsmNftTables, LAB_INDEX_SPACE, type LabStatus } from '../../lab/index.js';
 import { requireLabPrivileges } from '../../lab/privileges.js';
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
-import { parseLabSysctls, parsePositiveInt, toLabSysctls } from '../args.js';
+import { labSysctlsFrom } from '../../lab/index.js';
+import { parseLabSysctls, parsePositiveInt } from '../args.js';
 import { io } from '../io.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -109,7 +110,7 @@ interface LabInfo {
 export async function holdCommand(a: { id?: string; labSysctl: string[] }): Promise<number> {
   const lab = await createLab({
     ...(a.id !== undefined ? { id: parseId(a.id, 'id') } : {}),
-    sysctls: toLabSysctls(parseLabSysctls(a.labSysctl)),
+    sysctls: labSysctlsFrom(parseLabSysctls(a.labSysctl)),
   });
   const info: LabInfo = {
     id: lab.id,
