@@ -36,7 +36,7 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
     .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
     .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) => handle(exerciseCommand(a)))
-    .command<CleanupArgs>('cleanup', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
+    .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
     .command<{ id?: string; labSysctl: string[] }>(
       HOLD_COMMAND,
       false, // internal: the process that keeps a `lab up` lab alive

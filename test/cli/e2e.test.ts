@@ -67,7 +67,8 @@ t.test('tcpfsm run --keep-lab leaves the lab for inspection; tcpfsm cleanup remo
   const id = Number(/tcpfsm-(\d+)/.exec(suite.target)?.[1]);
   t.match(readFileSync(join(dir, 'results.tap'), 'utf8'), new RegExp(`# kept lab tcpfsm-${id} `), 'the TAP says which lab was kept');
   t.same(await remnantsOf(id), [`namespace tcpfsm-${id}`, `link tcpfsm-${id}`], 'namespace and veth are still there (the nft table is not: nothing sends any more)');
-  const c = await tcpfsm(['cleanup']);
+  // Scoped to this lab: other test files run at the same time, and a global sweep would race them.
+  const c = await tcpfsm(['cleanup', String(id)]);
   t.equal(c.code, 0);
   t.match(c.stdout, new RegExp(`removed namespace tcpfsm-${id}\\b`));
   t.same(await remnantsOf(id), [], 'cleanup removed it');

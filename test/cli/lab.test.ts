@@ -35,7 +35,7 @@ t.test('lab up leaves a live lab after the command exits; status shows it; clean
   t.equal(status.code, 0);
   t.match(status.stdout, new RegExp(`^${info.namespace} {2}probe 198\\.18\\.\\S+ → target ${info.target.ipv4.replace(/\./g, '\\.')} {2}held by lab up process ${info.holder}`, 'm'));
 
-  const cleanup = await tcpfsm(['cleanup']);
+  const cleanup = await tcpfsm(['cleanup', String(info.id)]);
   t.equal(cleanup.code, 0);
   t.match(cleanup.stdout, new RegExp(`kept ${info.namespace}: its tcpfsm process is running`), 'cleanup leaves a live lab alone');
   t.ok((await labStatus(info.id))?.namespace, 'still there');
@@ -62,12 +62,19 @@ t.test('cleanup removes what a crashed run left: namespace, probe link, nft tabl
     await run('ip', ['-force', '-batch', '-'], { input: `link del dev ${name}\nnetns del ${name}\n` }).catch(() => undefined);
     await run('nft', ['delete', 'table', 'inet', name]).catch(() => undefined);
   });
-  const r = await tcpfsm(['cleanup']);
+  // Scoped to this lab: other test files keep labs (--keep-lab) that a global sweep would race for.
+  const r = await tcpfsm(['cleanup', name]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, new RegExp(`^removed namespace ${name}$`, 'm'));
   t.match(r.stdout, new RegExp(`^removed link ${name}$`, 'm'));
   t.match(r.stdout, new RegExp(`^removed nft table inet ${name}$`, 'm'));
   t.same(await remnantsOf(id), [], 'nothing of it is left');
-  const twice = await tcpfsm(['cleanup']);
+  const twice = await tcpfsm(['cleanup', String(id)]);
   t.notMatch(twice.stdout, new RegExp(name), 'a second cleanup has nothing of it to remove');
+});
+
+t.test('cleanup refuses what is not a lab id', async (t) => {
+  const r = await tcpfsm(['cleanup', 'eth0']);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^tcpfsm: cleanup: 'eth0' is not a lab id/);
 });
