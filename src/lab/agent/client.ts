@@ -83,11 +83,20 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   }
 
   /** Start `ip netns exec <namespace> node main.js` and wait for its ready line. */
-  static async start(namespace: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, AGENT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  static start(namespace: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
+    return AgentClient.spawn('ip', ['netns', 'exec', namespace, process.execPath, AGENT_SCRIPT], `namespace ${namespace}`, opts);
+  }
+
+  /**
+   * Start any program that speaks the agent protocol on its stdin/stdout (our Node agent, a
+   * user-space stack's own agent, a guest kernel's console) and wait for its ready line.
+   * Lines that are not JSON objects (a guest's boot messages) are ignored.
+   */
+  static async spawn(cmd: string, args: readonly string[], where: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const spawned = await new Promise<Error | null>((resolve) => {
       child.once('spawn', () => resolve(null));
-      child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missingTool('ip') : e));
+      child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missingTool(cmd) : e));
     });
     if (spawned) throw spawned;
     const client = new AgentClient(child, opts);
@@ -96,7 +105,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
       await client.waitForEvent((e) => e.event === 'ready', deadline);
     } catch (e) {
       client.kill();
-      throw new AgentError(`target agent did not start in namespace ${namespace}: ${(e as Error).message}`);
+      throw new AgentError(`target agent did not start in ${where}: ${(e as Error).message}`);
     }
     return client;
   }

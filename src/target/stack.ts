@@ -1,0 +1,58 @@
+// What every TCP stack brought up in the lab gives the harness, whatever its kind: where to send
+// (a veth end in the root namespace the raw socket binds to, and the target's address behind it),
+// app control (a process speaking the agent protocol, src/lab/agent/protocol.ts), ground truth
+// when the stack's own connection states can be read, its settings, and close(). Suites never
+// ask which stack it is: they ask for the capabilities (agent, states, settings) they need.
+import type { AgentClient } from '../lab/agent/client.js';
+import type { StateWait, TcpTuple } from '../lab/ground-truth.js';
+import type { SsSocket, TcpState } from '../lab/ss.js';
+
+/** The stacks the lab can bring up. */
+export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt'] as const;
+export type StackName = (typeof STACK_NAMES)[number];
+
+/** The target's own view of its connections (ss inside a namespace, netstack's endpoints, …). */
+export interface StateSource {
+  /** How the states are read, for reports: 'ss in namespace tcpfsm-12', 'netstack endpoints', … */
+  readonly describe: string;
+  /** Sockets matching a tuple, in the target's view (local = target side). */
+  sockets(tuple?: TcpTuple): Promise<SsSocket[]>;
+  stateOf(tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'>;
+  waitForState(tuple: TcpTuple, want: TcpState | readonly TcpState[], deadlineMs: number): Promise<StateWait>;
+}
+
+/**
+ * The stack's tunables: sysctls for a Linux kernel, netstack's protocol options for gVisor.
+ * Names are the stack's own (dotted sysctl names on Linux); values as strings, read back.
+ */
+export interface StackSettings {
+  /** Every known setting with its value now. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Write, read back, and throw a UsageError naming each value that did not take. */
+  set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>>;
+}
+
+export interface StackHost {
+  readonly stack: StackName;
+  /** The lab id (names: tcpfsm-<id>…) */
+  readonly id: number;
+  /** The probe's veth end in the root namespace: the raw socket binds here. */
+  readonly probeInterface: string;
+  readonly probe: { ipv4: string };
+  /** Where the stack's TCP endpoints answer (for proxies: the address they terminate). */
+  readonly target: { ipv4: string };
+  /** App control on the target side; null where the stack has no application we can drive. */
+  readonly agent: AgentClient | null;
+  /** Ground truth; null where the stack's TCBs cannot be read (proxies). */
+  readonly states: StateSource | null;
+  readonly settings: StackSettings | null;
+  /** Milliseconds the bring-up took. */
+  readonly setupMs: number;
+  /** Stop the stack and remove everything it created. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Settings on top of the stack's defaults (stack-specific names). */
+  settings?: Readonly<Record<string, string>>;
+}
