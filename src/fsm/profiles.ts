@@ -57,6 +57,12 @@ export interface Profile {
   name: string;
   table: readonly Transition[];
   deviations: readonly Deviation[];
+  /**
+   * Strict: the profile predicts one stack's exact segments (the Linux lab), so any difference
+   * fails. Otherwise answers are graded against the RFC: what it leaves open is a choice, a
+   * detail of a prescribed segment a deviation, only another kind of answer a violation.
+   */
+  strict?: boolean;
   /** whether the remote throttles this answer (RFC 5961 7 lets it) */
   rateLimited?(p: Prediction, seg: Segment): boolean;
 }
@@ -579,6 +585,7 @@ export function linuxProfile(options: LinuxOptions = {}): Profile {
     name: 'linux',
     table: linuxTable,
     deviations: linuxDeviations(options),
+    strict: true,
     rateLimited: linuxRateLimited,
   };
 }

@@ -5,6 +5,8 @@
 import { predict, predictEvent, type Prediction, type Profile, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { Seq, formatFlags } from '../packet/index.js';
 import { PSH, type DecodedTcp, type TcpSegment } from '../packet/types.js';
+import { judgeAnswer } from '../verdict/answer.js';
+import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
 
 export interface ExpectedSegment {
@@ -13,8 +15,33 @@ export interface ExpectedSegment {
   len: number;
   /** why the oracle expects it: the governing rule, with its RFC section */
   why: string;
+  /** the RFC section that prescribes it, for graded findings */
+  rfc: string;
   ruleIds: readonly string[];
 }
+
+/** A segment from the remote against the oracle's head: what fails the step, what is only graded. */
+export interface MatchResult {
+  expected: ExpectedSegment | undefined;
+  /** differences that fail the step (every difference under a strict profile; violations otherwise) */
+  mismatches: FieldMismatch[];
+  /** differences the RFC allows or only advises on (choices, deviations): recorded, not failed */
+  findings: Finding[];
+}
+
+/** The packetdrill-style field name of each check judgeAnswer makes. */
+const FIELD_OF_CHECK: Record<string, string> = {
+  'control bits': 'tcp_flags',
+  'PSH flag': 'tcp_flags',
+  'FIN on the last data segment': 'tcp_flags',
+  'ECN flags without ECN negotiated': 'tcp_flags',
+  'URG flag': 'tcp_flags',
+  'ACK bit of a reset': 'tcp_flags',
+  'sequence number': 'tcp_seq',
+  'acknowledgment number': 'tcp_ack_seq',
+  'payload length': 'payload_len',
+  'data on a reset': 'payload_len',
+};
 
 export class RemoteModel {
   readonly expected: ExpectedSegment[] = [];
@@ -45,7 +72,7 @@ export class RemoteModel {
     // The remote's send window is what we advertise (unscaled: tcpfsm offers no window scale by default).
     this.tcb = { ...p.tcb, sndWnd: seg.window, maxSndWnd: Math.max(p.tcb.maxSndWnd ?? 0, seg.window) };
     for (const id of p.ruleIds) this.rows.add(id);
-    if (p.reply) this.expected.push({ reply: p.reply, len: 0, why: `${p.rule} (${p.rfc})`, ruleIds: p.ruleIds });
+    if (p.reply) this.expected.push({ reply: p.reply, len: 0, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: p.ruleIds });
     return p;
   }
 
@@ -58,7 +85,7 @@ export class RemoteModel {
     this.rows.add(p.ruleId);
     for (const reply of p.sends) {
       const len = event === 'send' && reply.flags & PSH ? (opts.len ?? 0) : 0;
-      this.expected.push({ reply, len, why: `${p.rule} (${p.rfc})`, ruleIds: [p.ruleId] });
+      this.expected.push({ reply, len, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: [p.ruleId] });
     }
   }
 
@@ -66,23 +93,22 @@ export class RemoteModel {
    * Compare a segment the remote sent with the next expected one. Fields the oracle could not
    * know (the ISS a listener picks) are learned from it. Returns the mismatches, [] when it fits.
    */
-  match(actual: DecodedTcp): { expected: ExpectedSegment | undefined; mismatches: FieldMismatch[] } {
+  match(actual: DecodedTcp): MatchResult {
     const expected = this.expected.shift();
-    if (!expected) return { expected, mismatches: [{ field: 'segment', expected: 'nothing (the FSM predicts no segment now)', actual: `[${formatFlags(actual.flags)}]` }] };
+    if (!expected)
+      return { expected, findings: [], mismatches: [{ field: 'segment', expected: 'nothing (the FSM predicts no segment now)', actual: `[${formatFlags(actual.flags)}]` }] };
     const { reply } = expected;
-    const unknown = new Set(reply.unknown ?? []);
-    const mismatches: FieldMismatch[] = [];
+    const unknown = reply.unknown ?? [];
     // A data segment may carry PSH or not: the sender decides (RFC 9293 3.9.1 "PUSH").
-    const flagsSeen = expected.len > 0 ? actual.flags | PSH : actual.flags;
-    const flagsWant = expected.len > 0 ? reply.flags | PSH : reply.flags;
-    if (flagsSeen !== flagsWant) mismatches.push({ field: 'tcp_flags', expected: `[${formatFlags(reply.flags)}]`, actual: `[${formatFlags(actual.flags)}]` });
-    const n = (x: number) => `${x >>> 0} (0x${(x >>> 0).toString(16)})`;
-    if (!unknown.has('seq') && reply.seq >>> 0 !== actual.seq) mismatches.push({ field: 'tcp_seq', expected: n(reply.seq), actual: n(actual.seq) });
-    if (!unknown.has('ack') && reply.flags & 0x10 && reply.ack >>> 0 !== actual.ack)
-      mismatches.push({ field: 'tcp_ack_seq', expected: n(reply.ack), actual: n(actual.ack) });
-    if (expected.len !== actual.payload.length) mismatches.push({ field: 'payload_len', expected: String(expected.len), actual: String(actual.payload.length) });
-    if (unknown.has('seq')) this.learnIss(reply.seq, actual.seq);
-    return { expected, mismatches };
+    const flags = expected.len > 0 ? (reply.flags & ~PSH) | (actual.flags & PSH) : reply.flags;
+    const { findings } = judgeAnswer({ flags, seq: reply.seq, ack: reply.ack, len: expected.len, unknown, rule: expected.rfc }, actual);
+    if (unknown.includes('seq')) this.learnIss(reply.seq, actual.seq);
+    const failing = this.profile.strict ? findings : findings.filter((f) => f.level === 'violation');
+    return {
+      expected,
+      mismatches: failing.map((f) => ({ field: FIELD_OF_CHECK[f.check] ?? f.check, expected: f.expected, actual: f.observed })),
+      findings: this.profile.strict ? [] : findings.filter((f) => f.level !== 'violation'),
+    };
   }
 
   /** The remote's receive window, as its latest segment advertised it. */

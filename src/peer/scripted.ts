@@ -3,6 +3,7 @@
 // the remote sends against the oracle, and the remote's real state against the model's.
 import { predict, type TcpState, type UserCall, type TimeoutEvent } from '../fsm/index.js';
 import { StateTimeoutError, type Lab } from '../lab/index.js';
+import type { Finding } from '../verdict/grade.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, RST, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
@@ -56,6 +57,8 @@ export class ScriptedConnection {
    * (./state-probe.ts) and checks the model's state against what the answer shows.
    */
   probeStates = false;
+  /** Graded findings that did not fail a step (choices, deviations), in the order seen. */
+  readonly findings: Finding[] = [];
 
   constructor(
     readonly peer: PeerConnection,
@@ -107,7 +110,11 @@ export class ScriptedConnection {
     }
     const suite = compareSegment(p, s.tcp);
     if (suite.length) throw this.peer.failure(`segment mismatch: ${describeMismatches(suite)}`, { actual: formatTcp(s.tcp), mismatches: suite });
-    const { expected, mismatches } = this.model.match(s.tcp);
+    const { expected, mismatches, findings } = this.model.match(s.tcp);
+    for (const f of findings) {
+      this.findings.push(f);
+      this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}`);
+    }
     if (mismatches.length)
       throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
         oracle: expected?.why ?? 'no segment expected',

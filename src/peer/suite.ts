@@ -237,9 +237,12 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       }
       const rows = [...new Set(conns.flatMap((c) => [...c.model.rows]))];
       tt.comment(`fsm rows: ${rows.join(' ') || '(none)'}`);
+      // Choices and deviations the RFC grades but that fail nothing: one passing point carries them.
+      const findings = conns.flatMap((c) => c.findings);
+      if (findings.length) tt.pass(`graded findings: ${findings.map((f) => `${f.level} ${f.requirement}`).join(', ')}`, { diagnostic: true, findings });
       result.tests.push({
         name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, durationMs: performance.now() - began,
-        error, trace: traceLines(trace), rows, figures,
+        error, trace: traceLines(trace), rows, figures, ...(findings.length ? { findings } : {}),
       });
     });
   }

@@ -2,6 +2,7 @@
 // every test's verdict, segment trace, the FSM rows it exercised, and the figures it measured.
 // The CLI merges these into the run's reports (HTML, ladder diagrams, fsm.svg, figures table).
 import type { TcpState } from '../fsm/index.js';
+import type { Finding } from '../verdict/grade.js';
 
 /** One line of a test's exchange, ready to draw: probe on the left, target on the right. */
 export interface TraceLine {
@@ -45,6 +46,8 @@ export interface TestResult {
   /** FSM table row ids (src/fsm rfcTable ids or profile deviation ids) this test's steps exercised */
   rows: string[];
   figures: Figure[];
+  /** graded findings that did not fail the test (choices, deviations; see src/verdict) */
+  findings?: Finding[];
 }
 
 export interface SuiteResult {
