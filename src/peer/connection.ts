@@ -89,6 +89,8 @@ export class PeerConnection {
   remoteFinSeq: number | undefined;
   /** highest ACK we sent (undefined before our first ACK) */
   highestAckSent: number | undefined;
+  /** segments from the target whose TCP checksum was wrong (not delivered) */
+  readonly badChecksums: WireSegment[] = [];
   private readonly inbox: WireSegment[] = [];
   private waiter: ((s: WireSegment) => void) | null = null;
   private readonly arrivals = new Set<() => void>();
@@ -247,6 +249,14 @@ export class PeerConnection {
   /** Learn from every arriving segment: IRS, RCV.NXT over in-order data/FIN, SND.UNA, window. */
   private arrive(s: WireSegment): void {
     const tcp = s.tcp;
+    // RFC 9293 3.1: the sender MUST compute the checksum (MUST-2), the receiver MUST check it
+    // and drop a bad segment (MUST-3): recorded as the target's violation, otherwise ignored.
+    if (tcp.checksumOk === false) {
+      this.badChecksums.push(s);
+      this.trace.segment(s, this.isns);
+      this.trace.note('bad TCP checksum from the target (MUST-2 violated); the segment is ignored as a receiver must (MUST-3)');
+      return;
+    }
     if (this.remotePort === 0) this.remotePort = tcp.srcPort;
     if (tcp.flags & SYN && this.irs === undefined) {
       this.irs = tcp.seq;

@@ -102,6 +102,7 @@ export class ScriptedConnection {
     const head = this.model.expected[0];
     const p = typeof pattern === 'string' ? { flags: pattern } : (pattern ?? {});
     const s = await this.peer.next(timeoutMs);
+    this.failOnBadChecksum();
     if (!s) {
       throw this.peer.failure(
         `expected ${head ? `[${formatFlags(head.reply.flags)}] (${head.why})` : describePattern(p)} within ${timeoutMs} ms, got nothing`,
@@ -144,8 +145,20 @@ export class ScriptedConnection {
     const head = this.model.expected[0];
     if (head) throw this.peer.failure(`the suite expects silence but the FSM oracle predicts [${formatFlags(head.reply.flags)}] (${head.why})`);
     await this.peer.expectNothing(ms);
+    this.failOnBadChecksum();
     this.onStep?.(`no answer for ${ms} ms, as the oracle predicts`);
   }
+
+  /** A segment with a wrong TCP checksum from the target is a MUST-2 violation, whatever else came. */
+  private failOnBadChecksum(): void {
+    const bad = this.peer.badChecksums[this.badChecksumsSeen];
+    if (!bad) return;
+    this.badChecksumsSeen = this.peer.badChecksums.length;
+    throw this.peer.failure(`the target sent ${formatTcp(bad.tcp)} with a wrong TCP checksum (0x${bad.tcp.checksum.toString(16)}): MUST-2 violated`, {
+      findings: [{ level: 'violation', requirement: 'MUST-2', check: 'TCP checksum', expected: 'a valid checksum', observed: `0x${bad.tcp.checksum.toString(16)} (invalid)` }],
+    });
+  }
+  private badChecksumsSeen = 0;
 
   /** Drive the remote's application (the lab agent did it; here the model follows). */
   remoteCalled(call: UserCall | TimeoutEvent, opts: { len?: number; orphaned?: boolean } = {}): void {
