@@ -36,7 +36,7 @@ suite({ name: 'handshake', title: 'Three-way handshake', rfc: 'RFC 9293 3.5' }, 
     await c.expect({ flags: 'R.', seq: 0, ack: Seq.add(c.iss, 1) });
     await c.inState('CLOSED');
   });
-  test('the ISN differs across 20 connections and does not advance by a constant step', { rfc: 'RFC 9293 3.4.1, RFC 6528' }, async ({ listen, connect, t, note }) => {
+  test('the ISN differs across 20 connections and does not advance by a constant step', { rfc: 'RFC 9293 3.4.1, RFC 6528', requirements: ['MUST-8', 'SHLD-1'] }, async ({ listen, connect, t, note }) => {
     const port = await listen();
     const isns: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -57,7 +57,7 @@ suite({ name: 'handshake', title: 'Three-way handshake', rfc: 'RFC 9293 3.5' }, 
     t.ok(spread > 1 << 16, `successive ISN differences are not a constant step (spread ${spread})`, { steps });
   });
 
-  test('MSS, SACK-permitted, timestamps and window scale offered in the SYN are answered in the SYN-ACK', { rfc: 'RFC 9293 3.7.1, RFC 7323 2.2 3.2, RFC 2018 2' }, async ({ listen, connect, t }) => {
+  test('MSS, SACK-permitted, timestamps and window scale offered in the SYN are answered in the SYN-ACK', { rfc: 'RFC 9293 3.7.1, RFC 7323 2.2 3.2, RFC 2018 2', requirements: ['MUST-14', 'SHLD-5', 'MAY-3'] }, async ({ listen, connect, t }) => {
     const c = connect(await listen());
     const tsVal = 0x1234_5678;
     await c.send({

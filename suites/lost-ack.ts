@@ -12,7 +12,7 @@ import { suite } from '../src/peer/suite.js';
 import { Seq } from '../src/packet/index.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
-  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', timeoutMs: 60_000, needs: ['agent'] }, async ({ lab, wire, listen, connect, t, note }) => {
+  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', requirements: ['MUST-19', 'MUST-22'], timeoutMs: 60_000, needs: ['agent'] }, async ({ lab, wire, listen, connect, t, note }) => {
     const retries = Number(lab.sysctls['net.ipv4.tcp_synack_retries']);
     t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);
     const port = await listen();

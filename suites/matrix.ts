@@ -149,7 +149,7 @@ const cellsPerState = segmentKinds.length * seqPositions.length;
 
 suite({ name: 'matrix', title: 'Conformance matrix: state x segment kind x sequence position', rfc: 'RFC 9293 3.10.7, RFC 5961' }, (test) => {
   for (const state of states) {
-    test(`${state}: ${cellsPerState} cells`, { rfc: SECTION[state], timeoutMs: 120_000, needs: ['agent'] }, async ({ lab, wire, profile, t, attach, figure }) => {
+    test(`${state}: ${cellsPerState} cells`, { rfc: SECTION[state], requirements: ['MAY-12'], timeoutMs: 120_000, needs: ['agent'] }, async ({ lab, wire, profile, t, attach, figure }) => {
       await ensureLongRto(lab);
       const env: FixtureEnv = { lab, wire, profile };
       const began = performance.now();

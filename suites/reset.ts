@@ -62,7 +62,7 @@ async function toTimeWait(ctx: TestContext, c: ScriptedConnection): Promise<void
 }
 
 suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', rfc: 'RFC 9293 3.10.7.4, RFC 5961' }, (test) => {
-  test('an exact RST in SYN-RECEIVED (passive open) returns the connection to LISTEN', { rfc: 'RFC 9293 3.10.7.4 (second)' }, async ({ listen, connect }) => {
+  test('an exact RST in SYN-RECEIVED (passive open) returns the connection to LISTEN', { rfc: 'RFC 9293 3.10.7.4 (second)', requirements: ['MUST-11'] }, async ({ listen, connect }) => {
     const port = await listen();
     const c = connect(port);
     await c.send('S');
@@ -85,7 +85,7 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     });
   }
 
-  test('an in-window RST not at RCV.NXT gets a challenge ACK and the connection stays ESTABLISHED', { rfc: 'RFC 5961 3.2, RFC 9293 3.10.7.4 (second)' }, async ({ listen, connect }) => {
+  test('an in-window RST not at RCV.NXT gets a challenge ACK and the connection stays ESTABLISHED', { rfc: 'RFC 5961 3.2, RFC 9293 3.10.7.4 (second)', requirements: ['MAY-12'] }, async ({ listen, connect }) => {
     const c = connect(await listen());
     await c.handshake();
     await c.send({ flags: 'R', seq: Seq.add(c.sndNxt, 100) });
@@ -101,7 +101,7 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.inState('ESTABLISHED');
   });
 
-  test('a SYN in ESTABLISHED gets a challenge ACK and the connection stays', { rfc: 'RFC 5961 4.2, RFC 9293 3.10.7.4 (fourth)' }, async ({ listen, connect }) => {
+  test('a SYN in ESTABLISHED gets a challenge ACK and the connection stays', { rfc: 'RFC 5961 4.2, RFC 9293 3.10.7.4 (fourth)', requirements: ['MAY-12'] }, async ({ listen, connect }) => {
     const c = connect(await listen());
     await c.handshake();
     // In the window but not at SND.NXT, so our own sequence space does not move over the SYN.

@@ -75,7 +75,7 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
 }
 
 suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', needs: ['agent'] }, async (ctx) => {
+  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', requirements: ['MUST-19', 'MUST-22'], needs: ['agent'] }, async (ctx) => {
     await measureSynAckSchedule(ctx);
   });
 

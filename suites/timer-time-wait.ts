@@ -20,7 +20,7 @@ const TCP_TIMEWAIT_LEN_MS = 60_000;
 const RESTART_PROBE_DELAY_MS = 5000;
 
 suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 9293 3.6, 3.10.7.4' }, (test) => {
-  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', { rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)', slow: true, timeoutMs: 120_000, needs: ['agent'] }, async ({ listen, connect, remote, lab, wire, t, figure, note, expectation }) => {
+  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', { rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)', requirements: ['MUST-13'], slow: true, timeoutMs: 120_000, needs: ['agent'] }, async ({ listen, connect, remote, lab, wire, t, figure, note, expectation }) => {
     const expectedMs = (expectation('time-wait') ?? TCP_TIMEWAIT_LEN_MS / 1000) * 1000;
     note('Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)');
 

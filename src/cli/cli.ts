@@ -8,6 +8,7 @@ import { exerciseBuilder, exerciseCommand, type ExerciseArgs } from './commands/
 import { fsmBuilder, fsmCommand, type FsmArgs } from './commands/fsm.js';
 import { HOLD_COMMAND, holdCommand, labBuilder } from './commands/lab.js';
 import { listBuilder, listCommand, type ListArgs } from './commands/list.js';
+import { requirementsBuilder, requirementsCommand, type RequirementsArgs } from './commands/requirements.js';
 import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
 import { VERSION } from './version.js';
 import { processIo, useIo, type Io } from './io.js';
@@ -34,6 +35,7 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) => handle(runCommand(a)))
     .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
+    .command<RequirementsArgs>('requirements', "RFC 9293's labelled requirements: how each is observed and which tests judge it", requirementsBuilder, (a) => handle(requirementsCommand(a)))
     .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
     .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) => handle(exerciseCommand(a)))
     .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
@@ -51,7 +53,7 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
     .example('$0 exercise --walkthrough handshake', 'a guided lesson on a real kernel')
     .example('$0 cleanup', 'remove what a crashed run left')
-    .demandCommand(1, 'name a command: run, list, lab, fsm, exercise or cleanup')
+    .demandCommand(1, 'name a command: run, list, requirements, lab, fsm, exercise or cleanup')
     .strict()
     .recommendCommands()
     .version(VERSION)

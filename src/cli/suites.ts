@@ -20,7 +20,7 @@ export interface SuiteListing {
   suite: string;
   title: string;
   rfc: string;
-  tests: Array<{ name: string; rfc: string; slow: boolean; needs: string[] }>;
+  tests: Array<{ name: string; rfc: string; slow: boolean; needs: string[]; requirements?: string[] }>;
 }
 
 /** dist/suites next to this file's dist/src/cli, unless TCPFSM_SUITES_DIR or --suites-dir says otherwise. */
@@ -57,7 +57,7 @@ export function selectSuites(all: SuiteFile[], names: readonly string[]): SuiteF
 }
 
 /** The suite's test list, from the suite itself. */
-export function listSuite(suite: SuiteFile, timeoutMs = 15_000): Promise<SuiteListing> {
+export function listSuite(suite: SuiteFile, timeoutMs = 60_000): Promise<SuiteListing> {
   return new Promise((resolvePromise, reject) => {
     execFile(process.execPath, [suite.file], { env: { ...childEnv(), TCPFSM_LIST: '1' }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new EnvironmentError(`suite ${suite.name} could not list its tests: ${(stderr || err.message).trim().split('\n').pop()}`));

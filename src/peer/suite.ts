@@ -11,6 +11,7 @@ import { createLab, labSysctlsFrom, type Lab, type LabSysctls } from '../lab/ind
 import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
+import { requirement } from '../verdict/requirements.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
@@ -37,6 +38,8 @@ export interface TestMeta {
   /** long protocol waits: run only with --slow */
   slow?: boolean;
   needs?: Need[];
+  /** RFC 9293 requirement labels this test judges (MUST-13, SHLD-1, MAY-12…): the coverage table */
+  requirements?: string[];
   /** tap timeout for this test (default 30 s) */
   timeoutMs?: number;
 }
@@ -89,9 +92,12 @@ interface Declared {
 
 export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestMeta, fn: TestFn) => void) => void): void {
   const declared: Declared[] = [];
-  define((name, m, fn) => declared.push({ name, meta: m, fn }));
+  define((name, m, fn) => {
+    for (const id of m.requirements ?? []) requirement(id); // a typo in a label fails at load
+    declared.push({ name, meta: m, fn });
+  });
   if (process.env.TCPFSM_LIST) {
-    const tests = declared.map((d) => ({ name: d.name, rfc: d.meta.rfc, slow: !!d.meta.slow, needs: d.meta.needs ?? [] }));
+    const tests = declared.map((d) => ({ name: d.name, rfc: d.meta.rfc, slow: !!d.meta.slow, needs: d.meta.needs ?? [], requirements: d.meta.requirements ?? [] }));
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
     return;
   }

@@ -19,7 +19,7 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
     [['run', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd", Choices: "linux", "rfc"/],
     [['run', 'nosuchsuite'], /unknown suite 'nosuchsuite' \(available: crash, env, fail, pass, wait\)/],
     [['frob'], /unknown command 'frob'/],
-    [[], /name a command: run, list, lab, fsm, exercise or cleanup/],
+    [[], /name a command: run, list, requirements, lab, fsm, exercise or cleanup/],
     [['lab'], /lab needs an action: up, down or status; run 'tcpfsm lab --help'/],
     [['lab', 'up', '--id', 'x'], /--id wants an integer from 0 to 16383, got 'x'; run 'tcpfsm lab up --help'/],
     [['fsm', '--dot', '--svg'], /arguments dot and svg are mutually exclusive/],
