@@ -2,13 +2,14 @@
 // that names the option, quotes the bad value and shows the expected form.
 import { isIP } from 'node:net';
 import { SYSCTL_NAMES, labSysctlsFrom, sysctlsToWrite } from '../lab/sysctls.js';
+import { EXPECTATIONS, isExpectationKey } from '../peer/expectations.js';
 import { UsageError } from '../sys/errors.js';
 
 /** `key=value` → [key, value]; the key is non-empty, the value may hold further '='. */
 export function parseKeyValue(option: string, raw: string): [string, string] {
   const at = raw.indexOf('=');
   if (at <= 0 || at === raw.length - 1) {
-    throw new UsageError(`--${option} wants key=value, got '${raw}' (e.g. --${option} ${option === 'expect' ? 'synack_retries=2' : 'tcp_fin_timeout=5'})`);
+    throw new UsageError(`--${option} wants key=value, got '${raw}' (e.g. --${option} ${option === 'expect' ? 'synack-retries=2' : 'tcp_fin_timeout=5'})`);
   }
   return [raw.slice(0, at).trim(), raw.slice(at + 1).trim()];
 }
@@ -41,7 +42,7 @@ export function parseExpect(values: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   for (const raw of asList(values)) {
     const [k, v] = parseKeyValue('expect', raw);
-    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(k)) throw new UsageError(`--expect: '${k}' is not a name (letters, digits, _ . -)`);
+    if (!isExpectationKey(k)) throw new UsageError(`--expect: no test reads '${k}' (known: ${Object.keys(EXPECTATIONS).join(', ')})`);
     const n = Number(v);
     if (v === '' || !Number.isFinite(n)) throw new UsageError(`--expect ${k} wants a number, got '${v}'`);
     out[k] = n;

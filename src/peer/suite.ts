@@ -12,6 +12,7 @@ import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
 import { requirement } from '../verdict/requirements.js';
+import type { ExpectationKey } from './expectations.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
@@ -66,7 +67,7 @@ export interface TestContext {
   /** Record a measured figure (checked against its expectation when one is given). */
   figure(f: Figure): void;
   /** A user expectation from `--expect key=value`, if given. */
-  expectation(key: string): number | undefined;
+  expectation(key: ExpectationKey): number | undefined;
   note(text: string): void;
   /** Attach extra data to the suite's sidecar JSON (e.g. the conformance matrix's cells). */
   attach(data: SuiteExtras): void;

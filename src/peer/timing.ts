@@ -4,6 +4,7 @@
 // the granularity of the wheel level T falls in (8^level jiffies); arming it rounds to a jiffy;
 // and our own timestamps (`at`, taken when Node sees the segment) carry the probe's receive-path
 // latency, which we bound by measuring a request/answer round trip on the same path.
+import type { ExpectationKey } from './expectations.js';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
@@ -307,7 +308,7 @@ export interface RetransmissionScenario {
   /** retries the kernel uses for that setting (tcp_orphan_retries 0 reads as 8) */
   retries: number;
   /** `--expect` key that overrides the expected count */
-  expectKey: string;
+  expectKey: ExpectationKey;
   /** 'data' or 'FIN', in figure names */
   what: string;
   /** the state the remote sits in while it retransmits, and how to name its lifetime */

@@ -45,7 +45,7 @@ function latestRun(tt: Tap, reportDir: string): string {
 t.test('a passing run: exit 0, a line per test, every report file there and valid', async (t) => {
   const reportDir = t.testdir();
   const r = await tcpfsm([
-    'run', 'pass', '--report-dir', reportDir, '--grep', 'SYN|ACK|TIME', '--expect', 'synack_retries=2',
+    'run', 'pass', '--report-dir', reportDir, '--grep', 'SYN|ACK|TIME', '--expect', 'synack-retries=2',
     '--lab-sysctl', 'tcp_fin_timeout=5', '--lab-sysctl', 'net.ipv4.tcp_rmem=4096 8192 16384', '--profile', 'rfc', '--keep-lab',
   ], { env: { TAP_CHILD_ID: '99', TAP_TIMEOUT: '1' } });
   t.equal(r.code, 0, 'exit 0');
@@ -69,7 +69,7 @@ t.test('a passing run: exit 0, a line per test, every report file there and vali
   t.equal(env.slow, '0');
   t.equal(env.profile, 'rfc');
   t.equal(env.keepLab, '1');
-  t.same(JSON.parse(env.expect!), { synack_retries: 2 });
+  t.same(JSON.parse(env.expect!), { 'synack-retries': 2 });
   t.same(JSON.parse(env.labSysctls!), { tcp_fin_timeout: '5', 'net.ipv4.tcp_rmem': '4096 8192 16384' });
   t.equal(env.tapChild, undefined, "an outer tap run's TAP_* variables do not reach the suites");
 

@@ -3,6 +3,7 @@
 // Exit 0 all passed, 1 a test failed, 2 usage or environment error, 128+n when stopped by signal n.
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { describeExpectations } from '../../peer/expectations.js';
 import { requireLabPrivileges } from '../../lab/privileges.js';
 import { ENV } from '../../report/results.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
@@ -46,7 +47,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
     .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
     .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name', type: 'string', array: true, default: [], requiresArg: true })
-    .option('expect', { describe: 'expectation for a measured figure, name=number (repeatable)', type: 'string', array: true, default: [], requiresArg: true })
+    .option('expect', { describe: `expectation for a measured figure, name=number (repeatable); names: ${describeExpectations()}`, type: 'string', array: true, default: [], requiresArg: true })
     .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '2', requiresArg: true })
