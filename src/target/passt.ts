@@ -15,8 +15,9 @@ export const passtTool: ProxyTool = {
   stack: 'passt',
   program: 'pasta',
   // pasta needs a "template" interface with a default route in its own namespace; a bridge with no
-  // ports takes the route and drops whatever would use it (see proxy.ts, Safety).
-  hostLinks: ['link add sink0 type bridge', 'link set dev sink0 up', 'route add default dev sink0'],
+  // ports takes the route and drops whatever would use it (see proxy.ts, Safety); no IPv6
+  // link-local address on it either, so loopback's stay the namespace's only addresses.
+  hostLinks: ['link add sink0 type bridge', 'link set dev sink0 addrgenmode none', 'link set dev sink0 up', 'route add default dev sink0'],
   readiness: 'pid-file',
   options: { mtu: mtuOption },
   args: (lab, options, pidFile) => [
