@@ -23,8 +23,10 @@
 // target namespace's own kernel stays silent: eth0, br0 and tap0 carry no address, IPv6 is off.
 //
 // Lifetime: the proxy runs under `setpriv --pdeathsig KILL`, so it dies with tcpfsm even on
-// SIGKILL (measured, for both; slirp4netns's --exit-fd would cover only slirp); every exit path
-// of this process kills it through the cleanup registry, and removeLab takes both namespaces.
+// SIGKILL (measured, for both; slirp4netns's --exit-fd would cover only slirp, and pasta, which
+// quits ~0.1 s after its target namespace's file is deleted, would outlive a SIGKILLed tcpfsm);
+// every exit path of this process kills it through the cleanup registry, and removeLab takes
+// both namespaces.
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,8 +111,8 @@ export function proxyOptions(tool: ProxyTool, settings: Readonly<Record<string, 
 export async function openProxy(tool: ProxyTool, opts: StackOptions & { maxAttempts?: number } = {}): Promise<ProxyHost> {
   const options = proxyOptions(tool, opts.settings);
   requireLabPrivileges();
-  requireTool('setpriv');
   requireTool(tool.program);
+  requireTool('setpriv');
   const started = performance.now();
   const attempts = opts.maxAttempts ?? 32;
   for (let attempt = 0; attempt < attempts; attempt++) {

@@ -163,7 +163,7 @@ export function proxyTests(c: ProxyCase): void {
     });
   });
 
-  t.test(`${c.stack}: close() leaves nothing; a bad setting is refused before anything exists`, async (t) => {
+  t.test(`${c.stack}: close() leaves nothing; a bad setting or a missing package is refused before anything exists`, async (t) => {
     const host = await c.openStack({ settings: { mtu: '1400' } });
     const pids = [host.proxyPid, host.agent.pid];
     t.same(host.options, { mtu: '1400' });
@@ -176,6 +176,11 @@ export function proxyTests(c: ProxyCase): void {
 
     await t.rejects(c.openStack({ settings: { sack: '0' } }), { name: 'UsageError', message: `${c.stack} has no setting 'sack' (known: mtu)` });
     await t.rejects(c.openStack({ settings: { mtu: 'big' } }), { name: 'UsageError', message: /mtu must be an integer/ });
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    t.teardown(() => void (process.env.PATH = path));
+    await t.rejects(c.openStack(), { name: 'EnvironmentError', message: new RegExp(`was not found on PATH: install the Debian package ${c.stack}`) });
+    process.env.PATH = path;
   });
 
   t.test(`${c.stack}: a SIGKILLed owner takes the proxy with it; cleanup removes both namespaces`, async (t) => {
