@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { run } from '../sys/exec.js';
 import { LAB_PREFIX, labIdOf } from './addressing.js';
-import { NETNS_DIR, namespaceExists, ownerOf, removeLab, rootLinkExists } from './netns.js';
+import { NETNS_DIR, companionNamespaces, namespaceExists, ownerOf, removeLab, rootLinkExists } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
 
 export interface LabStatus {
@@ -14,7 +14,9 @@ export interface LabStatus {
   /** pid that created it (from the probe link's alias), if known. */
   owner: number | null;
   ownerAlive: boolean;
-  /** Processes inside the namespace (the agent, or anything run with lab.exec). */
+  /** Its other namespaces (`tcpfsm-<k>-host`, where a proxy lab's proxy and agent run). */
+  companions: string[];
+  /** Processes inside the namespace and its companions (the agent, a proxy, anything run with lab.exec). */
   pids: number[];
   /** Seconds since the namespace was created, if it exists. */
   ageSeconds: number | null;
@@ -47,7 +49,8 @@ export async function labStatus(id: number): Promise<LabStatus | null> {
   const name = `${LAB_PREFIX}${id}`;
   const namespace = namespaceExists(name);
   const probeLink = rootLinkExists(name);
-  if (!namespace && !probeLink) return null;
+  const companions = companionNamespaces(name);
+  if (!namespace && !probeLink && !companions.length) return null;
   const owner = ownerOf(name);
   let ageSeconds: number | null = null;
   try {
@@ -55,7 +58,8 @@ export async function labStatus(id: number): Promise<LabStatus | null> {
   } catch {
     // no namespace
   }
-  return { id, name, namespace, probeLink, owner, ownerAlive: owner !== null && isAlive(owner), pids: await pidsIn(name), ageSeconds };
+  const pids = (await Promise.all([name, ...companions].map(pidsIn))).flat();
+  return { id, name, namespace, probeLink, companions, owner, ownerAlive: owner !== null && isAlive(owner), pids, ageSeconds };
 }
 
 /** Every lab whose namespace or probe link exists, by id. */
@@ -63,7 +67,8 @@ export async function listLabs(): Promise<LabStatus[]> {
   const ids = new Set<number>();
   for (const name of [...tcpfsmNames(NETNS_DIR), ...tcpfsmNames('/sys/class/net')]) {
     const id = labIdOf(name);
-    if (id !== null && name === `${LAB_PREFIX}${id}`) ids.add(id);
+    // A proxy lab's companion namespace (`tcpfsm-<k>-host`) counts too: a crash mid-teardown can leave it alone.
+    if (id !== null && (name === `${LAB_PREFIX}${id}` || name.startsWith(`${LAB_PREFIX}${id}-`))) ids.add(id);
   }
   const all = await Promise.all([...ids].sort((a, b) => a - b).map(labStatus));
   return all.filter((s): s is LabStatus => s !== null);
@@ -132,6 +137,7 @@ export async function cleanupLeftovers(
     try {
       await removeLab(s.name);
       if (s.namespace) report.namespaces.push(s.name);
+      report.namespaces.push(...s.companions);
       if (s.probeLink) report.links.push(s.name);
     } catch (e) {
       report.failures.push(`${s.name}: ${(e as Error).message}`);

@@ -2,7 +2,7 @@
 // `ip -batch` in the root namespace (namespace + veth + probe address), one `ip -n NS -batch`
 // inside it (lo, target address). Removal is one forced batch (link del, netns del).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { run, CommandError, missingTool } from '../sys/exec.js';
 import type { LabAddresses } from './addressing.js';
 
@@ -21,6 +21,15 @@ export function ownerOf(linkName: string): number | null {
 
 export const namespaceExists = (name: string): boolean => existsSync(`${NETNS_DIR}/${name}`);
 export const rootLinkExists = (name: string): boolean => existsSync(`/sys/class/net/${name}`);
+
+/** Namespaces that belong to lab `name` besides its own: `tcpfsm-<k>-host` of a proxy lab. */
+export function companionNamespaces(name: string): string[] {
+  try {
+    return readdirSync(NETNS_DIR).filter((n) => n.startsWith(`${name}-`)).sort();
+  } catch {
+    return [];
+  }
+}
 
 export type ClaimResult = 'claimed' | 'taken';
 
@@ -79,6 +88,7 @@ function removalBatch(name: string, what: { link?: boolean; netns?: boolean }): 
   // kernel to reap the veth asynchronously (and never, while a process still lives inside).
   const lines = [];
   if (what.link !== false && rootLinkExists(name)) lines.push(`link del dev ${name}`);
+  if (what.netns !== false) for (const c of companionNamespaces(name)) lines.push(`netns del ${c}`);
   if (what.netns !== false && namespaceExists(name)) lines.push(`netns del ${name}`);
   return lines.length ? lines.join('\n') + '\n' : '';
 }
@@ -86,11 +96,12 @@ function removalBatch(name: string, what: { link?: boolean; netns?: boolean }): 
 function leftOver(name: string, what: { link?: boolean; netns?: boolean }): string[] {
   const left = [];
   if (what.link !== false && rootLinkExists(name)) left.push(`link ${name}`);
+  if (what.netns !== false) for (const c of companionNamespaces(name)) left.push(`namespace ${c}`);
   if (what.netns !== false && namespaceExists(name)) left.push(`namespace ${name}`);
   return left;
 }
 
-/** Remove the probe link and the namespace (whichever exist); throws if either survives. */
+/** Remove the probe link, the namespace and its companions (whichever exist); throws if one survives. */
 export async function removeLab(name: string, what: { link?: boolean; netns?: boolean } = {}): Promise<void> {
   const batch = removalBatch(name, what);
   if (batch) await run('ip', ['-force', '-batch', '-'], { input: batch }).catch(() => undefined);

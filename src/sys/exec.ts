@@ -1,5 +1,7 @@
 // Runs the system tools tcpfsm depends on (ip, nft, ss, tcpdump) without a shell.
 import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { EnvironmentError } from './errors.js';
 
 /** The Debian package that ships each tool, named in the error when it is missing. */
@@ -10,6 +12,9 @@ const PACKAGE_OF: Record<string, string> = {
   tcpdump: 'tcpdump',
   sysctl: 'procps',
   ethtool: 'ethtool',
+  setpriv: 'util-linux',
+  slirp4netns: 'slirp4netns',
+  pasta: 'passt',
 };
 
 export class CommandError extends Error {
@@ -51,6 +56,22 @@ export function missingTool(cmd: string): EnvironmentError {
   return new EnvironmentError(
     `'${cmd}' was not found on PATH` + (pkg ? `: install the Debian package ${pkg} (apt-get install ${pkg})` : ''),
   );
+}
+
+/**
+ * Throw missingTool(cmd) unless cmd is an executable on PATH: for programs started through a
+ * wrapper (`ip netns exec`, `setpriv`), whose own failure would not say which package is missing.
+ */
+export function requireTool(cmd: string): void {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw missingTool(cmd);
 }
 
 /** Spawn a long-lived process (agent, tcpdump); the caller owns its lifetime. */
