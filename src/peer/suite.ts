@@ -13,6 +13,7 @@ import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } f
 import { UsageError, isUserFacing } from '../sys/errors.js';
 import { requirement } from '../verdict/requirements.js';
 import type { ExpectationKey } from './expectations.js';
+import type { Finding } from '../verdict/grade.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
@@ -64,6 +65,12 @@ export interface TestContext {
    * abort (RST), or send n bytes. Then model and kernel must agree.
    */
   remote(c: ScriptedConnection, action: RemoteAction): Promise<void>;
+  /**
+   * Record a graded finding of the test's own (src/verdict): a violation fails the test, a
+   * conformance is a passing point, a choice, deviation or inconclusive result is carried in the
+   * test's findings without failing it.
+   */
+  finding(f: Finding): void;
   /** Record a measured figure (checked against its expectation when one is given). */
   figure(f: Figure): void;
   /** A user expectation from `--expect key=value`, if given. */
@@ -224,9 +231,13 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const figures: Figure[] = [];
       const began = performance.now();
       const attach = (data: SuiteExtras) => Object.assign(result, data);
-      const ctx = remote
-        ? makeRemoteContext(tt, remote, profile, trace, conns, figures, expectations, remoteOpts.trigger, attach)
-        : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach);
+      const graded: Finding[] = [];
+      const ctx: TestContext = {
+        ...(remote
+          ? makeRemoteContext(tt, remote, profile, trace, conns, figures, expectations, remoteOpts.trigger, attach)
+          : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach)),
+        finding: (f) => recordFinding(tt, trace, graded, f),
+      };
       let error: TestResult['error'];
       try {
         await d.fn(ctx);
@@ -245,7 +256,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const rows = [...new Set(conns.flatMap((c) => [...c.model.rows]))];
       tt.comment(`fsm rows: ${rows.join(' ') || '(none)'}`);
       // Choices and deviations the RFC grades but that fail nothing: one passing point carries them.
-      const findings = conns.flatMap((c) => c.findings);
+      const findings = [...graded.filter((f) => f.level !== 'conforms' && f.level !== 'violation'), ...conns.flatMap((c) => c.findings)];
       if (findings.length) tt.pass(`graded findings: ${findings.map((f) => `${f.level} ${f.requirement}`).join(', ')}`, { diagnostic: true, findings });
       result.tests.push({
         name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, durationMs: performance.now() - began,
@@ -296,7 +307,7 @@ function makeContext(
   tt: Tap, lab: Lab, wire: Transport, profile: Profile, trace: Trace,
   conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
   attach: (data: SuiteExtras) => void = () => {},
-): TestContext {
+): Omit<TestContext, 'finding'> {
   const truth = labGroundTruth(lab, wire.localAddr);
   const accepted = async (c: ScriptedConnection): Promise<ConnId> => (await lab.agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
   return {
@@ -345,7 +356,7 @@ function makeRemoteContext(
   tt: Tap, target: RemoteTarget, profile: Profile, trace: Trace,
   conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
   trigger: CloseTrigger | undefined, attach: (data: SuiteExtras) => void,
-): TestContext {
+): Omit<TestContext, 'finding'> {
   const noAgent = (what: string) => new Error(`${what} needs the lab agent, which a remote target does not have: declare needs: ['agent'] on this test`);
   const wire = target.wire;
   return {
@@ -387,6 +398,14 @@ function makeRemoteContext(
     note: (text) => trace.note(text),
     attach,
   };
+}
+
+function recordFinding(tt: Tap, trace: Trace, into: Finding[], f: Finding): void {
+  into.push(f);
+  const text = `${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}`;
+  trace.note(`${f.level}: ${text}`);
+  if (f.level === 'violation') tt.fail(`violation of ${text}`, { findings: [f] });
+  else if (f.level === 'conforms') tt.pass(`conforms: ${text}`);
 }
 
 function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
