@@ -10,6 +10,7 @@ const PACKAGE_OF: Record<string, string> = {
   tcpdump: 'tcpdump',
   sysctl: 'procps',
   ethtool: 'ethtool',
+  'linux.uml': 'user-mode-linux',
 };
 
 export class CommandError extends Error {
