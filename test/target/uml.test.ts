@@ -107,3 +107,16 @@ t.test('close() halts the guest and leaves nothing behind', async (t) => {
   t.notOk(existsSync(umidDir), 'the umid directory is gone');
   await host.close(); // idempotent
 });
+
+t.test('a guest whose kernel process died is still removed completely', async (t) => {
+  const crashed = await openStack();
+  t.teardown(() => crashed.close());
+  const name = `tcpfsm-${crashed.id}`;
+  const pids = (await run('ip', ['netns', 'pids', name])).stdout.split(/\s+/).filter(Boolean).map(Number);
+  process.kill(crashed.agent!.pid, 'SIGKILL'); // linux.uml's main process
+  await crashed.agent!.exited;
+  await crashed.close();
+  t.same(await remnantsOf(crashed.id), [], 'no namespace, link or nft table');
+  t.same(pids.filter(pidAlive), [], 'none of its host processes survives');
+  t.notOk(existsSync(join(tmpdir(), umlUmid(labAddresses(crashed.id)))), 'the stale umid directory is removed');
+});
