@@ -16,6 +16,11 @@ import { parseSs, type SsSocket, type TcpState } from './ss.js';
 /** The namespace to look into; a Lab qualifies. */
 export interface NamespaceRef {
   namespace: string;
+  /**
+   * `ss` with SS_ARGS and `filter`, run where the target's sockets are (a guest kernel's own
+   * agent); when absent, `ss -N namespace` on the host.
+   */
+  readSs?(filter: readonly string[]): Promise<string>;
 }
 
 /** A socket from the target's side: local = the target, peer = the probe. Omitted = any. */
@@ -71,7 +76,8 @@ export const describeTuple = (t: TcpTuple): string =>
 
 /** Every TCP socket in the namespace matching `tuple` (all of them when omitted). */
 export async function socketsOf(ns: NamespaceRef, tuple: TcpTuple = {}): Promise<SsSocket[]> {
-  const { stdout } = await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...ssPortFilter(tuple)]);
+  const filter = ssPortFilter(tuple);
+  const stdout = ns.readSs ? await ns.readSs(filter) : (await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...filter])).stdout;
   return parseSs(stdout).filter((s) => matchesTuple(s, tuple));
 }
 

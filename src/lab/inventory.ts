@@ -162,6 +162,25 @@ export async function cleanupLeftovers(
   return report;
 }
 
+/**
+ * SIGKILL every process inside namespace `name` and wait (up to `timeoutMs`) until they are gone:
+ * for a target made of several host processes (User-Mode Linux) whose parent going does not
+ * take them all along. Returns the pids that were signalled.
+ */
+export async function killProcessesIn(name: string, timeoutMs = 2000): Promise<number[]> {
+  const pids = await pidsIn(name);
+  const killed = pids.filter((pid) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+  await waitUntilGone(killed, timeoutMs);
+  return killed;
+}
+
 async function waitUntilGone(pids: number[], timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

@@ -66,18 +66,29 @@ export async function claimLab(lab: LabAddresses, opts: { ipv6: boolean }): Prom
   }
 }
 
-/** Inside the namespace: loopback up, target address, link up. */
-export async function configureTarget(lab: LabAddresses, opts: { ipv6: boolean }): Promise<void> {
+/**
+ * Inside the namespace: loopback up, target address, link up. `targetAddressed: false` is for a
+ * user-space stack or guest kernel reading frames from the veth end itself: the end gets no
+ * address and no IPv6 (no link-local address, no router solicitations), so the namespace's own
+ * kernel owns no address there and stays silent.
+ */
+export async function configureTarget(lab: LabAddresses, opts: { ipv6: boolean; targetAddressed?: boolean }): Promise<void> {
   const dev = lab.targetInterface;
+  const addressed = opts.targetAddressed ?? true;
+  if (!addressed) {
+    // The namespace's own sysctl (not the host's), before the link comes up.
+    await run('ip', ['netns', 'exec', lab.namespace, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]);
+  }
   const lines = [
     'link set dev lo up',
-    `addr add ${lab.target.ipv4}/${lab.prefixLength.ipv4} dev ${dev}`,
-    ...(opts.ipv6 ? [`addr add ${lab.target.ipv6}/${lab.prefixLength.ipv6} dev ${dev} nodad`] : []),
+    ...(addressed ? [`addr add ${lab.target.ipv4}/${lab.prefixLength.ipv4} dev ${dev}`] : []),
+    ...(addressed && opts.ipv6 ? [`addr add ${lab.target.ipv6}/${lab.prefixLength.ipv6} dev ${dev} nodad`] : []),
     `link set dev ${dev} up`,
   ];
   await run('ip', ['-n', lab.namespace, '-batch', '-'], { input: lines.join('\n') + '\n' });
   // veth hands segments over with checksums still to be filled in (tx checksum offload), so the
   // probe's raw socket would read a wrong checksum on every answer: make the target compute them.
+  // (A stack on an unaddressed end sends through it too: UML's raw transport leaves them partial.)
   await run('ip', ['netns', 'exec', lab.namespace, 'ethtool', '-K', dev, 'tx', 'off']).catch((e: Error) => {
     throw /'ip' was not found|ethtool.*(not found|No such file)/.test(e.message) ? missingTool('ethtool') : e;
   });

@@ -15,6 +15,7 @@ const PACKAGE_OF: Record<string, string> = {
   setpriv: 'util-linux',
   slirp4netns: 'slirp4netns',
   pasta: 'passt',
+  'linux.uml': 'user-mode-linux',
 };
 
 export class CommandError extends Error {

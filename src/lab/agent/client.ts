@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { spawn, missingTool } from '../../sys/exec.js';
 import type { AgentEvent, Command, ConnId, RequestMap } from './protocol.js';
 
@@ -42,6 +43,11 @@ export interface AgentClientOptions {
   timeoutMs?: number;
   /** How long to wait for the agent's `ready` line (Node start-up is ~80 ms here). */
   startTimeoutMs?: number;
+  /**
+   * The child's file descriptor (>= 3, a socket pair) that carries the protocol both ways instead
+   * of stdin/stdout, which are then diagnostics like stderr (a guest kernel's boot messages).
+   */
+  protocolFd?: number;
 }
 
 export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [string] }> {
@@ -57,15 +63,23 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   private stderrTail = '';
   private readonly timeoutMs: number;
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, opts: AgentClientOptions) {
+  private readonly input: Writable;
+
+  private constructor(private readonly child: ChildProcess, opts: AgentClientOptions) {
     super();
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.pid = child.pid ?? -1;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
-    });
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => this.onLine(line));
+    const channel = opts.protocolFd !== undefined ? (child.stdio[opts.protocolFd] as Readable & Writable) : null;
+    this.input = channel ?? child.stdin!;
+    // EPIPE after the process died: its exit reports that better than an unhandled stream error.
+    this.input.on('error', () => undefined);
+    for (const diagnostics of channel ? [child.stdout!, child.stderr!] : [child.stderr!]) {
+      diagnostics.setEncoding('utf8');
+      diagnostics.on('data', (s: string) => {
+        this.stderrTail = (this.stderrTail + s).slice(-STDERR_TAIL);
+      });
+    }
+    createInterface({ input: channel ?? child.stdout!, crlfDelay: Infinity }).on('line', (line) => this.onLine(line));
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -93,7 +107,10 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
    * Lines that are not JSON objects (a guest's boot messages) are ignored.
    */
   static async spawn(cmd: string, args: readonly string[], where: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const fd = opts.protocolFd;
+    if (fd !== undefined && !(Number.isInteger(fd) && fd >= 3)) throw new RangeError(`protocolFd must be an integer >= 3, got ${fd}`);
+    const stdio = fd === undefined ? ['pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', ...Array<string>(fd - 2).fill('pipe')];
+    const child = spawn(cmd, args, { stdio: stdio as ('pipe' | 'ignore')[] });
     const spawned = await new Promise<Error | null>((resolve) => {
       child.once('spawn', () => resolve(null));
       child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missingTool(cmd) : e));
@@ -124,7 +141,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
         reject(new AgentError(`${cmd}: no answer from the target agent within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { command: cmd, resolve: resolve as (v: never) => void, reject, timer });
-      this.child.stdin.write(JSON.stringify({ id, cmd, ...args }) + '\n');
+      this.input.write(JSON.stringify({ id, cmd, ...args }) + '\n');
     });
   }
 
@@ -150,6 +167,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   pause = (conn: ConnId) => this.call('pause', { conn });
   resume = (conn: ConnId) => this.call('resume', { conn });
   list = () => this.call('list', {});
+  ss = (filter: string[] = []) => this.call('ss', { filter });
 
   /** The first event (past or future) matching `pred`; rejects after timeoutMs or if the agent dies. */
   waitForEvent<E extends AgentEvent>(pred: (e: AgentEvent) => e is E, timeoutMs?: number): Promise<E>;
@@ -199,7 +217,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   async stop(graceMs = 1000): Promise<void> {
     if (this.exitReason !== null) return;
     this.stopping = true;
-    this.child.stdin.end();
+    this.input.end();
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.exited;
     clearTimeout(timer);

@@ -5,6 +5,8 @@
 import * as net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { execFile } from 'node:child_process';
+import { SS_ARGS } from '../ground-truth.js';
 import { COMMANDS, type AgentEvent, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
 
 /** A command failure the harness should see verbatim (bad argument, unknown conn, EADDRINUSE…). */
@@ -270,6 +272,18 @@ const handlers: { [C in Command]: Handler<C> } = {
       }),
     ),
   }),
+
+  ss: ({ filter = [] }) =>
+    new Promise((resolve, reject) => {
+      if (!Array.isArray(filter) || !filter.every((f) => typeof f === 'string')) {
+        throw new CommandFailure(`ss: 'filter' must be an array of strings`);
+      }
+      execFile('ss', [...SS_ARGS, ...filter], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const code = typeof err?.code === 'string' ? err.code : undefined;
+        if (err) reject(new CommandFailure(`ss failed: ${stderr.trim() || err.message}`, code));
+        else resolve({ stdout });
+      });
+    }),
 };
 
 async function handleLine(line: string, lineNo: number): Promise<void> {

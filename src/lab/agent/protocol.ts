@@ -48,11 +48,17 @@ export interface RequestMap {
   pause: { args: { conn: ConnId }; result: Record<string, never> };
   resume: { args: { conn: ConnId }; result: Record<string, never> };
   list: { args: Record<string, never>; result: { listening: number[]; conns: ConnSummary[] } };
+  /**
+   * Ground truth from where the agent runs: `ss` with the harness's SS_ARGS (ground-truth.ts)
+   * plus `filter`, its output as it printed it. For targets whose sockets the host cannot see
+   * with `ss -N` (a guest kernel such as User-Mode Linux).
+   */
+  ss: { args: { filter?: string[] }; result: { stdout: string } };
 }
 
 export type Command = keyof RequestMap;
 export const COMMANDS: readonly Command[] = [
-  'ping', 'sysctl', 'listen', 'unlisten', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'pause', 'resume', 'list',
+  'ping', 'sysctl', 'listen', 'unlisten', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'pause', 'resume', 'list', 'ss',
 ];
 
 export interface ConnSummary {

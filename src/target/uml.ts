@@ -1,0 +1,221 @@
+// User-Mode Linux 6.1 as a lab target: a second, older Linux TCP stack behind the same kind of
+// veth link as the linux lab. linux.uml runs inside the lab namespace and reads frames from the
+// target-side veth end itself (vector driver, raw transport); that end has no address, so the
+// namespace's own kernel stays silent. Our init (uml/init.sh) gives the guest the target address
+// and starts our Node agent, which speaks the agent protocol on a second console line. One boot
+// serves a whole suite: ~1.5 s to the agent's ready line here, ~0.2 s to halt.
+import { accessSync, constants, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from '../lab/addressing.js';
+import { AGENT_SCRIPT, AgentClient } from '../lab/agent/client.js';
+import { socketsOf, stateOf, waitForState, type NamespaceRef, type TcpTuple } from '../lab/ground-truth.js';
+import { killProcessesIn } from '../lab/inventory.js';
+import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
+import { requireLabPrivileges } from '../lab/privileges.js';
+import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, labSysctlsFrom, sysctlMismatches, sysctlsToWrite } from '../lab/sysctls.js';
+import { onCleanup, type Registration } from '../sys/cleanup.js';
+import { EnvironmentError, UsageError } from '../sys/errors.js';
+import { run, missingTool } from '../sys/exec.js';
+import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
+import { UML_INIT, UML_PROTOCOL_FD, umlKernelArgs, umlUmid } from './uml/kernel-args.js';
+
+const UML_BINARY = 'linux.uml';
+/** Boot to the agent's ready line: ~1.5 s alone, several times that with two boots on a loaded 2-core machine. */
+const BOOT_TIMEOUT_MS = 30_000;
+/** A clean halt takes ~0.2 s; after this the guest is killed. */
+const HALT_GRACE_MS = 5000;
+const CLAIM_ATTEMPTS = 32;
+
+export interface UmlStackOptions extends StackOptions {
+  /** Choose the lab id instead of drawing it (tests); no retry then. */
+  id?: number;
+  /** Deadline of each agent call (default 5000 ms). */
+  agentTimeoutMs?: number;
+}
+
+export async function openStack(opts: UmlStackOptions = {}): Promise<StackHost> {
+  requireLabPrivileges();
+  const started = performance.now();
+  requireUml();
+  const toWrite = settingsToWrite(opts.settings ?? {}, FAST_SUITE_SYSCTLS);
+  const attempts = opts.id !== undefined ? 1 : CLAIM_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const host = await UmlHost.claim(labAddresses(opts.id ?? randomInt(LAB_INDEX_SPACE)));
+    if (!host) continue;
+    try {
+      await host.boot(opts.agentTimeoutMs);
+      await host.settings.set(toWrite);
+    } catch (e) {
+      await host.close().catch(() => undefined);
+      throw e;
+    }
+    host.setupMs = performance.now() - started;
+    return host;
+  }
+  throw new EnvironmentError(
+    opts.id !== undefined
+      ? `lab id ${opts.id} is in use (namespace or link tcpfsm-${opts.id} exists): run 'tcpfsm cleanup' if it is a leftover`
+      : `no free lab id after ${attempts} attempts: too many tcpfsm-* namespaces exist; run 'tcpfsm cleanup'`,
+  );
+}
+
+function requireUml(): void {
+  const found = (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => {
+    try {
+      accessSync(join(dir || '.', UML_BINARY), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw missingTool(UML_BINARY);
+  try {
+    accessSync(UML_INIT, constants.X_OK);
+  } catch {
+    throw new EnvironmentError(`the User-Mode Linux init ${UML_INIT} is missing or not executable (chmod +x it)`);
+  }
+}
+
+/** Short (tcp_fin_timeout) or dotted sysctl names → the dotted-name map the agent writes. */
+function settingsToWrite(values: Readonly<Record<string, string>>, defaults = {}): Record<string, string> {
+  return sysctlsToWrite(labSysctlsFrom(values), defaults);
+}
+
+type Phase = 'claiming' | 'owned' | 'removing' | 'gone';
+
+class UmlHost implements StackHost {
+  readonly stack = 'uml' as const;
+  readonly id: number;
+  readonly probeInterface: string;
+  readonly probe: { ipv4: string };
+  readonly target: { ipv4: string };
+  readonly states: StateSource;
+  readonly settings: UmlSettings;
+  setupMs = 0;
+  private client: AgentClient | null = null;
+  private phase: Phase = 'claiming';
+  private readonly registration: Registration;
+  private closing: Promise<void> | undefined;
+  /** UML's umid directory (pid file, console socket): UML removes it on a clean halt only. */
+  private readonly umlDir = tmpdir();
+
+  private constructor(private readonly lab: LabAddresses) {
+    this.id = lab.id;
+    this.probeInterface = lab.probeInterface;
+    this.probe = { ipv4: lab.probe.ipv4 };
+    this.target = { ipv4: lab.target.ipv4 };
+    const where = `User-Mode Linux in ${lab.namespace}`;
+    const ref: NamespaceRef = { namespace: where, readSs: async (filter) => (await this.agent.ss([...filter])).stdout };
+    this.states = {
+      describe: `ss inside ${where}`,
+      sockets: (tuple: TcpTuple = {}) => socketsOf(ref, tuple),
+      stateOf: (tuple) => stateOf(ref, tuple),
+      waitForState: (tuple, want, deadlineMs) => waitForState(ref, tuple, want, deadlineMs),
+    };
+    this.settings = new UmlSettings(() => this.agent, where);
+    // Registered before the first `ip` runs: a signal during creation still removes what exists.
+    this.registration = onCleanup(`uml lab ${lab.namespace}`, () => this.teardown(), () => this.teardownSync());
+  }
+
+  /** The host if lab id k was free, null if another process holds it. */
+  static async claim(lab: LabAddresses): Promise<UmlHost | null> {
+    const host = new UmlHost(lab);
+    let result;
+    try {
+      result = await claimLab(lab, { ipv6: false });
+    } catch (e) {
+      host.phase = 'gone'; // claimLab removed its own partial work
+      host.registration.forget();
+      throw e;
+    }
+    if (result === 'taken') {
+      host.phase = 'gone';
+      host.registration.forget();
+      return null;
+    }
+    host.phase = 'owned';
+    return host;
+  }
+
+  get agent(): AgentClient {
+    if (!this.client) throw new Error(`User-Mode Linux in ${this.lab.namespace} has no agent (${this.phase})`);
+    return this.client;
+  }
+
+  async boot(agentTimeoutMs?: number): Promise<void> {
+    const { lab } = this;
+    await configureTarget(lab, { ipv6: false, targetAddressed: false });
+    const args = umlKernelArgs({ lab, node: process.execPath, agent: AGENT_SCRIPT, umlDir: this.umlDir });
+    this.client = await AgentClient.spawn('ip', ['netns', 'exec', lab.namespace, UML_BINARY, ...args], `User-Mode Linux in ${lab.namespace}`, {
+      protocolFd: UML_PROTOCOL_FD,
+      startTimeoutMs: BOOT_TIMEOUT_MS,
+      timeoutMs: agentTimeoutMs,
+    }).catch((e: Error) => {
+      throw new EnvironmentError(`User-Mode Linux did not come up in ${lab.namespace}: ${e.message}`);
+    });
+    // The guest's MAC is fixed per lab, but a neighbour entry from an earlier boot may linger.
+    await run('ip', ['neigh', 'flush', 'dev', lab.probeInterface]);
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.registration.release());
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.phase === 'gone' || this.phase === 'removing' || (this.phase === 'claiming' && ownerOf(this.lab.namespace) !== process.pid)) return;
+    this.phase = 'removing';
+    // Closing the agent's channel makes init power the guest off; killed if it does not in time.
+    await this.client?.stop(HALT_GRACE_MS);
+    // UML is several host processes (guest processes, I/O helpers): none may outlive the lab.
+    await killProcessesIn(this.lab.namespace);
+    await removeLab(this.lab.namespace);
+    this.removeUmidDir();
+    this.phase = 'gone';
+  }
+
+  private teardownSync(): void {
+    if (this.phase === 'gone' || (this.phase === 'claiming' && ownerOf(this.lab.namespace) !== process.pid)) return;
+    this.phase = 'gone';
+    this.client?.kill();
+    try {
+      const pids = execFileSync('ip', ['netns', 'pids', this.lab.namespace], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      for (const pid of pids.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // no namespace, or the processes are gone already
+    }
+    removeLabSync(this.lab.namespace);
+    this.removeUmidDir();
+  }
+
+  private removeUmidDir(): void {
+    rmSync(join(this.umlDir, umlUmid(this.lab)), { recursive: true, force: true });
+  }
+}
+
+/** The guest's sysctls, written and read back through the agent inside it. */
+class UmlSettings implements StackSettings {
+  values: Readonly<Record<string, string>> = {};
+
+  constructor(
+    private readonly agent: () => AgentClient,
+    private readonly where: string,
+  ) {}
+
+  async set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>> {
+    const toWrite = settingsToWrite(values);
+    const alsoRead = Object.values(SYSCTL_NAMES).filter((n) => !(n in toWrite) && !(n in this.values));
+    let readBack: Record<string, string>;
+    try {
+      ({ values: readBack } = await this.agent().sysctl(toWrite, alsoRead));
+    } catch (e) {
+      throw new UsageError(`${this.where}: setting sysctls failed: ${(e as Error).message}`);
+    }
+    const mismatches = sysctlMismatches(toWrite, readBack);
+    if (mismatches.length) throw new UsageError(`${this.where}: sysctls did not take: ${mismatches.join('; ')}`);
+    this.values = { ...this.values, ...readBack };
+    return this.values;
+  }
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# PID 1 of the User-Mode Linux target (src/target/uml.ts). The root file system is the host's,
+# read-only through hostfs, so the host's ip, stty, ss and node run here unchanged. The kernel
+# hands our parameters over as environment variables:
+#   tcpfsm_addr   the target address with its prefix (198.18.x.2/30) for vec0
+#   tcpfsm_node   the host's node binary       tcpfsm_agent   dist/src/lab/agent/main.js
+# The agent speaks its protocol on /dev/tty1 (con1: a socket pair to the harness) while boot and
+# error messages go to the console (con0: linux.uml's stdout).
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+fail() {
+  echo "tcpfsm init: $*" >/dev/console
+  poweroff -f -f
+}
+
+mount -t proc proc /proc || fail "cannot mount /proc"
+ip link set dev lo up || fail "lo did not come up"
+ip addr add "$tcpfsm_addr" dev vec0 || fail "cannot give vec0 the address '$tcpfsm_addr'"
+ip link set dev vec0 up || fail "vec0 did not come up"
+
+# Raw and without echo: no line editing, no 4096-byte line limit, our lines not sent back.
+stty -F /dev/tty1 raw -echo || fail "cannot set /dev/tty1 to raw mode"
+
+# The tty is bridged through two cats so that the agent sees pipes: when the harness closes its
+# end, UML hangs the tty up, and node, had it the tty itself, would abort while restoring the
+# tty's mode at exit. With pipes the readers see EOF and everything exits in order.
+cat /dev/tty1 | "$tcpfsm_node" "$tcpfsm_agent" 2>/dev/console | cat >/dev/tty1
+
+# The agent is gone (the harness closed the channel, or it crashed): power the guest off.
+poweroff -f -f
