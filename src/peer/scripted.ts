@@ -5,7 +5,7 @@ import { predict, type TcpState, type UserCall, type TimeoutEvent } from '../fsm
 import { StateTimeoutError, type Lab } from '../lab/index.js';
 import type { Finding } from '../verdict/grade.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, RST, type DecodedTcp } from '../packet/types.js';
+import { ACK, FIN, PSH, RST, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
 import { PeerConnection, describePattern, type SendSpec } from './connection.js';
 import { RemoteModel } from './model.js';
@@ -299,7 +299,8 @@ export class ScriptedConnection {
         }
         if (tcp.seq !== dataSeq) throw this.peer.failure(`response data out of order: seq ${tcp.seq}, expected ${dataSeq}`, { actual: formatTcp(tcp) });
         this.remoteCalled('send', { len: tcp.payload.length });
-        const { expected, mismatches } = this.model.match({ ...tcp, flags: tcp.flags & ~FIN });
+        const { expected, mismatches, findings } = this.model.match({ ...tcp, flags: tcp.flags & ~FIN });
+        this.findings.push(...findings);
         if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: expected?.why, actual: formatTcp(tcp), mismatches });
         this.onStep?.(`< ${tcp.payload.length} bytes of the server's data, as the oracle predicts for its send()`);
         bytes += tcp.payload.length;
@@ -313,7 +314,8 @@ export class ScriptedConnection {
       }
       if (tcp.flags & FIN) {
         this.remoteCalled('close');
-        const fin = tcp.payload.length ? { ...s, tcp: { ...tcp, seq: Seq.add(tcp.seq, tcp.payload.length), payload: Buffer.alloc(0) } } : s;
+        // The PSH belonged to the data it rode with (RFC 9293 3.9.1), not to the FIN handed on.
+        const fin = tcp.payload.length ? { ...s, tcp: { ...tcp, flags: tcp.flags & ~PSH, seq: Seq.add(tcp.seq, tcp.payload.length), payload: Buffer.alloc(0) } } : s;
         if (tcp.payload.length) this.peer.trace.note('its FIN rode on the last data segment: handed on as the FIN alone');
         this.peer.requeue(fin);
         return { bytes, segments };
