@@ -26,7 +26,7 @@ export interface TraceLine {
 export interface Figure {
   name: string;
   value: number;
-  unit: 'ms' | 's' | 'count' | 'us';
+  unit: 'ms' | 's' | 'count' | 'us' | '/s' | 'index';
   expected?: number;
   /** ± tolerance around expected, same unit, and how it was derived */
   tolerance?: number;
