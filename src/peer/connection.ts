@@ -28,6 +28,20 @@ export interface SendSpec {
   dataOffset?: number;
 }
 
+/**
+ * No evidence either way: the step needed an answer that did not come, on a path that lost
+ * segments before (or a precondition did not hold). The test is reported inconclusive, not failed.
+ */
+export class InconclusiveError extends Error {
+  override name = 'InconclusiveError';
+  constructor(
+    message: string,
+    readonly trace: string[],
+  ) {
+    super(message);
+  }
+}
+
 export class ExpectationError extends Error {
   override name = 'ExpectationError';
   constructor(
@@ -54,6 +68,8 @@ export interface PeerOptions {
 }
 
 const usedPorts = new Set<number>();
+
+const segmentKey = (s: Pick<DecodedTcp, 'flags' | 'seq' | 'ack' | 'payload'>): string => `${s.flags}|${s.seq}|${s.ack}|${s.payload.length}`;
 
 /** A source port no other peer of this process is using (kernel sockets never see ours). */
 export function allocatePort(): number {
@@ -89,6 +105,10 @@ export class PeerConnection {
   remoteFinSeq: number | undefined;
   /** highest ACK we sent (undefined before our first ACK) */
   highestAckSent: number | undefined;
+  /** the last segment we sent, for a retransmission when its answer does not come */
+  lastSent: TcpSegment | undefined;
+  /** answers we asked for again: their late twins are dropped as duplicates once */
+  private readonly duplicatesDue = new Set<string>();
   /** segments from the target whose TCP checksum was wrong (not delivered) */
   readonly badChecksums: WireSegment[] = [];
   private readonly inbox: WireSegment[] = [];
@@ -156,8 +176,27 @@ export class PeerConnection {
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
     if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent))) this.highestAckSent = seg.ack;
     const sent = await this.transport.send(this.remoteAddr, seg);
+    this.lastSent = seg;
     this.trace.segment(sent, this.isns);
     return sent;
+  }
+
+  /**
+   * Send the last segment again, unchanged, as TCP retransmits (RFC 9293 3.8.1): our sequence
+   * space does not move. Once an answer arrives, an identical second answer (to the original,
+   * which was only late) is dropped when it shows up.
+   */
+  async resend(): Promise<WireSegment> {
+    if (!this.lastSent) throw new Error('nothing was sent on this connection yet');
+    const sent = await this.transport.send(this.remoteAddr, this.lastSent);
+    this.trace.segment(sent, this.isns);
+    this.trace.note('no answer yet: our segment retransmitted');
+    return sent;
+  }
+
+  /** Drop the next segment identical to `seg` (flags, seq, ack, length): a duplicate answer. */
+  dropDuplicateOf(seg: DecodedTcp): void {
+    this.duplicatesDue.add(segmentKey(seg));
   }
 
   /** The next segment from the remote, or null after `timeoutMs`. Consumes it. */
@@ -251,6 +290,11 @@ export class PeerConnection {
     const tcp = s.tcp;
     // RFC 9293 3.1: the sender MUST compute the checksum (MUST-2), the receiver MUST check it
     // and drop a bad segment (MUST-3): recorded as the target's violation, otherwise ignored.
+    if (this.duplicatesDue.size && this.duplicatesDue.delete(segmentKey(tcp))) {
+      this.trace.segment(s, this.isns);
+      this.trace.note('a second answer to our retransmitted segment: the first was only late; dropped as a duplicate');
+      return;
+    }
     if (tcp.checksumOk === false) {
       this.badChecksums.push(s);
       this.trace.segment(s, this.isns);

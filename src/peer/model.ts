@@ -17,6 +17,8 @@ export interface ExpectedSegment {
   why: string;
   /** the RFC section that prescribes it, for graded findings */
   rfc: string;
+  /** an answer to our segment (not the remote's own doing): sending it again asks again */
+  answersOurSegment: boolean;
   ruleIds: readonly string[];
 }
 
@@ -72,7 +74,7 @@ export class RemoteModel {
     // The remote's send window is what we advertise (unscaled: tcpfsm offers no window scale by default).
     this.tcb = { ...p.tcb, sndWnd: seg.window, maxSndWnd: Math.max(p.tcb.maxSndWnd ?? 0, seg.window) };
     for (const id of p.ruleIds) this.rows.add(id);
-    if (p.reply) this.expected.push({ reply: p.reply, len: 0, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: p.ruleIds });
+    if (p.reply) this.expected.push({ reply: p.reply, len: 0, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: p.ruleIds, answersOurSegment: true });
     return p;
   }
 
@@ -85,7 +87,7 @@ export class RemoteModel {
     this.rows.add(p.ruleId);
     for (const reply of p.sends) {
       const len = event === 'send' && reply.flags & PSH ? (opts.len ?? 0) : 0;
-      this.expected.push({ reply, len, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: [p.ruleId] });
+      this.expected.push({ reply, len, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: [p.ruleId], answersOurSegment: false });
     }
   }
 

@@ -7,8 +7,8 @@ import type { Finding } from '../verdict/grade.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, PSH, RST, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
-import { PeerConnection, describePattern, type SendSpec } from './connection.js';
-import { RemoteModel } from './model.js';
+import { InconclusiveError, PeerConnection, describePattern, type SendSpec } from './connection.js';
+import { RemoteModel, type ExpectedSegment } from './model.js';
 import { compareSegment, describeMismatches, type FieldMismatch, type SegmentPattern } from './pattern.js';
 import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from './state-probe.js';
 
@@ -16,6 +16,8 @@ import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from '
 export const REPLY_DEADLINE_MS = 1500;
 /** How long we listen to be sure the remote stays quiet. */
 export const QUIET_MS = 300;
+/** Retransmissions of our segment before a missing answer is concluded (waits 1, 2, 4 × the deadline). */
+export const RESENDS = 2;
 /** How long the kernel may take to reach the state the model predicts. */
 export const STATE_DEADLINE_MS = 1000;
 
@@ -101,9 +103,14 @@ export class ScriptedConnection {
   async expect(pattern?: SegmentPattern | string, timeoutMs = REPLY_DEADLINE_MS): Promise<DecodedTcp & { at: bigint }> {
     const head = this.model.expected[0];
     const p = typeof pattern === 'string' ? { flags: pattern } : (pattern ?? {});
-    const s = await this.peer.next(timeoutMs);
+    const s = await this.nextAnswer(timeoutMs, head);
     this.failOnBadChecksum();
     if (!s) {
+      if (this.peer.trace.lossEvents > 0)
+        throw new InconclusiveError(
+          `no answer to our segment after ${RESENDS} retransmissions (expected ${head ? `[${formatFlags(head.reply.flags)}]` : describePattern(p)}), on a path that lost ${this.peer.trace.lossEvents} segment${this.peer.trace.lossEvents > 1 ? 's' : ''} earlier in this test: loss, not the target, may explain it`,
+          this.peer.trace.lines(),
+        );
       throw this.peer.failure(
         `expected ${head ? `[${formatFlags(head.reply.flags)}] (${head.why})` : describePattern(p)} within ${timeoutMs} ms, got nothing`,
         { expected: head?.why ?? describePattern(p), modelState: this.model.state },
@@ -147,6 +154,27 @@ export class ScriptedConnection {
     await this.peer.expectNothing(ms);
     this.failOnBadChecksum();
     this.onStep?.(`no answer for ${ms} ms, as the oracle predicts`);
+  }
+
+  /**
+   * The next segment; when the oracle's next answer is one to our own segment and it does not
+   * come, send that segment again (as TCP would, doubling the wait) before concluding: one lost
+   * segment on the path is not the target's silence. An answer that needed a retransmission is
+   * loss evidence for the rest of the test.
+   */
+  private async nextAnswer(timeoutMs: number, head: ExpectedSegment | undefined): Promise<WireSegment | null> {
+    let s = await this.peer.next(timeoutMs);
+    if (s || !head?.answersOurSegment || !this.peer.lastSent) return s;
+    for (let i = 1; i <= RESENDS && !s; i++) {
+      await this.peer.resend();
+      s = await this.peer.next(timeoutMs * 2 ** i);
+    }
+    if (s) {
+      this.peer.trace.lossEvents++;
+      this.peer.dropDuplicateOf(s.tcp);
+      this.peer.trace.note('the answer came only after our retransmission: a segment was lost on the path (ours or its answer)');
+    }
+    return s;
   }
 
   /** A segment with a wrong TCP checksum from the target is a MUST-2 violation, whatever else came. */

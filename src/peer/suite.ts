@@ -18,7 +18,7 @@ import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
-import { ExpectationError, PeerConnection, type PeerOptions } from './connection.js';
+import { ExpectationError, InconclusiveError, PeerConnection, type PeerOptions } from './connection.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
@@ -240,10 +240,17 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         { finding: (f: Finding) => recordFinding(tt, trace, graded, f) },
       );
       let error: TestResult['error'];
+      let inconclusive: string | undefined;
       try {
         await d.fn(ctx);
       } catch (e) {
-        if (e instanceof ExpectationError) {
+        if (e instanceof InconclusiveError) {
+          // No evidence either way (loss on the path, a precondition): the test point becomes a SKIP.
+          inconclusive = `inconclusive: ${e.message}`;
+          graded.push({ level: 'inconclusive', requirement: d.meta.rfc, check: d.name, expected: 'an answer', observed: e.message });
+          tt.comment(inconclusive);
+          (tt.options as { skip?: string }).skip = inconclusive;
+        } else if (e instanceof ExpectationError) {
           error = { message: e.message, details: e.details };
           tt.fail(e.message, { trace: e.trace, ...e.details });
         } else {
@@ -260,7 +267,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const findings = [...graded.filter((f) => f.level !== 'conforms' && f.level !== 'violation'), ...conns.flatMap((c) => c.findings)];
       if (findings.length) tt.pass(`graded findings: ${findings.map((f) => `${f.level} ${f.requirement}`).join(', ')}`, { diagnostic: true, findings });
       result.tests.push({
-        name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, durationMs: performance.now() - began,
+        name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, ...(inconclusive ? { skip: inconclusive } : {}), durationMs: performance.now() - began,
         error, trace: traceLines(trace), rows, figures, ...(findings.length ? { findings } : {}),
       });
     });

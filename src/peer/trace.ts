@@ -18,6 +18,11 @@ export interface IsnPair {
 export class Trace {
   readonly entries: TraceEntry[] = [];
   readonly startedAt = process.hrtime.bigint();
+  /**
+   * Evidence of loss on the path in this test: answers that came only after we retransmitted.
+   * A verdict resting on a missing segment is inconclusive once the path has lost others.
+   */
+  lossEvents = 0;
 
   segment(segment: WireSegment, isn?: () => IsnPair): void {
     this.entries.push({ kind: 'segment', at: segment.at, segment, isn });
