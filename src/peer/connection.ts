@@ -7,6 +7,7 @@ import { Seq, parseFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
+import { PortMemory } from './ports.js';
 import { Trace, type IsnPair } from './trace.js';
 
 /** Source ports the probe uses; remote mode scopes its nft rule to this range. */
@@ -42,6 +43,15 @@ export class InconclusiveError extends Error {
   }
 }
 
+/**
+ * Our fresh SYN met an older incarnation of the same 4-tuple (the server still holds it in
+ * TIME-WAIT and answers with that connection's ACK): not the target's fault. The harness runs
+ * the test again from other source ports.
+ */
+export class StaleIncarnationError extends Error {
+  override name = 'StaleIncarnationError';
+}
+
 export class ExpectationError extends Error {
   override name = 'ExpectationError';
   constructor(
@@ -67,20 +77,42 @@ export interface PeerOptions {
   acceptAnyPort?: boolean;
 }
 
-const usedPorts = new Set<number>();
-
 const segmentKey = (s: Pick<DecodedTcp, 'flags' | 'seq' | 'ack' | 'payload'>): string => `${s.flags}|${s.seq}|${s.ack}|${s.payload.length}`;
 
-/** A source port no other peer of this process is using (kernel sockets never see ours). */
+/** Ports this process has used: never handed out twice (the target may hold an old one in TIME-WAIT). */
+const usedPorts = new Set<number>();
+/** Remote targets: ports used recently against them, by earlier runs too (see ./ports.ts). */
+let portMemory: { memory: PortMemory; target: string; recent: Set<number> } | undefined;
+
+/** Remember ports across runs for this remote target (remote mode calls it once per process). */
+export function rememberPortsFor(target: string, memory = new PortMemory()): void {
+  portMemory = { memory, target, recent: memory.recent(target) };
+  process.once('exit', () => {
+    try {
+      memory.save();
+    } catch {
+      // a read-only home: the memory is an aid, not a requirement
+    }
+  });
+}
+
+/** A source port this process has not used, nor (remote) any run against this target lately. */
 export function allocatePort(): number {
   for (let i = 0; i < 1000; i++) {
     const p = randomInt(PROBE_PORT_RANGE[0], PROBE_PORT_RANGE[1] + 1);
-    if (!usedPorts.has(p)) {
-      usedPorts.add(p);
-      return p;
-    }
+    if (usedPorts.has(p) || portMemory?.recent.has(p)) continue;
+    usedPorts.add(p);
+    portMemory?.memory.use(portMemory.target, p);
+    return p;
   }
-  throw new Error('no free probe source port');
+  // Nearly all taken: look at each once rather than guess.
+  for (let p = PROBE_PORT_RANGE[0]; p <= PROBE_PORT_RANGE[1]; p++) {
+    if (usedPorts.has(p) || portMemory?.recent.has(p)) continue;
+    usedPorts.add(p);
+    portMemory?.memory.use(portMemory.target, p);
+    return p;
+  }
+  throw new Error(`no free probe source port: all of ${PROBE_PORT_RANGE.join('-')} were used by this process or lately against this target`);
 }
 
 export class PeerConnection {
@@ -282,7 +314,6 @@ export class PeerConnection {
 
   close(): void {
     this.unsubscribe();
-    usedPorts.delete(this.localPort);
   }
 
   /** Learn from every arriving segment: IRS, RCV.NXT over in-order data/FIN, SND.UNA, window. */

@@ -5,9 +5,9 @@ import { predict, type TcpState, type UserCall, type TimeoutEvent } from '../fsm
 import { StateTimeoutError, type Lab } from '../lab/index.js';
 import type { Finding } from '../verdict/grade.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, PSH, RST, type DecodedTcp } from '../packet/types.js';
+import { ACK, FIN, PSH, RST, SYN, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
-import { InconclusiveError, PeerConnection, describePattern, type SendSpec } from './connection.js';
+import { InconclusiveError, PeerConnection, StaleIncarnationError, describePattern, type SendSpec } from './connection.js';
 import { RemoteModel, type ExpectedSegment } from './model.js';
 import { compareSegment, describeMismatches, type FieldMismatch, type SegmentPattern } from './pattern.js';
 import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from './state-probe.js';
@@ -115,6 +115,11 @@ export class ScriptedConnection {
         `expected ${head ? `[${formatFlags(head.reply.flags)}] (${head.why})` : describePattern(p)} within ${timeoutMs} ms, got nothing`,
         { expected: head?.why ?? describePattern(p), modelState: this.model.state },
       );
+    }
+    if (head && head.reply.flags & SYN && !(s.tcp.flags & (SYN | RST)) && s.tcp.flags & ACK && s.tcp.ack !== Seq.add(this.iss, 1)) {
+      // An ACK that does not acknowledge our SYN answers an older connection on this 4-tuple.
+      this.peer.trace.note(`[${formatFlags(s.tcp.flags)}] ack ${s.tcp.ack} does not acknowledge our SYN: the target still holds an older incarnation of port ${this.peer.localPort}`);
+      throw new StaleIncarnationError(`source port ${this.peer.localPort} met an older incarnation of its 4-tuple at the target (ack ${s.tcp.ack}, not ${Seq.add(this.iss, 1)})`);
     }
     const suite = compareSegment(p, s.tcp);
     if (suite.length) throw this.peer.failure(`segment mismatch: ${describeMismatches(suite)}`, { actual: formatTcp(s.tcp), mismatches: suite });

@@ -18,7 +18,7 @@ import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
-import { ExpectationError, InconclusiveError, PeerConnection, type PeerOptions } from './connection.js';
+import { ExpectationError, InconclusiveError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
@@ -176,6 +176,8 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           report: (text) => process.stdout.write(`# remote: ${text}\n`),
         });
         wire = remote.wire;
+        // A named server may hold our earlier runs' 4-tuples in TIME-WAIT; a lab made now cannot.
+        if (!lab) rememberPortsFor(`${remote.addr}:${port}`);
         profile = remoteProfile(lab, !!remoteOpts.asRemote);
         result.target = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${lab.namespace} as remote` : ''}`;
         if (lab) result.sysctls = lab.sysctls as Record<string, string>;
@@ -242,9 +244,24 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       let error: TestResult['error'];
       let inconclusive: string | undefined;
       try {
-        await d.fn(ctx);
+        try {
+          await d.fn(ctx);
+        } catch (e) {
+          if (!(e instanceof StaleIncarnationError)) throw e;
+          // Not the target's doing: run the test once more, from source ports not used before.
+          tt.comment(`${e.message}: running the test again from fresh source ports`);
+          trace.note(`${e.message}; the test runs again`);
+          if (remote) await releaseRemoteConnections(conns);
+          for (const c of conns.splice(0)) c.close();
+          await d.fn(ctx);
+        }
       } catch (e) {
-        if (e instanceof InconclusiveError) {
+        if (e instanceof StaleIncarnationError) {
+          inconclusive = `inconclusive: ${e.message}, twice`;
+          graded.push({ level: 'inconclusive', requirement: d.meta.rfc, check: d.name, expected: 'a fresh 4-tuple', observed: e.message });
+          tt.comment(inconclusive);
+          (tt.options as { skip?: string }).skip = inconclusive;
+        } else if (e instanceof InconclusiveError) {
           // No evidence either way (loss on the path, a precondition): the test point becomes a SKIP.
           inconclusive = `inconclusive: ${e.message}`;
           graded.push({ level: 'inconclusive', requirement: d.meta.rfc, check: d.name, expected: 'an answer', observed: e.message });
