@@ -136,9 +136,9 @@ export class GvisorHost implements StackHost {
     await this.claiming; // a signal mid-claim: let `ip` finish, then remove what it made
     if (this.phase === 'gone' || this.phase === 'removing' || (this.phase === 'claiming' && ownerOf(this.namespace) !== process.pid)) return;
     this.phase = 'removing';
-    // The program first: a process inside keeps the namespace alive. It exits when its stdin closes.
-    await this.agentClient?.stop();
-    await removeLab(this.namespace);
+    // The program exits when its stdin closes; the links and the namespace go meanwhile (deleting
+    // the probe end removes the pair at once, even with the program still inside).
+    await Promise.all([this.agentClient?.stop(), removeLab(this.namespace)]);
     this.phase = 'gone';
   }
 

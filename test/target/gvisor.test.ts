@@ -150,10 +150,12 @@ t.test('the netstack program dies with its harness (SIGKILL, no cleanup ran)', a
   });
   t.teardown(() => cleanupLeftovers({ ids: [id], includeLive: true }).then(() => undefined));
   t.ok(pidAlive(agentPid), 'the program runs while its harness does');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
+  await exited; // reaped: its pid no longer counts as a live owner of the lab
   for (let i = 0; i < 100 && pidAlive(agentPid); i++) await new Promise((r) => setTimeout(r, 20));
   t.notOk(pidAlive(agentPid), 'its stdin closed with the harness: it exited');
   const report = await cleanupLeftovers({ ids: [id] });
-  t.same(report.failures, [], '`tcpfsm cleanup <id>` removes the rest');
+  t.match(report, { failures: [], skippedLive: [], namespaces: [`tcpfsm-${id}`] }, '`tcpfsm cleanup <id>` removes the rest');
   t.same(await remnantsOf(id), [], 'nothing left');
 });
