@@ -83,10 +83,14 @@ export async function socketsOf(ns: NamespaceRef, tuple: TcpTuple = {}): Promise
 
 /** The one socket matching `tuple`, or null; more than one is a mistake in the caller's tuple. */
 export async function socketOf(ns: NamespaceRef, tuple: TcpTuple): Promise<SsSocket | null> {
-  const found = await socketsOf(ns, tuple);
+  return onlySocket(await socketsOf(ns, tuple), tuple, ns.namespace);
+}
+
+/** The one socket in `found`, or null; more than one is a mistake in the caller's tuple. */
+export function onlySocket(found: SsSocket[], tuple: TcpTuple, where: string): SsSocket | null {
   if (found.length > 1) {
     throw new Error(
-      `tuple ${describeTuple(tuple)} matches ${found.length} sockets in ${ns.namespace} ` +
+      `tuple ${describeTuple(tuple)} matches ${found.length} sockets in ${where} ` +
         `(${found.map((s) => `${s.ssState} ${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port ?? '*'}`).join('; ')}): give more of the tuple`,
     );
   }
@@ -127,8 +131,20 @@ export class StateTimeoutError extends Error {
  * once, then after 2, 4, 8, 16, 20, 20… ms: a fast transition is seen within a few ms and a
  * timer-driven one (seconds) costs ~50 polls a second.
  */
-export async function waitForState(
+export function waitForState(
   ns: NamespaceRef,
+  tuple: TcpTuple,
+  want: TcpState | readonly TcpState[],
+  deadlineMs: number,
+  opts: { maxIntervalMs?: number } = {},
+): Promise<StateWait> {
+  return pollForState((t) => socketOf(ns, t), ns.namespace, tuple, want, deadlineMs, opts);
+}
+
+/** waitForState over any source of sockets (ss in a namespace, a user-space stack's own table); `where` names it in errors. */
+export async function pollForState(
+  lookup: (tuple: TcpTuple) => Promise<SsSocket | null>,
+  where: string,
   tuple: TcpTuple,
   want: TcpState | readonly TcpState[],
   deadlineMs: number,
@@ -139,7 +155,7 @@ export async function waitForState(
   const started = performance.now();
   const result: StateWait = { state: 'CLOSED', socket: null, elapsedMs: 0, polls: 0, trail: [] };
   for (let interval = 2; ; interval = Math.min(interval * 2, maxInterval)) {
-    const socket = await socketOf(ns, tuple);
+    const socket = await lookup(tuple);
     result.polls++;
     result.socket = socket;
     result.state = socket?.state ?? 'CLOSED';
@@ -147,7 +163,7 @@ export async function waitForState(
     if (result.trail.at(-1) !== result.state) result.trail.push(result.state);
     if ((wanted as readonly string[]).includes(result.state)) return result;
     const left = deadlineMs - result.elapsedMs;
-    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, ns.namespace);
+    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, where);
     await new Promise((r) => setTimeout(r, Math.min(interval, left)));
   }
 }

@@ -133,6 +133,11 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
 
   /** Send one command; resolves with the agent's answer or rejects with its error / a timeout. */
   call<C extends Command>(cmd: C, args: RequestMap[C]['args'], timeoutMs = this.timeoutMs): Promise<RequestMap[C]['result']> {
+    return this.callOwn(cmd, args, timeoutMs);
+  }
+
+  /** A command outside the shared protocol that one target's own agent adds (gVisor's `endpoints`, …). */
+  callOwn<R>(cmd: string, args: object, timeoutMs = this.timeoutMs): Promise<R> {
     if (this.exitReason !== null) return Promise.reject(new AgentError(`${cmd}: ${this.exitReason}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
