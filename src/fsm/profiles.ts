@@ -63,6 +63,12 @@ export interface Profile {
    * detail of a prescribed segment a deviation, only another kind of answer a violation.
    */
   strict?: boolean;
+  /**
+   * Known stacks whose documented departures a non-strict judgement recognises: when the target
+   * answers as one of them does, the model follows it and the answer is graded as that departure
+   * (./departures.ts) instead of a violation.
+   */
+  knownDepartures?: readonly Profile[];
   /** whether the remote throttles this answer (RFC 5961 7 lets it) */
   rateLimited?(p: Prediction, seg: Segment): boolean;
 }
@@ -591,7 +597,7 @@ export function linuxProfile(options: LinuxOptions = {}): Profile {
 }
 
 export const profiles = {
-  rfc: rfcProfile,
+  rfc: { ...rfcProfile, knownDepartures: [linuxProfile(), linuxProfile({ rfc1337: true })] } as Profile,
   linux: linuxProfile(),
 } as const;
 

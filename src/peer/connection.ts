@@ -7,6 +7,7 @@ import { Seq, parseFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
+import type { Finding } from '../verdict/grade.js';
 import { PortMemory } from './ports.js';
 import { Trace, type IsnPair } from './trace.js';
 
@@ -50,6 +51,18 @@ export class InconclusiveError extends Error {
  */
 export class StaleIncarnationError extends Error {
   override name = 'StaleIncarnationError';
+}
+
+/**
+ * The target took a known stack's departure the RFC allows or only advises against (graded in
+ * `finding`): the model follows it, but the test's own script was written for the RFC's path,
+ * so the test ends here with that finding rather than failing on its next step.
+ */
+export class PathDivergedError extends Error {
+  override name = 'PathDivergedError';
+  constructor(readonly finding: Finding) {
+    super(`the target ${finding.level === 'choice' ? 'made a choice' : 'deviated'}: ${finding.check} (${finding.requirement}); expected ${finding.expected}, observed ${finding.observed}`);
+  }
 }
 
 export class ExpectationError extends Error {

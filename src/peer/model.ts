@@ -5,6 +5,7 @@
 import { predict, predictEvent, type Prediction, type Profile, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { Seq, formatFlags } from '../packet/index.js';
 import { PSH, type DecodedTcp, type TcpSegment } from '../packet/types.js';
+import { departureGrade, type DepartureGrade } from '../fsm/departures.js';
 import { judgeAnswer } from '../verdict/answer.js';
 import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
@@ -57,6 +58,14 @@ export class RemoteModel {
     readonly profile: Profile,
   ) {}
 
+  /**
+   * What known stacks would have done with our latest segment where they depart from the profile
+   * (non-strict profiles only): the model follows one of these when the target's answer or state
+   * shows it took that path.
+   */
+  private departures: Array<{ p: Prediction; grade: DepartureGrade; departsFrom: string }> = [];
+  private beforeArrival: { state: TcpState; tcb: Tcb } | undefined;
+
   /** A remote listening for our SYN: nothing is known of its ISS yet. */
   static listening(profile: Profile, rcvWnd = 65535): RemoteModel {
     return new RemoteModel(
@@ -68,7 +77,16 @@ export class RemoteModel {
 
   /** Our segment reaches the remote. */
   arrive(seg: TcpSegment): Prediction {
-    const p = predict(this.state, { flags: seg.flags, seq: seg.seq, ack: seg.ack, len: seg.payload?.length ?? 0 }, this.tcb, this.profile);
+    const segment = { flags: seg.flags, seq: seg.seq, ack: seg.ack, len: seg.payload?.length ?? 0 };
+    const p = predict(this.state, segment, this.tcb, this.profile);
+    this.departures = [];
+    for (const known of this.profile.strict ? [] : (this.profile.knownDepartures ?? [])) {
+      const alt = predict(this.state, segment, this.tcb, known);
+      const d = alt.deviation ? known.deviations.find((x) => x.id === alt.deviation) : undefined;
+      if (d && (alt.next !== p.next || alt.reply?.flags !== p.reply?.flags) && !this.departures.some((x) => x.p.deviation === alt.deviation))
+        this.departures.push({ p: alt, grade: departureGrade(d.id, d.departsFrom), departsFrom: d.departsFrom });
+    }
+    this.beforeArrival = { state: this.state, tcb: this.tcb };
     this.last = p;
     this.state = p.next;
     // The remote's send window is what we advertise (unscaled: tcpfsm offers no window scale by default).
@@ -80,6 +98,7 @@ export class RemoteModel {
 
   /** A user call on the remote (through the lab agent) or a timeout there. */
   event(event: UserCall | TimeoutEvent, opts: { len?: number; orphaned?: boolean } = {}): void {
+    this.departures = [];
     const p = predictEvent(this.state, event, this.tcb, this.profile, { len: opts.len });
     if (!p) throw new Error(`the FSM has no transition for ${event} in ${this.state} (RFC: error)`);
     this.state = p.next;
@@ -97,20 +116,61 @@ export class RemoteModel {
    */
   match(actual: DecodedTcp): MatchResult {
     const expected = this.expected.shift();
-    if (!expected)
+    if (!expected) {
+      const followed = this.follow((d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'), 'nothing', actual);
+      if (followed) return { expected: undefined, findings: [followed], mismatches: [] };
       return { expected, findings: [], mismatches: [{ field: 'segment', expected: 'nothing (the FSM predicts no segment now)', actual: `[${formatFlags(actual.flags)}]` }] };
+    }
     const { reply } = expected;
     const unknown = reply.unknown ?? [];
     // A data segment may carry PSH or not: the sender decides (RFC 9293 3.9.1 "PUSH").
     const flags = expected.len > 0 ? (reply.flags & ~PSH) | (actual.flags & PSH) : reply.flags;
     const { findings } = judgeAnswer({ flags, seq: reply.seq, ack: reply.ack, len: expected.len, unknown, rule: expected.rfc }, actual);
     if (unknown.includes('seq')) this.learnIss(reply.seq, actual.seq);
+    if (!this.profile.strict && findings.some((f) => f.level === 'violation')) {
+      const followed = this.follow((d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'), `[${formatFlags(reply.flags)}]`, actual);
+      if (followed) return { expected, findings: [followed], mismatches: [] };
+    }
     const failing = this.profile.strict ? findings : findings.filter((f) => f.level === 'violation');
     return {
       expected,
       mismatches: failing.map((f) => ({ field: FIELD_OF_CHECK[f.check] ?? f.check, expected: f.expected, actual: f.observed })),
       findings: this.profile.strict ? [] : findings.filter((f) => f.level !== 'violation'),
     };
+  }
+
+  /**
+   * No answer came where the profile expects one: follow a known departure that sends nothing.
+   * Returns its finding, or undefined when none fits (then the silence is the target's own).
+   */
+  followSilence(): Finding | undefined {
+    const head = this.expected[0];
+    if (!head) return undefined;
+    const f = this.follow((d) => d.p.reply === null, `[${formatFlags(head.reply.flags)}]`, null);
+    if (f) this.expected.shift();
+    return f;
+  }
+
+  /** The target's real state differs from the model's: follow a known departure that leads there. */
+  followState(truth: string): Finding | undefined {
+    // Ground truth reads a passive open's return to LISTEN as CLOSED (no socket for the 4-tuple).
+    return this.follow((d) => d.p.next === truth || (d.p.next === 'LISTEN' && truth === 'CLOSED'), this.state, null, truth);
+  }
+
+  private follow(fits: (d: (typeof this.departures)[number]) => boolean, expected: string, actual: DecodedTcp | null, observedState?: string): Finding | undefined {
+    const d = this.departures.find(fits);
+    if (!d || !this.beforeArrival) return undefined;
+    this.departures = [];
+    this.state = d.p.next;
+    this.tcb = { ...d.p.tcb, sndWnd: this.tcb.sndWnd, maxSndWnd: this.tcb.maxSndWnd };
+    for (const id of d.p.ruleIds) this.rows.add(id);
+    const observed = observedState ?? (actual ? `[${formatFlags(actual.flags)}]` : 'nothing');
+    return { level: d.grade.grade, requirement: d.grade.requirement, check: `${d.p.rule} (a known departure: ${d.departsFrom})`, expected, observed };
+  }
+
+  private asPrediction(p: Prediction): Parameters<typeof judgeAnswer>[0] {
+    const r = p.reply!;
+    return { flags: r.flags, seq: r.seq, ack: r.ack, len: 0, unknown: r.unknown ?? [], rule: p.rfc };
   }
 
   /** The remote's receive window, as its latest segment advertised it. */

@@ -7,7 +7,7 @@ import type { Finding } from '../verdict/grade.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
 import { ACK, FIN, PSH, RST, SYN, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
-import { InconclusiveError, PeerConnection, StaleIncarnationError, describePattern, type SendSpec } from './connection.js';
+import { InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, describePattern, type SendSpec } from './connection.js';
 import { RemoteModel, type ExpectedSegment } from './model.js';
 import { compareSegment, describeMismatches, type FieldMismatch, type SegmentPattern } from './pattern.js';
 import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from './state-probe.js';
@@ -106,6 +106,8 @@ export class ScriptedConnection {
     const s = await this.nextAnswer(timeoutMs, head);
     this.failOnBadChecksum();
     if (!s) {
+      const followed = this.model.followSilence();
+      if (followed) this.diverge(followed);
       if (this.peer.trace.lossEvents > 0)
         throw new InconclusiveError(
           `no answer to our segment after ${RESENDS} retransmissions (expected ${head ? `[${formatFlags(head.reply.flags)}]` : describePattern(p)}), on a path that lost ${this.peer.trace.lossEvents} segment${this.peer.trace.lossEvents > 1 ? 's' : ''} earlier in this test: loss, not the target, may explain it`,
@@ -127,6 +129,7 @@ export class ScriptedConnection {
     for (const f of findings) {
       this.findings.push(f);
       this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}`);
+      if (f.check.includes('(a known departure:')) this.followedDeparture = f;
     }
     if (mismatches.length)
       throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
@@ -156,8 +159,15 @@ export class ScriptedConnection {
   async expectNothing(ms = QUIET_MS): Promise<void> {
     const head = this.model.expected[0];
     if (head) throw this.peer.failure(`the suite expects silence but the FSM oracle predicts [${formatFlags(head.reply.flags)}] (${head.why})`);
-    await this.peer.expectNothing(ms);
+    const s = await this.peer.next(ms);
     this.failOnBadChecksum();
+    if (s) {
+      // Judged by the RFC, an answer where it prescribes none may be a known stack's departure.
+      const { findings, mismatches } = this.model.match(s.tcp);
+      const followed = mismatches.length ? undefined : findings.find((f) => f.check.includes('(a known departure:'));
+      if (followed) this.diverge(followed);
+      throw this.peer.failure(`expected no answer for ${ms} ms, got ${formatTcp(s.tcp)}`, { actual: formatTcp(s.tcp) });
+    }
     this.onStep?.(`no answer for ${ms} ms, as the oracle predicts`);
   }
 
@@ -182,6 +192,15 @@ export class ScriptedConnection {
     return s;
   }
 
+  /** The model followed a known departure: record it and end the test's RFC path here. */
+  private diverge(f: Finding): never {
+    this.findings.push(f);
+    this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}; the model follows the target`);
+    throw new PathDivergedError(f);
+  }
+  /** the last known departure the model followed on an answer (the test goes on until its script needs the RFC's state) */
+  private followedDeparture: Finding | undefined;
+
   /** A segment with a wrong TCP checksum from the target is a MUST-2 violation, whatever else came. */
   private failOnBadChecksum(): void {
     const bad = this.peer.badChecksums[this.badChecksumsSeen];
@@ -201,6 +220,7 @@ export class ScriptedConnection {
 
   /** Assert the remote is in `state`: the FSM model must say so, and in the lab the kernel too. */
   async inState(state: TcpState): Promise<void> {
+    if (this.model.state !== state && this.followedDeparture) throw new PathDivergedError(this.followedDeparture);
     if (this.model.state !== state)
       throw this.peer.failure(`the FSM model puts the remote in ${this.model.state}, the suite expects ${state}`, { model: this.model.state });
     if (!this.truth && this.probeStates) {
@@ -217,6 +237,10 @@ export class ScriptedConnection {
     if (!this.truth) return undefined;
     const t = await this.truth.await(this.model.state, this.peer.localPort, this.peer.remotePort);
     this.peer.trace.state(this.model.state, t.state);
+    if (!t.ok) {
+      const followed = this.model.followState(t.state);
+      if (followed) this.diverge(followed);
+    }
     if (!t.ok)
       throw this.peer.failure(`the FSM model says ${this.model.state} but the target kernel says ${t.state} (seen: ${t.trail.join(' → ')})`, {
         model: this.model.state,

@@ -18,7 +18,7 @@ import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
-import { ExpectationError, InconclusiveError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
+import { ExpectationError, InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
@@ -261,6 +261,9 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           graded.push({ level: 'inconclusive', requirement: d.meta.rfc, check: d.name, expected: 'a fresh 4-tuple', observed: e.message });
           tt.comment(inconclusive);
           (tt.options as { skip?: string }).skip = inconclusive;
+        } else if (e instanceof PathDivergedError) {
+          // Its finding is already among the connection's; the test ends as the target chose.
+          tt.comment(`${e.message}: the test ends here (its script follows the RFC's path)`);
         } else if (e instanceof InconclusiveError) {
           // No evidence either way (loss on the path, a precondition): the test point becomes a SKIP.
           inconclusive = `inconclusive: ${e.message}`;
