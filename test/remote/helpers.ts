@@ -24,6 +24,8 @@ export interface RunOutcome {
   /** `suite > test` → verdict */
   verdicts: Map<string, Verdict>;
   results: SuiteResult[];
+  /** the run's merged trace (reports/<ts>/trace.pcap), when it wrote one */
+  pcap?: Buffer;
 }
 
 export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?: (s: string, child: ChildProcess) => void } = {}): Promise<RunOutcome> {
@@ -47,10 +49,12 @@ export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?:
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const results = readResults(reportDir);
+      const pcapFile = join(reportDir, 'latest', 'trace.pcap');
+      const pcap = existsSync(pcapFile) ? readFileSync(pcapFile) : undefined;
       rmSync(reportDir, { recursive: true, force: true });
       const verdicts = new Map<string, Verdict>();
       for (const r of results) for (const t of r.tests) verdicts.set(`${r.suite} > ${t.name}`, t.skip ? `skip: ${t.skip}` : t.ok ? 'pass' : 'fail');
-      resolve({ code, signal, stdout, stderr, verdicts, results });
+      resolve({ code, signal, stdout, stderr, verdicts, results, ...(pcap ? { pcap } : {}) });
     });
   });
 }
