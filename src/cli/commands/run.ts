@@ -11,7 +11,7 @@ import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { isIP } from 'node:net';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, type RemoteOptions } from '../../peer/remote.js';
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
-import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget } from '../args.js';
+import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { runSuites, type RunnerListener } from '../runner.js';
 import { discoverSuites, selectSuites, suitesDir } from '../suites.js';
@@ -102,7 +102,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const parallel = remote ? 1 : jobs;
   const dir = suitesDir(a.suitesDir);
   const suites = selectSuites(discoverSuites(dir), a.suites);
-  if (!target) requireLabPrivileges();
+  if (!target) {
+    requireLabPrivileges();
+    await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
+  }
 
   const started = new Date();
   const reportRoot = resolve(a.reportDir);
