@@ -71,3 +71,13 @@ function readResults(reportDir: string): SuiteResult[] {
 export async function remoteTables(): Promise<string[]> {
   return (await listTcpfsmTables()).map(([, name]) => name).filter((n) => n.startsWith('tcpfsm-remote-'));
 }
+
+/**
+ * The remote-mode tables this run installed (named in its output) that are still on the machine.
+ * Scoped to the run: other test files (and other users of the machine) run remote mode at the
+ * same time, with tables of their own.
+ */
+export async function tablesLeftBy(run: Pick<RunOutcome, 'stdout' | 'stderr'>): Promise<string[]> {
+  const mine = new Set([...(run.stdout + run.stderr).matchAll(/installed nft table inet (tcpfsm-remote-\d+)/g)].map((m) => m[1]!));
+  return (await remoteTables()).filter((n) => mine.has(n));
+}

@@ -7,7 +7,7 @@ import t from 'tap';
 import { createLab } from '../../src/lab/index.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
 import { auditPacing, maxInWindow, sentTo } from './pacing-audit.js';
-import { PACKET_SUITES, remoteTables, runTcpfsm } from './helpers.js';
+import { PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 t.test('a remote run stays within its pacing bounds, per connection and in total (measured from trace.pcap)', async (t) => {
   const lab = await createLab();
@@ -34,5 +34,5 @@ t.test('a remote run stays within its pacing bounds, per connection and in total
   const maxBurst = Math.max(...[...perConnStamps.values()].map((st) => maxInWindow(st, BigInt(Math.round(bounds.burstWindowMs * 1e6)))));
   t.ok(maxBurst <= bounds.burst, `burst: at most ${maxBurst} segments of one connection in any ${bounds.burstWindowMs} ms (bound ${bounds.burst})`);
   t.not(run.code, 2, 'the run itself ran', { stderr: run.stderr });
-  t.same(await remoteTables(), [], 'no remote-mode nft table is left');
+  t.same(await tablesLeftBy(run), [], 'no remote-mode nft table of this run is left');
 });
