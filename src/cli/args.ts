@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { SYSCTL_NAMES, labSysctlsFrom, sysctlsToWrite } from '../lab/sysctls.js';
 import { EXPECTATIONS, isExpectationKey } from '../peer/expectations.js';
+import { refuseHostSysctls } from '../lab/sysctl-probe.js';
 import { UsageError } from '../sys/errors.js';
 
 /** `key=value` → [key, value]; the key is non-empty, the value may hold further '='. */
@@ -17,9 +18,11 @@ export function parseKeyValue(option: string, raw: string): [string, string] {
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /**
- * `--lab-sysctl` values: a short name from the lab's list (tcp_fin_timeout=5, an integer) or any
- * dotted sysctl (net.ipv4.tcp_rmem='4096 87380 6291456'). A dotted name with a short form is
- * stored under the short form. Checked the way the lab will check them.
+ * `--lab-sysctl` values: a short name from the lab's list (tcp_fin_timeout=5, an integer) or a
+ * dotted net.* sysctl of the lab's own namespace (net.ipv4.tcp_rmem='4096 87380 6291456'). A
+ * dotted name with a short form is stored under the short form. Checked the way the lab will
+ * check them; keys outside net.* are refused here (the host's own), the rest by
+ * refuseHostWideLabSysctls before any lab is made.
  */
 export function parseLabSysctls(values: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -27,14 +30,29 @@ export function parseLabSysctls(values: unknown): Record<string, string> {
   for (const raw of asList(values)) {
     const [k, v] = parseKeyValue('lab-sysctl', raw);
     const key = byDotted.get(k) ?? k;
-    if (!(key in SYSCTL_NAMES) && !/^(net|kernel|vm|fs)\.[A-Za-z0-9_.-]+$/.test(key)) {
+    if (!(key in SYSCTL_NAMES) && !/^[a-z0-9_]+\.[A-Za-z0-9_.-]+$/.test(key)) {
       throw new UsageError(`--lab-sysctl: unknown sysctl '${k}' (short names: ${Object.keys(SYSCTL_NAMES).join(', ')}; or a dotted name like net.ipv4.tcp_rmem)`);
     }
     if (key in SYSCTL_NAMES && !/^-?\d+$/.test(v)) throw new UsageError(`--lab-sysctl ${key} wants an integer, got '${v}'`);
     out[key] = v;
   }
-  sysctlsToWrite(labSysctlsFrom(out), {}); // the lab's own checks, now rather than in every suite
+  try {
+    sysctlsToWrite(labSysctlsFrom(out), {}); // the lab's own checks, now rather than in every suite
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--lab-sysctl: ${e.message}`);
+    throw e;
+  }
   return out;
+}
+
+/** The per-namespace check of `--lab-sysctl` values (a throwaway namespace, root), before any lab. */
+export async function refuseHostWideLabSysctls(values: Record<string, string>): Promise<void> {
+  try {
+    await refuseHostSysctls(Object.keys(sysctlsToWrite(labSysctlsFrom(values), {})));
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--lab-sysctl: ${e.message}`);
+    throw e;
+  }
 }
 
 /** `--expect name=number`: user expectations the suites compare measured figures with. */

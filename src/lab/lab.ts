@@ -13,6 +13,7 @@ import { requireLabPrivileges } from './privileges.js';
 import { socketsOf, stateOf, waitForState, type StateWait, type TcpTuple } from './ground-truth.js';
 import type { SsSocket, TcpState } from './ss.js';
 import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite, type LabSysctls } from './sysctls.js';
+import { refuseHostSysctls } from './sysctl-probe.js';
 
 export interface LabOptions {
   /** Values on top of `sysctlDefaults`. */
@@ -68,6 +69,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const started = performance.now();
   const ipv6 = opts.ipv6 ?? true;
   const toWrite = sysctlsToWrite(opts.sysctls, opts.sysctlDefaults ?? FAST_SUITE_SYSCTLS);
+  await refuseHostSysctls(Object.keys(toWrite)); // the host's own sysctls: refused before any lab exists
 
   const attempts = opts.id !== undefined ? 1 : (opts.maxAttempts ?? 32);
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -175,7 +177,9 @@ class LabInstance implements Lab {
   }
 
   async setSysctls(values: LabSysctls): Promise<Readonly<Record<string, string>>> {
-    const readBack = await this.applySysctls(sysctlsToWrite(values, {}), []);
+    const toWrite = sysctlsToWrite(values, {});
+    await refuseHostSysctls(Object.keys(toWrite));
+    const readBack = await this.applySysctls(toWrite, []);
     this.sysctls = { ...this.sysctls, ...readBack };
     return this.sysctls;
   }

@@ -1,6 +1,9 @@
 // The target namespace's TCP knobs. Each lab has its own network namespace, so these are the
-// target kernel's settings for that lab only; the host's values are never touched.
+// target kernel's settings for that lab only; the host's values are never touched: a key that is
+// not per network namespace is refused (sysctl-scope.ts by name here, sysctl-probe.ts before a
+// lab is created, the agent again before it writes).
 import { UsageError } from '../sys/errors.js';
+import { refuseHostWideByName } from './sysctl-scope.js';
 
 /** Short name → sysctl. Every value is an integer except where the kernel wants a list. */
 export const SYSCTL_NAMES = {
@@ -88,6 +91,7 @@ export function sysctlsToWrite(options: LabSysctls = {}, defaults: Readonly<LabS
     }
     for (const [name, value] of Object.entries(src.extra ?? {})) add(name, value, name);
   }
+  refuseHostWideByName(Object.keys(out));
   return out;
 }
 

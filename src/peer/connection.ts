@@ -4,7 +4,7 @@
 // suite can send out-of-window or wrong-ack segments on purpose.
 import { randomInt } from 'node:crypto';
 import { Seq, parseFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
+import { ACK, FIN, RST, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
 import type { Finding } from '../verdict/grade.js';
@@ -156,6 +156,12 @@ export class PeerConnection {
   private readonly duplicatesDue = new Set<string>();
   /** segments from the target whose TCP checksum was wrong (not delivered) */
   readonly badChecksums: WireSegment[] = [];
+  /**
+   * Remote mode: a retransmission of what we already received (SYN, data or FIN wholly before
+   * RCV.NXT) is traced but not handed to the test. Paced, our answer may come after the
+   * remote's RTO, and its retransmission is then its right (RFC 9293 3.8.1), not an answer.
+   */
+  dropOldDuplicates = false;
   private readonly inbox: WireSegment[] = [];
   private waiter: ((s: WireSegment) => void) | null = null;
   private readonly arrivals = new Set<() => void>();
@@ -329,20 +335,31 @@ export class PeerConnection {
     this.unsubscribe();
   }
 
+  private isOldDuplicate(tcp: DecodedTcp): boolean {
+    if (this.irs === undefined || tcp.flags & RST) return false;
+    const len = tcp.payload.length + (tcp.flags & SYN ? 1 : 0) + (tcp.flags & FIN ? 1 : 0);
+    return len > 0 && Seq.le(Seq.add(tcp.seq, len), this.rcvNxt);
+  }
+
   /** Learn from every arriving segment: IRS, RCV.NXT over in-order data/FIN, SND.UNA, window. */
   private arrive(s: WireSegment): void {
     const tcp = s.tcp;
     // RFC 9293 3.1: the sender MUST compute the checksum (MUST-2), the receiver MUST check it
     // and drop a bad segment (MUST-3): recorded as the target's violation, otherwise ignored.
-    if (this.duplicatesDue.size && this.duplicatesDue.delete(segmentKey(tcp))) {
-      this.trace.segment(s, this.isns);
-      this.trace.note('a second answer to our retransmitted segment: the first was only late; dropped as a duplicate');
-      return;
-    }
     if (tcp.checksumOk === false) {
       this.badChecksums.push(s);
       this.trace.segment(s, this.isns);
       this.trace.note('bad TCP checksum from the target (MUST-2 violated); the segment is ignored as a receiver must (MUST-3)');
+      return;
+    }
+    if (this.dropOldDuplicates && this.isOldDuplicate(tcp)) {
+      this.trace.segment(s, this.isns);
+      this.trace.note('a retransmission of what we already received (our paced answer came after its RTO): not an answer, set aside');
+      return;
+    }
+    if (this.duplicatesDue.size && this.duplicatesDue.delete(segmentKey(tcp))) {
+      this.trace.segment(s, this.isns);
+      this.trace.note('a second answer to our retransmitted segment: the first was only late; dropped as a duplicate');
       return;
     }
     if (this.remotePort === 0) this.remotePort = tcp.srcPort;

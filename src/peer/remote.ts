@@ -6,8 +6,9 @@
 //   nft       the RST-suppression table scoped to exactly: that interface, that destination
 //             address, and the probe's source-port range (PROBE_PORT_RANGE); removed on every
 //             exit path (src/sys/cleanup), and checked gone afterwards
-//   throttle  every send waits for its connection's token (--rate), at most --max-conns
-//             half-open connections at once: a run never looks like a SYN flood
+//   throttle  every send waits until its connection's bounds (--rate) and the target-wide total
+//             (rate × --max-conns per second) allow it, at most --max-conns half-open
+//             connections at once: a run never looks like a SYN flood
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4 } from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -167,9 +168,9 @@ export async function openRemoteTarget(opts: OpenRemoteOptions): Promise<RemoteT
   const rule = raw.suppression!.rule;
   report(`installed nft table inet ${table}: ${rule}`);
   const rate = opts.rate ?? DEFAULT_RATE;
-  // A burst of two seconds' worth: one test's short exchange goes at the remote's pace (its
-  // retransmission timer, ≥ 200 ms on Linux, must not fire while we wait), the steady rate stays.
-  const wire = new ThrottledTransport(raw, { rate, burst: Math.max(1, Math.ceil(2 * rate)), maxHalfOpen: opts.maxConns ?? DEFAULT_MAX_CONNS });
+  // Bounds per connection and in total (src/wire/throttle.ts pacingBounds); the runner starts
+  // one remote suite at a time, so the total holds for the whole target.
+  const wire = new ThrottledTransport(raw, { rate, maxHalfOpen: opts.maxConns ?? DEFAULT_MAX_CONNS });
   let closing: Promise<void> | undefined;
   return {
     addr, port: opts.port, route, wire, raw, table, rule,

@@ -398,6 +398,7 @@ function makeRemoteContext(
     },
     connect(port, { remote = 'LISTEN', ...opts } = {}) {
       const peer = new PeerConnection(wire, target.addr, port, { ...opts, trace });
+      peer.dropOldDuplicates = true; // paced: the remote may retransmit before we answer
       const model = RemoteModel.listening(profile);
       model.state = remote;
       const c = new ScriptedConnection(peer, model, null);

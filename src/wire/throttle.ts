@@ -1,10 +1,17 @@
 // A Transport that paces what it sends, for remote targets: tcpfsm must never look like a flood.
-// - Each connection (dst addr, dst port, src port) has a token bucket: `rate` segments per second,
-//   at most `burst` back to back; every send waits for its token.
+// The bounds (pacingBounds) hold over sliding windows: "at most N in any window [t, t + W)".
+// - Per connection (dst addr, dst port, src port): at most max(1, ⌊rate⌋) segments in any 1 s,
+//   and at most `burst` (2, or 1 when rate < 2) in any burst/rate s: two back to back at most.
+// - In total, every connection of this transport together: at most max(1, ⌊rate × maxHalfOpen⌋)
+//   segments in any 1 s. The window starts full (a quiet first second), so processes that use
+//   the target one after another (remote mode runs one suite at a time) share the bound too.
 // - At most `maxHalfOpen` connections may be half-open at once: a SYN we send opens one (the
 //   remote holds a SYN-RECEIVED for it, RFC 9293 3.5 / RFC 4987 2), and it counts until we ACK
 //   without SYN, either side sends RST, or the connection's listener is removed (its test ended).
 //   A SYN that would exceed the cap waits for a slot.
+// A send is recorded when the socket has taken it, never when it was allowed: a segment that
+// left late (a busy machine) pushes the next one later, so the bounds hold for the stamps in the
+// run's pcap, not just for the schedule.
 import type { IPv4Header, TcpSegment } from '../packet/types.js';
 import { ACK, RST, SYN } from '../packet/types.js';
 import type { Match, Transport, Unsubscribe, WireSegment } from './transport.js';
@@ -12,67 +19,82 @@ import type { Match, Transport, Unsubscribe, WireSegment } from './transport.js'
 export interface ThrottleOptions {
   /** segments per second per connection */
   rate: number;
-  /** segments a connection may send back to back (default: one second's worth, at least 1) */
-  burst?: number;
   /** half-open connections allowed at once */
   maxHalfOpen: number;
-  /** clock and sleep, for tests */
+  /** clock (ms, monotonic) and sleep, for tests */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** A token bucket: take() resolves when a token is available; callers are served in order. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  private queue: Promise<void> = Promise.resolve();
+export interface PacingBounds {
+  /** segments one connection may send in any 1 s window */
+  perConnPerSecond: number;
+  /** segments one connection may send in any burstWindowMs window */
+  burst: number;
+  burstWindowMs: number;
+  /** segments all connections together may send in any 1 s window */
+  totalPerSecond: number;
+  /** connections half-open at once */
+  maxHalfOpen: number;
+}
+
+/** The bounds a throttle with these options keeps (see the header). */
+export function pacingBounds(rate: number, maxHalfOpen: number): PacingBounds {
+  if (!(rate > 0)) throw new RangeError(`rate must be > 0, got ${rate}`);
+  if (!Number.isInteger(maxHalfOpen) || maxHalfOpen < 1) throw new RangeError(`maxHalfOpen must be an integer ≥ 1, got ${maxHalfOpen}`);
+  const perConnPerSecond = Math.max(1, Math.floor(rate));
+  const burst = Math.min(2, perConnPerSecond);
+  return { perConnPerSecond, burst, burstWindowMs: (burst / rate) * 1000, totalPerSecond: Math.max(1, Math.floor(rate * maxHalfOpen)), maxHalfOpen };
+}
+
+/** At most `cap` events in any window [t, t + widthMs): it keeps the times of the last `cap`. */
+export class WindowLimiter {
+  private readonly times: number[] = [];
 
   constructor(
-    readonly rate: number,
-    readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    readonly cap: number,
+    readonly widthMs: number,
+    /** start as if `cap` events had just happened at this time (a quiet first window) */
+    saturatedAt?: number,
   ) {
-    if (!(rate > 0)) throw new RangeError(`token bucket rate must be > 0, got ${rate}`);
-    if (!(burst >= 1)) throw new RangeError(`token bucket burst must be ≥ 1, got ${burst}`);
-    this.tokens = burst;
-    this.last = now();
+    if (!(Number.isInteger(cap) && cap >= 1)) throw new RangeError(`window cap must be an integer ≥ 1, got ${cap}`);
+    if (!(widthMs > 0)) throw new RangeError(`window width must be > 0 ms, got ${widthMs}`);
+    if (saturatedAt !== undefined) for (let i = 0; i < cap; i++) this.times.push(saturatedAt);
   }
 
-  /** Wait for a token; resolves with the milliseconds waited. */
-  take(): Promise<number> {
-    const turn = this.queue.then(() => this.takeNow());
-    this.queue = turn.then(() => undefined);
-    return turn;
+  /** Milliseconds from `now` until one more event fits (0: now). */
+  waitFrom(now: number): number {
+    if (this.times.length < this.cap) return 0;
+    return Math.max(0, this.times[this.times.length - this.cap]! + this.widthMs - now);
   }
 
-  private async takeNow(): Promise<number> {
-    let waited = 0;
-    for (;;) {
-      this.refill();
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return waited;
-      }
-      const ms = ((1 - this.tokens) / this.rate) * 1000;
-      await this.sleep(ms);
-      waited += ms;
-    }
+  /** An event happened at `at` (not earlier than the last one recorded). */
+  record(at: number): void {
+    this.times.push(Math.max(at, this.times[this.times.length - 1] ?? at));
+    if (this.times.length > this.cap) this.times.splice(0, this.times.length - this.cap);
   }
 
-  private refill(): void {
-    const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
-    this.last = t;
+  /** When the last event was (undefined: none yet). */
+  get last(): number | undefined {
+    return this.times[this.times.length - 1];
   }
 }
 
 const connKey = (addr: string, remotePort: number, localPort: number): string => `${addr}|${remotePort}|${localPort}`;
 
+/** One connection's limits, and the chain its sends queue on (one at a time, in order). */
+interface ConnPace {
+  second: WindowLimiter;
+  burst: WindowLimiter;
+  chain: Promise<unknown>;
+  /** sends queued or under way */
+  pending: number;
+}
+
 export interface ThrottleStats {
   /** segments sent */
   sent: number;
-  /** sends that had to wait for a token, and the total wait */
+  /** sends that had to wait for their connection's or the total bound, and the total wait */
   paced: number;
   pacedMs: number;
   /** SYNs that waited for a half-open slot */
@@ -83,17 +105,23 @@ export interface ThrottleStats {
 
 export class ThrottledTransport implements Transport {
   readonly stats: ThrottleStats = { sent: 0, paced: 0, pacedMs: 0, synWaits: 0, peakHalfOpen: 0 };
-  private readonly buckets = new Map<string, TokenBucket>();
+  readonly bounds: PacingBounds;
+  private readonly conns = new Map<string, ConnPace>();
+  private readonly total: WindowLimiter;
+  private totalChain: Promise<unknown> = Promise.resolve();
   private readonly halfOpen = new Set<string>();
   private readonly slotWaiters: Array<() => void> = [];
-  private readonly burst: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly inner: Transport,
-    private readonly opts: ThrottleOptions,
+    opts: ThrottleOptions,
   ) {
-    if (!Number.isInteger(opts.maxHalfOpen) || opts.maxHalfOpen < 1) throw new RangeError(`maxHalfOpen must be an integer ≥ 1, got ${opts.maxHalfOpen}`);
-    this.burst = opts.burst ?? Math.max(1, Math.floor(opts.rate));
+    this.bounds = pacingBounds(opts.rate, opts.maxHalfOpen);
+    this.now = opts.now ?? (() => performance.now());
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.total = new WindowLimiter(this.bounds.totalPerSecond, 1000, this.now());
   }
 
   get localAddr(): string {
@@ -109,22 +137,55 @@ export class ThrottledTransport implements Transport {
     const key = connKey(dst, seg.dstPort, seg.srcPort);
     const opensOne = (seg.flags & (SYN | ACK | RST)) === SYN && !this.halfOpen.has(key);
     if (opensOne) {
-      if (this.halfOpen.size >= this.opts.maxHalfOpen) this.stats.synWaits++;
-      while (this.halfOpen.size >= this.opts.maxHalfOpen) await new Promise<void>((r) => this.slotWaiters.push(r));
-      // Claimed before the token wait, so two SYNs cannot both take the last slot.
+      if (this.halfOpen.size >= this.bounds.maxHalfOpen) this.stats.synWaits++;
+      while (this.halfOpen.size >= this.bounds.maxHalfOpen) await new Promise<void>((r) => this.slotWaiters.push(r));
+      // Claimed before the pacing wait, so two SYNs cannot both take the last slot.
       this.halfOpen.add(key);
       this.stats.peakHalfOpen = Math.max(this.stats.peakHalfOpen, this.halfOpen.size);
     }
-    const waited = await this.bucket(key).take();
-    if (waited > 0) {
-      this.stats.paced++;
-      this.stats.pacedMs += waited;
+    const pace = this.pace(key);
+    pace.pending++;
+    const turn = pace.chain.then(() => this.paced(pace, dst, seg, ip));
+    pace.chain = turn.catch(() => undefined);
+    let sent: WireSegment;
+    try {
+      sent = await turn;
+    } finally {
+      pace.pending--;
     }
-    const sent = await this.inner.send(dst, seg, ip);
-    this.stats.sent++;
     // Our ACK completes the handshake; our RST ends the attempt: either way no longer half-open.
     if (seg.flags & RST || (seg.flags & ACK && !(seg.flags & SYN))) this.release(key);
     return sent;
+  }
+
+  /** This connection's turn: wait for its own windows, then for the total's, then send. */
+  private async paced(pace: ConnPace, dst: string, seg: TcpSegment, ip?: Partial<IPv4Header>): Promise<WireSegment> {
+    const waited = await this.waitFor([pace.second, pace.burst]);
+    const turn = this.totalChain.then(async () => {
+      const more = await this.waitFor([this.total]);
+      const sent = await this.inner.send(dst, seg, ip);
+      const at = this.now(); // after the socket took it: never earlier than its pcap stamp
+      for (const w of [pace.second, pace.burst, this.total]) w.record(at);
+      return { sent, more };
+    });
+    this.totalChain = turn.catch(() => undefined);
+    const { sent, more } = await turn;
+    this.stats.sent++;
+    if (waited + more > 0) {
+      this.stats.paced++;
+      this.stats.pacedMs += waited + more;
+    }
+    return sent;
+  }
+
+  private async waitFor(windows: readonly WindowLimiter[]): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      const ms = Math.max(...windows.map((w) => w.waitFrom(this.now())));
+      if (ms <= 0) return waited;
+      await this.sleep(ms);
+      waited += ms;
+    }
   }
 
   listen(match: Match, handler: (s: WireSegment) => void): Unsubscribe {
@@ -135,7 +196,7 @@ export class ThrottledTransport implements Transport {
     return () => {
       off();
       for (const key of [...this.halfOpen]) if (key.startsWith(`${match.remoteAddr}|`) && key.endsWith(`|${match.localPort}`)) this.release(key);
-      for (const key of [...this.buckets.keys()]) if (key.endsWith(`|${match.localPort}`) && key.startsWith(`${match.remoteAddr}|`)) this.buckets.delete(key);
+      this.forgetIdle();
     };
   }
 
@@ -148,10 +209,27 @@ export class ThrottledTransport implements Transport {
     return this.inner.close();
   }
 
-  private bucket(key: string): TokenBucket {
-    let b = this.buckets.get(key);
-    if (!b) this.buckets.set(key, (b = new TokenBucket(this.opts.rate, this.burst, this.opts.now, this.opts.sleep)));
-    return b;
+  private pace(key: string): ConnPace {
+    let p = this.conns.get(key);
+    if (!p) {
+      const b = this.bounds;
+      this.conns.set(key, (p = { second: new WindowLimiter(b.perConnPerSecond, 1000), burst: new WindowLimiter(b.burst, b.burstWindowMs), chain: Promise.resolve(), pending: 0 }));
+    }
+    return p;
+  }
+
+  /**
+   * A connection's limits are dropped once its last send is out of every window: a new
+   * connection on the same ports a moment later is still held to them (it is the same 4-tuple
+   * on the wire).
+   */
+  private forgetIdle(): void {
+    const now = this.now();
+    const span = Math.max(1000, this.bounds.burstWindowMs);
+    for (const [key, p] of this.conns) {
+      const idle = p.pending === 0 && (p.second.last === undefined || p.second.last + span <= now);
+      if (idle && !this.halfOpen.has(key)) this.conns.delete(key);
+    }
   }
 
   private release(key: string): void {

@@ -14,6 +14,8 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
     [['run', '--lab-sysctl', 'tcp_fin_timeout'], /--lab-sysctl wants key=value, got 'tcp_fin_timeout'/],
     [['run', '--lab-sysctl', 'tcp_fin_timeout=soon'], /--lab-sysctl tcp_fin_timeout wants an integer, got 'soon'/],
     [['run', '--lab-sysctl', 'tcp_bogus=1'], /--lab-sysctl: unknown sysctl 'tcp_bogus'/],
+    [['run', '--lab-sysctl', 'kernel.printk_ratelimit=6'], /--lab-sysctl: refused lab sysctl: kernel\.printk_ratelimit \(kernel\.\* sysctls are the host's own/],
+    [['run', '--target', '198.18.0.2:80', '--as-remote', '--jobs', '2'], /--jobs 2: remote mode runs one suite at a time \(the pacing bounds hold for the whole target\)/],
     [['run', '--expect', 'synack-retries=lots'], /--expect synack-retries wants a number, got 'lots'/],
     [['run', '--expect', 'synack_retries=3'], /--expect: no test reads 'synack_retries' \(known: synack-retries, fin-timeout, retries2, orphan-retries, time-wait\)/],
     [['run', '--grep', '('], /--grep: not a regular expression/],

@@ -2,7 +2,7 @@
 // and once --as-remote (verdicts from packets alone, the agent only listens), must give the same
 // verdict for every test that runs in both. Nothing may be left behind.
 import t from 'tap';
-import { PACKET_SUITES, remoteTables, runTcpfsm } from './helpers.js';
+import { PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 t.test('lab mode and --as-remote agree test by test', async (t) => {
   const lab = await runTcpfsm(PACKET_SUITES);
@@ -21,5 +21,5 @@ t.test('lab mode and --as-remote agree test by test', async (t) => {
   t.ok(skipped.every(([, v]) => /needs the lab agent|needs the server to close first/.test(v)), 'as-remote skips only for declared needs', { skipped });
   t.match(remote.stdout, /# remote: installed nft table inet tcpfsm-remote-\d+: oifname "tcpfsm-\d+" ip daddr 198\.1[89]\.\d+\.\d+ tcp sport 40000-59999/, 'the table is scoped to the lab link, the target address and the probe ports');
   t.match(remote.stderr, /removed nft table inet tcpfsm-remote-\d+ \(checked: nft list tables\)/, 'the CLI says the table was removed');
-  t.same(await remoteTables(), [], 'no remote-mode nft table is left');
+  t.same(await tablesLeftBy(remote), [], 'no remote-mode nft table of this run is left');
 });

@@ -24,6 +24,8 @@ export interface RunOutcome {
   /** `suite > test` → verdict */
   verdicts: Map<string, Verdict>;
   results: SuiteResult[];
+  /** the run's merged trace (reports/<ts>/trace.pcap), when it wrote one */
+  pcap?: Buffer;
 }
 
 export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?: (s: string, child: ChildProcess) => void } = {}): Promise<RunOutcome> {
@@ -47,10 +49,12 @@ export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?:
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const results = readResults(reportDir);
+      const pcapFile = join(reportDir, 'latest', 'trace.pcap');
+      const pcap = existsSync(pcapFile) ? readFileSync(pcapFile) : undefined;
       rmSync(reportDir, { recursive: true, force: true });
       const verdicts = new Map<string, Verdict>();
       for (const r of results) for (const t of r.tests) verdicts.set(`${r.suite} > ${t.name}`, t.skip ? `skip: ${t.skip}` : t.ok ? 'pass' : 'fail');
-      resolve({ code, signal, stdout, stderr, verdicts, results });
+      resolve({ code, signal, stdout, stderr, verdicts, results, ...(pcap ? { pcap } : {}) });
     });
   });
 }
@@ -66,4 +70,14 @@ function readResults(reportDir: string): SuiteResult[] {
 /** The remote-mode nft tables of this machine (tcpfsm-remote-PID). */
 export async function remoteTables(): Promise<string[]> {
   return (await listTcpfsmTables()).map(([, name]) => name).filter((n) => n.startsWith('tcpfsm-remote-'));
+}
+
+/**
+ * The remote-mode tables this run installed (named in its output) that are still on the machine.
+ * Scoped to the run: other test files (and other users of the machine) run remote mode at the
+ * same time, with tables of their own.
+ */
+export async function tablesLeftBy(run: Pick<RunOutcome, 'stdout' | 'stderr'>): Promise<string[]> {
+  const mine = new Set([...(run.stdout + run.stderr).matchAll(/installed nft table inet (tcpfsm-remote-\d+)/g)].map((m) => m[1]!));
+  return (await remoteTables()).filter((n) => mine.has(n));
 }

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { createLab } from '../../src/lab/index.js';
 import { startNginx } from './nginx.js';
-import { PACKET_SUITES, remoteTables, runTcpfsm } from './helpers.js';
+import { PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 t.test('packet-only suites pass against nginx in a lab', async (t) => {
   const lab = await createLab();
@@ -18,5 +18,5 @@ t.test('packet-only suites pass against nginx in a lab', async (t) => {
   for (const [name, v] of run.verdicts) if (v.startsWith('skip')) t.match(v, /needs the lab agent/, `${name}: skipped only for the agent`);
   t.equal(run.code, 0, 'exit 0', { stderr: run.stderr });
   t.match(run.stdout, /its ACK of our request|bytes of the server's data/, 'the server answered the request with data before its FIN');
-  t.same(await remoteTables(), [], 'no remote-mode nft table is left');
+  t.same(await tablesLeftBy(run), [], 'no remote-mode nft table of this run is left');
 });

@@ -4,7 +4,8 @@ import t from 'tap';
 import { ACK, FIN, RST, SYN, type DecodedTcp } from '../../src/packet/types.js';
 import { inferStates, probeSegment, PROBE_BACKOFF } from '../../src/peer/state-probe.js';
 import { parseRouteGet } from '../../src/wire/route.js';
-import { ThrottledTransport, TokenBucket } from '../../src/wire/throttle.js';
+import { ThrottledTransport, WindowLimiter, pacingBounds } from '../../src/wire/throttle.js';
+import { maxInWindow } from './pacing-audit.js';
 import { MemoryTransport } from '../../src/wire/memory.js';
 import { Seq } from '../../src/packet/index.js';
 
@@ -14,17 +15,91 @@ function fakeClock() {
   return { now: () => now, sleep: async (ms: number) => void (now += ms), advance: (ms: number) => void (now += ms) };
 }
 
-t.test('token bucket: a burst goes at once, then one token per 1/rate s, in order', async (t) => {
+t.test('window limiter: at most cap events in any [t, t + width); a saturated one starts with a quiet window', async (t) => {
+  const w = new WindowLimiter(2, 400);
+  t.equal(w.waitFrom(0), 0);
+  w.record(0);
+  t.equal(w.waitFrom(0), 0, 'room for the second');
+  w.record(10);
+  t.equal(w.waitFrom(10), 390, 'the third waits until the first leaves the window');
+  t.equal(w.waitFrom(400), 0);
+  w.record(400);
+  t.equal(w.waitFrom(400), 10, 'now the second has to leave');
+  w.record(5);
+  t.equal(w.last, 400, 'a record never goes back in time');
+  const cold = new WindowLimiter(3, 1000, 50);
+  t.equal(cold.waitFrom(50), 1000, 'saturated at 50: nothing before 1050');
+  t.throws(() => new WindowLimiter(0, 1), /cap must be an integer ≥ 1/);
+  t.throws(() => new WindowLimiter(1, 0), /width must be > 0/);
+});
+
+t.test('pacing bounds: per connection ⌊rate⌋ a second and 2 back to back; rate × max-conns in total', async (t) => {
+  t.same(pacingBounds(5, 4), { perConnPerSecond: 5, burst: 2, burstWindowMs: 400, totalPerSecond: 20, maxHalfOpen: 4 });
+  t.same(pacingBounds(0.5, 1), { perConnPerSecond: 1, burst: 1, burstWindowMs: 2000, totalPerSecond: 1, maxHalfOpen: 1 }, 'below 1/s: one segment per 1/rate s');
+  t.same(pacingBounds(1.5, 3), { perConnPerSecond: 1, burst: 1, burstWindowMs: 1000 / 1.5, totalPerSecond: 4, maxHalfOpen: 3 });
+  t.throws(() => pacingBounds(0, 1), /rate must be > 0/);
+  t.throws(() => pacingBounds(1, 0), /maxHalfOpen must be an integer ≥ 1/);
+});
+
+/** A transport that stamps each send with the fake clock when the send starts (as the pcap does) and takes `costMs` to finish. */
+function stampingTransport(clock: ReturnType<typeof fakeClock>, costMs = 0) {
+  const inner = new MemoryTransport('198.18.0.1');
+  const stamps: Array<{ at: number; conn: string }> = [];
+  const send = inner.send.bind(inner);
+  inner.send = async (dst, seg, ip) => {
+    stamps.push({ at: clock.now(), conn: `${seg.srcPort}` });
+    clock.advance(costMs);
+    return send(dst, seg, ip);
+  };
+  return { inner, stamps };
+}
+
+const ns = (ms: number): bigint => BigInt(Math.round(ms * 1e6));
+function measured(stamps: Array<{ at: number; conn: string }>, b: ReturnType<typeof pacingBounds>) {
+  const byConn = new Map<string, bigint[]>();
+  for (const s of stamps) (byConn.get(s.conn) ?? byConn.set(s.conn, []).get(s.conn)!).push(ns(s.at));
+  const per = (width: number) => Math.max(...[...byConn.values()].map((st) => maxInWindow(st, ns(width))));
+  return { perConn: per(1000), burst: per(b.burstWindowMs), total: maxInWindow(stamps.map((s) => ns(s.at)), ns(1000)) };
+}
+
+t.test('throttled transport: one connection sending flat out stays within its bounds', async (t) => {
   const clock = fakeClock();
-  const b = new TokenBucket(5, 2, clock.now, clock.sleep);
-  t.same([await b.take(), await b.take()], [0, 0], 'the burst of 2 waits for nothing');
-  t.equal(Math.round(await b.take()), 200, 'the third waits 1/5 s');
-  t.equal(Math.round(await b.take()), 200, 'and so does the fourth');
-  clock.advance(1000);
-  t.same([await b.take(), await b.take()], [0, 0], 'after a quiet second the bucket is full again (no more than the burst)');
-  t.equal(Math.round(await b.take()), 200);
-  t.throws(() => new TokenBucket(0, 1), /rate must be > 0/);
-  t.throws(() => new TokenBucket(1, 0), /burst must be ≥ 1/);
+  const { inner, stamps } = stampingTransport(clock);
+  const w = new ThrottledTransport(inner, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
+  const ack = { srcPort: 40001, dstPort: 80, seq: 1, ack: 1, flags: ACK, window: 1000 };
+  await Promise.all(Array.from({ length: 30 }, () => w.send('198.18.0.2', ack)));
+  t.equal(stamps.length, 30);
+  t.equal(stamps[0]!.at, 1000, 'the first waits for the quiet first second (the total window starts full)');
+  const m = measured(stamps, w.bounds);
+  t.same(m, { perConn: 5, burst: 2, total: 5 }, 'at most 5 in any 1 s and 2 in any 400 ms: and it used them');
+  t.ok(stamps.at(-1)!.at - stamps[0]!.at >= ((30 - 5) / 5) * 1000, 'long-run rate ≤ 5/s');
+});
+
+t.test('throttled transport: many connections at once stay within the total; slow sends push the next ones later', async (t) => {
+  for (const costMs of [0, 70]) {
+    const clock = fakeClock();
+    const { inner, stamps } = stampingTransport(clock, costMs);
+    const w = new ThrottledTransport(inner, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
+    const sends = [];
+    for (let c = 0; c < 12; c++) for (let k = 0; k < 8; k++) sends.push(w.send('198.18.0.2', { srcPort: 41000 + c, dstPort: 80, seq: k, ack: 1, flags: ACK, window: 1000 }));
+    await Promise.all(sends);
+    const m = measured(stamps, w.bounds);
+    t.ok(m.perConn <= 5 && m.burst <= 2 && m.total <= 20, `send cost ${costMs} ms: per connection ${m.perConn}/s, burst ${m.burst}, total ${m.total}/s`);
+    t.equal(m.total, costMs ? m.total : 20, 'the total budget is used when sends are instant');
+    t.equal(w.stats.sent, 96);
+  }
+});
+
+t.test('throttled transport: a connection reopened on the same ports right after its test ended is still paced', async (t) => {
+  const clock = fakeClock();
+  const { inner, stamps } = stampingTransport(clock);
+  const w = new ThrottledTransport(inner, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
+  const seg = { srcPort: 40007, dstPort: 80, seq: 1, ack: 1, flags: ACK, window: 1000 };
+  const off = w.listen({ localPort: 40007, remoteAddr: '198.18.0.2', remotePort: 80 }, () => {});
+  await Promise.all(Array.from({ length: 5 }, () => w.send('198.18.0.2', seg)));
+  off(); // its test ended
+  await Promise.all(Array.from({ length: 5 }, () => w.send('198.18.0.2', seg)));
+  t.same(measured(stamps, w.bounds).perConn, 5, 'still at most 5 in any 1 s on that 4-tuple');
 });
 
 t.test('throttled transport: never more than maxHalfOpen SYNs outstanding; an ACK or RST frees a slot', async (t) => {

@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import { runExercise, WALKTHROUGHS } from '../../exercise/index.js';
 import { labSysctlsFrom } from '../../lab/index.js';
-import { parseLabSysctls } from '../args.js';
+import { parseLabSysctls, refuseHostWideLabSysctls } from '../args.js';
 
 export interface ExerciseArgs {
   walkthrough?: string;
@@ -25,6 +25,8 @@ export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
     .example('$0 exercise -w time-wait --auto', 'the TIME-WAIT lesson straight through') as unknown as Argv<ExerciseArgs>;
 }
 
-export function exerciseCommand(a: ExerciseArgs): Promise<number> {
-  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, labSysctls: labSysctlsFrom(parseLabSysctls(a.labSysctl)) });
+export async function exerciseCommand(a: ExerciseArgs): Promise<number> {
+  const values = parseLabSysctls(a.labSysctl);
+  if (a.labSysctl.length) await refuseHostWideLabSysctls(values); // before the session makes its lab
+  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, labSysctls: labSysctlsFrom(values) });
 }

@@ -18,7 +18,7 @@ import { cleanupLeftovers, createLab, labAddresses, labStatus, listLabs, tcpfsmN
 import { requireLabPrivileges } from '../../lab/privileges.js';
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
 import { labSysctlsFrom } from '../../lab/index.js';
-import { parseLabSysctls, parsePositiveInt } from '../args.js';
+import { parseLabSysctls, parsePositiveInt, refuseHostWideLabSysctls } from '../args.js';
 import { io } from '../io.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -133,7 +133,7 @@ export async function holdCommand(a: { id?: string; labSysctl: string[] }): Prom
 async function up(a: LabUpArgs): Promise<number> {
   requireLabPrivileges();
   if (a.id !== undefined) parseId(a.id, 'id');
-  parseLabSysctls(a.labSysctl); // usage errors here, not in the holder
+  await refuseHostWideLabSysctls(parseLabSysctls(a.labSysctl)); // usage errors here, not in the holder
   const args = [MAIN, HOLD_COMMAND, ...(a.id !== undefined ? ['--id', a.id] : []), ...a.labSysctl.flatMap((s) => ['--lab-sysctl', s])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

@@ -12,7 +12,7 @@ import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { isIP } from 'node:net';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, type RemoteOptions } from '../../peer/remote.js';
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
-import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget } from '../args.js';
+import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { runSuites, type RunnerListener } from '../runner.js';
 import { discoverSuites, selectSuites, suitesDir } from '../suites.js';
@@ -29,7 +29,7 @@ export interface RunArgs {
   expect: string[];
   reportDir: string;
   tap: boolean;
-  jobs: number;
+  jobs?: string;
   keepLab: boolean;
   profile?: 'linux' | 'rfc';
   target?: string;
@@ -50,13 +50,16 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('expect', { describe: `expectation for a measured figure, name=number (repeatable); names: ${describeExpectations()}`, type: 'string', array: true, default: [], requiresArg: true })
     .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
-    .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '2', requiresArg: true })
+    .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each (default 2; remote mode runs one at a time)', type: 'string', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', { describe: 'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)', type: 'boolean', default: false })
-    .option('rate', { describe: `remote mode: segments per second per connection (default ${DEFAULT_RATE})`, type: 'string', requiresArg: true })
-    .option('max-conns', { describe: `remote mode: half-open connections at once (default ${DEFAULT_MAX_CONNS})`, type: 'string', requiresArg: true })
+    .option('rate', {
+      describe: `remote mode: segments per second per connection (default ${DEFAULT_RATE}). Over any 1 s window a connection sends at most ⌊rate⌋ (at least 1), and at most 2 back to back (2 per 2/rate s); all connections together at most ⌊rate × max-conns⌋ (default ${DEFAULT_RATE * DEFAULT_MAX_CONNS}); one suite at a time, so these hold for the whole target`,
+      type: 'string', requiresArg: true,
+    })
+    .option('max-conns', { describe: `remote mode: half-open connections at once, target-wide (default ${DEFAULT_MAX_CONNS})`, type: 'string', requiresArg: true })
     .option('close-trigger', { describe: "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0) or 'idle:SECONDS'", type: 'string', requiresArg: true })
     .option('suites-dir', { describe: 'directory of compiled suites (default dist/suites; env TCPFSM_SUITES_DIR)', type: 'string', hidden: true, requiresArg: true })
     .example('$0 run', 'every suite, each against a fresh lab, reports in reports/latest/')
@@ -89,15 +92,21 @@ export function suiteEnv(
 
 export async function runCommand(a: RunArgs): Promise<number> {
   // Everything the user typed is checked before anything starts.
-  const jobs = parsePositiveInt('jobs', a.jobs, { max: 64 });
+  const jobs = parsePositiveInt('jobs', a.jobs ?? '2', { max: 64 });
   if (a.grep !== undefined) parseGrep(a.grep);
   const labSysctls = parseLabSysctls(a.labSysctl);
   const expect = parseExpect(a.expect);
   const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
   const remote = remoteOptions(a, target);
+  // Remote mode: one suite process at a time, so the pacing bounds are the target's, not each suite's.
+  if (remote && a.jobs !== undefined && jobs > 1) throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
+  const parallel = remote ? 1 : jobs;
   const dir = suitesDir(a.suitesDir);
   const suites = selectSuites(discoverSuites(dir), a.suites);
-  if (!target) requireLabPrivileges();
+  if (!target) {
+    requireLabPrivileges();
+    await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
+  }
 
   const started = new Date();
   const reportRoot = resolve(a.reportDir);
@@ -111,7 +120,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     `tcpfsm ${VERSION}: ${suites.length} suite${suites.length === 1 ? '' : 's'}, ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}`,
   ]);
   human?.header([
-    `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${jobs > 1 ? `, ${jobs} at a time` : ''}`,
+    `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${parallel > 1 ? `, ${parallel} at a time` : ''}`,
   ]);
 
   const listener: RunnerListener = {
@@ -138,7 +147,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   let result;
   try {
-    result = await runSuites({ suites, jobs, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote }), outDir, listener });
+    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote }), outDir, listener });
   } finally {
     human?.close();
   }
@@ -149,7 +158,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     command: ['tcpfsm', ...process.argv.slice(2)].join(' '),
-    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs, ...(a.profile ? { profile: a.profile } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
+    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
     suites: result.suites,
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };

@@ -3,10 +3,11 @@
 // whatever the harness asks, one JSON line at a time on stdin; answers and events go to stdout.
 // It exits when stdin closes, so it never outlives the harness.
 import * as net from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execFile } from 'node:child_process';
 import { SS_ARGS } from '../ground-truth.js';
+import { hostWideByName, SYSCTL_NAME, sysctlProcPath } from '../sysctl-scope.js';
 import { COMMANDS, type AgentEvent, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
 
 /** A command failure the harness should see verbatim (bad argument, unknown conn, EADDRINUSE…). */
@@ -85,10 +86,46 @@ function portArg(value: unknown, name: string, allowZero: boolean): number {
 
 // Dotted sysctl name → /proc/sys path. /proc/sys/net follows the reader's network namespace,
 // so the agent (inside the lab) reads and writes the lab's own values.
-const SYSCTL_NAME = /^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$/;
 function sysctlPath(name: string): string {
   if (!SYSCTL_NAME.test(name)) throw new CommandFailure(`'${name}' is not a sysctl name (expected e.g. net.ipv4.tcp_fin_timeout)`);
-  return '/proc/sys/' + name.replaceAll('.', '/');
+  return sysctlProcPath(name);
+}
+
+/**
+ * Whether this process is in the host's network namespace, or cannot tell: the same namespace as
+ * pid 1 (when readable) or as the harness that started it (`ip netns exec` execs the agent, so
+ * its parent is the harness, in the root namespace).
+ */
+function inHostNetns(): boolean {
+  const id = (path: string): string | null => {
+    try {
+      const s = statSync(path);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return null;
+    }
+  };
+  const mine = id('/proc/self/ns/net');
+  const refs = [id('/proc/1/ns/net'), id(`/proc/${process.ppid}/ns/net`)].filter((r): r is string => r !== null);
+  return mine === null || refs.length === 0 || refs.includes(mine);
+}
+
+/**
+ * Defence in depth (the harness refuses these before any lab exists): write only a sysctl of
+ * this lab's own network namespace. Outside net.*, or net.* keys the kernel shares with the host
+ * (read-only in a namespace, or known host-wide), or from the host's own namespace: refused.
+ */
+function refuseHostWrite(name: string, path: string): void {
+  const why = hostWideByName(name);
+  if (why) throw new CommandFailure(`refused to write ${name}: ${why}`, 'EPERM');
+  if (inHostNetns()) throw new CommandFailure(`refused to write ${name}: the agent is in the host's network namespace, not a lab's`, 'EPERM');
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    throw new CommandFailure(`sysctl ${name} does not exist in the lab namespace`, 'ENOENT');
+  }
+  if (!(mode & 0o200)) throw new CommandFailure(`refused to write ${name}: it is read-only inside a network namespace (the kernel shares the host's value there)`, 'EPERM');
 }
 const normalizeSysctl = (v: string): string => v.trim().split(/\s+/).join(' ');
 
@@ -102,8 +139,10 @@ function readSysctl(name: string): string {
 }
 
 function writeSysctl(name: string, value: string): void {
+  const path = sysctlPath(name);
+  refuseHostWrite(name, path);
   try {
-    writeFileSync(sysctlPath(name), value);
+    writeFileSync(path, value);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CommandFailure(`sysctl ${name} does not exist in the lab namespace`, code);
