@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { Parser, type Result } from 'tap-parser';
 import { ENV, type SuiteResult } from '../report/results.js';
 import type { SuiteRun, TapTest } from '../report/run.js';
+import { watchedStdio } from '../sys/parent-watch.js';
 import { childEnv } from './env.js';
 import type { SuiteFile } from './suites.js';
 
@@ -117,10 +118,12 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     const parsed = new Promise<boolean>((resolve) => parser.on('complete', (r: { ok: boolean }) => resolve(r.ok)));
 
     // Its own process group: a Ctrl-C on the terminal reaches the runner only, which forwards it
-    // once, so the suite sees a single signal and removes its lab in peace.
+    // once, so the suite sees a single signal and removes its lab in peace. And a pipe it watches
+    // (parent-watch.ts): should the runner die without forwarding anything, the suite cleans up too.
+    const watch = watchedStdio(['ignore', 'pipe', 'pipe']);
     const child = spawn(process.execPath, [this.suite.file], {
-      env: childEnv({ ...this.env, [ENV.out]: this.outDir }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv({ ...this.env, [ENV.out]: this.outDir, ...watch.env }),
+      stdio: watch.stdio,
       detached: true,
     });
     this.child = child;

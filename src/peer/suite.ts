@@ -11,6 +11,7 @@ import { createLab, labSysctlsFrom, type Lab, type LabSysctls } from '../lab/ind
 import { formatFlags, Seq } from '../packet/index.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
+import { watchParent } from '../sys/parent-watch.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
@@ -95,6 +96,7 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
     return;
   }
+  watchParent(); // started by `tcpfsm run`: end (and remove the lab) when it ends
   runSuite(meta, declared).catch((e: unknown) => {
     // Bad input or an unusable machine: one line and exit 2 (the runner reports it as such).
     if (!isUserFacing(e)) throw e;
