@@ -39,6 +39,8 @@ export interface TestResult {
   ok: boolean;
   /** reason, when skipped */
   skip?: string;
+  /** the signal that interrupted the run while this test ran: it did not finish (ok is false, but it did not fail) */
+  interrupted?: string;
   durationMs: number;
   error?: { message: string; details?: Record<string, unknown> };
   trace: TraceLine[];
