@@ -17,6 +17,7 @@ import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
 import { ExpectationError, PeerConnection, type PeerOptions } from './connection.js';
+import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
@@ -386,10 +387,15 @@ function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
   const range = f.expected !== undefined ? ` expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '';
   tt.comment(`figure ${f.name}: ${f.value} ${f.unit}${range}`);
   if (f.expected !== undefined && f.tolerance !== undefined) {
-    f.ok = Math.abs(f.value - f.expected) <= f.tolerance;
-    tt.ok(f.ok, `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`, {
-      measured: f.value, expected: f.expected, tolerance: f.tolerance,
-    });
+    const g = gradeFigure({ ...f, expected: f.expected, tolerance: f.tolerance });
+    f.grade = g.grade;
+    f.gradeWhy = g.why;
+    if (g.grade !== 'inconclusive') f.ok = g.grade === 'conforms';
+    const message = `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`;
+    const diag = { measured: f.value, expected: f.expected, tolerance: f.tolerance, ...(f.delay !== undefined ? { schedulingDelay: f.delay } : {}) };
+    // Inconclusive: neither a pass nor a failure; TAP's word for a check not made is SKIP.
+    if (g.grade === 'inconclusive') tt.pass(message, { ...diag, skip: `inconclusive: ${g.why}` });
+    else tt.ok(f.ok, message, diag);
   }
 }
 

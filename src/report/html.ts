@@ -165,7 +165,7 @@ function figures(run: RunRecord): string {
     for (const test of testsOf(s)) {
       for (const f of test.figures) {
         const expected = f.expected !== undefined ? `${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '—';
-        const ok = f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
+        const ok = f.grade === 'inconclusive' ? `<span class="skip" title="${attr(f.gradeWhy ?? '')}">inconclusive</span>` : f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
         rows.push(
           `<tr><td>${text(s.suite)} › ${text(test.name)}</td><td>${text(f.name)}</td><td class="num">${text(figureValue(f))}</td><td class="num">${text(expected)}</td><td>${text(f.toleranceWhy ?? '')}</td><td>${ok}</td></tr>`,
         );

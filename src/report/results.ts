@@ -30,7 +30,14 @@ export interface Figure {
   /** ± tolerance around expected, same unit, and how it was derived */
   tolerance?: number;
   toleranceWhy?: string;
+  /** conforms / violation, or inconclusive when the scheduling delay measured meanwhile could explain the deviation */
   ok?: boolean;
+  grade?: 'conforms' | 'violation' | 'inconclusive';
+  /** the grade's reason (for inconclusive: the delay that could explain the deviation) */
+  gradeWhy?: string;
+  /** the harness's own scheduling delay measured during the measurement, same unit, and its sources */
+  delay?: number;
+  delayWhy?: string;
 }
 
 export interface TestResult {
