@@ -49,7 +49,7 @@ suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 
     const tol = timerTolerance(expectedMs, startError, { pollResolutionMs: gone.resolutionMs });
     figure({
       name: 'TIME-WAIT duration (retransmitted FIN → socket gone)', value: round(msBetween(again.at, gone.at)), unit: 'ms',
-      expected: expectedMs, tolerance: tol.ms, toleranceWhy: tol.why,
+      expected: expectedMs, tolerance: tol.ms, toleranceWhy: tol.why, ...stamp.delay(),
     });
     figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
     stamp.stop();

@@ -98,6 +98,10 @@ export class HumanReporter implements RunnerListener {
       this.print(`${this.green('ok    ')}  ${time.padStart(8)}  ${name}`);
       return;
     }
+    if (test.interrupted !== undefined) {
+      this.print(`${this.yellow('intr  ')}  ${time.padStart(8)}  ${name} ${this.dim(`(interrupted by ${test.interrupted})`)}`);
+      return;
+    }
     this.print(`${this.red('not ok')}  ${time.padStart(8)}  ${this.bold(name)}`);
     for (const f of test.failures.slice(0, 3)) this.print(`${''.padStart(18)}${this.red('✗')} ${firstLine(f.name)}`);
     if (test.failures.length > 3) this.print(`${''.padStart(20)}${this.dim(`… ${test.failures.length - 3} more`)}`);
@@ -106,7 +110,7 @@ export class HumanReporter implements RunnerListener {
   suiteEnd(run: SuiteRun): void {
     this.running.delete(run.suite);
     if (!this.running.size) this.stopTimer();
-    if (suiteOk(run)) return;
+    if (suiteOk(run) || (run.interrupted && run.signal !== 'SIGKILL')) return; // the notice said it was stopped
     const failedTests = run.tapTests.some((t) => !t.ok && t.skip === undefined && t.todo === undefined);
     if (failedTests && run.exitCode !== null) return; // its failing tests were shown
     const how = run.signal ? `was killed by ${run.signal}` : run.bailout ? `bailed out: ${run.bailout}` : `exited with code ${run.exitCode}`;
@@ -121,6 +125,7 @@ export class HumanReporter implements RunnerListener {
   summary(c: Counts, durationMs: number, extra: string[] = []): void {
     this.stopTimer();
     const parts = [`${c.passed} passed`, c.failed ? this.red(`${c.failed} failed`) : `${c.failed} failed`, `${c.skipped} skipped`];
+    if (c.interrupted) parts.push(this.yellow(`${c.interrupted} interrupted`));
     const suites = `${c.suites} suite${c.suites === 1 ? '' : 's'}${c.suitesNotRun ? ` (${c.suitesNotRun} not run)` : ''}`;
     this.print('');
     this.print(`${this.bold(`${c.tests} tests:`)} ${parts.join(', ')} — ${suites} in ${formatMs(durationMs)}`);

@@ -1,7 +1,8 @@
 // Runs the selected suites, `jobs` at a time, each in its own process (and so its own lab).
 // SIGINT / SIGTERM / SIGHUP are forwarded to the running suites, which remove their labs and exit;
 // the runner waits for them and reports what finished. A second signal only says what it waits
-// for; a third kills the suites outright (their labs then need `tcpfsm cleanup`).
+// for; a third kills the suites outright (each lab's watchdog then removes it, see src/lab/watchdog.ts).
+// Should the runner itself die (SIGKILL), each suite sees its watch pipe close and cleans up too.
 // With `bail`, no further suite starts after one fails.
 import { mkdirSync } from 'node:fs';
 import type { SuiteRun, TapTest } from '../report/run.js';
@@ -70,9 +71,9 @@ export async function runSuites(opts: RunnerOptions): Promise<RunnerResult> {
       listener.notice?.(`${sig}: stopping; waiting for ${running.size} running suite(s) to remove their labs`);
       for (const p of running) p.signal(sig);
     } else if (signals === 2) {
-      listener.notice?.(`still waiting for ${[...running].map((p) => p.suite.name).join(', ')}; once more to kill them (then run 'tcpfsm cleanup')`);
+      listener.notice?.(`still waiting for ${[...running].map((p) => p.suite.name).join(', ')}; once more to kill them`);
     } else {
-      listener.notice?.('killing the suites; run \'tcpfsm cleanup\' to remove what they leave');
+      listener.notice?.('killing the suites; their watchdogs remove their labs (\'tcpfsm lab status\' shows what is left)');
       for (const p of running) p.signal('SIGKILL');
     }
   };

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { Parser, type Result } from 'tap-parser';
 import { ENV, type SuiteResult } from '../report/results.js';
 import type { SuiteRun, TapTest } from '../report/run.js';
+import { watchedStdio } from '../sys/parent-watch.js';
 import { childEnv } from './env.js';
 import type { SuiteFile } from './suites.js';
 
@@ -51,6 +52,12 @@ function collectFailures(child: Parser, into: TapTest['failures']): void {
 export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
   private child: ChildProcess | null = null;
   private exited = false;
+  /** the signal forwarded to the suite while it ran: what ends after it was interrupted, not failed */
+  private interruptedBy: NodeJS.Signals | undefined;
+  /** the test running now, and its failing assertions so far */
+  private current: { name: string; failures: TapTest['failures'] } | null = null;
+  /** the running test had failed already when the signal came: it stays a failure */
+  private failedBeforeSignal = false;
 
   constructor(
     readonly suite: SuiteFile,
@@ -78,11 +85,10 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     let tap = '';
     let stderr = '';
     let bailout: string | undefined;
-    let current: { name: string; failures: TapTest['failures'] } | null = null;
 
     const parser = new Parser();
     parser.on('child', (child: Parser) => {
-      current = { name: child.name, failures: [] };
+      const current = (this.current = { name: child.name, failures: [] });
       this.emit('testStart', child.name);
       const name = child.name;
       child.on('comment', (c: string) => {
@@ -94,8 +100,8 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     parser.on('comment', (c: string) => this.emit('comment', null, c.trim().replace(/^#\s?/, '')));
     parser.on('assert', (r: Result) => {
       // node-tap closes each subtest with its point right after it (names may differ by TAP escaping).
-      const failures = current ? current.failures : [];
-      current = null;
+      const failures = this.current ? this.current.failures : [];
+      this.current = null;
       const skip = skipReason(r);
       const todo = todoReason(r);
       const test: TapTest = {
@@ -107,6 +113,10 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
         failures,
         ...(r.diag ? { diag: r.diag as Record<string, unknown> } : {}),
       };
+      // A test that ends not ok after the signal, with no failure seen before it, was cut short
+      // (its lab is removed under it); one that had failed already is reported as the failure it is.
+      if (this.interruptedBy && !this.failedBeforeSignal && !r.ok && skip === undefined && todo === undefined) test.interrupted = this.interruptedBy;
+      this.failedBeforeSignal = false;
       tapTests.push(test);
       this.emit('test', test);
     });
@@ -117,10 +127,12 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     const parsed = new Promise<boolean>((resolve) => parser.on('complete', (r: { ok: boolean }) => resolve(r.ok)));
 
     // Its own process group: a Ctrl-C on the terminal reaches the runner only, which forwards it
-    // once, so the suite sees a single signal and removes its lab in peace.
+    // once, so the suite sees a single signal and removes its lab in peace. And a pipe it watches
+    // (parent-watch.ts): should the runner die without forwarding anything, the suite cleans up too.
+    const watch = watchedStdio(['ignore', 'pipe', 'pipe']);
     const child = spawn(process.execPath, [this.suite.file], {
-      env: childEnv({ ...this.env, [ENV.out]: this.outDir }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv({ ...this.env, [ENV.out]: this.outDir, ...watch.env }),
+      stdio: watch.stdio,
       detached: true,
     });
     this.child = child;
@@ -147,6 +159,13 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
       parser.end();
       const tapOk = await parsed;
       if (spawnError) stderr += `\ncould not start ${this.suite.file}: ${spawnError.message}`;
+      // The test that was running when the suite stopped, if its point never came.
+      const open = this.current;
+      if (this.interruptedBy && open) {
+        const test: TapTest = { name: open.name, ok: false, failures: open.failures, ...(this.failedBeforeSignal ? {} : { interrupted: this.interruptedBy }) };
+        tapTests.push(test);
+        this.emit('test', test);
+      }
       const run: SuiteRun = {
         suite: this.suite.name,
         file: this.suite.file,
@@ -159,6 +178,7 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
         tapTests,
         tapOk: tapOk && !bailout,
         ...(bailout !== undefined ? { bailout } : {}),
+        ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
         ...this.sidecars(),
       };
       // The suite's raw streams next to its JSON, for whoever digs into one suite.
@@ -172,6 +192,10 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
   /** Forward a signal to the suite (it removes its lab, then exits). */
   signal(sig: NodeJS.Signals): void {
     if (!this.running) return;
+    if (sig !== 'SIGKILL' && !this.interruptedBy) {
+      this.interruptedBy = sig;
+      this.failedBeforeSignal = !!this.current?.failures.length;
+    }
     try {
       this.child!.kill(sig);
     } catch {

@@ -109,6 +109,11 @@ export interface StateWait {
   polls: number;
   /** Distinct states seen in order, e.g. ESTABLISHED → FIN-WAIT-1 → FIN-WAIT-2. */
   trail: Array<TcpState | 'UNKNOWN'>;
+  /**
+   * From the start of the poll before the last to the end of the last (ms): the change the last
+   * poll saw happened inside this span, however late a busy machine ran the polls.
+   */
+  lastGapMs: number;
 }
 
 export class StateTimeoutError extends Error {
@@ -153,9 +158,13 @@ export async function pollForState(
   const wanted: readonly TcpState[] = typeof want === 'string' ? [want] : want;
   const maxInterval = opts.maxIntervalMs ?? 20;
   const started = performance.now();
-  const result: StateWait = { state: 'CLOSED', socket: null, elapsedMs: 0, polls: 0, trail: [] };
+  const result: StateWait = { state: 'CLOSED', socket: null, elapsedMs: 0, polls: 0, trail: [], lastGapMs: 0 };
+  let previousStart = started;
   for (let interval = 2; ; interval = Math.min(interval * 2, maxInterval)) {
+    const pollStart = performance.now();
     const socket = await lookup(tuple);
+    result.lastGapMs = performance.now() - previousStart;
+    previousStart = pollStart;
     result.polls++;
     result.socket = socket;
     result.state = socket?.state ?? 'CLOSED';

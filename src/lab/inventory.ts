@@ -2,8 +2,9 @@
 // tcpfsm-* namespaces, their probe links, processes still inside them, tcpfsm-* nft tables.
 import { readdirSync, statSync } from 'node:fs';
 import { run } from '../sys/exec.js';
+import { isRunning, type ProcessIdentity } from '../sys/proc.js';
 import { LAB_PREFIX, labIdOf } from './addressing.js';
-import { NETNS_DIR, companionNamespaces, namespaceExists, ownerOf, removeLab, rootLinkExists } from './netns.js';
+import { NETNS_DIR, companionNamespaces, namespaceExists, ownerIdentityOf, removeLab, rootLinkExists } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
 
 export interface LabStatus {
@@ -13,6 +14,9 @@ export interface LabStatus {
   probeLink: boolean;
   /** pid that created it (from the probe link's alias), if known. */
   owner: number | null;
+  /** that process's start time (clock ticks since boot), when recorded */
+  ownerStart: number | null;
+  /** the creator still runs: same pid and start time, not a zombie */
   ownerAlive: boolean;
   /** Its other namespaces (`tcpfsm-<k>-host`, where a proxy lab's proxy and agent run). */
   companions: string[];
@@ -22,14 +26,7 @@ export interface LabStatus {
   ageSeconds: number | null;
 }
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+const isAlive = (pid: number): boolean => isRunning({ pid, start: null });
 
 const tcpfsmNames = (dir: string): string[] => {
   try {
@@ -51,7 +48,7 @@ export async function labStatus(id: number): Promise<LabStatus | null> {
   const probeLink = rootLinkExists(name);
   const companions = companionNamespaces(name);
   if (!namespace && !probeLink && !companions.length) return null;
-  const owner = ownerOf(name);
+  const owner = ownerIdentityOf(name);
   let ageSeconds: number | null = null;
   try {
     ageSeconds = (Date.now() - statSync(`${NETNS_DIR}/${name}`).mtimeMs) / 1000;
@@ -59,7 +56,10 @@ export async function labStatus(id: number): Promise<LabStatus | null> {
     // no namespace
   }
   const pids = (await Promise.all([name, ...companions].map(pidsIn))).flat();
-  return { id, name, namespace, probeLink, companions, owner, ownerAlive: owner !== null && isAlive(owner), pids, ageSeconds };
+  return {
+    id, name, namespace, probeLink, companions, owner: owner?.pid ?? null, ownerStart: owner?.start ?? null,
+    ownerAlive: owner !== null && isRunning(owner), pids, ageSeconds,
+  };
 }
 
 /** Every lab whose namespace or probe link exists, by id. */
@@ -112,12 +112,25 @@ const isLeftover = (s: LabStatus, graceSeconds: number): boolean =>
  * labs of running tcpfsm processes (`tcpfsm cleanup --force`).
  */
 export async function cleanupLeftovers(
-  opts: { includeLive?: boolean; graceSeconds?: number; /** only these lab ids (and nft tables named after them) */ ids?: number[] } = {},
+  opts: {
+    includeLive?: boolean;
+    graceSeconds?: number;
+    /** only these lab ids (and nft tables named after them) */
+    ids?: number[];
+    /** only what this (dead) process made: its labs, their nft tables, its remote table (the watchdog's job) */
+    owner?: ProcessIdentity;
+  } = {},
 ): Promise<CleanupReport> {
   requireLabPrivileges();
   const report: CleanupReport = { namespaces: [], links: [], processes: [], nftTables: [], skippedLive: [], failures: [] };
-  const inScope = (id: number | null) => opts.ids === undefined || (id !== null && opts.ids.includes(id));
-  const labs = (await listLabs()).filter((s) => inScope(s.id));
+  let all = await listLabs();
+  if (opts.owner) {
+    const { pid, start } = opts.owner;
+    all = all.filter((s) => s.owner === pid && (start === null || s.ownerStart === null || s.ownerStart === start));
+  }
+  const ids = opts.owner ? [...(opts.ids ?? []), ...all.map((s) => s.id)] : opts.ids;
+  const inScope = (id: number | null) => ids === undefined || (id !== null && ids.includes(id));
+  const labs = all.filter((s) => inScope(s.id));
   const live = new Set<number>();
   for (const s of labs) {
     if (!opts.includeLive && !isLeftover(s, opts.graceSeconds ?? 5)) {
@@ -145,10 +158,11 @@ export async function cleanupLeftovers(
   }
   for (const t of await tcpfsmNftTables()) {
     const id = labIdOf(t.name);
-    if (!inScope(id) || (id !== null && live.has(id))) continue;
     // A remote run's table is named after its process (tcpfsm-remote-<pid>): keep it while that runs.
     const remotePid = /^tcpfsm-remote-(\d+)$/.exec(t.name)?.[1];
-    if (remotePid && !opts.includeLive && pidAlive(Number(remotePid))) {
+    const ownersRemote = opts.owner !== undefined && Number(remotePid) === opts.owner.pid;
+    if (!ownersRemote && (!inScope(id) || (id !== null && live.has(id)))) continue;
+    if (remotePid && !opts.includeLive && isAlive(Number(remotePid))) {
       report.skippedLive.push(t.name);
       continue;
     }
@@ -184,13 +198,4 @@ export async function killProcessesIn(name: string, timeoutMs = 2000): Promise<n
 async function waitUntilGone(pids: number[], timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -10,6 +10,7 @@ import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from './addressing.j
 import { AgentClient } from './agent/client.js';
 import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
+import { holdWatchdog } from './watchdog.js';
 import { socketsOf, stateOf, waitForState, type StateWait, type TcpTuple } from './ground-truth.js';
 import type { SsSocket, TcpState } from './ss.js';
 import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite, type LabSysctls } from './sysctls.js';
@@ -106,6 +107,8 @@ class LabInstance implements Lab {
   private phase: Phase = 'claiming';
   private claiming: Promise<unknown> = Promise.resolve();
   private readonly registration: Registration;
+  /** the watchdog that removes this lab should the process be SIGKILLed (see watchdog.ts) */
+  private readonly releaseWatchdog = holdWatchdog();
 
   private constructor(addresses: LabAddresses, readonly ipv6: boolean) {
     ({
@@ -132,11 +135,13 @@ class LabInstance implements Lab {
     } catch (e) {
       lab.phase = 'gone'; // claimLab removed its own partial work
       lab.registration.forget();
+      lab.releaseWatchdog();
       throw e;
     }
     if (result === 'taken') {
       lab.phase = 'gone';
       lab.registration.forget();
+      lab.releaseWatchdog();
       return null;
     }
     lab.phase = 'owned';
@@ -205,6 +210,7 @@ class LabInstance implements Lab {
     if (this.phase !== 'owned') throw new Error(`lab ${this.namespace} cannot be kept: it is ${this.phase}`);
     this.registration.forget();
     this.phase = 'gone';
+    this.releaseWatchdog(); // kept on purpose: `tcpfsm cleanup` removes it
     await this.agentClient?.stop();
   }
 
@@ -217,6 +223,7 @@ class LabInstance implements Lab {
     await this.agentClient?.stop();
     await removeLab(this.namespace);
     this.phase = 'gone';
+    this.releaseWatchdog();
   }
 
   private teardownSync(): void {
@@ -224,5 +231,6 @@ class LabInstance implements Lab {
     this.phase = 'gone';
     this.agentClient?.kill();
     removeLabSync(this.namespace);
+    this.releaseWatchdog();
   }
 }

@@ -4,20 +4,27 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { run, CommandError, missingTool } from '../sys/exec.js';
+import { formatIdentity, parseIdentity, selfIdentity, type ProcessIdentity } from '../sys/proc.js';
 import type { LabAddresses } from './addressing.js';
 
 export const NETNS_DIR = '/run/netns';
-/** Marks the probe link with its creator, so a cleanup can tell a live lab from a leftover. */
-export const ownerAlias = (pid: number): string => `tcpfsm:pid=${pid}`;
+/**
+ * Marks the probe link with its creator (pid and start time), so a cleanup can tell a live lab
+ * from a leftover, even once the pid is reused.
+ */
+export const ownerAlias = (id: ProcessIdentity): string => `tcpfsm:${formatIdentity(id)}`;
 
-export function ownerOf(linkName: string): number | null {
+/** The creator recorded on the probe link, or null. */
+export function ownerIdentityOf(linkName: string): ProcessIdentity | null {
   try {
-    const m = /tcpfsm:pid=(\d+)/.exec(readFileSync(`/sys/class/net/${linkName}/ifalias`, 'utf8'));
-    return m ? Number(m[1]) : null;
+    const alias = readFileSync(`/sys/class/net/${linkName}/ifalias`, 'utf8');
+    return alias.startsWith('tcpfsm:') ? parseIdentity(alias) : null;
   } catch {
     return null;
   }
 }
+
+export const ownerOf = (linkName: string): number | null => ownerIdentityOf(linkName)?.pid ?? null;
 
 export const namespaceExists = (name: string): boolean => existsSync(`${NETNS_DIR}/${name}`);
 export const rootLinkExists = (name: string): boolean => existsSync(`/sys/class/net/${name}`);
@@ -45,7 +52,7 @@ export async function claimLab(lab: LabAddresses, opts: { ipv6: boolean }): Prom
   const lines = [
     `netns add ${name}`,
     `link add ${name} type veth peer name ${lab.targetInterface} netns ${name}`,
-    `link set dev ${name} alias ${ownerAlias(process.pid)}`,
+    `link set dev ${name} alias ${ownerAlias(selfIdentity())}`,
     `addr add ${lab.probe.ipv4}/${lab.prefixLength.ipv4} dev ${name}`,
     // nodad: the address is usable at once instead of "tentative" for ~1 s (RFC 4862 §5.4).
     ...(opts.ipv6 ? [`addr add ${lab.probe.ipv6}/${lab.prefixLength.ipv6} dev ${name} nodad`] : []),

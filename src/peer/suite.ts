@@ -14,11 +14,13 @@ import { UsageError, isUserFacing } from '../sys/errors.js';
 import { requirement } from '../verdict/requirements.js';
 import type { ExpectationKey } from './expectations.js';
 import type { Finding } from '../verdict/grade.js';
+import { watchParent } from '../sys/parent-watch.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';
 import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
 import { ExpectationError, InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
+import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
 import { ScriptedConnection, labGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
@@ -109,6 +111,7 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
     return;
   }
+  watchParent(); // started by `tcpfsm run`: end (and remove the lab) when it ends
   runSuite(meta, declared).catch((e: unknown) => {
     // Bad input or an unusable machine: one line and exit 2 (the runner reports it as such).
     if (!isUserFacing(e)) throw e;
@@ -442,10 +445,15 @@ function recordFigure(tt: Tap, figures: Figure[], f: Figure): void {
   const range = f.expected !== undefined ? ` expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '';
   tt.comment(`figure ${f.name}: ${f.value} ${f.unit}${range}`);
   if (f.expected !== undefined && f.tolerance !== undefined) {
-    f.ok = Math.abs(f.value - f.expected) <= f.tolerance;
-    tt.ok(f.ok, `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`, {
-      measured: f.value, expected: f.expected, tolerance: f.tolerance,
-    });
+    const g = gradeFigure({ ...f, expected: f.expected, tolerance: f.tolerance });
+    f.grade = g.grade;
+    f.gradeWhy = g.why;
+    if (g.grade !== 'inconclusive') f.ok = g.grade === 'conforms';
+    const message = `${f.name}: measured ${f.value} ${f.unit}, expected ${f.expected} ± ${f.tolerance} ${f.unit}${f.toleranceWhy ? ` (${f.toleranceWhy})` : ''}`;
+    const diag = { measured: f.value, expected: f.expected, tolerance: f.tolerance, ...(f.delay !== undefined ? { schedulingDelay: f.delay } : {}) };
+    // Inconclusive: neither a pass nor a failure; TAP's word for a check not made is SKIP.
+    if (g.grade === 'inconclusive') tt.pass(message, { ...diag, skip: `inconclusive: ${g.why}` });
+    else tt.ok(f.ok, message, diag);
   }
 }
 

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { RowCoverage } from './coverage.js';
 import { xmlAttr as attr, xmlText as text } from './escape.js';
 import type { Figure, TestResult } from './results.js';
-import { countRun, runOk, suiteOk, suiteRan, testsOf, type RunRecord, type SuiteRun } from './run.js';
+import { countRun, runVerdict, suiteInterrupted, suiteOk, suiteRan, testsOf, verdictOf, type RunRecord, type SuiteRun } from './run.js';
 import { tableCoverage } from './coverage.js';
 import { renderHeatmap } from './heatmap.js';
 import { traceText } from './trace-text.js';
@@ -37,7 +37,7 @@ th { background: #eceff1; } td.num { text-align: right; font-variant-numeric: ta
 table.kv th { width: 160px; }
 .pass { color: #2e7d32; font-weight: bold; } .fail { color: #c62828; font-weight: bold; } .skip { color: #757575; font-weight: bold; } .covered { color: #1565c0; font-weight: bold; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; font-weight: bold; }
-.badge.pass { background: #2e7d32; color: #fff; } .badge.fail { background: #c62828; color: #fff; }
+.badge.pass { background: #2e7d32; color: #fff; } .badge.fail { background: #c62828; color: #fff; } .badge.interrupted { background: #757575; color: #fff; }
 pre { background: #f5f5f5; border: 1px solid #e0e0e0; padding: 8px; overflow-x: auto; font: 12px/1.4 ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
 .failure { border-left: 4px solid #c62828; padding-left: 12px; margin-bottom: 24px; }
 .diagram { overflow-x: auto; } .diagram svg { max-width: 100%; height: auto; }
@@ -49,8 +49,15 @@ nav a { margin-right: 14px; }
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
 
 function verdictCell(test: TestResult): string {
-  if (test.skip !== undefined) return `<span class="skip">skip</span>`;
-  return test.ok ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
+  const v = verdictOf(test);
+  if (v === 'interrupted') return `<span class="skip" title="${attr(`the run was interrupted by ${test.interrupted} while this test ran`)}">interrupted</span>`;
+  return v === 'skip' ? `<span class="skip">skip</span>` : v === 'pass' ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
+}
+
+/** The run's badge: PASS, FAIL, or INTERRUPTED when the run was stopped and nothing had failed. */
+function verdictBadge(run: RunRecord): string {
+  const v = runVerdict(run);
+  return `<span class="badge ${v}">${v.toUpperCase()}</span>`;
 }
 
 const anchor = (suite: string, index: number): string => `t-${suite.replace(/[^A-Za-z0-9_-]/g, '_')}-${index}`;
@@ -94,14 +101,14 @@ function summary(run: RunRecord): string {
     ...Object.entries(o.labSysctls).map(([k, v]) => `--lab-sysctl ${k}=${v}`),
   ].filter(Boolean);
   const rows: Array<[string, string]> = [
-    ['verdict', runOk(run) ? '<span class="badge pass">PASS</span>' : `<span class="badge fail">FAIL</span>${run.interrupted ? ` interrupted by ${text(run.interrupted)}` : ''}`],
+    ['verdict', `${verdictBadge(run)}${run.interrupted ? ` interrupted by ${text(run.interrupted)}: what had finished is reported as it was` : ''}`],
     ['started', text(run.startedAt)],
     ['duration', ms(run.durationMs)],
     [
       'suites',
-      `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun} passed, ${c.suitesFailed} failed${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
+      `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun - c.suitesInterrupted} passed, ${c.suitesFailed} failed${c.suitesInterrupted ? `, ${c.suitesInterrupted} interrupted` : ''}${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
     ],
-    ['tests', `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>`],
+    ['tests', `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>${c.interrupted ? `, <span class="skip">${c.interrupted} interrupted</span>` : ''}`],
     ['target', o.target ? text(o.target) : uniqueValues(run, (s) => s.result?.target)],
     ['mode', uniqueValues(run, (s) => s.result?.mode)],
     ['profile', o.profile ? text(o.profile) : uniqueValues(run, (s) => s.result?.profile)],
@@ -116,9 +123,11 @@ function suitesTable(run: RunRecord): string {
   const rows = run.suites.map((s) => {
     const tests = testsOf(s);
     const n = (f: (t: TestResult) => boolean) => tests.filter(f).length;
-    const status = !suiteRan(s) ? `<span class="skip">not run</span>` : suiteOk(s) ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
+    const status = !suiteRan(s)
+      ? `<span class="skip">not run</span>`
+      : suiteOk(s) ? `<span class="pass">pass</span>` : suiteInterrupted(s) ? `<span class="skip">interrupted</span>` : `<span class="fail">FAIL</span>`;
     const exit = !suiteRan(s) ? text(s.notRun ?? '') : s.signal ? `killed by ${text(s.signal)}` : `exit ${s.exitCode}`;
-    return `<tr><td><a href="#suite-${attr(s.suite)}">${text(s.suite)}</a></td><td>${text(s.result?.title ?? '')}</td><td>${text(s.result?.rfc ?? '')}</td><td>${status}</td><td class="num">${tests.length}</td><td class="num">${n((t) => t.ok && t.skip === undefined)}</td><td class="num">${n((t) => !t.ok && t.skip === undefined)}</td><td class="num">${n((t) => t.skip !== undefined)}</td><td class="num">${ms(s.durationMs)}</td><td>${exit}</td></tr>`;
+    return `<tr><td><a href="#suite-${attr(s.suite)}">${text(s.suite)}</a></td><td>${text(s.result?.title ?? '')}</td><td>${text(s.result?.rfc ?? '')}</td><td>${status}</td><td class="num">${tests.length}</td><td class="num">${n((t) => t.ok && t.skip === undefined)}</td><td class="num">${n((t) => verdictOf(t) === 'fail')}</td><td class="num">${n((t) => t.skip !== undefined)}</td><td class="num">${ms(s.durationMs)}</td><td>${exit}</td></tr>`;
   });
   return `<table id="suites"><tr><th>suite</th><th>title</th><th>RFC</th><th>result</th><th>tests</th><th>passed</th><th>failed</th><th>skipped</th><th>duration</th><th>process</th></tr>${rows.join('')}</table>`;
 }
@@ -132,7 +141,7 @@ function failures(run: RunRecord, ladders: HtmlInput['ladders']): string {
   const items: string[] = [];
   for (const s of run.suites) {
     testsOf(s).forEach((test, i) => {
-      if (test.ok || test.skip !== undefined) return;
+      if (verdictOf(test) !== 'fail') return;
       const ladder = ladders.get(test);
       items.push(
         `<div class="failure" id="fail-${anchor(s.suite, i)}"><h3>${text(s.suite)} › ${text(test.name)}</h3>` +
@@ -156,7 +165,7 @@ function figures(run: RunRecord): string {
     for (const test of testsOf(s)) {
       for (const f of test.figures) {
         const expected = f.expected !== undefined ? `${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '—';
-        const ok = f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
+        const ok = f.grade === 'inconclusive' ? `<span class="skip" title="${attr(f.gradeWhy ?? '')}">inconclusive</span>` : f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
         rows.push(
           `<tr><td>${text(s.suite)} › ${text(test.name)}</td><td>${text(f.name)}</td><td class="num">${text(figureValue(f))}</td><td class="num">${text(expected)}</td><td>${text(f.toleranceWhy ?? '')}</td><td>${ok}</td></tr>`,
         );
@@ -209,14 +218,14 @@ function testsSection(run: RunRecord, ladders: HtmlInput['ladders']): string {
     if (s.resultProblem) parts.push(`<p class="muted">${text(s.resultProblem)}</p>`);
     const rows = tests.map((test, i) => {
       const ladder = ladders.get(test);
-      const failed = !test.ok && test.skip === undefined;
+      const failed = verdictOf(test) === 'fail';
       const body = ladder
         ? failed
           ? `<a href="#fail-${anchor(s.suite, i)}">see failure</a> · <a href="${attr(ladder.file)}">ladder</a>`
           : `<details><summary>ladder (${test.trace.length} lines)</summary><img loading="lazy" src="${attr(ladder.file)}" alt="${attr(`ladder diagram of ${test.name}`)}" style="max-width:100%"></details>`
         : test.skip !== undefined
           ? text(test.skip)
-          : '';
+          : test.interrupted !== undefined ? text(`interrupted by ${test.interrupted}`) : '';
       return `<tr id="${anchor(s.suite, i)}"><td>${verdictCell(test)}</td><td>${text(test.name)}</td><td>${text(test.rfc)}</td><td class="num">${ms(test.durationMs)}</td><td>${body}</td></tr>`;
     });
     parts.push(`<table class="tests"><tr><th>result</th><th>test</th><th>RFC</th><th>duration</th><th>ladder</th></tr>${rows.join('')}</table>`);
@@ -227,7 +236,7 @@ function testsSection(run: RunRecord, ladders: HtmlInput['ladders']): string {
 
 export function indexHtml(input: HtmlInput): string {
   const { run, files } = input;
-  const ok = runOk(run);
+  const verdict = runVerdict(run).toUpperCase();
   const links = [
     [files.tap, 'results.tap (TAP 14)'],
     [files.junit, 'junit.xml'],
@@ -246,11 +255,11 @@ export function indexHtml(input: HtmlInput): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tcpfsm ${ok ? 'PASS' : 'FAIL'} — ${text(run.startedAt)}</title>
+<title>tcpfsm ${verdict} — ${text(run.startedAt)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<h1>tcpfsm run <span class="badge ${ok ? 'pass' : 'fail'}">${ok ? 'PASS' : 'FAIL'}</span></h1>
+<h1>tcpfsm run ${verdictBadge(run)}</h1>
 <p class="muted">${text(run.startedAt)} · TCP conformance against RFC 9293 and RFC 5961</p>
 <nav>${links}</nav>
 <h2>Summary</h2>

@@ -39,6 +39,10 @@ function testcase(s: SuiteRun, test: TestResult): string {
   if (propText) body.push(propText.trimEnd());
   if (test.skip !== undefined) {
     body.push(`${pad}  <skipped message="${xmlAttr(test.skip)}"/>`);
+  } else if (test.interrupted !== undefined) {
+    // JUnit has no "interrupted": the test did not finish, so it is neither a pass nor a failure.
+    const seen = test.error ? `\n${test.error.message}` : '';
+    body.push(`${pad}  <skipped message="${xmlAttr(`interrupted by ${test.interrupted}`)}">${xmlText(`the run was interrupted while this test ran${seen ? '; what it saw then:' + seen : ''}`)}</skipped>`);
   } else if (!test.ok) {
     const message = test.error?.message ?? 'failed';
     const details = test.error?.details && Object.keys(test.error.details).length ? stringify(test.error.details, { lineWidth: 0 }) : '';
@@ -61,8 +65,8 @@ interface SuiteCounts {
 function testsuite(s: SuiteRun, host: string): { xml: string; counts: SuiteCounts } {
   const tests = testsOf(s);
   const errors = tests.filter((t) => isCrash(s, t)).length;
-  const failures = tests.filter((t) => !t.ok && t.skip === undefined).length - errors;
-  const skipped = suiteRan(s) ? tests.filter((t) => t.skip !== undefined).length : 1;
+  const failures = tests.filter((t) => !t.ok && t.skip === undefined && t.interrupted === undefined).length - errors;
+  const skipped = suiteRan(s) ? tests.filter((t) => t.skip !== undefined || t.interrupted !== undefined).length : 1;
   const counts: SuiteCounts = { tests: suiteRan(s) ? tests.length : 1, failures, errors, skipped };
   const r = s.result;
   const attrs = [
@@ -84,6 +88,7 @@ function testsuite(s: SuiteRun, host: string): { xml: string; counts: SuiteCount
       ...Object.entries(r?.sysctls ?? {}).map(([k, v]): [string, unknown] => [`sysctl.${k}`, v]),
       ['exitCode', s.exitCode ?? undefined],
       ['signal', s.signal ?? undefined],
+      ['interrupted', s.interrupted],
     ],
     '    ',
   );

@@ -31,7 +31,14 @@ export interface Figure {
   /** ± tolerance around expected, same unit, and how it was derived */
   tolerance?: number;
   toleranceWhy?: string;
+  /** conforms / violation, or inconclusive when the scheduling delay measured meanwhile could explain the deviation */
   ok?: boolean;
+  grade?: 'conforms' | 'violation' | 'inconclusive';
+  /** the grade's reason (for inconclusive: the delay that could explain the deviation) */
+  gradeWhy?: string;
+  /** the harness's own scheduling delay measured during the measurement, same unit, and its sources */
+  delay?: number;
+  delayWhy?: string;
 }
 
 export interface TestResult {
@@ -40,6 +47,8 @@ export interface TestResult {
   ok: boolean;
   /** reason, when skipped */
   skip?: string;
+  /** the signal that interrupted the run while this test ran: it did not finish (ok is false, but it did not fail) */
+  interrupted?: string;
   durationMs: number;
   error?: { message: string; details?: Record<string, unknown> };
   trace: TraceLine[];

@@ -16,6 +16,8 @@ export interface TapTest {
   /** the failing assertions inside the test, with their YAML diagnostics */
   failures: Array<{ name: string; diag?: Record<string, unknown> }>;
   diag?: Record<string, unknown>;
+  /** the run was interrupted (this signal) while the test ran: it did not finish, it did not fail */
+  interrupted?: string;
 }
 
 export interface SuiteRun {
@@ -42,6 +44,8 @@ export interface SuiteRun {
   pcapFile?: string;
   /** set when the suite never started (--bail after a failure, or the run was interrupted) */
   notRun?: string;
+  /** the signal forwarded to the suite while it ran (what finished before it is reported as it was) */
+  interrupted?: string;
 }
 
 export interface RunOptionsRecord {
@@ -88,6 +92,7 @@ function failureMessage(p: TapTest): string {
 /** A crashed or killed suite process, as one failing test the reports can show. */
 function crashTest(s: SuiteRun): TestResult | null {
   if (!suiteRan(s) || (s.exitCode === 0 && s.tapOk)) return null;
+  if (s.interrupted && s.signal !== 'SIGKILL') return null; // stopped as asked: not a crash
   const testsFailed = s.tapTests.some((p) => !p.ok && !p.skip && !p.todo);
   if (testsFailed && s.exitCode !== null) return null; // the failing tests say it all (a --bail stop too)
   const how = s.signal ? `was killed by ${s.signal}` : `exited with code ${s.exitCode}`;
@@ -116,7 +121,9 @@ export function testsOf(s: SuiteRun): TestResult[] {
   for (const test of s.result?.tests ?? []) {
     const point = tapPointOf(s, test.name);
     if (point) covered.add(point);
-    if (point && !point.ok && test.ok && !test.skip) {
+    if (point?.interrupted) {
+      out.push({ ...test, ok: false, interrupted: point.interrupted });
+    } else if (point && !point.ok && test.ok && !test.skip) {
       // TAP is the verdict: a JSON that says ok while TAP says not ok is reported as a failure.
       out.push({ ...test, ok: false, error: test.error ?? { message: failureMessage(point), details: point.failures[0]?.diag } });
     } else {
@@ -131,7 +138,8 @@ export function testsOf(s: SuiteRun): TestResult[] {
       ok: p.ok,
       ...(p.skip !== undefined ? { skip: p.skip } : p.todo !== undefined ? { skip: `todo: ${p.todo}` } : {}),
       durationMs: p.durationMs ?? 0,
-      ...(p.ok ? {} : { error: { message: failureMessage(p), ...(p.failures[0]?.diag ? { details: p.failures[0].diag } : {}) } }),
+      ...(p.ok || (p.interrupted && !p.failures.length) ? {} : { error: { message: failureMessage(p), ...(p.failures[0]?.diag ? { details: p.failures[0].diag } : {}) } }),
+      ...(p.interrupted ? { interrupted: p.interrupted } : {}),
       trace: [],
       rows: [],
       figures: [],
@@ -146,22 +154,34 @@ export interface Counts {
   suites: number;
   suitesFailed: number;
   suitesNotRun: number;
+  /** stopped by the run's signal with no failure of their own */
+  suitesInterrupted: number;
   tests: number;
   passed: number;
   failed: number;
   skipped: number;
+  /** running when the run was interrupted: neither passed nor failed */
+  interrupted: number;
 }
 
+/** A test's verdict, one word: what the reports print and count. */
+export type Verdict = 'pass' | 'fail' | 'skip' | 'interrupted';
+export const verdictOf = (test: TestResult): Verdict =>
+  test.skip !== undefined ? 'skip' : test.interrupted !== undefined ? 'interrupted' : test.ok ? 'pass' : 'fail';
+
+/** The suite was stopped by the run's signal and nothing in it failed on its own. */
+export const suiteInterrupted = (s: SuiteRun): boolean => s.interrupted !== undefined && !testsOf(s).some((t) => verdictOf(t) === 'fail');
+
 export function countRun(run: RunRecord): Counts {
-  const c: Counts = { suites: run.suites.length, suitesFailed: 0, suitesNotRun: 0, tests: 0, passed: 0, failed: 0, skipped: 0 };
+  const c: Counts = { suites: run.suites.length, suitesFailed: 0, suitesNotRun: 0, suitesInterrupted: 0, tests: 0, passed: 0, failed: 0, skipped: 0, interrupted: 0 };
+  const key = { pass: 'passed', fail: 'failed', skip: 'skipped', interrupted: 'interrupted' } as const;
   for (const s of run.suites) {
     if (!suiteRan(s)) c.suitesNotRun++;
+    else if (suiteInterrupted(s)) c.suitesInterrupted++;
     else if (!suiteOk(s)) c.suitesFailed++;
     for (const test of testsOf(s)) {
       c.tests++;
-      if (test.skip !== undefined) c.skipped++;
-      else if (test.ok) c.passed++;
-      else c.failed++;
+      c[key[verdictOf(test)]]++;
     }
   }
   return c;
@@ -169,3 +189,10 @@ export function countRun(run: RunRecord): Counts {
 
 /** The run passed: every suite ran and passed (an interrupted run never passes). */
 export const runOk = (run: RunRecord): boolean => !run.interrupted && run.suites.every(suiteOk);
+
+/** The run in one word: an interrupted run in which nothing failed on its own is 'interrupted', not 'fail'. */
+export function runVerdict(run: RunRecord): 'pass' | 'fail' | 'interrupted' {
+  if (runOk(run)) return 'pass';
+  const c = countRun(run);
+  return run.interrupted && c.failed === 0 && c.suitesFailed === 0 ? 'interrupted' : 'fail';
+}

@@ -7,7 +7,7 @@
 // and writes live; the others buffer until it is their turn. So `--tap` on stdout is live for
 // one suite at a time and byte-for-byte the results.tap file.
 import { stringify } from 'yaml';
-import { suiteOk, type SuiteRun } from './run.js';
+import { suiteInterrupted, suiteOk, testsOf, verdictOf, type SuiteRun } from './run.js';
 
 interface Block {
   name: string;
@@ -26,12 +26,19 @@ export function yamlBlock(diag: Record<string, unknown>): string {
 /** The closing point of one suite's block. */
 export function suitePoint(id: number, s: SuiteRun): string {
   if (s.notRun !== undefined) return `ok ${id} - ${escapeName(s.suite)} # SKIP ${s.notRun}\n`;
+  if (suiteInterrupted(s)) {
+    // Stopped as asked, nothing failed: not a failure (the stream's Bail out! says the run was cut short).
+    const tests = testsOf(s);
+    const finished = tests.filter((t) => verdictOf(t) !== 'interrupted').length;
+    return `ok ${id} - ${escapeName(s.suite)} # SKIP interrupted by ${s.interrupted}: ${finished} of ${tests.length} tests finished\n`;
+  }
   const ok = suiteOk(s);
   let line = `${ok ? 'ok' : 'not ok'} ${id} - ${escapeName(s.suite)} # time=${s.durationMs.toFixed(0)}ms\n`;
   if (!ok) {
     const diag: Record<string, unknown> = { file: s.file };
     if (s.signal) diag.signal = s.signal;
     else diag.exitCode = s.exitCode;
+    if (s.interrupted) diag.interrupted = s.interrupted;
     if (s.bailout) diag.bailout = s.bailout;
     if (s.resultProblem) diag.result = s.resultProblem;
     const stderr = s.stderr.trim();
@@ -95,8 +102,11 @@ export class TapComposer {
     this.takeTurn();
   }
 
-  /** The plan and a closing summary; returns the whole stream. */
-  finish(summary: string[] = []): string {
+  /**
+   * The plan and a closing summary; returns the whole stream. An interrupted run ends with
+   * `Bail out! interrupted by SIG…` instead of the plan: TAP's own word for a run cut short.
+   */
+  finish(summary: string[] = [], interrupted?: string): string {
     // Suites that never ended (the runner gave up on them) are closed as they stand.
     for (const block of [this.holder, ...this.queue]) {
       if (block && !block.result) {
@@ -104,7 +114,8 @@ export class TapComposer {
       }
     }
     if (this.holder) this.end(this.holder.result!);
-    this.emit(`1..${this.points}\n` + summary.map((s) => `# ${s}\n`).join(''));
+    const comments = summary.map((s) => `# ${s}\n`).join('');
+    this.emit(interrupted ? comments + `Bail out! interrupted by ${interrupted}\n` : `1..${this.points}\n` + comments);
     return this.text;
   }
 

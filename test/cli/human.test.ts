@@ -31,7 +31,7 @@ t.test('piped: plain lines, nothing extra for waits, no escapes', async (t) => {
   h.test('close', { name: 'TIME-WAIT lasts 2MSL', ok: true, durationMs: 60_250, failures: [] });
   h.test('close', { name: 'bad', ok: false, durationMs: 5, failures: [1, 2, 3, 4].map((n) => ({ name: `step ${n}\nsecond line` })) });
   h.suiteEnd(ended({ exitCode: null, signal: 'SIGKILL', stderr: 'x\nlast words\n' }));
-  h.summary({ suites: 1, suitesFailed: 1, suitesNotRun: 0, tests: 2, passed: 1, failed: 1, skipped: 0 }, 61_000, ['reports: r/index.html']);
+  h.summary({ suites: 1, suitesFailed: 1, suitesNotRun: 0, suitesInterrupted: 0, tests: 2, passed: 1, failed: 1, skipped: 0, interrupted: 0 }, 61_000, ['reports: r/index.html']);
   t.equal(
     out.text(),
     [

@@ -179,32 +179,84 @@ t.test('--bail: no suite starts after a failure', async (t) => {
 const startedMarker = (reportDir: string): boolean =>
   existsSync(reportDir) && readdirSync(reportDir).some((run) => existsSync(join(reportDir, run, 'suites', 'wait.started')));
 
+/**
+ * Run the wait fixture beside `other`; once `other` has reported and the long one says
+ * (wait.started) that it is in its 60 s wait, send `sig`. Piped output shows no progress lines.
+ */
+async function interruptedRun(t: Tap, sig: NodeJS.Signals, other: string, otherDone: RegExp) {
+  const reportDir = t.testdir();
+  let sent = false;
+  const started = Date.now();
+  const r = await tcpfsm(['run', 'wait', other, '--jobs', '2', '--report-dir', reportDir], {
+    onStdout: (_chunk, child) => {
+      if (sent || !otherDone.test(_chunk + '')) return;
+      sent = true;
+      const poll = setInterval(() => {
+        if (!startedMarker(reportDir)) return;
+        clearInterval(poll);
+        child.kill(sig);
+      }, 50);
+    },
+  });
+  t.ok(sent, `${other} finished while the long one waited`);
+  t.ok(Date.now() - started < 30_000, 'did not wait out the 60 s test');
+  return { r, dir: latestRun(t, reportDir) };
+}
+
+interface RunJson {
+  interrupted: string;
+  suites: Array<{ suite: string; exitCode: number | null; interrupted?: string; tapTests: Array<{ name: string; ok: boolean; interrupted?: string }> }>;
+}
+
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  t.test(`${sig} is forwarded to the running suites, which finish their cleanup first`, async (t) => {
-    const reportDir = t.testdir();
-    let sent = false;
-    const started = Date.now();
-    const r = await tcpfsm(['run', 'wait', 'pass', '--jobs', '2', '--report-dir', reportDir], {
-      onStdout: (_chunk, child) => {
-        // Once the other suite has reported and the long one says (wait.started) that it is in
-        // its 60 s wait, interrupt the run. Piped output shows no progress lines to go by.
-        if (sent || !/pass › /.test(_chunk + '')) return;
-        sent = true;
-        const poll = setInterval(() => {
-          if (!startedMarker(reportDir)) return;
-          clearInterval(poll);
-          child.kill(sig);
-        }, 50);
-      },
-    });
-    t.ok(sent, 'the other suite reported while the long one waited');
+  t.test(`${sig} is forwarded to the running suites, which finish their cleanup first; the run is interrupted, not failed`, async (t) => {
+    const { r, dir } = await interruptedRun(t, sig, 'pass', /pass › /);
     t.equal(r.code, code, `exit ${code}`);
-    t.ok(Date.now() - started < 30_000, 'did not wait out the 60 s test');
-    const dir = latestRun(t, reportDir);
     t.equal(readFileSync(join(dir, 'suites', 'wait.signal'), 'utf8'), sig, 'the suite got the signal and ran its cleanup');
-    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { interrupted: string; suites: Array<{ suite: string; exitCode: number | null }> };
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson;
     t.equal(run.interrupted, sig, 'the report says the run was interrupted');
-    t.not(run.suites.find((s) => s.suite === 'wait')?.exitCode, 0, 'the interrupted suite did not pass');
+    const wait = run.suites.find((s) => s.suite === 'wait')!;
+    t.not(wait.exitCode, 0, 'the interrupted suite did not pass');
+    t.equal(wait.interrupted, sig, 'run.json: the suite was interrupted');
+    t.same(wait.tapTests.map((p) => [p.name, p.interrupted]), [['waits for TIME-WAIT [RFC 9293 3.10.7.4]', sig]], 'run.json: its unfinished test is interrupted');
+
+    // What a person reads: the unfinished test is interrupted, what finished is as it was.
+    t.match(r.stdout, new RegExp(`^intr +(\\d+ ms +)?wait › waits for TIME-WAIT.*\\(interrupted by ${sig}\\)$`, 'm'));
+    t.notMatch(r.stdout, /^not ok/m, 'no test and no suite is shown as failed');
+    t.match(r.stdout, /^4 tests: 2 passed, 0 failed, 1 skipped, 1 interrupted — 2 suites in /m);
+
+    const tap = readFileSync(join(dir, 'results.tap'), 'utf8');
+    t.match(tap, new RegExp(`^ok \\d - wait # SKIP interrupted by ${sig}: 0 of 1 tests finished$`, 'm'), 'TAP: the suite point is not a failure');
+    t.ok(tap.endsWith(`\n# 2 passed, 0 failed, 1 skipped, 1 interrupted by ${sig}\nBail out! interrupted by ${sig}\n`), 'TAP: the stream ends with the summary and a Bail out! naming the signal');
+    const parsed = await new Promise<{ fail: number; bailout: string | boolean }>((resolve) => new Parser((res) => resolve(res)).end(tap));
+    t.equal(parsed.fail, 0, 'TAP: no failing point');
+    t.equal(parsed.bailout, `interrupted by ${sig}`);
+
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    t.match(junit, /<testsuites name="tcpfsm" tests="\d+" failures="0" errors="0"/, 'JUnit: no failure, no error');
+    t.match(junit, new RegExp(`<testcase name="waits for TIME-WAIT \\[RFC 9293 3\\.10\\.7\\.4\\]"[^>]*>\\s*<skipped message="interrupted by ${sig}">`), 'JUnit: the unfinished test is skipped as interrupted');
+    t.match(junit, new RegExp(`<property name="interrupted" value="${sig}"/>`));
+
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    t.match(html, /<h1>tcpfsm run <span class="badge interrupted">INTERRUPTED<\/span><\/h1>/, 'HTML: the verdict is INTERRUPTED');
+    t.match(html, /<title>tcpfsm INTERRUPTED/);
+    t.notMatch(html, />FAIL</, 'HTML: nothing says FAIL');
+    t.match(html, /<td><span class="skip"[^>]*>interrupted<\/span><\/td><td>waits for TIME-WAIT/, 'HTML: the test row says interrupted');
+    t.match(html, /<h2 id="failures">Failures<\/h2><p class="pass">None\.<\/p>/);
     t.ok(existsSync(join(dir, 'index.html')), 'reports written for what ran');
   });
 }
+
+t.test('an interrupted run keeps the failures that happened before the signal', async (t) => {
+  const { r, dir } = await interruptedRun(t, 'SIGINT', 'fail', /not ok .*fail › RST with seq/);
+  t.equal(r.code, 130, 'the signal decides the exit code');
+  t.match(r.stdout, /^not ok +\d+ ms {2}fail › RST with seq/m, 'the failed test is shown as failed');
+  t.match(r.stdout, /^intr .*wait › waits for TIME-WAIT/m);
+  t.match(r.stdout, /^3 tests: 1 passed, 1 failed, 0 skipped, 1 interrupted/m);
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  t.match(html, /<span class="badge fail">FAIL<\/span> interrupted by SIGINT/, 'HTML: FAIL, and interrupted');
+  t.match(html, /<h2 id="failures">Failures \(1\)<\/h2>/, 'HTML: one failure, not the interrupted test');
+  const tap = readFileSync(join(dir, 'results.tap'), 'utf8');
+  t.match(tap, /^not ok \d - fail /m);
+  t.match(tap, /^ok \d - wait # SKIP interrupted by SIGINT/m);
+});

@@ -42,6 +42,8 @@ export interface ChildLab {
   id: number;
   namespace: string;
   agentPid: number;
+  /** the shell that removes the lab should the child be SIGKILLed (src/lab/watchdog.ts) */
+  watchdogPid: number;
 }
 
 /** Start lab-child.js in `mode`; resolves with its lab once created, plus the child handle. */

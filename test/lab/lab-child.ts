@@ -4,6 +4,7 @@
 //   throw  — an uncaught exception
 //   create — only tries to create a lab (to see its error), prints the error's name and message
 import { createLab } from '../../src/lab/lab.js';
+import { watchdogPid } from '../../src/lab/watchdog.js';
 
 const mode = process.argv[2] ?? 'wait';
 if (mode === 'create') {
@@ -16,7 +17,7 @@ if (mode === 'create') {
   }
 } else {
   const lab = await createLab();
-  console.log(JSON.stringify({ id: lab.id, namespace: lab.namespace, agentPid: lab.agent.pid }));
+  console.log(JSON.stringify({ id: lab.id, namespace: lab.namespace, agentPid: lab.agent.pid, watchdogPid: watchdogPid() }));
   if (mode === 'exit') process.exit(3);
   if (mode === 'throw') setTimeout(() => { throw new Error('boom'); }, 10);
   if (mode === 'wait') setInterval(() => undefined, 1000);

@@ -9,7 +9,7 @@ import { junitXml } from '../../src/report/junit.js';
 import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
 import { mergePcaps } from '../../src/report/pcap-merge.js';
 import type { TestResult } from '../../src/report/results.js';
-import { countRun, runOk, testsOf, type RunRecord, type SuiteRun } from '../../src/report/run.js';
+import { countRun, runOk, runVerdict, testsOf, verdictOf, type RunRecord, type SuiteRun } from '../../src/report/run.js';
 import { TapComposer } from '../../src/report/tap.js';
 
 const suiteRun = (over: Partial<SuiteRun>): SuiteRun => ({
@@ -69,10 +69,40 @@ t.test('verdicts: TAP and exit status decide; the JSON adds details; crashes bec
   t.equal(ct[1]!.error?.message, 'suite s was killed by SIGKILL');
 
   const run = record([s, crashed, suiteRun({ suite: 'n', notRun: 'bail' })]);
-  t.same(countRun(run), { suites: 3, suitesFailed: 2, suitesNotRun: 1, tests: 4, passed: 2, failed: 2, skipped: 0 });
+  t.same(countRun(run), { suites: 3, suitesFailed: 2, suitesNotRun: 1, suitesInterrupted: 0, tests: 4, passed: 2, failed: 2, skipped: 0, interrupted: 0 });
   t.notOk(runOk(run));
   t.ok(runOk(record([suiteRun({})])));
   t.notOk(runOk({ ...record([suiteRun({})]), interrupted: 'SIGINT' }), 'an interrupted run never passes');
+});
+
+t.test('an interrupted suite: what finished stays as it was, the unfinished test is interrupted, no crash entry', async (t) => {
+  const tapTests = [
+    { name: 'a [RFC 9293 3.5]', ok: true, failures: [] },
+    { name: 'b [RFC 9293 3.5]', ok: false, failures: [{ name: 'ack: expected 1, got 2' }] },
+    { name: 'c [RFC 9293 3.5]', ok: false, failures: [{ name: 'ss: namespace gone' }], interrupted: 'SIGINT' },
+  ];
+  const result = { suite: 's', title: 'S', rfc: '', mode: 'lab' as const, profile: 'linux', target: 'lab', startedAt: '', durationMs: 1, tests: [test({ name: 'a' }), test({ name: 'b', ok: false }), test({ name: 'c', ok: false, rows: ['r1'] })] };
+  const s = suiteRun({ exitCode: 130, tapOk: false, tapTests, interrupted: 'SIGINT', result });
+  const tests = testsOf(s);
+  t.same(tests.map((x) => [x.name, verdictOf(x)]), [['a', 'pass'], ['b', 'fail'], ['c', 'interrupted']], 'no "suite process" crash entry for a suite stopped as asked');
+  t.same(countRun(record([s])), { suites: 1, suitesFailed: 1, suitesNotRun: 0, suitesInterrupted: 0, tests: 3, passed: 1, failed: 1, skipped: 0, interrupted: 1 }, 'b failed on its own: the suite failed');
+  t.equal(runVerdict({ ...record([s]), interrupted: 'SIGINT' }), 'fail');
+
+  const calm = suiteRun({ exitCode: 130, tapOk: false, tapTests: [tapTests[0]!, tapTests[2]!], interrupted: 'SIGINT', result: { ...result, tests: [result.tests[0]!, result.tests[2]!] } });
+  const run = { ...record([calm]), interrupted: 'SIGINT' };
+  t.same(countRun(run), { suites: 1, suitesFailed: 0, suitesNotRun: 0, suitesInterrupted: 1, tests: 2, passed: 1, failed: 0, skipped: 0, interrupted: 1 });
+  t.equal(runVerdict(run), 'interrupted', 'nothing failed: the run is interrupted, not failed');
+  t.equal(runVerdict(record([suiteRun({})])), 'pass');
+  t.equal(rowCoverage([{ suite: 's', test: testsOf(calm)[1]! }]).get('r1')?.mark, 'covered', 'an interrupted test gives its FSM rows no verdict');
+  const junit = junitXml(run, 'h');
+  t.match(junit, /<testsuites name="tcpfsm" tests="2" failures="0" errors="0" skipped="1"/);
+  t.match(junit, /<skipped message="interrupted by SIGINT">the run was interrupted while this test ran/);
+  const c = new TapComposer();
+  c.start('s');
+  c.end(calm);
+  const text = c.finish(['1 passed, 0 failed, 0 skipped, 1 interrupted by SIGINT'], 'SIGINT');
+  t.match(text, /^ok 1 - s # SKIP interrupted by SIGINT: 1 of 2 tests finished$/m);
+  t.ok(text.endsWith('# 1 passed, 0 failed, 0 skipped, 1 interrupted by SIGINT\nBail out! interrupted by SIGINT\n'));
 });
 
 t.test('junit.xml: one testcase per suite test, escaped, failures vs errors vs skips counted', async (t) => {

@@ -163,7 +163,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };
   const counts = countRun(run);
-  const tapText = tap.finish([`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`]);
+  const tapText = tap.finish(
+    [`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${run.interrupted ? `, ${counts.interrupted} interrupted by ${run.interrupted}` : ''}`],
+    run.interrupted,
+  );
   const files = await writeReports(runDir, run, tapText);
   linkLatest(reportRoot, runDir);
 
