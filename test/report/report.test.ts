@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Parser } from 'tap-parser';
 import { encodePcap, decodePcap, encodePacket, SYN } from '../../src/packet/index.js';
-import { rowCoverage, coverageDot } from '../../src/report/coverage.js';
+import { rowCoverage, coverageDiagram } from '../../src/report/coverage.js';
 import { slug, xmlAttr, xmlText } from '../../src/report/escape.js';
 import { junitXml } from '../../src/report/junit.js';
 import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
@@ -124,11 +124,18 @@ t.test('FSM row marks: failed if any test failed, passed if all passed, covered 
   t.same(cov.get('rcv-rst-in-window')!.tests, ['s › p', 's › f']);
   t.equal(cov.get('listen-rcv-syn')!.kind, 'transition');
   t.equal(cov.get('no-such-row')!.kind, 'unknown');
-  const dot = coverageDot(cov);
-  t.match(dot, /"LISTEN" -> "SYN-RECEIVED" \[label="rcv SYN \/ snd SYN,ACK", id="listen-rcv-syn:LISTEN".*color="#2e7d32"/, 'passed edge labelled and green');
-  t.match(dot, /"ESTABLISHED" -> "ESTABLISHED" \[label="rcv RST in window \/ snd ACK".*color="#c62828"/, 'exercised self-loop drawn');
-  t.match(dot, /"CLOSED" -> "LISTEN" \[label="", id="closed-passive-open:CLOSED", tooltip="passive OPEN \/ x: closed-passive-open/, 'untested edge unlabelled, its label in the tooltip');
-  t.notMatch(dot, /"TIME-WAIT" -> "TIME-WAIT" \[label="rcv FIN/, 'unexercised self-loops are left out');
+  const { svg } = coverageDiagram(cov);
+  const arrow = (from: string, to: string) => new RegExp(`<g class="arrow (\\w+)" data-from="${from}" data-to="${to}"><title>([^<]*)</title><path [^>]*stroke="(#\\w+)"[^>]*/><text [^>]*>(.*?)</text></g>`).exec(svg);
+  const passive = arrow('LISTEN', 'SYN-RECEIVED');
+  t.equal(passive?.[1], 'passed', 'passed arrow');
+  t.equal(passive?.[3], '#2e7d32', 'green');
+  t.match(passive?.[4], /<tspan [^>]*fill="#2e7d32">rcv SYN \/ snd SYN,ACK<\/tspan>/, 'labelled in its mark\'s colour');
+  t.match(passive?.[2], /listen-rcv-syn, RFC 9293 3\.10\.7\.2\): s › p/, 'the hover text names the row and its tests');
+  t.equal(arrow('CLOSED', 'LISTEN')?.[1], 'untested', 'an arrow no test took is untested…');
+  t.match(arrow('CLOSED', 'LISTEN')?.[4], />passive OPEN</, '…and still labelled');
+  t.match(svg, /<g class="loops failed" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows \(0 passed, 1 failed, 0 covered, 10 untested\):\n[^<]*• rcv RST in window \/ snd ACK — failed \(rcv-rst-in-window/, 'self-loops: one badge per state, coloured by the worst');
+  t.match(svg, />↻ 11<\/text>/, 'the badge counts the rows');
+  t.equal(arrow('SYN-RECEIVED', 'ESTABLISHED')?.[1], 'covered', 'only skipped tests: covered');
 });
 
 t.test('ladder: arrows both ways, states beside the target, notes, failure text, all escaped', async (t) => {
