@@ -48,7 +48,7 @@ export function figureSentence(f: Figure): string {
   return `${base}: ${num(over)}${unit(f)} ${f.value > f.expected ? 'above' : 'below'} the allowed range`;
 }
 
-const CHART = { w: 240, h: 46, pad: 10, axis: 26 } as const;
+const CHART = { w: 240, h: 50, pad: 10, axis: 26 } as const;
 const FONT: FontSpec = { size: 10 };
 
 /** A text label kept inside the chart: its x clamped so that the whole text fits. */
@@ -88,7 +88,7 @@ export function figureChart(f: Figure): string {
   const valueLabel = num(f.value);
   parts.push(`<text x="${clampX(x(f.value), valueLabel).toFixed(1)}" y="${y - 13}" text-anchor="middle" font-size="${FONT.size}" font-weight="bold" fill="${COLOUR[outcome]}">${text(valueLabel)}</text>`);
   // Band ends below the axis, or one label when they would collide.
-  const below = y + 19;
+  const below = y + 18;
   const loText = num(lo);
   const hiText = num(hi);
   const loX = clampX(x(lo), loText);
@@ -130,7 +130,7 @@ function card(g: FigureGroup): string {
     const plain = o === 'fail' ? `<p class="fig-plain fail">${text(figureSentence(f))}</p>` : why ? `<p class="fig-plain skip">${text(why)}</p>` : '';
     const derivation = f.toleranceWhy ? `<details><summary>how ± ${text(num(f.tolerance ?? 0))} was derived</summary><p>${text(f.toleranceWhy)}</p></details>` : '';
     return (
-      `<tr class="fig ${o}"><td class="fig-name">${text(f.name)}${plain}${derivation}</td>` +
+      `<tr class="fig-row outcome-${o}"><td class="fig-name">${text(f.name)}${plain}${derivation}</td>` +
       `<td class="fig-chart">${figureChart(f)}</td><td class="num">${text(measured(f))}</td><td class="num">${text(expectedText(f))}</td>` +
       `<td><span class="${CLASS[o]}">${WORD[o]}</span></td></tr>`
     );
@@ -141,12 +141,12 @@ function card(g: FigureGroup): string {
   const infoRows = info.map((f) => `<tr><td>${text(f.name)}</td><td class="num">${text(measured(f))}</td></tr>`).join('');
   const infoTable = info.length ? `<table class="figures-info"><tr><th>recorded without an expectation</th><th>value</th></tr>${infoRows}</table>` : '';
   const infoBlock = info.length > 6 ? `<details><summary>${info.length} figures recorded without an expectation</summary>${infoTable}</details>` : infoTable;
-  return `<section class="fig-card ${worst}">${head}${table}${infoBlock}</section>`;
+  return `<section class="fig-card outcome-${worst}">${head}${table}${infoBlock}</section>`;
 }
 
 export const FIGURES_CSS = `
 .fig-card { border: 1px solid #cfd8dc; border-left: 5px solid #90a4ae; border-radius: 4px; padding: 4px 14px 8px; margin: 12px 0; }
-.fig-card.pass { border-left-color: #2e7d32; } .fig-card.fail { border-left-color: #c62828; } .fig-card.inconclusive { border-left-color: #9e9e9e; }
+.fig-card.outcome-pass { border-left-color: #2e7d32; } .fig-card.outcome-fail { border-left-color: #c62828; } .fig-card.outcome-inconclusive { border-left-color: #9e9e9e; }
 .fig-card h3 { margin: 8px 0 2px; } .fig-counts { margin: 0 0 4px; }
 table.figures td { vertical-align: middle; } td.fig-chart { padding: 2px 6px; } td.fig-name { max-width: 420px; }
 .fig-plain { margin: 4px 0 0; } .fig-card details p { margin: 4px 0; color: #455a64; }

@@ -214,24 +214,25 @@ function legend(model: DiagramModel, marked: boolean, labels: PlacedLabel[]): st
     }
   };
   if (marked) {
-    text('Arrows and labels: what this run found', { bold: true });
+    text('Rows, by what the tests through them found', { bold: true });
     const counts = new Map<Mark, number>();
     for (const r of [...model.arrows.flatMap((a) => a.rows), ...model.loops.flatMap((l) => l.rows)]) counts.set(r.mark, (counts.get(r.mark) ?? 0) + 1);
     for (const mark of ['passed', 'failed', 'covered', 'untested'] as const) {
       const ly = y + line * LINE + 3;
       out.push(`<line x1="${x}" y1="${ly + 4}" x2="${x + 22}" y2="${ly + 4}" stroke="${MARK_COLOUR[mark]}" stroke-width="${mark === 'failed' ? 2.6 : 1.6}"${mark === 'untested' ? ' stroke-dasharray="5 4"' : ''}/>`);
-      const what = { passed: 'every test through it passed', failed: 'a test through it failed', covered: 'only skipped tests went through it', untested: 'no test went through it' }[mark];
-      text(`${mark} (${counts.get(mark) ?? 0} rows): ${what}`, { indent: 30, fill: MARK_COLOUR[mark] });
+      const what = { passed: 'all tests passed', failed: 'a test failed', covered: 'only skipped tests', untested: 'no test' }[mark];
+      text(`${mark}: ${counts.get(mark) ?? 0} rows, ${what}`, { indent: 30, fill: MARK_COLOUR[mark] });
     }
+    text('An arrow is red if one of its rows failed, else green if one passed, blue if one was covered.', {});
   } else {
     text('Arrows: "event / what is sent"', { bold: true });
   }
   text('↻ n: rows that keep the state (hover for the list)', {});
-  text('dashed CLOSED: CLOSED again, as Figure 5 draws it', {});
+  text('dashed CLOSED: CLOSED drawn again (as in Figure 5)', {});
   const hidden = [...new Map(model.hidden.map((r) => [r.row.id, r])).values()];
   if (hidden.length) {
     const mark = summaryMark(hidden.map((r) => r.mark));
-    text(`not drawn: ${hidden.map((r) => r.label).join(', ')} (every state → CLOSED)${marked ? `: ${mark}` : ''}`, {});
+    text(`not drawn: ${hidden.map((r) => r.label).join(', ')}, any state → CLOSED${marked ? ` (${mark})` : ''}`, {});
   }
   return `<g class="legend">${out.join('')}</g>`;
 }

@@ -31,7 +31,7 @@ export interface HtmlInput {
   problems: string[];
 }
 
-const CSS = `
+export const REPORT_CSS = `
 body { font: 14px/1.45 system-ui, 'DejaVu Sans', Helvetica, Arial, sans-serif; color: #212121; margin: 24px auto; max-width: 1240px; padding: 0 16px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #cfd8dc; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
@@ -212,7 +212,7 @@ function coverageSection(input: HtmlInput): string {
   return (
     `<h2 id="fsm">FSM coverage</h2><p>${exercised} of ${table.length} rows of the RFC 9293 transition table exercised. ` +
     `One arrow per pair of states, labelled with every row that takes it, each in its result's colour: green passed, red failed, blue covered (only skipped tests), grey untested; ` +
-    `the arrow takes the worst. ↻ counts the rows that keep a state (table below). Hover an arrow or badge for its rows and tests. <a href="${attr(input.files.fsm)}">fsm.svg</a></p>` +
+    `an arrow is red if one of its rows failed, else green if one passed. ↻ counts the rows that keep a state (table below). Hover an arrow or badge for its rows and tests. <a href="${attr(input.files.fsm)}">fsm.svg</a></p>` +
     `<div class="diagram" id="fsm-diagram">${input.fsmSvg}</div>` +
     selfLoopTable(input) +
     (rows.length
@@ -280,7 +280,7 @@ export function indexHtml(input: HtmlInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tcpfsm ${verdictWord(run)} — ${text(run.startedAt)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <h1>tcpfsm run ${verdictBadge(run)}</h1>

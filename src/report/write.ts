@@ -99,7 +99,7 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
     tests.forEach((test, i) => {
       if (test.skip !== undefined || !test.trace.length) return;
       const rel = join('ladders', slug(s.suite), `${String(i + 1).padStart(2, '0')}-${slug(test.name)}.svg`);
-      const svg = ladderSvg(test, { suite: s.suite, targetLabel: targetLabel(s.result?.target), idPrefix: `l${++ladderNo}` });
+      const svg = ladderSvg(test, { suite: s.suite, targetLabel: targetLabel(s.result?.target), idPrefix: `l${++ladderNo}`, ...(s.result?.mode ? { mode: s.result.mode } : {}) });
       mkdirSync(join(dir, 'ladders', slug(s.suite)), { recursive: true });
       writeFileSync(join(dir, rel), svg);
       files.ladders.push(join(dir, rel));
