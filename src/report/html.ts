@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import type { RowCoverage } from './coverage.js';
 import { xmlAttr as attr, xmlText as text } from './escape.js';
 import { FIGURES_CSS, figuresSection, type FigureGroup } from './figures.js';
+import { ranNoTest } from './outcomes.js';
 import { MARK_COLOUR } from './fsm-diagram.js';
 import { diagramModel, type Mark } from '../fsm/index.js';
 import type { TestResult } from './results.js';
@@ -117,9 +118,6 @@ function summary(run: RunRecord): string {
   ];
   return `<table class="kv" id="summary">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
-
-/** A suite that ran but gave no test a verdict (none matched, or every one was skipped): not a pass. */
-const ranNoTest = (s: SuiteRun): boolean => suiteRan(s) && !testsOf(s).some((t) => t.skip === undefined);
 
 function suiteStatus(s: SuiteRun): string {
   if (!suiteRan(s)) return `<span class="skip">not run</span>`;
