@@ -228,7 +228,7 @@ function legend(model: DiagramModel, marked: boolean, labels: PlacedLabel[]): st
     text('Arrows: "event / what is sent"', { bold: true });
   }
   text('↻ n: rows that keep the state (hover for the list)', {});
-  text('dashed CLOSED: CLOSED drawn again (as in Figure 5)', {});
+  text('dashed CLOSED: CLOSED again, as in Figure 5', {});
   const hidden = [...new Map(model.hidden.map((r) => [r.row.id, r])).values()];
   if (hidden.length) {
     const mark = summaryMark(hidden.map((r) => r.mark));

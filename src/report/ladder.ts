@@ -8,7 +8,7 @@
 // Hand-written SVG: every piece of text goes through xmlText.
 import { xmlAttr, xmlText } from './escape.js';
 import type { TestResult, TraceLine } from './results.js';
-import { MONO as MONO_FONTS, SANS as SANS_FONTS, wrapText, type FontSpec } from './text-width.js';
+import { MONO as MONO_FONTS, SANS as SANS_FONTS, textWidth, wrapText, type FontSpec } from './text-width.js';
 
 const W = 1000;
 const TIME_X = 12;
@@ -230,13 +230,16 @@ export function ladderSvg(test: TestResult, opts: LadderOptions): string {
 
   const marker = (kind: 'out' | 'in') =>
     `<marker id="${xmlAttr(markerOf(kind))}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${COLOUR[kind]}"/></marker>`;
-  const lifeline = (x: number, caption: string, sub: string | undefined) =>
-    [
-      `<rect x="${x - 90}" y="${52 + shift}" width="180" height="${sub ? 40 : 28}" rx="5" fill="#eceff1" stroke="${COLOUR.lifeline}"/>`,
+  const lifeline = (x: number, caption: string, sub: string | undefined) => {
+    // The box fits its address (an IPv4 address and port fit in 2 × 120 px around the lifeline).
+    const w = Math.min(240, Math.max(180, sub ? textWidth(sub, { size: 11, mono: true }) + 16 : 0));
+    return [
+      `<rect x="${x - w / 2}" y="${52 + shift}" width="${w}" height="${sub ? 40 : 28}" rx="5" fill="#eceff1" stroke="${COLOUR.lifeline}"/>`,
       `<text x="${x}" y="${70 + shift}" text-anchor="middle" ${SANS} font-size="13" font-weight="bold" fill="${COLOUR.text}">${xmlText(caption)}</text>`,
-      sub ? `<text x="${x}" y="${85 + shift}" text-anchor="middle" ${MONO} font-size="11" fill="${COLOUR.muted}">${xmlText(clip(sub, 26))}</text>` : '',
+      sub ? `<text x="${x}" y="${85 + shift}" text-anchor="middle" ${MONO} font-size="11" fill="${COLOUR.muted}">${xmlText(clip(sub, 34))}</text>` : '',
       `<line x1="${x}" y1="${(sub ? 92 : 80) + shift}" x2="${x}" y2="${bodyBottom}" stroke="${COLOUR.lifeline}" stroke-width="1.2" stroke-dasharray="4 3"/>`,
     ].join('\n');
+  };
   const remote = opts.mode === 'remote' || lines.some((l) => l.kind === 'state' && l.truth && sourceOf(l, opts.mode) !== 'kernel');
 
   const parts = [
