@@ -129,7 +129,7 @@ export function fsmDiagram(opts: FsmSvgOptions = {}): FsmDiagram {
     const width = marked && a.mark === 'failed' ? 2.6 : 1.6;
     const title = [`${a.from} → ${a.to}${marked ? ` (${countLine(a.rows)})` : ''}`, ...a.rows.map((r) => rowLine(r, marked, opts.tests))].join('\n');
     parts.push(
-      `<g class="arrow ${marked ? a.mark : 'plain'}" data-from="${a.from}" data-to="${a.to}"><title>${xmlText(title)}</title>` +
+      `<g class="arrow ${marked ? `mark-${a.mark}` : 'plain'}" data-from="${a.from}" data-to="${a.to}"><title>${xmlText(title)}</title>` +
         `<path d="${d}" fill="none" stroke="${colour}" stroke-width="${width}"${dash} marker-end="url(#${headFor(colour)})"/>` +
         labelText(route.label, lines, baselines) +
         `</g>`,
@@ -177,7 +177,7 @@ export function fsmDiagram(opts: FsmSvgOptions = {}): FsmDiagram {
       ...loops.rows.map((r) => rowLine(r, marked, opts.tests)),
     ].join('\n');
     parts.push(
-      `<g class="loops ${marked ? loops.mark : 'plain'}" data-state="${state}"><title>${xmlText(title)}</title>` +
+      `<g class="loops ${marked ? `mark-${loops.mark}` : 'plain'}" data-state="${state}"><title>${xmlText(title)}</title>` +
         `<rect x="${badge.x}" y="${badge.y}" width="${badge.w}" height="${badge.h}" rx="9" fill="${fill}" stroke="${marked ? MARK_COLOUR[loops.mark] : PLAIN}" stroke-width="1.2"/>` +
         `<text x="${badge.x + badge.w / 2}" y="${placed.baselines[0]!.toFixed(1)}" text-anchor="middle" font-size="11" font-weight="bold" fill="${ink}">${xmlText(text)}</text></g>`,
     );

@@ -40,7 +40,7 @@ t.test('FSM diagram: every label readable in Chromium, in the plain and the cove
     t.equal(boxes.length, 1, `${name}: one diagram`);
     t.ok(boxes[0]!.texts.length > 60, `${name}: ${boxes[0]!.texts.length} text elements measured`);
     t.same(problemsOf(boxes), [], `${name}: no label overlaps another, leaves the drawing or sits on a box`);
-    await screenshot(file, join(SHOTS, `${name}.png`), '1270,970');
+    await screenshot(file, join(SHOTS, `${name}.png`), '1290,990');
   }
   const labels = (await svgTextBoxes(versions['fsm-run'], 'svg.fsm-diagram'))[0]!.texts;
   for (const want of ['rcv SYN / snd SYN,ACK', 'rcv ACK of SYN', 'rcv FIN / snd ACK', 'Timeout=2MSL', 'passive OPEN']) {
@@ -64,6 +64,12 @@ t.test('the report page: figures, FSM and ladders readable; inferred states and 
   const boxes = await svgTextBoxes(html, '#fsm-diagram svg, svg.figure-chart, svg.ladder', '1280,1000');
   t.ok(boxes.filter((b) => b.svg === 'figure-chart').length >= 8, 'a chart per figure with an expectation');
   t.same(problemsOf(boxes), [], 'no label overlaps another or leaves its drawing');
+  const fsmInPage = boxes.find((b) => b.svg === 'fsm-diagram')!;
+  const alone = (await svgTextBoxes(readFileSync(files.fsm, 'utf8'), 'svg.fsm-diagram', '1290,1000'))[0]!;
+  // Widths relative to the drawing (the page may scale it): bold from a stray CSS class would add ~8 %.
+  const widths = (s: SvgBoxes) => s.texts.map((x) => x.w / s.frame.w);
+  const restyled = widths(fsmInPage).filter((w, i) => Math.abs(w / widths(alone)[i]! - 1) > 0.03).length;
+  t.equal(restyled, 0, 'the page\'s CSS leaves the diagram\'s text as fsm.svg draws it');
   await screenshot(files.index, join(SHOTS, 'index.png'), '1280,2200');
 
   // The figures section alone, for a person to look at.

@@ -126,7 +126,7 @@ t.test('FSM row marks: failed if any test failed, passed if all passed, covered 
   t.equal(cov.get('listen-rcv-syn')!.kind, 'transition');
   t.equal(cov.get('no-such-row')!.kind, 'unknown');
   const { svg } = coverageDiagram(cov);
-  const arrow = (from: string, to: string) => new RegExp(`<g class="arrow (\\w+)" data-from="${from}" data-to="${to}"><title>([^<]*)</title><path [^>]*stroke="(#\\w+)"[^>]*/><text [^>]*>(.*?)</text></g>`).exec(svg);
+  const arrow = (from: string, to: string) => new RegExp(`<g class="arrow mark-(\\w+)" data-from="${from}" data-to="${to}"><title>([^<]*)</title><path [^>]*stroke="(#\\w+)"[^>]*/><text [^>]*>(.*?)</text></g>`).exec(svg);
   const passive = arrow('LISTEN', 'SYN-RECEIVED');
   t.equal(passive?.[1], 'passed', 'passed arrow');
   t.equal(passive?.[3], '#2e7d32', 'green');
@@ -134,7 +134,7 @@ t.test('FSM row marks: failed if any test failed, passed if all passed, covered 
   t.match(passive?.[2], /listen-rcv-syn, RFC 9293 3\.10\.7\.2\): s › p/, 'the hover text names the row and its tests');
   t.equal(arrow('CLOSED', 'LISTEN')?.[1], 'untested', 'an arrow no test took is untested…');
   t.match(arrow('CLOSED', 'LISTEN')?.[4], />passive OPEN</, '…and still labelled');
-  t.match(svg, /<g class="loops failed" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows \(0 passed, 1 failed, 0 covered, 10 untested\):\n[^<]*• rcv RST in window \/ snd ACK — failed \(rcv-rst-in-window/, 'self-loops: one badge per state, coloured by the worst');
+  t.match(svg, /<g class="loops mark-failed" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows \(0 passed, 1 failed, 0 covered, 10 untested\):\n[^<]*• rcv RST in window \/ snd ACK — failed \(rcv-rst-in-window/, 'self-loops: one badge per state, coloured by the worst');
   t.match(svg, />↻ 11<\/text>/, 'the badge counts the rows');
   t.equal(arrow('SYN-RECEIVED', 'ESTABLISHED')?.[1], 'covered', 'only skipped tests: covered');
 });
