@@ -49,7 +49,7 @@ details { margin: 4px 0; } summary { cursor: pointer; }
 .muted { color: #757575; } code { font: 12px ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
 nav a { margin-right: 14px; }
 .badge.neutral { background: #757575; color: #fff; }
-table#self-loops td.rows { line-height: 1.7; } .loop-row { white-space: nowrap; } .loop-row.untested { color: #9e9e9e; }
+table#self-loops td.rows { line-height: 1.7; } table#self-loops td:nth-child(-n+3) { white-space: nowrap; } .loop-row { white-space: nowrap; } .loop-row.untested { color: #9e9e9e; }
 ${FIGURES_CSS}`;
 
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
