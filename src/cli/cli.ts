@@ -9,16 +9,18 @@ import { fsmBuilder, fsmCommand, type FsmArgs } from './commands/fsm.js';
 import { HOLD_COMMAND, holdCommand, labBuilder } from './commands/lab.js';
 import { listBuilder, listCommand, type ListArgs } from './commands/list.js';
 import { requirementsBuilder, requirementsCommand, type RequirementsArgs } from './commands/requirements.js';
+import { reportBuilder } from './commands/report.js';
 import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
 import { VERSION } from './version.js';
 import { processIo, useIo, type Io } from './io.js';
 
-const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup'];
+const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report'];
 
 /** The command the user was after, for the "see --help" hint. */
 function commandOf(argv: readonly string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
   if (words[0] === 'lab' && ['up', 'down', 'status'].includes(words[1] ?? '')) return `lab ${words[1]}`;
+  if (words[0] === 'report' && ['open', 'path'].includes(words[1] ?? '')) return `report ${words[1]}`;
   return COMMANDS.includes(words[0] ?? '') ? words[0]! : '';
 }
 
@@ -38,6 +40,7 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .command<RequirementsArgs>('requirements', "RFC 9293's labelled requirements: how each is observed and which tests judge it", requirementsBuilder, (a) => handle(requirementsCommand(a)))
     .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
     .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) => handle(exerciseCommand(a)))
+    .command('report', 'the latest report: report open (in a browser, or its file:// URL) | report path', (y) => reportBuilder(y, handle))
     .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
     .command<{ id?: string; labSysctl: string[] }>(
       HOLD_COMMAND,
@@ -50,10 +53,11 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     )
     .example('$0 run', 'every suite against a fresh lab; reports in reports/latest/')
     .example('$0 list', 'what the suites test')
+    .example('$0 report open', 'the latest run\'s report in a browser')
     .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
     .example('$0 exercise --walkthrough handshake', 'a guided lesson on a real kernel')
     .example('$0 cleanup', 'remove what a crashed run left')
-    .demandCommand(1, 'name a command: run, list, requirements, lab, fsm, exercise or cleanup')
+    .demandCommand(1, 'name a command: run, list, requirements, report, lab, fsm, exercise or cleanup')
     .strict()
     .recommendCommands()
     .version(VERSION)

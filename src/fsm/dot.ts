@@ -75,10 +75,17 @@ const FLAG_WORDS: Readonly<Record<string, string>> = {
   'P.': 'data',
 };
 
-/** "rcv SYN / snd SYN,ACK", the notation of Figure 5. */
+/** "snd SYN,ACK" for what the row sends, '' when it sends nothing. */
+export function sentLabel(row: Transition): string {
+  return row.emits.map((e) => `snd ${FLAG_WORDS[e.flags] ?? e.flags}`).join(', ');
+}
+
+/** The event in Figure 5's words: "rcv SYN", "passive OPEN", "Timeout=2MSL". */
+export const eventLabel = (on: EventName): string => EVENT_LABEL[on];
+
+/** "rcv SYN / snd SYN,ACK", the notation of Figure 5 ("x": nothing sent). */
 export function edgeLabel(row: Transition): string {
-  const sent = row.emits.map((e) => `snd ${FLAG_WORDS[e.flags] ?? e.flags}`).join(', ');
-  return `${EVENT_LABEL[row.on]} / ${sent || 'x'}`;
+  return `${EVENT_LABEL[row.on]} / ${sentLabel(row) || 'x'}`;
 }
 
 const quote = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

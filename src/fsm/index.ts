@@ -32,4 +32,5 @@ export {
   type SeqPosition,
   type Cell,
 } from './matrix.js';
-export { toDot, edgeLabel, type Mark, type DotOptions } from './dot.js';
+export { toDot, edgeLabel, sentLabel, eventLabel, type Mark, type DotOptions } from './dot.js';
+export { diagramModel, shortLabel, summaryMark, type DiagramModel, type DiagramOptions, type Arrow, type StateLoops, type MarkedRow } from './diagram.js';

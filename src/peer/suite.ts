@@ -475,7 +475,7 @@ function traceLines(trace: Trace): TraceLine[] {
     const tsec = Number(e.at - trace.startedAt) / 1e9;
     const body = text[i]!.replace(/^\+\S+ /, '');
     if (e.kind === 'note') lines.push({ t: tsec, kind: 'note', text: e.text });
-    else if (e.kind === 'state') lines.push({ t: tsec, kind: 'state', text: body, model: e.model as TraceLine['model'], truth: e.truth });
+    else if (e.kind === 'state') lines.push({ t: tsec, kind: 'state', text: body, model: e.model as TraceLine['model'], truth: e.truth, ...(e.source ? { source: e.source } : {}) });
     else {
       const isn = e.isn?.() ?? {};
       const out = e.segment.dir === 'out';

@@ -6,7 +6,8 @@
 //   untested otherwise.
 // Row ids are rfcTable ids or profile deviation ids; deviations are not edges of the diagram
 // but are listed in the report's coverage table.
-import { linuxDeviations, rfcTable, toDot, type Mark, type Transition } from '../fsm/index.js';
+import { linuxDeviations, rfcTable, type Mark, type Transition } from '../fsm/index.js';
+import { fsmDiagram, type FsmDiagram } from './fsm-diagram.js';
 import type { TestResult } from './results.js';
 
 export interface RowCoverage {
@@ -63,25 +64,11 @@ export function tableCoverage(coverage: ReadonlyMap<string, RowCoverage>): Array
 }
 
 /**
- * The coverage diagram: Figure 5 edges coloured by mark. Rows that keep the state (self-loops)
- * are drawn only when a test exercised them, so the picture stays readable.
+ * The coverage diagram (fsm-diagram.ts): Figure 5's arrows and every row's label coloured by
+ * mark, the rows that keep a state counted in its badge, the tests through each row on hover.
  */
-export function coverageDot(coverage: ReadonlyMap<string, RowCoverage>, title = 'RFC 9293 TCP connection states: this run'): string {
+export function coverageDiagram(coverage: ReadonlyMap<string, RowCoverage>, title = 'RFC 9293 TCP connection states: this run'): FsmDiagram {
   const marks = new Map([...coverage].map(([id, c]) => [id, c.mark] as const));
-  const dot = toDot(marks, {
-    selfLoops: true,
-    include: (row) => row.on !== 'timeout-user' && (row.to !== 'same' || marks.has(row.id)),
-    title,
-  });
-  // Untested edges keep their line but lose their label: with every label drawn, the edges into
-  // CLOSED pile their text on top of each other and the run's own edges become hard to read.
-  // (`tcpfsm fsm --svg` draws the full diagram.) Their text stays in the tooltip.
-  return dot
-    .split('\n')
-    .map((line) => {
-      if (!line.includes(' -> ') || !line.includes('style=dashed')) return line;
-      const label = /label="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? '';
-      return line.replace(/label="(?:[^"\\]|\\.)*"/, 'label=""').replace(/tooltip="((?:[^"\\]|\\.)*)"/, (_m, tip: string) => `tooltip="${label}: ${tip}"`);
-    })
-    .join('\n');
+  const tests = new Map([...coverage].map(([id, c]) => [id, c.tests] as const));
+  return fsmDiagram({ marks, tests, title });
 }

@@ -4,7 +4,11 @@
 import { stringify } from 'yaml';
 import type { RowCoverage } from './coverage.js';
 import { xmlAttr as attr, xmlText as text } from './escape.js';
-import type { Figure, TestResult } from './results.js';
+import { FIGURES_CSS, figuresSection, type FigureGroup } from './figures.js';
+import { ranNoTest } from './outcomes.js';
+import { MARK_COLOUR } from './fsm-diagram.js';
+import { diagramModel, type Mark } from '../fsm/index.js';
+import type { TestResult } from './results.js';
 import { countRun, runVerdict, suiteInterrupted, suiteOk, suiteRan, testsOf, verdictOf, type RunRecord, type SuiteRun } from './run.js';
 import { tableCoverage } from './coverage.js';
 import { renderHeatmap } from './heatmap.js';
@@ -28,7 +32,7 @@ export interface HtmlInput {
   problems: string[];
 }
 
-const CSS = `
+export const REPORT_CSS = `
 body { font: 14px/1.45 system-ui, 'DejaVu Sans', Helvetica, Arial, sans-serif; color: #212121; margin: 24px auto; max-width: 1240px; padding: 0 16px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #cfd8dc; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
@@ -37,14 +41,16 @@ th { background: #eceff1; } td.num { text-align: right; font-variant-numeric: ta
 table.kv th { width: 160px; }
 .pass { color: #2e7d32; font-weight: bold; } .fail { color: #c62828; font-weight: bold; } .skip { color: #757575; font-weight: bold; } .covered { color: #1565c0; font-weight: bold; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; font-weight: bold; }
-.badge.pass { background: #2e7d32; color: #fff; } .badge.fail { background: #c62828; color: #fff; } .badge.interrupted { background: #757575; color: #fff; }
+.badge.pass { background: #2e7d32; color: #fff; } .badge.fail { background: #c62828; color: #fff; }
 pre { background: #f5f5f5; border: 1px solid #e0e0e0; padding: 8px; overflow-x: auto; font: 12px/1.4 ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
 .failure { border-left: 4px solid #c62828; padding-left: 12px; margin-bottom: 24px; }
 .diagram { overflow-x: auto; } .diagram svg { max-width: 100%; height: auto; }
 details { margin: 4px 0; } summary { cursor: pointer; }
 .muted { color: #757575; } code { font: 12px ui-monospace, 'DejaVu Sans Mono', Menlo, monospace; }
 nav a { margin-right: 14px; }
-`;
+.badge.neutral, .badge.interrupted { background: #757575; color: #fff; }
+table#self-loops td.rows { line-height: 1.7; } table#self-loops td:nth-child(-n+3) { white-space: nowrap; } .loop-row { white-space: nowrap; } .loop-row.untested { color: #9e9e9e; }
+${FIGURES_CSS}`;
 
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
 
@@ -52,12 +58,6 @@ function verdictCell(test: TestResult): string {
   const v = verdictOf(test);
   if (v === 'interrupted') return `<span class="skip" title="${attr(`the run was interrupted by ${test.interrupted} while this test ran`)}">interrupted</span>`;
   return v === 'skip' ? `<span class="skip">skip</span>` : v === 'pass' ? `<span class="pass">pass</span>` : `<span class="fail">FAIL</span>`;
-}
-
-/** The run's badge: PASS, FAIL, or INTERRUPTED when the run was stopped and nothing had failed. */
-function verdictBadge(run: RunRecord): string {
-  const v = runVerdict(run);
-  return `<span class="badge ${v}">${v.toUpperCase()}</span>`;
 }
 
 const anchor = (suite: string, index: number): string => `t-${suite.replace(/[^A-Za-z0-9_-]/g, '_')}-${index}`;
@@ -89,6 +89,7 @@ function sysctlRows(run: RunRecord): string {
 
 function summary(run: RunRecord): string {
   const c = countRun(run);
+  const noTests = run.suites.filter((s) => suiteOk(s) && ranNoTest(s)).length;
   const o = run.options;
   const opts = [
     o.grep !== undefined ? `--grep ${o.grep}` : '',
@@ -106,7 +107,7 @@ function summary(run: RunRecord): string {
     ['duration', ms(run.durationMs)],
     [
       'suites',
-      `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun - c.suitesInterrupted} passed, ${c.suitesFailed} failed${c.suitesInterrupted ? `, ${c.suitesInterrupted} interrupted` : ''}${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
+      `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun - c.suitesInterrupted - noTests} passed, ${c.suitesFailed} failed${c.suitesInterrupted ? `, ${c.suitesInterrupted} interrupted` : ''}${noTests ? `, ${noTests} ran no test` : ''}${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
     ],
     ['tests', `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>${c.interrupted ? `, <span class="skip">${c.interrupted} interrupted</span>` : ''}`],
     ['target', o.target ? text(o.target) : uniqueValues(run, (s) => s.result?.target)],
@@ -119,13 +120,28 @@ function summary(run: RunRecord): string {
   return `<table class="kv" id="summary">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
 
+function suiteStatus(s: SuiteRun): string {
+  if (!suiteRan(s)) return `<span class="skip">not run</span>`;
+  if (!suiteOk(s)) return suiteInterrupted(s) ? `<span class="skip">interrupted</span>` : `<span class="fail">FAIL</span>`;
+  return ranNoTest(s) ? `<span class="skip">no tests ran</span>` : `<span class="pass">pass</span>`;
+}
+
+/** The run's verdict: PASS, FAIL, or NO TESTS RAN when it passed without a single verdict. */
+const verdictWord = (run: RunRecord): string => {
+  const v = runVerdict(run);
+  return v !== 'pass' ? v.toUpperCase() : run.suites.every(ranNoTest) ? 'NO TESTS RAN' : 'PASS';
+};
+
+function verdictBadge(run: RunRecord): string {
+  const word = verdictWord(run);
+  return `<span class="badge ${word === 'FAIL' ? 'fail' : word === 'PASS' ? 'pass' : word === 'INTERRUPTED' ? 'interrupted' : 'neutral'}">${word}</span>`;
+}
+
 function suitesTable(run: RunRecord): string {
   const rows = run.suites.map((s) => {
     const tests = testsOf(s);
     const n = (f: (t: TestResult) => boolean) => tests.filter(f).length;
-    const status = !suiteRan(s)
-      ? `<span class="skip">not run</span>`
-      : suiteOk(s) ? `<span class="pass">pass</span>` : suiteInterrupted(s) ? `<span class="skip">interrupted</span>` : `<span class="fail">FAIL</span>`;
+    const status = suiteStatus(s);
     const exit = !suiteRan(s) ? text(s.notRun ?? '') : s.signal ? `killed by ${text(s.signal)}` : `exit ${s.exitCode}`;
     return `<tr><td><a href="#suite-${attr(s.suite)}">${text(s.suite)}</a></td><td>${text(s.result?.title ?? '')}</td><td>${text(s.result?.rfc ?? '')}</td><td>${status}</td><td class="num">${tests.length}</td><td class="num">${n((t) => t.ok && t.skip === undefined)}</td><td class="num">${n((t) => verdictOf(t) === 'fail')}</td><td class="num">${n((t) => t.skip !== undefined)}</td><td class="num">${ms(s.durationMs)}</td><td>${exit}</td></tr>`;
   });
@@ -155,25 +171,34 @@ function failures(run: RunRecord, ladders: HtmlInput['ladders']): string {
   return items.length ? `<h2 id="failures">Failures (${items.length})</h2>${items.join('\n')}` : `<h2 id="failures">Failures</h2><p class="pass">None.</p>`;
 }
 
-function figureValue(f: Figure): string {
-  return `${f.value} ${f.unit}`;
+function figures(run: RunRecord): string {
+  const groups: FigureGroup[] = [];
+  for (const s of run.suites) {
+    testsOf(s).forEach((test, i) => {
+      if (test.figures.length) groups.push({ suite: s.suite, test: test.name, href: `#${anchor(s.suite, i)}`, figures: test.figures });
+    });
+  }
+  return figuresSection(groups);
 }
 
-function figures(run: RunRecord): string {
-  const rows: string[] = [];
-  for (const s of run.suites) {
-    for (const test of testsOf(s)) {
-      for (const f of test.figures) {
-        const expected = f.expected !== undefined ? `${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''} ${f.unit}` : '—';
-        const ok = f.grade === 'inconclusive' ? `<span class="skip" title="${attr(f.gradeWhy ?? '')}">inconclusive</span>` : f.ok === undefined ? '<span class="muted">—</span>' : f.ok ? '<span class="pass">ok</span>' : '<span class="fail">out of range</span>';
-        rows.push(
-          `<tr><td>${text(s.suite)} › ${text(test.name)}</td><td>${text(f.name)}</td><td class="num">${text(figureValue(f))}</td><td class="num">${text(expected)}</td><td>${text(f.toleranceWhy ?? '')}</td><td>${ok}</td></tr>`,
-        );
-      }
-    }
-  }
-  if (!rows.length) return `<h2 id="figures">Measured figures</h2><p class="muted">No test measured a figure in this run.</p>`;
-  return `<h2 id="figures">Measured figures</h2><table><tr><th>test</th><th>figure</th><th>measured</th><th>expected</th><th>tolerance from</th><th>ok</th></tr>${rows.join('')}</table>`;
+/** Per state, the rows that keep it (the diagram's ↻ badges), each in its mark's colour. */
+function selfLoopTable(input: HtmlInput): string {
+  const marks = new Map([...input.coverage].map(([id, c]) => [id, c.mark] as const));
+  const loops = diagramModel(marks).loops.filter((l) => l.rows.length);
+  const rows = loops.map((l) => {
+    const n = (m: Mark) => l.rows.filter((r) => r.mark === m).length;
+    const counts = (['passed', 'failed', 'covered', 'untested'] as const).filter((m) => n(m)).map((m) => `<span style="color:${MARK_COLOUR[m]}">${n(m)} ${m}</span>`);
+    const list = l.rows.map((r) => {
+      const tests = input.coverage.get(r.row.id)?.tests ?? [];
+      const tip = `${r.row.id} · ${r.row.rfc} · ${r.row.note}${tests.length ? ` · tests: ${tests.join('; ')}` : ''}`;
+      return `<span class="loop-row ${r.mark}" title="${attr(tip)}"${r.mark === 'untested' ? '' : ` style="color:${MARK_COLOUR[r.mark]}"`}>${text(r.label)}</span>`;
+    });
+    return `<tr><td><b>${text(l.state)}</b></td><td class="num">${l.rows.length}</td><td>${counts.join(', ')}</td><td class="rows">${list.join(' · ')}</td></tr>`;
+  });
+  return (
+    `<h3 id="self-loops-title">Rows that keep the state (the ↻ badges)</h3>` +
+    `<table id="self-loops"><tr><th>state</th><th>rows</th><th>result</th><th>rows, in their result's colour (hover: rule, RFC, tests)</th></tr>${rows.join('')}</table>`
+  );
 }
 
 function coverageSection(input: HtmlInput): string {
@@ -188,8 +213,10 @@ function coverageSection(input: HtmlInput): string {
     );
   return (
     `<h2 id="fsm">FSM coverage</h2><p>${exercised} of ${table.length} rows of the RFC 9293 transition table exercised. ` +
-    `Edges: green passed, red failed, blue covered without a verdict, grey dashed untested (unlabelled here: hover for the rule, or see <code>tcpfsm fsm --svg</code>). <a href="${attr(input.files.fsm)}">fsm.svg</a></p>` +
+    `One arrow per pair of states, labelled with every row that takes it, each in its result's colour: green passed, red failed, blue covered (only skipped tests), grey untested; ` +
+    `an arrow is red if one of its rows failed, else green if one passed. ↻ counts the rows that keep a state (table below). Hover an arrow or badge for its rows and tests. <a href="${attr(input.files.fsm)}">fsm.svg</a></p>` +
     `<div class="diagram" id="fsm-diagram">${input.fsmSvg}</div>` +
+    selfLoopTable(input) +
     (rows.length
       ? `<table id="coverage"><tr><th>row</th><th>kind</th><th>result</th><th>RFC</th><th>rule</th><th>tests</th></tr>${rows.join('')}</table>`
       : '<p class="muted">No test reported FSM rows.</p>')
@@ -236,7 +263,6 @@ function testsSection(run: RunRecord, ladders: HtmlInput['ladders']): string {
 
 export function indexHtml(input: HtmlInput): string {
   const { run, files } = input;
-  const verdict = runVerdict(run).toUpperCase();
   const links = [
     [files.tap, 'results.tap (TAP 14)'],
     [files.junit, 'junit.xml'],
@@ -255,8 +281,8 @@ export function indexHtml(input: HtmlInput): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tcpfsm ${verdict} — ${text(run.startedAt)}</title>
-<style>${CSS}</style>
+<title>tcpfsm ${verdictWord(run)} — ${text(run.startedAt)}</title>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <h1>tcpfsm run ${verdictBadge(run)}</h1>

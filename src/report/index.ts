@@ -4,7 +4,7 @@ export { countRun, runOk, suiteOk, suiteRan, testsOf, type Counts, type RunRecor
 export { TapComposer, suitePoint, yamlBlock } from './tap.js';
 export { junitXml } from './junit.js';
 export { mergePcaps, type MergedPcap, type PcapInput } from './pcap-merge.js';
-export { rowCoverage, tableCoverage, coverageDot, type RowCoverage, type ExercisedTest } from './coverage.js';
+export { rowCoverage, tableCoverage, coverageDiagram, type RowCoverage, type ExercisedTest } from './coverage.js';
 export { renderDot, svgElement } from './svg.js';
 export { ladderSvg, segmentLabel, type LadderOptions } from './ladder.js';
 export { indexHtml, type HtmlInput, type LadderRef } from './html.js';

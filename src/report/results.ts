@@ -20,6 +20,8 @@ export interface TraceLine {
   model?: TcpState;
   /** the target kernel's state (lab ground truth) after this line */
   truth?: string;
+  /** where `truth` came from when not the kernel: 'state probe' (remote mode, inferred) */
+  source?: string;
 }
 
 /** A measured figure (timer interval, count, duration) with its expectation when there is one. */

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { coverageDot, rowCoverage, type ExercisedTest } from './coverage.js';
+import { coverageDiagram, rowCoverage, type ExercisedTest } from './coverage.js';
 import { slug } from './escape.js';
 import { indexHtml, type LadderRef } from './html.js';
 import { junitXml } from './junit.js';
@@ -12,7 +12,6 @@ import { ladderSvg } from './ladder.js';
 import { mergePcaps, type PcapInput } from './pcap-merge.js';
 import type { TestResult } from './results.js';
 import { testsOf, type RunRecord } from './run.js';
-import { renderDot, svgElement } from './svg.js';
 
 export interface ReportFiles {
   dir: string;
@@ -90,8 +89,8 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
 
   const exercised: ExercisedTest[] = run.suites.flatMap((s) => testsOf(s).map((test) => ({ suite: s.suite, test })));
   const coverage = rowCoverage(exercised);
-  const fsmSvg = await renderDot(coverageDot(coverage));
-  writeFileSync(files.fsm, fsmSvg);
+  const fsm = coverageDiagram(coverage);
+  writeFileSync(files.fsm, `<?xml version="1.0" encoding="UTF-8"?>\n${fsm.svg}`);
 
   const ladders = new Map<TestResult, LadderRef>();
   let ladderNo = 0;
@@ -100,7 +99,7 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
     tests.forEach((test, i) => {
       if (test.skip !== undefined || !test.trace.length) return;
       const rel = join('ladders', slug(s.suite), `${String(i + 1).padStart(2, '0')}-${slug(test.name)}.svg`);
-      const svg = ladderSvg(test, { suite: s.suite, targetLabel: targetLabel(s.result?.target), idPrefix: `l${++ladderNo}` });
+      const svg = ladderSvg(test, { suite: s.suite, targetLabel: targetLabel(s.result?.target), idPrefix: `l${++ladderNo}`, ...(s.result?.mode ? { mode: s.result.mode } : {}) });
       mkdirSync(join(dir, 'ladders', slug(s.suite)), { recursive: true });
       writeFileSync(join(dir, rel), svg);
       files.ladders.push(join(dir, rel));
@@ -115,7 +114,7 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
     files.index,
     indexHtml({
       run,
-      fsmSvg: svgElement(fsmSvg),
+      fsmSvg: fsm.svg,
       coverage,
       ladders,
       files: { tap: 'results.tap', junit: 'junit.xml', pcap: 'trace.pcap', fsm: 'fsm.svg', run: 'run.json', suitesDir: existsSync(join(dir, 'suites')) ? 'suites/' : '.' },

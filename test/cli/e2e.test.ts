@@ -38,7 +38,7 @@ t.test('tcpfsm run handshake: exit 0, real segments in trace.pcap, reports agree
   t.ok(suite.tests.some((x) => x.rows.includes('listen-rcv-syn')), 'the handshake exercised LISTEN + SYN');
   t.match(html, /<td><code>listen-rcv-syn<\/code><\/td><td>transition<\/td><td class="pass">passed<\/td>/, 'the handshake row is marked passed');
   t.match(html, /class="badge pass">PASS</);
-  t.match(readFileSync(join(dir, 'fsm.svg'), 'utf8'), /<svg[\s\S]*SYN&#45;RECEIVED[\s\S]*<\/svg>\s*$/, 'fsm.svg is the rendered state diagram');
+  t.match(readFileSync(join(dir, 'fsm.svg'), 'utf8'), /<svg[\s\S]*<g class="arrow mark-passed" data-from="LISTEN" data-to="SYN-RECEIVED">[\s\S]*<\/svg>\s*$/, 'fsm.svg is the state diagram, the handshake\'s arrow passed');
   const ladders = readdirSync(join(dir, 'ladders', 'handshake')).filter((f) => f.endsWith('.svg'));
   t.equal(ladders.length, suite.tests.filter((x) => !x.skip).length, 'a ladder diagram per test');
   t.match(readFileSync(join(dir, 'ladders', 'handshake', ladders[0]!), 'utf8'), /<svg[\s\S]*\[S\.\][\s\S]*<\/svg>/, 'the first ladder shows the SYN-ACK');

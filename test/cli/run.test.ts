@@ -3,9 +3,9 @@
 // (tap-parser, tcpdump, Chromium's XML parser and renderer), --bail, signals.
 import t, { type Test as Tap } from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Parser } from 'tap-parser';
 import { dumpDom, screenshot, xmlErrors } from '../report/chromium.js';
 import { tcpfsm } from './helpers.js';
@@ -56,6 +56,14 @@ t.test('a passing run: exit 0, a line per test, every report file there and vali
   t.notMatch(r.stdout, /\x1b\[/, 'no escape codes when piped');
 
   const dir = latestRun(t, reportDir);
+  // The end: one line per outcome, then the report as a path, a file:// URL and a command.
+  const end = r.stdout.slice(r.stdout.indexOf('3 tests:')).split('\n').slice(1);
+  t.same(end.slice(0, 4), ['  2 passed', '  0 failed', '  1 skipped', '  figures: 1 within tolerance, 0 out of range'], 'one line per outcome');
+  t.match(end[4], /^report: \S+\/index\.html$/);
+  t.equal(end[5], `  ${pathToFileURL(realpathSync(join(dir, 'index.html'))).href}`, 'the file:// URL of the run\'s page');
+  t.match(end[6], /^ {2}open it: tcpfsm report open \S+$/);
+  const opened = await tcpfsm(['report', 'path', end[6]!.replace(/^ {2}open it: tcpfsm report open /, '')]);
+  t.equal(opened.stdout, `${realpathSync(join(dir, 'index.html'))}\n`, 'the printed command finds this run\'s page');
   for (const f of ['results.tap', 'junit.xml', 'trace.pcap', 'fsm.svg', 'index.html', 'run.json', 'suites/pass.json', 'suites/pass.pcap', 'suites/pass.tap']) {
     t.ok(existsSync(join(dir, f)), `${f} written`);
   }
@@ -141,7 +149,7 @@ t.test('a failing run (2 at a time): exit 1, failures and the crash in every rep
   t.match(dom, /<td><code>syn-received-rcv-ack-of-syn<\/code><\/td><td>transition<\/td><td class="pass">passed<\/td>/, 'a row of passing tests only is passed');
   t.match(dom, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="ladder"/, 'the failing test\'s ladder inline');
   t.match(dom, /ack: expected 1 \(0x1\), got 2 \(0x2\) &lt;bad&gt; &amp; "wrong"/, 'the failure message, escaped');
-  t.match(dom, /<td>challenge_acks<\/td><td class="num">3 count<\/td><td class="num">1 ± 0 count<\/td>.*?out of range/s, 'figures table');
+  t.match(dom, /<section class="fig-card outcome-fail"><h3><a href="#t-fail-\d+">fail › [^<]*<\/a><\/h3>.*?<td class="fig-name">challenge_acks<p class="fig-plain fail">measured 3, expected 1 ± 0: 2 above the allowed range<\/p>/s, 'figures grouped by test; a failed one says measured vs expected');
   for (const href of ['results.tap', 'junit.xml', 'trace.pcap']) t.match(dom, new RegExp(`href="${href.replace('.', '\\.')}"`), `links to ${href}`);
   t.notMatch(readFileSync(join(dir, 'index.html'), 'utf8'), /(src|href)="https?:/, 'nothing from the network');
 });

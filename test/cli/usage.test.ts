@@ -22,7 +22,9 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
     [['run', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd", Choices: "linux", "rfc"/],
     [['run', 'nosuchsuite'], /unknown suite 'nosuchsuite' \(available: crash, env, fail, pass, wait\)/],
     [['frob'], /unknown command 'frob'/],
-    [[], /name a command: run, list, requirements, lab, fsm, exercise or cleanup/],
+    [[], /name a command: run, list, requirements, report, lab, fsm, exercise or cleanup/],
+    [['report'], /name a subcommand: report open or report path; run 'tcpfsm report --help'/],
+    [['report', 'open', '/nonexistent/reports'], /no report in \/nonexistent\/reports: looked for .*; run 'tcpfsm report open --help'/],
     [['lab'], /lab needs an action: up, down or status; run 'tcpfsm lab --help'/],
     [['lab', 'up', '--id', 'x'], /--id wants an integer from 0 to 16383, got 'x'; run 'tcpfsm lab up --help'/],
     [['fsm', '--dot', '--svg'], /arguments dot and svg are mutually exclusive/],
@@ -50,6 +52,8 @@ t.test('--help of each command explains it with examples', async (t) => {
     [['lab', 'status'], [/--json/]],
     [['fsm'], [/--dot/, /--svg/, /--profile/]],
     [['cleanup'], [/--force/]],
+    [['report'], [/open/, /path/, /xdg-open/]],
+    [['report', 'open'], [/dir/, /reports/]],
   ];
   const results = [];
   for (const [cmd] of commands) results.push(await tcpfsmInProcess([...cmd, '--help']));
@@ -84,7 +88,7 @@ t.test('list asks each suite for its tests without a lab', async (t) => {
   t.same(listing.flatMap((l) => l.tests.map((x) => x.name)), ['the final ACK makes it ESTABLISHED'], '--grep filters tests');
 });
 
-t.test('fsm prints the table, DOT, or SVG rendered without system graphviz', async (t) => {
+t.test('fsm prints the table, DOT, or SVG drawn without graphviz', async (t) => {
   const table = await tcpfsmInProcess(['fsm', '--profile', 'linux']);
   t.equal(table.code, 0);
   t.match(table.stdout, /^listen-rcv-syn +LISTEN +rcv-syn +-> SYN-RECEIVED +send S\. +RFC 9293/m);
@@ -95,9 +99,10 @@ t.test('fsm prints the table, DOT, or SVG rendered without system graphviz', asy
   t.match(dot.stdout, /"LISTEN" -> "SYN-RECEIVED" \[label="rcv SYN \/ snd SYN,ACK"/);
   const svg = await tcpfsmInProcess(['fsm', '--svg']);
   t.equal(svg.code, 0);
-  t.match(svg.stdout, /<svg [^>]*width="\d+pt"/);
-  // graphviz writes '-' in text as the entity &#45;
-  for (const state of ['CLOSED', 'LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'TIME-WAIT']) t.match(svg.stdout, new RegExp(`>${state.replace(/-/g, '&#45;')}</text>`), `${state} drawn`);
+  t.match(svg.stdout, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="fsm-diagram" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"/);
+  for (const state of ['CLOSED', 'LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'TIME-WAIT']) t.match(svg.stdout, new RegExp(`>${state}</text>`), `${state} drawn`);
+  t.match(svg.stdout, /<g class="arrow plain" data-from="LISTEN" data-to="SYN-RECEIVED">/, 'one arrow per pair of states');
+  t.match(svg.stdout, /<g class="loops plain" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows:/, 'self-loops as a badge per state');
   t.match(svg.stdout, /rcv SYN \/ snd SYN,ACK/);
   const file = t.testdir() + '/fsm.svg';
   const written = await tcpfsmInProcess(['fsm', '--svg', '-o', file]);

@@ -63,3 +63,85 @@ export async function xmlErrors(docs: readonly string[]): Promise<string[]> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A box in page pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface TextBox extends Box {
+  text: string;
+  /** the enclosing group: its class and data-* attributes, e.g. 'arrow passed LISTEN>SYN-RECEIVED' */
+  owner: string;
+  /** the group's data-state: a state's badge may sit on the corner of its own box */
+  state?: string;
+  /** the text element's own class */
+  cls?: string;
+}
+
+export interface SvgBoxes {
+  /** the svg element's class */
+  svg: string;
+  frame: Box;
+  texts: TextBox[];
+  /** boxes (state, badge, note) that text of other groups must keep off */
+  shapes: TextBox[];
+}
+
+/**
+ * Lay the page out in Chromium and read back, for every `selector` SVG, the box of each <text>
+ * element and of the boxes text must keep off (getBoundingClientRect: what the browser really
+ * drew, after fonts and transforms). The page's own markup is kept; a script is appended.
+ */
+export async function svgTextBoxes(html: string, selector = 'svg', windowSize = '1400,1000'): Promise<SvgBoxes[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tcpfsm-boxes-'));
+  try {
+    const script = `
+      const r = (el) => { const b = el.getBoundingClientRect(); return { x: b.x + scrollX, y: b.y + scrollY, w: b.width, h: b.height }; };
+      const ownerOf = (el) => { const g = el.closest('g[class]'); if (!g) return ''; const d = g.dataset; return [g.getAttribute('class'), d.from && d.from + '>' + d.to, d.state].filter(Boolean).join(' '); };
+      const out = [...document.querySelectorAll(${JSON.stringify(selector)})].map((svg) => ({
+        svg: svg.getAttribute('class') || '',
+        frame: r(svg),
+        texts: [...svg.querySelectorAll('text')].map((t) => ({ text: t.textContent, owner: ownerOf(t), state: t.closest('g[class]')?.dataset.state, cls: t.getAttribute('class') || undefined, ...r(t) })),
+        shapes: [...svg.querySelectorAll('g.state > rect, g.closed-again > rect, g.loops > rect, g.note > rect')].map((s) => ({ text: '', owner: ownerOf(s), state: s.closest('g[class]')?.dataset.state, ...r(s) })),
+      }));
+      const pre = document.createElement('pre');
+      pre.id = 'tcpfsm-boxes';
+      pre.textContent = JSON.stringify(out);
+      document.body.appendChild(pre);`;
+    const page = join(dir, 'boxes.html');
+    const body = html.includes('</body>') ? html.replace('</body>', `<script>${script}</script></body>`) : `<!DOCTYPE html><html><body>${html}<script>${script}</script></body></html>`;
+    writeFileSync(page, body);
+    const dom = await chromium(['--dump-dom', `--window-size=${windowSize}`, pathToFileURL(page).href]);
+    const m = /<pre id="tcpfsm-boxes">([\s\S]*?)<\/pre>/.exec(dom);
+    if (!m) throw new Error(`no boxes in the dumped DOM: ${dom.slice(0, 300)}`);
+    const json = m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return JSON.parse(json) as SvgBoxes[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const EPS = 0.5;
+const meets = (a: Box, b: Box): boolean => Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > EPS && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > EPS;
+const inside = (a: Box, f: Box): boolean => a.x >= f.x - EPS && a.y >= f.y - EPS && a.x + a.w <= f.x + f.w + EPS && a.y + a.h <= f.y + f.h + EPS;
+
+/** Every problem of one SVG's text: pairs of text boxes that intersect, text outside the frame, text on a box of another group. */
+export function textProblems(s: SvgBoxes): string[] {
+  const out: string[] = [];
+  const texts = s.texts.filter((t) => t.w > 0 && t.h > 0);
+  const name = (t: TextBox) => `"${t.text}" (${t.owner || 'svg'})`;
+  for (let i = 0; i < texts.length; i++) {
+    const a = texts[i]!;
+    if (!inside(a, s.frame)) out.push(`${name(a)} lies outside the drawing`);
+    for (let j = i + 1; j < texts.length; j++) if (meets(a, texts[j]!)) out.push(`${name(a)} overlaps ${name(texts[j]!)}`);
+    for (const shape of s.shapes) {
+      const own = shape.owner === a.owner || (a.state !== undefined && a.state === shape.state);
+      if (!own && meets(a, shape)) out.push(`${name(a)} lies on the box of ${shape.owner}`);
+    }
+  }
+  return out;
+}

@@ -3,12 +3,13 @@
 import t from 'tap';
 import { Parser } from 'tap-parser';
 import { encodePcap, decodePcap, encodePacket, SYN } from '../../src/packet/index.js';
-import { rowCoverage, coverageDot } from '../../src/report/coverage.js';
+import { rowCoverage, coverageDiagram } from '../../src/report/coverage.js';
 import { slug, xmlAttr, xmlText } from '../../src/report/escape.js';
 import { junitXml } from '../../src/report/junit.js';
 import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
 import { mergePcaps } from '../../src/report/pcap-merge.js';
-import type { TestResult } from '../../src/report/results.js';
+import type { Figure, TestResult } from '../../src/report/results.js';
+import { sampleRun } from './sample-run.js';
 import { countRun, runOk, runVerdict, testsOf, verdictOf, type RunRecord, type SuiteRun } from '../../src/report/run.js';
 import { TapComposer } from '../../src/report/tap.js';
 
@@ -154,11 +155,18 @@ t.test('FSM row marks: failed if any test failed, passed if all passed, covered 
   t.same(cov.get('rcv-rst-in-window')!.tests, ['s › p', 's › f']);
   t.equal(cov.get('listen-rcv-syn')!.kind, 'transition');
   t.equal(cov.get('no-such-row')!.kind, 'unknown');
-  const dot = coverageDot(cov);
-  t.match(dot, /"LISTEN" -> "SYN-RECEIVED" \[label="rcv SYN \/ snd SYN,ACK", id="listen-rcv-syn:LISTEN".*color="#2e7d32"/, 'passed edge labelled and green');
-  t.match(dot, /"ESTABLISHED" -> "ESTABLISHED" \[label="rcv RST in window \/ snd ACK".*color="#c62828"/, 'exercised self-loop drawn');
-  t.match(dot, /"CLOSED" -> "LISTEN" \[label="", id="closed-passive-open:CLOSED", tooltip="passive OPEN \/ x: closed-passive-open/, 'untested edge unlabelled, its label in the tooltip');
-  t.notMatch(dot, /"TIME-WAIT" -> "TIME-WAIT" \[label="rcv FIN/, 'unexercised self-loops are left out');
+  const { svg } = coverageDiagram(cov);
+  const arrow = (from: string, to: string) => new RegExp(`<g class="arrow mark-(\\w+)" data-from="${from}" data-to="${to}"><title>([^<]*)</title><path [^>]*stroke="(#\\w+)"[^>]*/><text [^>]*>(.*?)</text></g>`).exec(svg);
+  const passive = arrow('LISTEN', 'SYN-RECEIVED');
+  t.equal(passive?.[1], 'passed', 'passed arrow');
+  t.equal(passive?.[3], '#2e7d32', 'green');
+  t.match(passive?.[4], /<tspan [^>]*fill="#2e7d32">rcv SYN \/ snd SYN,ACK<\/tspan>/, 'labelled in its mark\'s colour');
+  t.match(passive?.[2], /listen-rcv-syn, RFC 9293 3\.10\.7\.2\): s › p/, 'the hover text names the row and its tests');
+  t.equal(arrow('CLOSED', 'LISTEN')?.[1], 'untested', 'an arrow no test took is untested…');
+  t.match(arrow('CLOSED', 'LISTEN')?.[4], />passive OPEN</, '…and still labelled');
+  t.match(svg, /<g class="loops mark-failed" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows \(0 passed, 1 failed, 0 covered, 10 untested\):\n[^<]*• rcv RST in window \/ snd ACK — failed \(rcv-rst-in-window/, 'self-loops: one badge per state, coloured by the worst');
+  t.match(svg, />↻ 11<\/text>/, 'the badge counts the rows');
+  t.equal(arrow('SYN-RECEIVED', 'ESTABLISHED')?.[1], 'covered', 'only skipped tests: covered');
 });
 
 t.test('ladder: arrows both ways, states beside the target, notes, failure text, all escaped', async (t) => {
@@ -189,6 +197,90 @@ t.test('ladder: arrows both ways, states beside the target, notes, failure text,
   t.equal(segmentLabel({ t: 0, kind: 'out', text: 'raw', flags: 'F.', seq: 5, ack: 9, len: 3 }), '[F.] seq 5 ack 9 len 3');
   t.same(wrap('aaa bbb ccc', 7), ['aaa bbb', 'ccc']);
   t.same(wrap('x'.repeat(10), 4), ['xxxx', 'xxxx', 'xx']);
+});
+
+t.test('ladder in remote mode: the state is inferred, not read from a kernel, and the probe is marked', async (t) => {
+  const remoteTest = sampleRun().suites.find((s) => s.suite === 'passive-close')!.result!.tests[0]!;
+  const svg = ladderSvg(remoteTest, { suite: 'passive-close', mode: 'remote', idPrefix: 'r1' });
+  t.notMatch(svg, />kernel: /, 'no "kernel:" where no kernel was read');
+  t.match(svg, />inferred: ESTABLISHED ✓ \(from the state/, 'the state says it was inferred');
+  t.match(svg, /target state after each line \(inferred: no kernel read\)/);
+  t.match(svg, /<g class="segment out probe">[\s\S]*?>state probe<\/text>[\s\S]*?stroke-dasharray="6 3"/, 'the probe segment is tagged and dashed');
+  t.match(svg, /<g class="segment in probe">[\s\S]*?>probe answer<\/text>/, 'and its answer');
+  t.equal((svg.match(/class="segment [a-z]+ probe"/g) ?? []).length, 2, 'only the probe exchange is marked');
+  // A record without `source` (written before the field existed): the suite's mode decides.
+  const old = { ...remoteTest, trace: remoteTest.trace.map(({ source: _s, ...l }) => l) };
+  t.match(ladderSvg(old, { suite: 's', mode: 'remote' }), />inferred: ESTABLISHED ✓/);
+  t.match(ladderSvg(old, { suite: 's', mode: 'lab' }), />kernel: ESTABLISHED ✓<\/text>/, 'in the lab the kernel was read');
+});
+
+t.test('ladder: long notes and names wrap; nothing is cut, the new state stays', async (t) => {
+  const note = 'remote close → the FSM sends FIN, the data queue is empty, the retransmission timer runs, and the remote is now in FIN-WAIT-1';
+  const svg = ladderSvg(test({ name: `a long test name ${'that goes on '.repeat(12)}to the end`, trace: [{ t: 0, kind: 'note', text: note }, { t: 0.1, kind: 'state', text: 'state', model: 'FIN-WAIT-1', truth: 'FIN-WAIT-1' }] }), { suite: 's' });
+  t.notMatch(svg, /…/, 'no ellipsis');
+  const lines = [...svg.matchAll(/<text [^>]*font-style="italic"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.ok(lines.length >= 2, `the note is ${lines.length} lines`);
+  t.equal(lines.join(' '), note.replace(/→/g, '→'), 'every word of the note, in order');
+  t.match(lines[lines.length - 1], /FIN-WAIT-1$/, 'the new state at the end is kept');
+  const rect = /<g class="note">[\s\S]*?<rect [^>]*height="(\d+)"/.exec(svg);
+  t.ok(Number(rect?.[1]) >= 9 + lines.length * 15, 'the note box grows with its lines');
+  const title = [...svg.matchAll(/<text [^>]*font-size="15"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.ok(title.length >= 2, 'the name wraps onto another line');
+  t.match(title[title.length - 1], / to the end$/, 'to its last word');
+});
+
+t.test('index.html: a suite that ran no test is not a pass; a run without a single verdict says so', async (t) => {
+  const { indexHtml } = await import('../../src/report/html.js');
+  const files = { tap: 'results.tap', junit: 'junit.xml', pcap: 'trace.pcap', fsm: 'fsm.svg', run: 'run.json', suitesDir: 'suites/' };
+  const skipped = suiteRun({ suite: 'lost-ack', tapTests: [{ name: 'x', ok: true, skip: 'needs the lab agent', failures: [] }] });
+  const passed = suiteRun({ suite: 'handshake', tapTests: [{ name: 'y', ok: true, failures: [] }] });
+  const html = (suites: SuiteRun[]) => indexHtml({ run: record(suites), fsmSvg: '<svg></svg>', coverage: new Map(), ladders: new Map(), files, problems: [] });
+  const mixed = html([passed, skipped]);
+  t.match(mixed, /<h1>tcpfsm run <span class="badge pass">PASS<\/span><\/h1>/);
+  t.match(mixed, /<td><a href="#suite-lost-ack">lost-ack<\/a><\/td>.*?<td><span class="skip">no tests ran<\/span><\/td>/, 'its status is neutral');
+  t.match(mixed, /<td><a href="#suite-handshake">handshake<\/a><\/td>.*?<td><span class="pass">pass<\/span><\/td>/);
+  t.match(mixed, /<th>suites<\/th><td>2 <span class="muted">\(1 passed, 0 failed, 1 ran no test\)<\/span>/);
+  const none = html([skipped]);
+  t.match(none, /<h1>tcpfsm run <span class="badge neutral">NO TESTS RAN<\/span><\/h1>/, 'no verdict at all: not a green PASS');
+  t.match(none, /<title>tcpfsm NO TESTS RAN/);
+});
+
+t.test('figures: grouped by test, a chart of measured vs expected ± tolerance, a failure said plainly', async (t) => {
+  const { figuresSection, figureOutcome, figureSentence, figureChart } = await import('../../src/report/figures.js');
+  const fig = (over: Partial<Figure>): Figure => ({ name: 'lifetime', value: 1134, unit: 'ms', expected: 1000, tolerance: 104, ok: false, toleranceWhy: 'tcp_fin_timeout = 1 s; ± 100 ms polling', ...over });
+  t.equal(figureOutcome(fig({})), 'fail');
+  t.equal(figureOutcome(fig({ ok: true, value: 1010 })), 'pass');
+  t.equal(figureOutcome(fig({ grade: 'inconclusive' } as Partial<Figure>)), 'inconclusive', 'a grade field is read');
+  t.equal(figureOutcome(fig({ inconclusive: 'descheduled 350 ms' } as Partial<Figure>)), 'inconclusive', 'an inconclusive field is read');
+  t.equal(figureOutcome({ name: 'delay', value: 3, unit: 'ms' }), 'info');
+  t.equal(figureSentence(fig({})), 'measured 1134 ms, expected 1000 ± 104 ms: 30 ms above the allowed range');
+  t.equal(figureSentence(fig({ value: 3, unit: 'count', expected: 1, tolerance: 0 })), 'measured 3, expected 1 ± 0: 2 above the allowed range');
+  const chart = figureChart(fig({}));
+  t.match(chart, /<rect class="band" x="[\d.]+" y="\d+" width="[\d.]+"/, 'the tolerance band');
+  t.match(chart, /<circle class="measured" [^>]*fill="#c62828"/, 'the measured value, red when out of range');
+  t.match(chart, />896<\/text>.*>1104<\/text>/, 'the band ends');
+  t.match(figureChart(fig({ grade: 'inconclusive' } as Partial<Figure>)), /<circle class="measured" [^>]*fill="#757575"/, 'inconclusive: neutral');
+  const html = figuresSection([
+    { suite: 'timer', test: 'FIN-WAIT-2 <lifetime>', href: '#t-timer-0', figures: [fig({}), fig({ name: 'second', ok: true, value: 1001 }), { name: 'loop delay', value: 3.4, unit: 'ms' }] },
+    { suite: 'timer', test: 'other', figures: [fig({ name: 'third', grade: 'inconclusive', inconclusive: 'descheduled 350 ms' } as Partial<Figure>)] },
+  ]);
+  t.equal((html.match(/FIN-WAIT-2 &lt;lifetime&gt;/g) ?? []).length, 1, 'the test is named once, on its card');
+  t.match(html, /<section class="fig-card outcome-fail"><h3><a href="#t-timer-0">timer › FIN-WAIT-2 &lt;lifetime&gt;<\/a><\/h3><p class="fig-counts"><span class="pass">1 within tolerance<\/span> · <span class="fail">1 out of range<\/span><\/p>/);
+  t.match(html, /<td class="fig-name">lifetime<p class="fig-plain fail">measured 1134 ms, expected 1000 ± 104 ms: 30 ms above the allowed range<\/p><details><summary>how ± 104 was derived<\/summary><p>tcp_fin_timeout = 1 s; ± 100 ms polling<\/p><\/details>/, 'failure said plainly; the derivation on demand');
+  t.match(html, /<th>recorded without an expectation<\/th>.*<td>loop delay<\/td><td class="num">3\.4 ms<\/td>/, 'figures without an expectation apart');
+  t.match(html, /<section class="fig-card outcome-inconclusive">.*<p class="fig-plain skip">descheduled 350 ms<\/p>.*<span class="skip">inconclusive<\/span>/, 'inconclusive: neutral, with its reason');
+  t.match(html, /4 figures from 2 tests: 1 within tolerance, 1 out of range, 1 inconclusive, 1 without an expectation/);
+});
+
+t.test('the end of a run: one line per outcome, further outcomes included', async (t) => {
+  const { outcomeLines } = await import('../../src/report/outcomes.js');
+  const run = sampleRun();
+  const counts = { ...countRun(run), interrupted: 1 };
+  t.same(outcomeLines(run, counts), [
+    '   8 passed', '   2 failed', '   2 skipped', '   1 interrupted',
+    '  1 suite ran no test: lost-ack',
+    '  figures: 5 within tolerance, 2 out of range, 1 inconclusive',
+  ].map((l) => l.replace(/^ {3}(\d) /, '  $1 ')));
 });
 
 t.test('escaping and slugs', async (t) => {

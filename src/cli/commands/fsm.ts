@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { fromStates, linuxDeviations, profiles, target, toDot, type ProfileName } from '../../fsm/index.js';
-import { renderDot } from '../../report/svg.js';
+import { fsmDiagram } from '../../report/fsm-diagram.js';
 import { UsageError } from '../../sys/errors.js';
 import { io } from '../io.js';
 
@@ -18,9 +18,9 @@ export interface FsmArgs {
 export function fsmBuilder(y: Argv): Argv<FsmArgs> {
   return y
     .option('dot', { describe: 'print Graphviz DOT', type: 'boolean' })
-    .option('svg', { describe: 'print SVG (no system graphviz needed)', type: 'boolean' })
+    .option('svg', { describe: 'print SVG in the layout of RFC 9293 Figure 5 (no graphviz needed)', type: 'boolean' })
     .option('profile', { describe: 'profile: the RFC alone, or Linux with its documented deviations', choices: ['rfc', 'linux'] as const, default: 'rfc' as const, requiresArg: true })
-    .option('self-loops', { describe: 'also draw rows that keep the state', type: 'boolean', default: false })
+    .option('self-loops', { describe: 'with --dot: also draw rows that keep the state (the SVG counts them in a badge per state)', type: 'boolean', default: false })
     .option('output', { alias: 'o', describe: 'write to this file instead of stdout', type: 'string', requiresArg: true })
     .conflicts('dot', 'svg')
     .example('$0 fsm', 'the transition table as text')
@@ -49,9 +49,10 @@ export async function fsmCommand(a: FsmArgs): Promise<number> {
   const table = profiles[a.profile].table;
   const title = a.profile === 'rfc' ? 'RFC 9293 TCP connection states' : `RFC 9293 TCP connection states (profile ${a.profile}: ${linuxDeviations().length} deviations not drawn)`;
   let out: string;
-  if (a.dot || a.svg) {
-    const dot = toDot(undefined, { table, title, selfLoops: a.selfLoops });
-    out = a.svg ? await renderDot(dot) : dot;
+  if (a.svg) {
+    out = `<?xml version="1.0" encoding="UTF-8"?>\n${fsmDiagram({ table, title }).svg}`;
+  } else if (a.dot) {
+    out = toDot(undefined, { table, title, selfLoops: a.selfLoops });
   } else {
     out = tableText(a.profile);
   }

@@ -14,6 +14,7 @@ import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parse
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
+import { reportWhere } from '../report-where.js';
 import { runSuites, type RunnerListener } from '../runner.js';
 import { discoverSuites, selectSuites, suitesDir } from '../suites.js';
 import { VERSION } from '../version.js';
@@ -172,7 +173,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   const envFailure = result.suites.find(isEnvironmentFailure);
   const kept = a.keepLab ? ["labs kept for inspection (--keep-lab): 'tcpfsm lab status' lists them, 'tcpfsm cleanup' removes them"] : [];
-  human?.summary(counts, run.durationMs, [`reports: ${join(shown, 'index.html')}`, ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
+  human?.summary(counts, run.durationMs, [...reportWhere(run, counts, files.index, join(shown, 'index.html')), ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
   if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
