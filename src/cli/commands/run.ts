@@ -43,12 +43,12 @@ export interface RunArgs {
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return y
     .positional('suites', { describe: 'suites to run (default: all), by file stem', type: 'string', array: true, default: [] })
-    .option('grep', { describe: 'run only tests whose name matches this regular expression', type: 'string', requiresArg: true })
+    .option('grep', { describe: 'run only tests whose name matches this regular expression (at least one must)', type: 'string', requiresArg: true })
     .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
     .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
     .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name', type: 'string', array: true, default: [], requiresArg: true })
     .option('expect', { describe: 'expectation for a measured figure, name=number (repeatable)', type: 'string', array: true, default: [], requiresArg: true })
-    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
+    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go (created and checked writable before any lab)', type: 'string', default: 'reports', requiresArg: true })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each', type: 'string', default: '2', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
