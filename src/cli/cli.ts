@@ -57,6 +57,14 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
     .example('$0 exercise --walkthrough handshake', 'a guided lesson on a real kernel')
     .example('$0 cleanup', 'remove what a crashed run left')
+    .check((a) => {
+      // Words after '--' land in argv._, not in the command's positionals: `cleanup -- 7` would
+      // otherwise run as a bare `cleanup` (every leftover), `lab down -- 7` as every lab up lab.
+      const words = a._.length && (a._[0] === 'lab' || a._[0] === 'report') ? 2 : 1;
+      const extra = a._.slice(words).map(String);
+      if (extra.length) throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((x) => `'${x}'`).join(' ')} (after '--'?)`);
+      return true;
+    }, true)
     .demandCommand(1, 'name a command: run, list, requirements, report, lab, fsm, exercise or cleanup')
     .strict()
     .recommendCommands()
@@ -69,7 +77,9 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .fail((msg, err) => {
       // Errors thrown by handlers pass through untouched; yargs' own validation messages become
       // usage errors (one line, exit 2).
-      if (err) throw err;
+      // yargs' own YError ("Not enough arguments following: grep") is a usage error too.
+      if (err && err.name !== 'YError') throw err;
+      msg ||= err?.message ?? '';
       const oneLine = msg.replace(/\s*\n\s*/g, ' ').replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
       const unknownCommand = /^did you mean/.test(oneLine) ? `unknown command '${commandWord(argv)}'. ` : '';
       throw new UsageError(unknownCommand + oneLine);

@@ -59,7 +59,8 @@ export function formatOptions(options: readonly TcpOption[], ackBase = 0): strin
 function formatOption(option: TcpOption, ackBase: number): string {
   switch (option.kind) {
     case 'eol':
-      return 'eol';
+      // tcpdump prints 'eol' and stops; bytes that are not zero padding are shown (they carry something).
+      return option.trailing?.some((b) => b !== 0) ? `eol 0x${option.trailing.toString('hex')}` : 'eol';
     case 'nop':
       return 'nop';
     case 'mss':

@@ -3,8 +3,10 @@
 // not allow, decodes to { kind: 'unknown', type, data } and encodes back byte for byte, so odd
 // options a stack sends survive a decode/encode round trip and tests can craft malformed ones.
 //
-// Decoding stops at EOL: the bytes after it are padding (RFC 9293 3.1, "the remainder of the
-// header ... is zero"), and encoding pads with zeros to the 4-byte boundary.
+// Decoding stops reading options at EOL: the bytes after it are padding (RFC 9293 3.1, "the
+// remainder of the header ... is zero"), and encoding pads with zeros to the 4-byte boundary.
+// Padding other than that (more zero words, or non-zero bytes a stack or a test left there) is
+// kept on the EOL as `trailing`, so a decoded segment re-encodes to the bytes it came from.
 import { DecodeError, type TcpOption } from './types.js';
 
 export const KIND_EOL = 0;
@@ -22,6 +24,7 @@ export const MAX_OPTIONS_LENGTH = 40;
 export function optionLength(option: TcpOption): number {
   switch (option.kind) {
     case 'eol':
+      return 1 + (option.trailing?.length ?? 0);
     case 'nop':
       return 1;
     case 'mss':
@@ -58,6 +61,10 @@ export function encodeOptions(options: readonly TcpOption[] | undefined, buf: Ui
     switch (option.kind) {
       case 'eol':
         buf[at++] = KIND_EOL;
+        if (option.trailing) {
+          buf.set(option.trailing, at);
+          at += option.trailing.length;
+        }
         break;
       case 'nop':
         buf[at++] = KIND_NOP;
@@ -131,7 +138,7 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
   while (at < end) {
     const kind = buf[at];
     if (kind === KIND_EOL) {
-      options.push({ kind: 'eol' });
+      options.push(decodeEol(buf, start, at + 1, end));
       break;
     }
     if (kind === KIND_NOP) {
@@ -157,6 +164,14 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
     at += length;
   }
   return options;
+}
+
+/** EOL, with what follows it when that is not the zero padding encodeOptions writes itself. */
+function decodeEol(buf: Uint8Array, start: number, after: number, end: number): TcpOption {
+  const padding = (4 - ((after - start) & 3)) & 3;
+  let plain = end - after === padding;
+  for (let i = after; plain && i < end; i++) plain = buf[i] === 0;
+  return plain ? { kind: 'eol' } : { kind: 'eol', trailing: toBuffer(buf).subarray(after, end) };
 }
 
 /** One option of known-good extent: a known kind with its RFC length, else kept as bytes. */

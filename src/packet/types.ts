@@ -14,7 +14,12 @@ export const ECE = 0x40;
 export const CWR = 0x80;
 
 export type TcpOption =
-  | { kind: 'eol' }
+  /**
+   * End of option list. `trailing`: the bytes after it to the end of the option area, kept
+   * byte-exact when they are not the zero padding to the next 4-byte boundary that encoding adds
+   * anyway (more zeros, or non-zero bytes), so that encode(decode(x)) = x for every segment.
+   */
+  | { kind: 'eol'; trailing?: Buffer }
   | { kind: 'nop' }
   | { kind: 'mss'; value: number }
   | { kind: 'wscale'; shift: number }

@@ -38,6 +38,8 @@ export interface RemoteOptions {
   maxConns?: number;
   /** '--close-trigger' as typed: 'http' or 'idle:SECONDS' */
   closeTrigger?: string;
+  /** the target's address, resolved and checked once by the CLI (suites do not look it up again) */
+  addr?: string;
 }
 
 export function parseCloseTrigger(raw: string): CloseTrigger {
@@ -68,9 +70,24 @@ export function isLabAddress(addr: string): boolean {
 
 const isLoopback = (addr: string): boolean => isIPv4(addr) && addr.startsWith('127.');
 
+/** Why no TCP server can have this IPv4 address (RFC 6890 special-purpose blocks), or undefined. */
+export function addressClassProblem(addr: string): string | undefined {
+  const [a] = addr.split('.').map(Number) as [number];
+  if (a === 0) return 'is an unspecified address (0.0.0.0/8, "this network")';
+  if (addr === '255.255.255.255') return 'is the limited broadcast address';
+  if (a >= 224 && a <= 239) return 'is a multicast address (224.0.0.0/4)';
+  if (a >= 240) return 'is a reserved address (240.0.0.0/4)';
+  return undefined;
+}
+
 /** A host name or literal to one IPv4 address. */
 export async function resolveTarget(host: string): Promise<string> {
-  if (isIPv4(host)) return host;
+  const checked = (addr: string): string => {
+    const problem = addressClassProblem(addr);
+    if (problem) throw new UsageError(`--target ${host}${addr === host ? '' : ` (${addr})`} ${problem}: TCP talks to one unicast host`);
+    return addr;
+  };
+  if (isIPv4(host)) return checked(host);
   if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
   let addrs: Array<{ address: string; family: number }>;
   try {
@@ -80,7 +97,7 @@ export async function resolveTarget(host: string): Promise<string> {
   }
   const v4 = addrs.find((a) => a.family === 4);
   if (!v4) throw new UsageError(`--target: '${host}' has only IPv6 addresses (${addrs.map((a) => a.address).join(', ')}); IPv6 targets are not supported yet`);
-  return v4.address;
+  return checked(v4.address);
 }
 
 /**
@@ -185,6 +202,10 @@ export async function openRemoteTarget(opts: OpenRemoteOptions): Promise<RemoteT
 const describeRemoval = (table: string, present: boolean): string =>
   present ? `nft table inet ${table} is STILL PRESENT: remove it with 'tcpfsm cleanup'` : `removed nft table inet ${table} (checked: nft list tables)`;
 
+const badAddr = (addr: unknown): never => {
+  throw new UsageError(`TCPFSM_REMOTE: addr wants a unicast IPv4 address, got '${String(addr)}'`);
+};
+
 /** Remote options from the suite's environment (already checked by the CLI; checked again here). */
 export function readRemoteOptions(json: string | undefined): RemoteOptions & { trigger?: CloseTrigger } {
   if (!json) return {};
@@ -199,6 +220,7 @@ export function readRemoteOptions(json: string | undefined): RemoteOptions & { t
     ...(o.rate !== undefined ? { rate: parseRate(o.rate) } : {}),
     ...(o.maxConns !== undefined ? { maxConns: parseMaxConns(o.maxConns) } : {}),
     ...(o.closeTrigger !== undefined ? { trigger: parseCloseTrigger(o.closeTrigger) } : {}),
+    ...(o.addr !== undefined && (!isIPv4(o.addr) || addressClassProblem(o.addr)) ? badAddr(o.addr) : {}),
   };
 }
 

@@ -157,7 +157,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   // A bad remote target is one clear error (exit 2) before anything is installed.
   if (targetText && runnable.length) {
     const { host, port } = splitTarget(targetText);
-    await planRemoteTarget(host, port, !!remoteOpts.asRemote);
+    await planRemoteTarget(remoteOpts.addr ?? host, port, !!remoteOpts.asRemote); // the CLI resolved it once
   }
   t.comment(`${meta.title} (${meta.rfc})`);
   if (runnable.length) {
@@ -175,7 +175,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           host = lab.target.ipv4;
         }
         remote = await openRemoteTarget({
-          host, port, asRemote: remoteOpts.asRemote, rate: remoteOpts.rate, maxConns: remoteOpts.maxConns,
+          host: (targetText && remoteOpts.addr) || host, port, asRemote: remoteOpts.asRemote, rate: remoteOpts.rate, maxConns: remoteOpts.maxConns,
           report: (text) => process.stdout.write(`# remote: ${text}\n`),
         });
         wire = remote.wire;

@@ -2,7 +2,7 @@
 //   results.tap  junit.xml  trace.pcap  fsm.svg  ladders/<suite>/<n>-<test>.svg  index.html  run.json
 // Per-suite sidecars (JSON, pcap, TAP, stderr) stay under suites/, where the suites wrote them.
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { makeDirs } from '../sys/output-path.js';
 import { basename, join, relative } from 'node:path';
 import { coverageDiagram, rowCoverage, type ExercisedTest } from './coverage.js';
 import { slug } from './escape.js';
@@ -31,7 +31,7 @@ export const runDirName = (at: Date): string => at.toISOString().replace(/\.\d+Z
 
 /** reports/<timestamp>/, with -2, -3, ... when two runs start in the same second. */
 export async function createRunDir(root: string, at = new Date()): Promise<string> {
-  await mkdir(root, { recursive: true });
+  makeDirs('--report-dir', root, root); // not fs.mkdir recursive: it loops forever under /proc
   const base = runDirName(at);
   for (let n = 1; ; n++) {
     const dir = join(root, n === 1 ? base : `${base}-${n}`);

@@ -1,5 +1,6 @@
 // Runs the built `tcpfsm` command as a user would, against the fixture suites.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -17,12 +18,17 @@ export interface CliOptions {
   /** called with each stdout chunk (to act while it runs) */
   onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   timeoutMs?: number;
+  /** a command line to run tcpfsm under (unshare -n, setpriv ...) */
+  prefix?: string[];
+  cwd?: string;
 }
 
 export function tcpfsm(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
+    const child = spawn(cmd!, [...pre, MAIN, ...args], {
       env: { ...process.env, TCPFSM_SUITES_DIR: FIXTURE_SUITES, NO_COLOR: '1', ...opts.env },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -52,4 +58,76 @@ export async function tcpfsmInProcess(args: string[]): Promise<Omit<CliResult, '
   let stderr = '';
   const code = await main(args, { out: (s) => (stdout += s), err: (s) => (stderr += s) });
   return { code, stdout, stderr };
+}
+
+/** tcpfsm's things on this machine: namespaces, root-namespace links, nft tables (by name). */
+export function tcpfsmThings(): Set<string> {
+  const names = (dir: string, kind: string) => {
+    try {
+      return readdirSync(dir).filter((n) => n.startsWith('tcpfsm')).map((n) => `${kind} ${n}`);
+    } catch {
+      return [];
+    }
+  };
+  let tables: string[] = [];
+  try {
+    tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)[2] ?? '').filter((n) => n.startsWith('tcpfsm')).map((n) => `nft ${n}`);
+  } catch {
+    // no nft, or not root: namespaces and links still tell
+  }
+  return new Set([...names('/run/netns', 'netns'), ...names('/sys/class/net', 'link'), ...tables]);
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The owner pid tcpfsm records for a lab (the probe link's alias) or in a remote table's name. */
+function ownerOfThing(thing: string): number | null {
+  const name = thing.split(' ')[1]!;
+  const remote = /^tcpfsm-remote-(\d+)$/.exec(name);
+  if (remote) return Number(remote[1]);
+  const lab = /^(tcpfsm-\d+)/.exec(name)?.[1];
+  try {
+    const m = /tcpfsm:pid=(\d+)/.exec(readFileSync(`/sys/class/net/${lab}/ifalias`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What appeared since `before` and is ours to answer for: owned by this process, or by one that
+ * is gone (a tcpfsm command that has exited). Other live processes' labs (other test files,
+ * other users of the machine) are not counted.
+ */
+export async function leftoversSince(before: Set<string>): Promise<string[]> {
+  const suspects = () =>
+    [...tcpfsmThings()].filter((x) => !before.has(x)).filter((x) => {
+      const owner = ownerOfThing(x);
+      return owner === null || owner === process.pid || !alive(owner);
+    });
+  if (!suspects().length) return [];
+  // Something new with no owner may be another process's lab half made or half removed: look again.
+  await new Promise((r) => setTimeout(r, 2000));
+  return suspects();
+}
+
+/** Processes carrying `marker` (NAME=value) in their environment: what a command left running. */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker)) found.push(Number(pid));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 // The command line itself: bad input is exit 2 with one helpful line, --help of every command
 // shows examples, --version, list, fsm.
 import t from 'tap';
-import { tcpfsm, tcpfsmInProcess } from './helpers.js';
+import { leftoversSince, processesWith, tcpfsm, tcpfsmInProcess, tcpfsmThings } from './helpers.js';
 
 t.test('usage errors exit 2 with one line that names the problem and where help is', async (t) => {
   const cases: Array<[string[], RegExp]> = [
@@ -109,4 +109,129 @@ t.test('fsm prints the table, DOT, or SVG drawn without graphviz', async (t) => 
   t.equal(written.code, 0);
   t.equal(written.stdout, '', '-o writes the file, not stdout');
   t.equal((await import('node:fs')).readFileSync(file, 'utf8'), svg.stdout);
+});
+
+// Bad input as a new user types it, across every command (issue 17's sweep). Each must be one
+// line naming the problem, exit 2, no stack trace, and nothing left behind: no lab, link or nft
+// table, no process, no report directory. Network safety by construction: targets are lab or
+// loopback addresses, addresses refused by their class before any route lookup, or run inside
+// `unshare -n` (a network namespace with nothing in it: no route, no resolver, nowhere to send).
+t.test('bad input: one line, exit 2, nothing left behind', async (t) => {
+  const root = process.getuid?.() === 0;
+  const dir = t.testdir({ 'a-file': 'not a directory\n', ro: {} });
+  const ro = `${dir}/ro`;
+  const inNoNetwork = ['unshare', '-n'];
+  const readOnly = (cmd: string) => ['unshare', '-m', 'sh', '-c', `mount -t tmpfs -o ro tmpfs ${ro} && exec "$@"`, cmd]; // private mount namespace: the host sees no mount
+  // Without tap's NODE_OPTIONS hooks (tap re-adds them to every spawn): as uid 65534 they could not write under .tap/.
+  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS'];
+  type Case = [args: string[], message: RegExp, prefix?: string[]];
+  const cases: Case[] = [
+    // output paths
+    [['run', '--report-dir', '/proc/x'], /--report-dir '\/proc\/x': lies in \/proc, a kernel file system/],
+    [['run', '--report-dir', '/sys/x'], /--report-dir '\/sys\/x': lies in \/sys, a kernel file system/],
+    [['run', '--report-dir', `${dir}/a-file`], /--report-dir '.*\/a-file': .*\/a-file is a file, not a directory/],
+    [['run', '--report-dir', `${dir}/a-file/sub`], /--report-dir '.*\/a-file\/sub': .*\/a-file is a file, not a directory/],
+    [['run', '--report-dir', ''], /--report-dir wants a path, got an empty string/],
+    [['run', '--report-dir'], /not enough arguments following: report-dir/],
+    [['run', '--report-dir', `${ro}/reports`], /--report-dir '.*\/ro\/reports': cannot create .*\/ro\/reports: read-only file system \(EROFS\)/, readOnly(process.execPath)],
+    [['run', '--report-dir', ro], /--report-dir '.*\/ro': cannot write in .*\/ro: read-only file system \(EROFS\)/, readOnly(process.execPath)],
+    [['fsm', '--svg', '-o', '/proc/x.svg'], /--output '\/proc\/x\.svg': lies in \/proc, a kernel file system/],
+    [['fsm', '-o', '/nonexistent-tcpfsm/x.txt'], /--output '\/nonexistent-tcpfsm\/x\.txt': directory \/nonexistent-tcpfsm: no such file or directory \(ENOENT\)/],
+    [['fsm', '-o', dir], /--output '.*': is a directory; give a file name/],
+    [['fsm', '-o', ''], /--output wants a path, got an empty string/],
+    [['fsm', '-o', `${ro}/x.txt`], /--output '.*\/ro\/x\.txt': cannot write: read-only file system \(EROFS\)/, readOnly(process.execPath)],
+    // numbers, names, flags
+    [['run', '--jobs', '0'], /--jobs wants an integer from 1 to 64, got '0'/],
+    [['run', '--jobs', '1000'], /--jobs wants an integer from 1 to 64, got '1000'/],
+    [['run', '--jobs', '-1'], /--jobs wants an integer from 1 to 64, got '-1'/],
+    [['run', '--jobs', '1.5'], /--jobs wants an integer from 1 to 64, got '1\.5'/],
+    [['run', '--jobs', ''], /--jobs wants an integer from 1 to 64, got ''/],
+    [['run', '--grep', '('], /--grep: not a regular expression: .*Unterminated group/],
+    [['run', '--grep'], /not enough arguments following: grep/],
+    [['run', 'pass', '--grep', 'no-such-test'], /--grep 'no-such-test' matches no test in suite pass \(see: tcpfsm list\)/],
+    [['run', '--lab-sysctl', 'tcp_fin_timeout'], /--lab-sysctl wants key=value, got 'tcp_fin_timeout'/],
+    [['run', '--lab-sysctl', ''], /--lab-sysctl wants key=value, got ''/],
+    [['run', '--expect', 'synack_retries'], /--expect wants key=value, got 'synack_retries'/],
+    [['run', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd", Choices: "linux", "rfc"/],
+    [['run', 'nosuchsuite'], /unknown suite 'nosuchsuite'/],
+    [['run', '--rate', '5'], /--rate only apply to remote mode/],
+    // remote targets: malformed
+    [['run', '--target', '198.18.0.2:0'], /--target: port must be 1\.\.65535, got 0/],
+    [['run', '--target', '198.18.0.2:65536'], /--target: port must be 1\.\.65535, got 65536/],
+    [['run', '--target', '198.18.0.2'], /--target wants host:port or \[ipv6\]:port, got '198\.18\.0\.2'/],
+    [['run', '--target', ''], /--target wants host:port or \[ipv6\]:port, got ''/],
+    [['run', '--target', '[::1]:80'], /--target ::1: IPv6 targets are not supported yet/],
+    [['run', '--target', '::1:80'], /--target wants host:port or \[ipv6\]:port, got '::1:80'/],
+    [['run', '--target', '198.18.0.2:80', '--rate', '0'], /--rate wants segments per second, a number in \(0, 1000\], got '0'/],
+    [['run', '--target', '198.18.0.2:80', '--max-conns', '0'], /--max-conns wants an integer from 1 to 64, got '0'/],
+    [['run', '--target', '198.18.0.2:80', '--close-trigger', 'idle:0'], /--close-trigger wants 'http' or 'idle:SECONDS'/],
+    // remote targets: set-up errors, once and up front (not one failing suite after another)
+    [['run', '--target', '255.255.255.255:80'], /--target 255\.255\.255\.255 is the limited broadcast address/],
+    [['run', '--target', '224.0.0.1:80'], /--target 224\.0\.0\.1 is a multicast address/],
+    [['run', '--target', '0.0.0.0:80'], /--target 0\.0\.0\.0 is an unspecified address/],
+    [['run', '--target', '240.0.0.1:80'], /--target 240\.0\.0\.1 is a reserved address/],
+    [['run', '--target', 'nosuch.invalid:80'], /--target: cannot resolve 'nosuch\.invalid'/, inNoNetwork],
+    [['run', '--target', '198.19.255.2:80'], /--target 198\.19\.255\.2:80: no route to 198\.19\.255\.2: .*Network is unreachable/, inNoNetwork],
+    [['run', '--target', '127.255.255.255:80'], /--target 127\.255\.255\.255:80: the route to 127\.255\.255\.255 is of type broadcast/, ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh']],
+    [['run', '--as-remote', '--target', '198.18.255.254:80'], /--target 198\.18\.255\.254:80: no route to 198\.18\.255\.254/, inNoNetwork],
+    [['run', '--target', '127.0.0.1:80'], /remote mode needs root \(CAP_NET_RAW .*CAP_NET_ADMIN.*\); running as uid 65534/, nobody],
+    [['run'], /the lab needs root/, nobody],
+    // the other commands
+    [['list', 'nosuchsuite'], /unknown suite 'nosuchsuite'/],
+    [['list', '--grep', '['], /--grep: not a regular expression/],
+    [['list', '--bogus'], /unknown argument: bogus/],
+    // After '--' words are not the command's positionals: `cleanup -- 7` used to run as a bare
+    // cleanup of every leftover. Checked here with harmless commands (the check is global).
+    [['list', '--', 'pass'], /unexpected argument 'pass' \(after '--'\?\)/],
+    [['fsm', '--', '-o', 'x.svg'], /unexpected arguments '-o' 'x\.svg' \(after '--'\?\)/],
+    [['lab'], /lab needs an action: up, down or status/],
+    [['lab', 'frob'], /unknown argument: frob/],
+    [['lab', 'up', '--id', '-1'], /--id wants an integer from 0 to 16383, got '-1'/],
+    [['lab', 'up', '--id', '99999'], /--id wants an integer from 0 to 16383, got '99999'/],
+    [['lab', 'up', '--lab-sysctl', 'tcp_fin_timeout'], /--lab-sysctl wants key=value/],
+    [['lab', 'down', 'abc'], /--ids wants an integer from 0 to 16383, got 'abc'/],
+    [['lab', 'status', '--bogus'], /unknown argument: bogus/],
+    [['fsm', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd"/],
+    [['exercise', '--walkthrough', 'nosuch'], /invalid values: Argument: walkthrough, Given: "nosuch"/],
+    [['exercise', '--lab-sysctl', 'tcp_fin_timeout'], /--lab-sysctl wants key=value/],
+    [['exercise', '--walkthrough', 'handshake', '--auto'], /the lab needs root/, nobody],
+    [['cleanup', 'abc'], /cleanup: 'abc' is not a lab id/],
+    [['cleanup', '99999'], /cleanup: '99999' is not a lab id/],
+    [['cleanup', '-1'], /cleanup: '-1' is not a lab id/],
+    [['frob'], /unknown command 'frob'/],
+  ];
+  const cwd = process.cwd();
+  t.teardown(() => process.chdir(cwd));
+  for (const [i, [args, message, prefix]] of cases.entries()) {
+    const name = `${prefix ? `(${prefix.slice(0, 2).join(' ')}) ` : ''}tcpfsm ${args.map((a) => (a === '' || /\s/.test(a) ? `'${a}'` : a)).join(' ')}`;
+    if (prefix && !root) {
+      t.pass(`${name}: skipped, needs root (unshare, setpriv)`, { skip: true });
+      continue;
+    }
+    const marker = `TCPFSM_BAD_INPUT_CASE=${process.pid}-${i}`;
+    const work = `${dir}/case-${i}`;
+    (await import('node:fs')).mkdirSync(work);
+    const before = tcpfsmThings();
+    let r: { code: number | null; stdout: string; stderr: string };
+    if (prefix) {
+      r = await tcpfsm(args, { prefix, cwd: work, env: { [marker.split('=')[0]!]: marker.split('=')[1] } });
+    } else {
+      // In this process (fast); the marker reaches any suite process through the environment.
+      process.chdir(work);
+      process.env[marker.split('=')[0]!] = marker.split('=')[1];
+      try {
+        r = await tcpfsmInProcess(args);
+      } finally {
+        delete process.env[marker.split('=')[0]!];
+        process.chdir(cwd);
+      }
+    }
+    t.equal(r.code, 2, `${name}: exit 2`);
+    t.match(r.stderr, message, `${name}: says what is wrong`);
+    t.match(r.stderr, /^tcpfsm: [^\n]+\n$/, `${name}: one line`);
+    t.notMatch(r.stderr, /internal error|\n\s+at /, `${name}: no stack trace`);
+    t.same(await leftoversSince(before), [], `${name}: no lab, link or nft table left`);
+    t.same(processesWith(marker), [], `${name}: no process left`);
+    t.same((await import('node:fs')).readdirSync(work), [], `${name}: no report directory or file made`);
+  }
 });

@@ -31,21 +31,42 @@ export const tcpOption: fc.Arbitrary<TcpOption> = fc.oneof(
   unknownOption,
 );
 
+/** Bytes a stack or a crafted test may leave after EOL: zeros, NOPs, option kinds known and unknown, anything. */
+const afterEolByte = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(1), fc.constantFrom(2, 3, 4, 5, 8), fc.nat(255));
+
 /**
  * Option lists that fit the 40-byte area and decode to themselves: when the list does not end on
- * a 4-byte boundary the padding decodes as EOL, so such lists end with an explicit EOL.
+ * a 4-byte boundary the padding decodes as EOL, so such lists end with an explicit EOL. Some EOLs
+ * carry `trailing` bytes up to a 4-byte boundary: more zero words than the padding needs, or
+ * non-zero bytes (what decodes as a plain EOL, the zero padding itself, is left out).
  */
-export const tcpOptions: fc.Arbitrary<TcpOption[]> = fc.tuple(fc.array(tcpOption, { maxLength: 8, size: 'max' }), fc.boolean()).map(([list, endWithEol]) => {
-  const kept: TcpOption[] = [];
-  let length = 0;
-  for (const option of list) {
-    if (length + optionLength(option) > MAX_OPTIONS_LENGTH) break;
-    kept.push(option);
-    length += optionLength(option);
-  }
-  if ((length % 4 !== 0 || endWithEol) && length < MAX_OPTIONS_LENGTH) kept.push({ kind: 'eol' });
-  return kept;
-});
+export const tcpOptions: fc.Arbitrary<TcpOption[]> = fc
+  .tuple(fc.array(tcpOption, { maxLength: 8, size: 'max' }), fc.constantFrom('none', 'eol', 'trailing'), fc.nat(9), fc.array(afterEolByte, { minLength: 39, maxLength: 39 }), fc.boolean())
+  .map(([list, end, words, after, zeros]) => {
+    const kept: TcpOption[] = [];
+    let length = 0;
+    for (const option of list) {
+      if (length + optionLength(option) > MAX_OPTIONS_LENGTH) break;
+      kept.push(option);
+      length += optionLength(option);
+    }
+    if (length === MAX_OPTIONS_LENGTH || (end === 'none' && length % 4 === 0)) return kept;
+    const padding = (4 - ((length + 1) % 4)) % 4;
+    const room = MAX_OPTIONS_LENGTH - length - 1 - padding; // whole words left after the padding
+    const n = padding + 4 * Math.min(words, room / 4);
+    const trailing = zeros ? Buffer.alloc(n) : Buffer.from(after.slice(0, n));
+    const plain = n === padding && trailing.every((b) => b === 0);
+    kept.push(end !== 'trailing' || plain || n === 0 ? { kind: 'eol' } : { kind: 'eol', trailing });
+    return kept;
+  });
+
+/**
+ * Raw option areas (a multiple of 4 bytes, at most 40) biased towards what makes decoding
+ * interesting: EOL early with bytes after it, NOPs, known kinds with right and wrong lengths.
+ */
+export const optionArea: fc.Arbitrary<Buffer> = fc
+  .tuple(fc.nat(10), fc.array(fc.oneof(afterEolByte, fc.constantFrom(2, 4, 3, 10, 8)), { minLength: 40, maxLength: 40 }))
+  .map(([words, b]) => Buffer.from(b.slice(0, 4 * words)));
 
 export const tcpSegment: fc.Arbitrary<TcpSegment> = fc.record({
   srcPort: fc.nat(0xffff),

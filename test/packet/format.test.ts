@@ -53,6 +53,9 @@ t.test('relative sequence numbers, like tcpdump without -S', async (t) => {
 
 t.test('options', async (t) => {
   t.equal(formatOptions([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[1, 2]] }, { kind: 'eol' }]), 'nop,nop,sack 1 {1:2},eol');
+  // After EOL: zeros are padding (tcpdump shows none of it), other bytes are shown.
+  t.equal(formatOptions([{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.alloc(7) }]), 'mss 1460,eol');
+  t.equal(formatOptions([{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.from('01000002', 'hex') }]), 'mss 1460,eol 0x01000002');
   t.equal(formatOptions([{ kind: 'unknown', type: 99, data: Buffer.from([1, 2, 3]) }]), 'unknown-99 0x010203', "tcpdump's spelling");
   t.equal(formatOptions([{ kind: 'unknown', type: 200, data: Buffer.alloc(0) }]), 'unknown-200');
   t.equal(formatOptions([{ kind: 'unknown', type: 2, data: Buffer.from([5]) }]), 'mss[len 3] 0x05', 'a known kind with a bad length says so');

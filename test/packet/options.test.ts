@@ -80,9 +80,23 @@ t.test('known kinds with a wrong length are kept as unknown, byte-exact', async 
   }
 });
 
-t.test('decoding stops at EOL; what follows is padding', async (t) => {
-  const buf = Buffer.from('020405b40001ffff', 'hex');
-  t.strictSame(decodeOptions(buf, 0, buf.length), [{ kind: 'mss', value: 1460 }, { kind: 'eol' }]);
+t.test('decoding stops at EOL; what follows is kept unless it is the zero padding encoding adds', async (t) => {
+  const cases: Array<[string, string | undefined]> = [
+    ['020405b400000000', undefined], // EOL + 3 zeros: the padding to the boundary, nothing to keep
+    ['00000000', undefined],
+    ['020405b40001ffff', '01ffff'], // non-zero bytes after EOL (a NOP and an unknown kind among them)
+    ['020405b40000000000000000', '00000000000000'], // MSS, EOL, 7 zeros: a whole zero word more than needed
+    ['020405b400fe02fe', 'fe02fe'],
+    ['0000000000000000', '00000000000000'],
+  ];
+  for (const [bytes, trailing] of cases) {
+    const buf = Buffer.from(bytes, 'hex');
+    const options = decodeOptions(buf, 0, buf.length);
+    const eol: TcpOption = trailing === undefined ? { kind: 'eol' } : { kind: 'eol', trailing: Buffer.from(trailing, 'hex') };
+    t.strictSame(options.at(-1), eol, `${bytes}: ${trailing === undefined ? 'plain EOL' : `EOL keeps ${trailing}`}`);
+    t.equal(encodingLengthOptions(options), buf.length, `${bytes}: the same length again`);
+    t.equal(hex({ options }), bytes, `${bytes}: re-encodes byte for byte`);
+  }
 });
 
 t.test('hostile option bytes throw DecodeError naming the option and its offset', async (t) => {

@@ -7,7 +7,7 @@ import { decodeTcp, encodeTcp } from '../../src/packet/tcp.js';
 import { decodePacket, encodePacket } from '../../src/packet/packet.js';
 import { formatPacket } from '../../src/packet/format.js';
 import { DecodeError, type TcpSegment } from '../../src/packet/types.js';
-import { ipv4Header, ipv6Header, tcpSegment } from './arbitraries.js';
+import { ipv4Header, ipv6Header, optionArea, tcpSegment } from './arbitraries.js';
 
 const V4 = { src: '198.18.0.1', dst: '198.18.0.2' };
 const V6 = { src: '2001:db8::1', dst: '2001:db8::2' };
@@ -52,8 +52,57 @@ t.test('random valid packets round-trip', async (t) => {
   );
 });
 
+t.test('padding after EOL: the generator makes it (the round trips above and below use it)', async (t) => {
+  let trailing = 0;
+  let nonZero = 0;
+  fc.assert(
+    fc.property(tcpSegment, (seg) => {
+      const eol = seg.options?.find((o) => o.kind === 'eol');
+      if (eol?.kind === 'eol' && eol.trailing) {
+        trailing++;
+        if (eol.trailing.some((b) => b !== 0)) nonZero++;
+      }
+      return true;
+    }),
+    { numRuns: 2000 },
+  );
+  t.ok(trailing > 200 && nonZero > 100, `the generator makes EOLs with bytes after them (${trailing} of 2000, ${nonZero} non-zero)`);
+});
+
+t.test('every segment the decoder accepts re-encodes byte for byte: encode(decode(x)) = x', async (t) => {
+  let accepted = 0;
+  let withTrailing = 0;
+  t.doesNotThrow(
+    () =>
+      fc.assert(
+        fc.property(tcpSegment, optionArea, fc.nat(30), (seg, area, payload) => {
+          // A valid header with a random option area spliced in and the data offset set to match.
+          const head = Buffer.from(encodeTcp({ ...seg, options: [], payload: Buffer.alloc(0), checksum: 0 }));
+          const bytes = Buffer.concat([head, area, Buffer.alloc(payload, 0x61)]);
+          bytes[12] = (((20 + area.length) / 4) << 4) | (bytes[12] & 0x0f);
+          let decoded;
+          try {
+            decoded = decodeTcp(bytes);
+          } catch (e) {
+            if (e instanceof DecodeError) return true; // refused: nothing to re-encode
+            throw e;
+          }
+          accepted++;
+          if (decoded.options.some((o) => o.kind === 'eol' && o.trailing)) withTrailing++;
+          const again = encodeTcp(decoded);
+          return again.equals(bytes);
+        }),
+        { numRuns: 10000 },
+      ),
+    '10000 headers with random option areas: what decodes encodes back to the same bytes',
+  );
+  t.ok(accepted > 3000, `${accepted} of 10000 decoded`);
+  t.ok(withTrailing > 500, `${withTrailing} of them with bytes after EOL`);
+});
+
 t.test('hostile bytes: only DecodeError, never anything else', async (t) => {
   let fed = 0;
+  let reencoded = 0;
   /** Decode; a DecodeError must point inside the buffer. Anything else thrown fails the property. */
   const survive = (decode: () => unknown, length: number): unknown => {
     fed++;
@@ -67,7 +116,13 @@ t.test('hostile bytes: only DecodeError, never anything else', async (t) => {
   };
   const decodeAll = (buf: Buffer): boolean => {
     const packet = survive(() => decodePacket(buf), buf.length) as ReturnType<typeof decodePacket> | undefined;
-    if (packet !== undefined) formatPacket(packet); // whatever decodes must also print
+    if (packet !== undefined) {
+      formatPacket(packet); // whatever decodes must also print
+      // ... and encode back to the bytes it came from (up to the IP length: what follows is link padding).
+      const length = packet.ip.version === 4 ? packet.ip.totalLength : 40 + packet.ip.payloadLength;
+      if (!encodePacket(packet.ip, packet.tcp).equals(buf.subarray(0, length))) throw new Error(`re-encoding differs from ${buf.toString('hex')}`);
+      reencoded++;
+    }
     survive(() => decodeTcp(buf, 0, V4), buf.length);
     survive(() => decodeTcp(buf), buf.length);
     return true;
@@ -116,4 +171,5 @@ t.test('hostile bytes: only DecodeError, never anything else', async (t) => {
   );
   t.equal(truncationsMissed, 0, 'no truncated packet decodes');
   t.ok(fed >= 100_000, `${fed} buffers decoded (at least 100000)`);
+  t.ok(reencoded > 3000, `${reencoded} accepted packets re-encoded byte for byte`);
 });

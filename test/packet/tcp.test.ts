@@ -151,3 +151,22 @@ t.test('encoding refuses what cannot be encoded', async (t) => {
   t.throws(() => encodeTcp(FIN_ACK_SEGMENT, V4, Buffer.alloc(25), 6), { name: 'RangeError', message: /do not fit/ });
   t.throws(() => encodeTcp(FIN_ACK_SEGMENT, { src: '198.18.0.1', dst: 'nope' }), { name: 'UsageError', message: /not an IPv4 address: "nope"/ });
 });
+
+t.test('padding after EOL survives decode and encode: the re-encoded segment is the one received', async (t) => {
+  // MSS 1460, EOL, then 7 bytes: data offset 8 (32 bytes of header), 20 bytes of data. Before,
+  // re-encoding dropped the extra zero word (48 bytes for a total length of 52) and turned
+  // non-zero bytes after EOL into zeros.
+  for (const after of ['00000000000000', '01020304050607', '0101fe02000000']) {
+    const header = '9c40' + '1f90' + '000003e8' + '000007d1' + '80' + '18' + 'ffff' + '0000' + '0000';
+    const bytes = Buffer.from(header + '020405b4' + '00' + after + '61'.repeat(20), 'hex');
+    const fixed = encodeTcp({ ...decodeTcp(bytes), checksum: undefined }, V4); // a correct checksum, as a kernel would send
+    const decoded = decodeTcp(fixed, 0, V4);
+    t.equal(decoded.dataOffset, 8);
+    t.equal(decoded.payload.length, 20);
+    t.strictSame(decoded.options, [{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.from(after, 'hex') }], `after EOL: ${after}`);
+    const again = encodeTcp(decoded, V4);
+    t.equal(again.length, 52, 'same length as received');
+    t.equal(again.toString('hex'), fixed.toString('hex'), 'byte for byte');
+    t.equal(decoded.checksumOk, true);
+  }
+});

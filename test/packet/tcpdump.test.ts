@@ -109,6 +109,26 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
   t.equal(checksumsWrong, 2, 'exactly the two segments crafted with a wrong checksum fail it, in both decoders');
 });
 
+t.test('bytes after EOL: tcpdump prints eol and stops; we agree, and show non-zero bytes after it', { skip }, async (t) => {
+  const cases: Array<[string, string]> = [
+    ['', 'mss 1460,eol'], // the zero padding encoding adds
+    ['00000000000000', 'mss 1460,eol'], // a zero word more than needed (data offset 8)
+    ['01020304050607', 'mss 1460,eol 0x01020304050607'],
+    ['0101fe02000000', 'mss 1460,eol 0x0101fe02000000'], // NOPs and kinds after EOL are not options
+  ];
+  const wire = cases.map(([after]) =>
+    encodePacket(C4, { ...base, flags: SYN | ACK, options: [{ kind: 'mss', value: 1460 }, after ? { kind: 'eol', trailing: Buffer.from(after, 'hex') } : { kind: 'eol' }] }),
+  );
+  const { lines } = await tcpdump('eol', wire, ['-S']);
+  t.equal(lines.length, wire.length);
+  for (const [i, [after, options]] of cases.entries()) {
+    const ours = formatPacket(decodePacket(wire[i]));
+    t.match(ours, `options [${options}]`, `after EOL ${after || '(padding)'}: ${options}`);
+    t.equal(TCP_PART.exec(lines[i])?.[1], ours.replace(/(,eol) 0x[0-9a-f]+/, '$1'), `#${i}: tcpdump's line, but for the bytes we show after eol`);
+    t.equal(decodePacket(wire[i]).tcp.dataOffset, after.length ? 8 : 7, 'the data offset counts the bytes after EOL');
+  }
+});
+
 t.test('relative numbers (no -S), as in a trace of one connection', { skip }, async (t) => {
   const clientIsn = 0xfffffffd; // the client's data crosses the 2^32 wrap
   const serverIsn = 5000;

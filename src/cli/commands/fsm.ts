@@ -1,10 +1,10 @@
 // tcpfsm fsm: the RFC 9293 state machine as the harness uses it — the transition table as text,
 // Graphviz DOT (--dot) or SVG (--svg, rendered in-process by @viz-js/viz).
-import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { fromStates, linuxDeviations, profiles, target, toDot, type ProfileName } from '../../fsm/index.js';
 import { fsmDiagram } from '../../report/fsm-diagram.js';
 import { UsageError } from '../../sys/errors.js';
+import { checkOutputFile, writeOutputFile } from '../../sys/output-path.js';
 import { io } from '../io.js';
 
 export interface FsmArgs {
@@ -46,6 +46,8 @@ function tableText(profile: ProfileName): string {
 
 export async function fsmCommand(a: FsmArgs): Promise<number> {
   if (!(a.profile in profiles)) throw new UsageError(`unknown profile '${a.profile}' (known: ${Object.keys(profiles).join(', ')})`);
+  // The file is checked before the (slow) rendering: a bad path is one line, exit 2.
+  const file = a.output !== undefined ? checkOutputFile('--output', a.output) : undefined;
   const table = profiles[a.profile].table;
   const title = a.profile === 'rfc' ? 'RFC 9293 TCP connection states' : `RFC 9293 TCP connection states (profile ${a.profile}: ${linuxDeviations().length} deviations not drawn)`;
   let out: string;
@@ -56,7 +58,7 @@ export async function fsmCommand(a: FsmArgs): Promise<number> {
   } else {
     out = tableText(a.profile);
   }
-  if (a.output) writeFileSync(a.output, out);
+  if (file) writeOutputFile('--output', file, out);
   else io.out(out);
   return 0;
 }

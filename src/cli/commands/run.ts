@@ -1,22 +1,23 @@
 // tcpfsm run [suites..]: run conformance suites, each in its own process against a fresh lab,
 // print one line per test (or TAP with --tap), write reports/<timestamp>/ and reports/latest.
 // Exit 0 all passed, 1 a test failed, 2 usage or environment error, 128+n when stopped by signal n.
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { describeExpectations } from '../../peer/expectations.js';
-import { requireLabPrivileges } from '../../lab/privileges.js';
+import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
 import { ENV } from '../../report/results.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { isIP } from 'node:net';
-import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, type RemoteOptions } from '../../peer/remote.js';
-import { EnvironmentError, UsageError } from '../../sys/errors.js';
+import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, planRemoteTarget, type RemoteOptions } from '../../peer/remote.js';
+import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
+import { prepareOutputDir } from '../../sys/output-path.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { reportWhere } from '../report-where.js';
 import { runSuites, type RunnerListener } from '../runner.js';
-import { discoverSuites, selectSuites, suitesDir } from '../suites.js';
+import { discoverSuites, listSuite, selectSuites, suitesDir, type SuiteFile } from '../suites.js';
 import { VERSION } from '../version.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -44,12 +45,12 @@ export interface RunArgs {
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return y
     .positional('suites', { describe: 'suites to run (default: all), by file stem', type: 'string', array: true, default: [] })
-    .option('grep', { describe: 'run only tests whose name matches this regular expression', type: 'string', requiresArg: true })
+    .option('grep', { describe: 'run only tests whose name matches this regular expression (at least one must)', type: 'string', requiresArg: true })
     .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
     .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
     .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name', type: 'string', array: true, default: [], requiresArg: true })
     .option('expect', { describe: `expectation for a measured figure, name=number (repeatable); names: ${describeExpectations()}`, type: 'string', array: true, default: [], requiresArg: true })
-    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go', type: 'string', default: 'reports', requiresArg: true })
+    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go (created and checked writable before any lab)', type: 'string', default: 'reports', requiresArg: true })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each (default 2; remote mode runs one at a time)', type: 'string', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
@@ -104,13 +105,18 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const parallel = remote ? 1 : jobs;
   const dir = suitesDir(a.suitesDir);
   const suites = selectSuites(discoverSuites(dir), a.suites);
-  if (!target) {
+  if (target) requireRemotePrivileges();
+  else {
     requireLabPrivileges();
     await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
   }
+  if (a.grep !== undefined) await requireGrepMatches(a.grep, suites);
+  // Remote mode: resolve, classify and route the target once, here; the suites get the address.
+  if (target) remote!.addr = await preflightRemote(target, a.asRemote);
+  // Last, as it creates the directory: every check above must pass first.
+  const reportRoot = prepareOutputDir('--report-dir', a.reportDir);
 
   const started = new Date();
-  const reportRoot = resolve(a.reportDir);
   const runDir = await createRunDir(reportRoot, started);
   const outDir = join(runDir, 'suites');
   const rel = relative(process.cwd(), runDir);
@@ -184,7 +190,26 @@ export async function runCommand(a: RunArgs): Promise<number> {
   return runOk(run) ? 0 : 1;
 }
 
-/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
+/** A --grep that selects no test is a typo, not a run: say so before any lab is built. */
+async function requireGrepMatches(grep: string, suites: readonly SuiteFile[]): Promise<void> {
+  const re = new RegExp(grep);
+  const listings = await Promise.all(suites.map((s) => listSuite(s)));
+  if (listings.some((l) => l.tests.some((t) => re.test(t.name) || re.test(`${l.suite} ${t.name}`)))) return;
+  throw new UsageError(`--grep '${grep}' matches no test in ${suites.length === 1 ? `suite ${suites[0]!.name}` : `the ${suites.length} selected suites`} (see: tcpfsm list)`);
+}
+
+/** The target's address, checked once: resolution, address class, route, privileges (all before any suite). */
+async function preflightRemote(target: string, asRemote: boolean): Promise<string> {
+  const { host, port } = parseTarget(target);
+  try {
+    return (await planRemoteTarget(host, port, asRemote)).addr;
+  } catch (e) {
+    // route.ts speaks of addresses; name the option the user typed.
+    if (isUserFacing(e) && !e.message.startsWith('--')) e.message = `--target ${target}: ${e.message}`;
+    throw e;
+  }
+}
+
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;
@@ -206,4 +231,5 @@ function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | 
   };
 }
 
+/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
 const isEnvironmentFailure = (s: SuiteRun): boolean => suiteRan(s) && s.exitCode === 2 && s.tapTests.length === 0;
