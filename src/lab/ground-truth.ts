@@ -1,5 +1,7 @@
-// The target kernel's own view of its sockets, read with `ss` inside the lab namespace: the
-// second, independent signal next to the segments on the wire.
+// The target kernel's own view of its sockets: the second, independent signal next to the
+// segments on the wire. Two sources give the same states: the agent reading the namespace's
+// /proc/net/tcp{,6} (agentTable: one round trip on a pipe, no fork; what state checks use) and
+// `ss` inside the namespace (one fork each; the only one with tcp_info: rto, rtt, windows).
 //
 // `ss -N NS` enters the namespace itself (one fork, ~2.6 ms a poll here; `ip netns exec NS ss`
 // would cost a second exec). `-a` is required: without it ss hides LISTEN, SYN-RECV and
@@ -11,12 +13,38 @@
 // up — reads as CLOSED.
 import { isIPv4, isIPv6 } from 'node:net';
 import { run } from '../sys/exec.js';
+import type { AgentClient } from './agent/client.js';
 import { parseSs, type SsSocket, type TcpState } from './ss.js';
 
-/** The namespace to look into; a Lab qualifies. */
+/** The namespace to look into with ss; a Lab qualifies. */
 export interface NamespaceRef {
   namespace: string;
 }
+
+/** Any lister of the target's sockets (it may return more than the tuple: they are filtered here). */
+export interface SocketSource {
+  /** where the sockets live, for messages: 'tcpfsm-12' */
+  readonly where: string;
+  list(tuple: TcpTuple): Promise<SsSocket[]>;
+}
+
+/** The agent's view of its own namespace's TCP table (/proc/net/tcp{,6}): no fork per check. */
+export function agentTable(agent: AgentClient, where: string): SocketSource {
+  return {
+    where,
+    list: async (tuple) => (await agent.tcp({ localPort: tuple.localPort, peerPort: tuple.peerPort })).sockets,
+  };
+}
+
+/** `ss` inside the namespace (one fork a call): every field, tcp_info included. */
+export function ssTable(ns: NamespaceRef): SocketSource {
+  return {
+    where: ns.namespace,
+    list: async (tuple) => parseSs((await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...ssPortFilter(tuple)])).stdout),
+  };
+}
+
+const sourceOf = (from: NamespaceRef | SocketSource): SocketSource => ('list' in from ? from : ssTable(from));
 
 /** A socket from the target's side: local = the target, peer = the probe. Omitted = any. */
 export interface TcpTuple {
@@ -69,26 +97,26 @@ export function ssPortFilter(tuple: TcpTuple): string[] {
 export const describeTuple = (t: TcpTuple): string =>
   `${t.localAddress ?? '*'}:${t.localPort ?? '*'} <-> ${t.peerAddress ?? '*'}:${t.peerPort ?? '*'}`;
 
-/** Every TCP socket in the namespace matching `tuple` (all of them when omitted). */
-export async function socketsOf(ns: NamespaceRef, tuple: TcpTuple = {}): Promise<SsSocket[]> {
-  const { stdout } = await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...ssPortFilter(tuple)]);
-  return parseSs(stdout).filter((s) => matchesTuple(s, tuple));
+/** Every TCP socket matching `tuple` (all of them when omitted); a namespace is read with ss. */
+export async function socketsOf(from: NamespaceRef | SocketSource, tuple: TcpTuple = {}): Promise<SsSocket[]> {
+  return (await sourceOf(from).list(tuple)).filter((s) => matchesTuple(s, tuple));
 }
 
 /** The one socket matching `tuple`, or null; more than one is a mistake in the caller's tuple. */
-export async function socketOf(ns: NamespaceRef, tuple: TcpTuple): Promise<SsSocket | null> {
-  const found = await socketsOf(ns, tuple);
+export async function socketOf(from: NamespaceRef | SocketSource, tuple: TcpTuple): Promise<SsSocket | null> {
+  const source = sourceOf(from);
+  const found = await socketsOf(source, tuple);
   if (found.length > 1) {
     throw new Error(
-      `tuple ${describeTuple(tuple)} matches ${found.length} sockets in ${ns.namespace} ` +
+      `tuple ${describeTuple(tuple)} matches ${found.length} sockets in ${source.where} ` +
         `(${found.map((s) => `${s.ssState} ${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port ?? '*'}`).join('; ')}): give more of the tuple`,
     );
   }
   return found[0] ?? null;
 }
 
-export async function stateOf(ns: NamespaceRef, tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'> {
-  return (await socketOf(ns, tuple))?.state ?? 'CLOSED';
+export async function stateOf(from: NamespaceRef | SocketSource, tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'> {
+  return (await socketOf(from, tuple))?.state ?? 'CLOSED';
 }
 
 export interface StateWait {
@@ -122,7 +150,7 @@ export class StateTimeoutError extends Error {
  * timer-driven one (seconds) costs ~50 polls a second.
  */
 export async function waitForState(
-  ns: NamespaceRef,
+  from: NamespaceRef | SocketSource,
   tuple: TcpTuple,
   want: TcpState | readonly TcpState[],
   deadlineMs: number,
@@ -130,10 +158,11 @@ export async function waitForState(
 ): Promise<StateWait> {
   const wanted: readonly TcpState[] = typeof want === 'string' ? [want] : want;
   const maxInterval = opts.maxIntervalMs ?? 20;
+  const source = sourceOf(from);
   const started = performance.now();
   const result: StateWait = { state: 'CLOSED', socket: null, elapsedMs: 0, polls: 0, trail: [] };
   for (let interval = 2; ; interval = Math.min(interval * 2, maxInterval)) {
-    const socket = await socketOf(ns, tuple);
+    const socket = await socketOf(source, tuple);
     result.polls++;
     result.socket = socket;
     result.state = socket?.state ?? 'CLOSED';
@@ -141,7 +170,7 @@ export async function waitForState(
     if (result.trail.at(-1) !== result.state) result.trail.push(result.state);
     if ((wanted as readonly string[]).includes(result.state)) return result;
     const left = deadlineMs - result.elapsedMs;
-    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, ns.namespace);
+    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, source.where);
     await new Promise((r) => setTimeout(r, Math.min(interval, left)));
   }
 }

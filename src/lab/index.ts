@@ -13,8 +13,12 @@ export {
   waitForState,
   canonicalAddress,
   StateTimeoutError,
+  agentTable,
+  ssTable,
+  type SocketSource,
   type TcpTuple,
   type StateWait,
   type NamespaceRef,
 } from './ground-truth.js';
+export { parseProcTcp, parseProcTcpLine, procAddress, ProcTcpParseError } from './proc-tcp.js';
 export { requireLabPrivileges } from './privileges.js';

@@ -9,7 +9,7 @@ import { release } from 'node:os';
 import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
 import { createLab, labSysctlsFrom, type Lab, type LabSysctls } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
-import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
+import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from './contract.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
 import type { ConnId } from '../lab/index.js';

@@ -7,7 +7,7 @@
 // Row ids are rfcTable ids or profile deviation ids; deviations are not edges of the diagram
 // but are listed in the report's coverage table.
 import { linuxDeviations, rfcTable, toDot, type Mark, type Transition } from '../fsm/index.js';
-import type { TestResult } from './results.js';
+import type { TestResult } from '../peer/contract.js';
 
 export interface RowCoverage {
   id: string;

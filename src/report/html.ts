@@ -4,7 +4,7 @@
 import { stringify } from 'yaml';
 import type { RowCoverage } from './coverage.js';
 import { xmlAttr as attr, xmlText as text } from './escape.js';
-import type { Figure, TestResult } from './results.js';
+import type { Figure, TestResult } from '../peer/contract.js';
 import { countRun, runOk, suiteOk, suiteRan, testsOf, type RunRecord, type SuiteRun } from './run.js';
 import { tableCoverage } from './coverage.js';
 import { renderHeatmap } from './heatmap.js';

@@ -4,7 +4,7 @@
 // state the FSM expects and the state the kernel reported (red where they disagree). Notes span
 // the gap between the lifelines. Hand-written SVG: every piece of text goes through xmlText.
 import { xmlAttr, xmlText } from './escape.js';
-import type { TestResult, TraceLine } from './results.js';
+import type { TestResult, TraceLine } from '../peer/contract.js';
 
 const W = 1000;
 const TIME_X = 12;

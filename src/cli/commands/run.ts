@@ -4,7 +4,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { requireLabPrivileges } from '../../lab/privileges.js';
-import { ENV } from '../../report/results.js';
+import { ENV } from '../../peer/contract.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
@@ -67,7 +67,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
 }
 
-/** The suites' environment: the contract of src/report/results.ts ENV. */
+/** The suites' environment: the contract of src/peer/contract.ts ENV. */
 export function suiteEnv(
   a: RunArgs,
   checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string; remote?: RemoteOptions },

@@ -150,6 +150,8 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   pause = (conn: ConnId) => this.call('pause', { conn });
   resume = (conn: ConnId) => this.call('resume', { conn });
   list = () => this.call('list', {});
+  /** The target's TCP table (/proc/net/tcp{,6} in its namespace), sockets with these ports. */
+  tcp = (ports: { localPort?: number; peerPort?: number } = {}) => this.call('tcp', ports);
 
   /** The first event (past or future) matching `pred`; rejects after timeoutMs or if the agent dies. */
   waitForEvent<E extends AgentEvent>(pred: (e: AgentEvent) => e is E, timeoutMs?: number): Promise<E>;
