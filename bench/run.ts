@@ -14,7 +14,8 @@ import { ensureComparisonTools, fmt, machine, type Summary } from './lib.js';
 import { roundTrip, type RoundTripResult } from './round-trip.js';
 import { scale, type ScaleRow } from './scale.js';
 import { sendRate, type RateRow } from './send-rate.js';
-import { labProfile } from '../src/peer/target.js';
+import { linuxHost } from '../src/target/linux.js';
+import { profileFor } from '../src/target/target.js';
 import { floor, harnessStep, perTestCost, stepBreakdown, type PerTestCost, type StepBreakdown } from './step-cost.js';
 import { suiteWallTime, type SuiteRow } from './suites.js';
 
@@ -60,7 +61,7 @@ async function measureOnLab(r: Results): Promise<void> {
     if (!skip.has('step')) {
       log('step: scripted send + expect');
       r.step = await harnessStep(lab, wire, CLOSED_PORT, SIZES.steps);
-      r.breakdown = await stepBreakdown(labProfile(lab), 20_000);
+      r.breakdown = await stepBreakdown(profileFor(linuxHost(lab)), 20_000);
     }
     if (!skip.has('pertest')) {
       log('per test: fixed cost');
