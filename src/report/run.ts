@@ -50,6 +50,8 @@ export interface RunOptionsRecord {
   bail: boolean;
   jobs: number;
   profile?: string;
+  /** --stack as given (unset: linux) */
+  stack?: string;
   target?: string;
   asRemote: boolean;
   keepLab: boolean;

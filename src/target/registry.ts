@@ -42,7 +42,8 @@ export async function loadStack(name: StackName): Promise<OpenStack> {
     mod = (await import(new URL(file, import.meta.url).href)) as { openStack?: unknown };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(`/target/${name}.js`)) {
+    // (loaders such as tap's may rethrow without the code; the message names the file either way)
+    if ((err.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(err.message)) && err.message.includes(`/target/${name}.js'`)) {
       throw new EnvironmentError(`stack '${name}' is not available in this build of tcpfsm (no src/target/${name}.ts)`);
     }
     throw e;
