@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { run, CommandError, missingTool } from '../sys/exec.js';
+import { EnvironmentError } from '../sys/errors.js';
 import type { LabAddresses } from './addressing.js';
 
 export const NETNS_DIR = '/run/netns';
@@ -76,7 +77,14 @@ export const LAB_EHASH_ENTRIES = 1024;
  */
 async function addNamespace(name: string): Promise<void> {
   const script = `echo ${LAB_EHASH_ENTRIES} > /proc/sys/net/ipv4/tcp_child_ehash_entries 2>/dev/null; exec ip netns add "$1"`;
-  await run('unshare', ['--net', 'sh', '-c', script, 'sh', name]);
+  try {
+    await run('unshare', ['--net', 'sh', '-c', script, 'sh', name]);
+  } catch (e) {
+    if (e instanceof CommandError && e.code === 127) throw missingTool('ip'); // sh: exec: ip: not found
+    if (!(e instanceof EnvironmentError)) throw e;
+    // no unshare (util-linux): a namespace on the host's table, as before
+    await run('ip', ['netns', 'add', name]);
+  }
 }
 
 /**
