@@ -53,7 +53,7 @@ function measure(fn: () => number, seconds: number): number {
     rates.push(calls / (Number(now - start) / 1e9));
   }
   if (sink === -1) console.log('unreachable');
-  return rates.sort((a, b) => a - b)[2];
+  return rates.sort((a, b) => a - b)[2]!;
 }
 
 /** [case, segments per second] for every codec case, `seconds` per case. */
@@ -83,7 +83,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.argv[2] ?? 1);
   const rows = codecBenchmark(seconds);
   console.log(`tcpfsm packet codec: node ${process.version}, one core, median of 5 rounds over ${seconds} s per case`);
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0].toFixed(2)} at the end`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load average ${loadavg()[0]!.toFixed(2)} at the end`);
   for (const [name, perSecond] of rows) {
     console.log(`${name.padEnd(62)} ${(perSecond / 1e6).toFixed(2).padStart(6)} M segments/s  (${(1e9 / perSecond).toFixed(0)} ns each)`);
   }

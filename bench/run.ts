@@ -2,7 +2,7 @@
 // All traffic goes to the lab target (198.18.0.0/15) through the lab's veth; the lab, the raw
 // socket and the nft table are removed on every exit path (src/sys/cleanup).
 //   node dist/bench/run.js [--skip=suites,scale,...] [--out=path]
-// Sections: floor, step, pertest, rtt, send, scale, codec, suites.
+// Sections: floor, step, pertest, truth, rtt, send, scale, codec, suites.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { createLab, FAST_SUITE_SYSCTLS, type Lab } from '../src/lab/index.js';
 import { RawWire } from '../src/wire/raw.js';
 import { codecBenchmark } from './codec.js';
+import { groundTruthCost, type GroundTruthCost } from './ground-truth.js';
 import { ensureComparisonTools, fmt, machine, type Summary } from './lib.js';
 import { roundTrip, type RoundTripResult } from './round-trip.js';
 import { scale, type ScaleRow } from './scale.js';
 import { sendRate, type RateRow } from './send-rate.js';
-import { labProfile } from '../src/peer/target.js';
+import { linuxHost } from '../src/target/linux.js';
+import { profileFor } from '../src/target/target.js';
 import { floor, harnessStep, perTestCost, stepBreakdown, type PerTestCost, type StepBreakdown } from './step-cost.js';
 import { suiteWallTime, type SuiteRow } from './suites.js';
 
@@ -35,6 +37,7 @@ interface Results {
   step?: { step: Summary; cpuPerStepUs: number };
   breakdown?: StepBreakdown;
   perTest?: PerTestCost;
+  truth?: GroundTruthCost;
   rtt?: RoundTripResult;
   send?: RateRow[];
   scale?: ScaleRow[];
@@ -60,11 +63,15 @@ async function measureOnLab(r: Results): Promise<void> {
     if (!skip.has('step')) {
       log('step: scripted send + expect');
       r.step = await harnessStep(lab, wire, CLOSED_PORT, SIZES.steps);
-      r.breakdown = await stepBreakdown(labProfile(lab), 20_000);
+      r.breakdown = await stepBreakdown(profileFor(linuxHost(lab)), 20_000);
     }
     if (!skip.has('pertest')) {
       log('per test: fixed cost');
       r.perTest = await perTestCost(lab, wire, SIZES.perTest);
+    }
+    if (!skip.has('truth')) {
+      log('ground truth: one state check by ss and by the agent');
+      r.truth = await groundTruthCost(lab, 300, 50);
     }
     if (!skip.has('rtt')) {
       log('round trip, stamp error, reaction time (tcpfsm, scapy, hping3)');
@@ -176,8 +183,16 @@ function render(m: ReturnType<typeof machine>, r: Results, seconds: number, load
     L.push('| | p50 | p99 | max | n |', '| --- | ---: | ---: | ---: | ---: |');
     L.push(sumRow('trace + peer (port allocation) + model + scripted connection, created and closed', p.objects));
     L.push(sumRow('the same + agent listen() round trip', p.withListen));
-    L.push(sumRow('one ground-truth check (ss in the namespace), per checked step', p.groundTruth));
+    L.push(sumRow("one ground-truth check (the agent's /proc/net/tcp), per checked step", p.groundTruth));
     L.push('', `- goal ≤ 10 ms per test: **${fmt(p.withListen.p50, 2)} ms** p50 (packetdrill: ~155 ms per script)`, '');
+  }
+
+  if (r.truth) {
+    const x = r.truth;
+    L.push(`## One ground-truth check by source, ms (a lab namespace with its own TCP table, ${x.sockets} sockets)`, '');
+    L.push('| source | p50 | p99 | max | n |', '| --- | ---: | ---: | ---: | ---: |');
+    L.push(sumRow('ss -N NS -Htanoie (one fork a check)', x.ss), sumRow('the agent reading /proc/net/tcp{,6} (what state checks use)', x.agent));
+    L.push('', `- goal ≤ 0.5 ms p50: **${fmt(x.agent.p50, 3)} ms**; ss / agent p50: ${ratio(x.ss.p50, x.agent.p50)}`, '');
   }
 
   if (r.scale) {

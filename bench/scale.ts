@@ -10,7 +10,8 @@ import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { ScriptedConnection } from '../src/peer/scripted.js';
 import type { RawWire } from '../src/wire/raw.js';
-import { labProfile } from '../src/peer/target.js';
+import { linuxHost } from '../src/target/linux.js';
+import { profileFor } from '../src/target/target.js';
 
 export interface ScaleRow {
   n: number;
@@ -32,7 +33,7 @@ function collectGarbage(): void {
 }
 
 export async function scale(lab: Lab, wire: RawWire, sizes: number[]): Promise<ScaleRow[]> {
-  const profile = labProfile(lab);
+  const profile = profileFor(linuxHost(lab));
   const rows: ScaleRow[] = [];
   for (const n of sizes) {
     const { port } = await lab.agent.listen(0, { backlog: n });

@@ -8,13 +8,14 @@
 //            ScriptedConnection, close — with and without the agent's listen() round trip
 import raw from 'raw-socket';
 import type { Profile } from '../src/fsm/index.js';
-import { labProfile } from '../src/peer/target.js';
+import { linuxHost, labStates } from '../src/target/linux.js';
+import { profileFor } from '../src/target/target.js';
 import type { Lab } from '../src/lab/index.js';
 import { encodePacket } from '../src/packet/index.js';
 import { ACK, RST, SYN } from '../src/packet/types.js';
 import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
-import { ScriptedConnection, labGroundTruth } from '../src/peer/scripted.js';
+import { ScriptedConnection, stateGroundTruth } from '../src/peer/scripted.js';
 import { Trace } from '../src/peer/trace.js';
 import type { Transport } from '../src/wire/transport.js';
 import { summarize, type Summary } from './lib.js';
@@ -66,7 +67,7 @@ export async function floor(lab: Lab, closedPort: number, iterations: number): P
 
 /** µs per scripted step (send SYN to a closed port, expect the oracle's RST-ACK), no ground truth. */
 export async function harnessStep(lab: Lab, wire: Transport, closedPort: number, iterations: number): Promise<{ step: Summary; cpuPerStepUs: number }> {
-  const profile = labProfile(lab);
+  const profile = profileFor(linuxHost(lab));
   const model = RemoteModel.listening(profile);
   model.state = 'CLOSED';
   const c = new ScriptedConnection(new PeerConnection(wire, lab.target.ipv4, closedPort), model, null);
@@ -92,13 +93,13 @@ export interface PerTestCost {
   objects: Summary;
   /** ms: the same plus the agent's listen() round trip (what listen(); connect() costs) */
   withListen: Summary;
-  /** ms: one ground-truth check (ss in the namespace) of a connection in CLOSED */
+  /** ms: one ground-truth check (the agent's TCP table) of a connection in CLOSED */
   groundTruth: Summary;
 }
 
 export async function perTestCost(lab: Lab, wire: Transport, iterations: number): Promise<PerTestCost> {
-  const profile = labProfile(lab);
-  const truth = labGroundTruth(lab, wire.localAddr);
+  const profile = profileFor(linuxHost(lab));
+  const truth = stateGroundTruth(labStates(lab), lab.target.ipv4, wire.localAddr);
   const make = (port: number) => {
     const trace = new Trace();
     const peer = new PeerConnection(wire, lab.target.ipv4, port, { trace });

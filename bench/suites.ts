@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SuiteResult } from '../src/report/results.js';
+import type { SuiteResult } from '../src/peer/contract.js';
 import { runChild } from './lib.js';
 
 export interface SuiteRow {

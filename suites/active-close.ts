@@ -29,7 +29,7 @@ suite({ name: 'active-close', title: 'Active close (the remote sends FIN first)'
     await c.inState('TIME-WAIT');
   });
 
-  test('after shutdown(SHUT_WR) the remote in FIN-WAIT-2 still accepts, ACKs and delivers our data', { rfc: 'RFC 9293 3.6, 3.10.7.4 (seventh)', needs: ['agent'] }, async ({ lab, listen, connect, remote, accepted, t }) => {
+  test('after shutdown(SHUT_WR) the remote in FIN-WAIT-2 still accepts, ACKs and delivers our data', { rfc: 'RFC 9293 3.6, 3.10.7.4 (seventh)', needs: ['agent'] }, async ({ target, listen, connect, remote, accepted, t }) => {
     const c = connect(await listen());
     await c.handshake();
     await remote(c, 'shutdown');
@@ -39,7 +39,7 @@ suite({ name: 'active-close', title: 'Active close (the remote sends FIN first)'
     await c.send({ flags: 'P.', payload: 'half-close' });
     await c.expect({ flags: '.', ack: c.sndNxt });
     await c.inState('FIN-WAIT-2');
-    const got = await lab.agent.read(await accepted(c));
+    const got = await target.agent.read(await accepted(c));
     t.equal(Buffer.from(got.hex, 'hex').toString(), 'half-close', 'the remote application reads the data sent after its FIN');
     await c.send('F.');
     await c.expect({ flags: '.', ack: c.sndNxt });

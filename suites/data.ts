@@ -7,7 +7,7 @@ import { suite } from '../src/peer/suite.js';
 import { Seq } from '../src/packet/index.js';
 
 suite({ name: 'data', title: 'Data reception: in order, out of order, beyond the window', rfc: 'RFC 9293 3.10.7.4' }, (test) => {
-  test('in-order data is ACKed and delivered; out-of-order data gets a duplicate ACK; data beyond the window is dropped with an ACK', { rfc: 'RFC 9293 3.10.7.4 (first, seventh), 3.8.6', requirements: ['MAY-13'], needs: ['agent'] }, async ({ lab, listen, connect, accepted, t }) => {
+  test('in-order data is ACKed and delivered; out-of-order data gets a duplicate ACK; data beyond the window is dropped with an ACK', { rfc: 'RFC 9293 3.10.7.4 (first, seventh), 3.8.6', requirements: ['MAY-13'], needs: ['agent'] }, async ({ target, listen, connect, accepted, t }) => {
     const c = connect(await listen());
     await c.handshake();
     const id = await accepted(c);
@@ -15,7 +15,7 @@ suite({ name: 'data', title: 'Data reception: in order, out of order, beyond the
     await c.send({ flags: 'P.', payload: 'hello' });
     await c.expect({ flags: '.', ack: c.sndNxt });
     await c.inState('ESTABLISHED');
-    const first = await lab.agent.read(id);
+    const first = await target.agent.read(id);
     t.equal(Buffer.from(first.hex, 'hex').toString(), 'hello', 'the application reads the in-order data');
 
     const rcvNxt = c.sndNxt;
@@ -28,7 +28,7 @@ suite({ name: 'data', title: 'Data reception: in order, out of order, beyond the
     await c.expect({ flags: '.', ack: rcvNxt });
     await c.inState('ESTABLISHED');
 
-    const rest = await lab.agent.read(id);
+    const rest = await target.agent.read(id);
     t.equal(rest.bytes, 0, 'nothing out of order or beyond the window reaches the application', { hex: rest.hex });
   });
 });

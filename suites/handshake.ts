@@ -29,10 +29,10 @@ suite({ name: 'handshake', title: 'Three-way handshake', rfc: 'RFC 9293 3.5' }, 
     await c.inState('ESTABLISHED');
   });
 
-  test('SYN to a closed port is answered by RST-ACK with ack = ISN+1 and seq 0', { rfc: 'RFC 9293 3.10.7.1', needs: ['agent'] }, async ({ lab, connect }) => {
+  test('SYN to a closed port is answered by RST-ACK with ack = ISN+1 and seq 0', { rfc: 'RFC 9293 3.10.7.1', needs: ['agent'] }, async ({ target, connect }) => {
     // A port nobody listens on: the agent's listener was closed again.
-    const { port } = await lab.agent.listen(0);
-    await lab.agent.unlisten(port);
+    const { port } = await target.agent.listen(0);
+    await target.agent.unlisten(port);
     const c = connect(port, { remote: 'CLOSED' });
     await c.send('S');
     await c.expect({ flags: 'R.', seq: 0, ack: Seq.add(c.iss, 1) });

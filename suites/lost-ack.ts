@@ -12,8 +12,8 @@ import { suite } from '../src/peer/suite.js';
 import { Seq } from '../src/packet/index.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
-  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', requirements: ['MUST-19', 'MUST-22'], timeoutMs: 60_000, needs: ['agent'] }, async ({ lab, wire, listen, connect, t, note }) => {
-    const retries = Number(lab.sysctls['net.ipv4.tcp_synack_retries']);
+  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', requirements: ['MUST-19', 'MUST-22'], timeoutMs: 60_000, needs: ['agent', 'states', 'settings'] }, async ({ target, listen, connect, tuple, t, note }) => {
+    const retries = Number(target.settings.values['net.ipv4.tcp_synack_retries']);
     t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);
     const port = await listen();
     const c = connect(port);
@@ -25,8 +25,7 @@ suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and giv
     for (let i = 0; i < retries; i++) await c.expectRetransmission(synAck, 2 ** (i + 1) * 1000 + 500);
     // After the last retransmission the request lives one more (doubled) RTO, then it is dropped.
     const giveUpMs = 2 ** (retries + 1) * 1000 + 1000;
-    const tuple = { localAddress: lab.target.ipv4, localPort: port, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
-    const gone = await lab.waitForState(tuple, 'CLOSED', giveUpMs);
+    const gone = await target.states.waitForState(tuple(c), 'CLOSED', giveUpMs);
     note(`kernel states seen while waiting: ${gone.trail.join(' → ')}`);
     // RFC 9293 3.8.3: excessive retransmission closes the connection. The table takes SYN-RECEIVED
     // to CLOSED; the listening socket is a separate one and must remain (checked below).

@@ -110,8 +110,8 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.inState('ESTABLISHED');
   });
 
-  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', { rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)', needs: ['agent'] }, async (ctx) => {
-    ctx.t.equal(ctx.lab.sysctls['net.ipv4.tcp_rfc1337'], '0', 'the lab runs with net.ipv4.tcp_rfc1337=0');
+  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', { rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)', needs: ['agent', 'settings'] }, async (ctx) => {
+    ctx.t.equal(ctx.target.settings.values['net.ipv4.tcp_rfc1337'], '0', 'the lab runs with net.ipv4.tcp_rfc1337=0');
     const c = ctx.connect(await ctx.listen());
     await toTimeWait(ctx, c);
     await c.send({ flags: 'R', seq: c.sndNxt });

@@ -9,13 +9,15 @@
 // Run with the lab's tcp_fin_timeout and with another value. `--expect fin-timeout=S` (seconds)
 // overrides the expectation.
 import { suite, type TestContext } from '../src/peer/suite.js';
-import { handshakeRoundTrip, LINUX_RTO_MIN_MS, timerTolerance, msBetween, round, StampError, waitGone } from '../src/peer/timing.js';
+import { withSettings } from '../src/target/settings.js';
+import { handshakeRoundTrip, timerTolerance, msBetween, round, socketDetails, StampError, waitGone } from '../src/peer/timing.js';
+import { LINUX_RTO_MIN_MS } from '../src/fsm/linux-timers.js';
 
 const SYSCTL = 'net.ipv4.tcp_fin_timeout';
 
 async function measureFinWait2(ctx: TestContext): Promise<void> {
-  const { listen, connect, remote, lab, wire, t, figure, note, expectation } = ctx;
-  const finTimeoutS = Number(lab.sysctls[SYSCTL]);
+  const { listen, connect, remote, target, tuple, t, figure, note, expectation } = ctx;
+  const finTimeoutS = Number(target.settings.values[SYSCTL]);
   const expectedS = expectation('fin-timeout') ?? finTimeoutS;
   note(`${SYSCTL} = ${finTimeoutS} s; expecting FIN-WAIT-2 to last ${expectedS} s${expectedS !== finTimeoutS ? ' (--expect fin-timeout)' : ''}`);
 
@@ -23,8 +25,7 @@ async function measureFinWait2(ctx: TestContext): Promise<void> {
   const stampErrorMs = await handshakeRoundTrip(c);
   figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
   const stamp = new StampError(stampErrorMs);
-  const tuple = { localAddress: lab.target.ipv4, localPort: c.peer.remotePort, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
-  const info = (await lab.sockets(tuple))[0]?.info;
+  const info = (await socketDetails(target.states, tuple(c)))?.info;
   await remote(c, 'close');
   const fin = await c.expect('F.');
   const ack = await c.send('.');
@@ -33,7 +34,7 @@ async function measureFinWait2(ctx: TestContext): Promise<void> {
   const floor = finTimeoutFloor(info, msBetween(fin.at, ack.at) + stampErrorMs);
   if (floor) note(floor.why);
 
-  const gone = await waitGone(lab, tuple, expectedS * 1000 + 5000, (s) => t.comment(s), 'FIN-WAIT-2');
+  const gone = await waitGone(target.states, tuple(c), expectedS * 1000 + 5000, (s) => t.comment(s), 'FIN-WAIT-2');
   const lived = round(msBetween(ack.at, gone.at));
   // Linux arms the timer at max(tcp_fin_timeout, 3.5 × RTO) with the RTO of the moment our ACK
   // arrives (tcp_fin_time): a range when that RTO is not known exactly.
@@ -77,17 +78,11 @@ function finTimeoutFloor(info: { rttMs: number | null; rttVarMs: number | null; 
 }
 
 suite({ name: 'timer-fin-wait-2', title: 'FIN-WAIT-2 timeout of an orphaned connection', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', { rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)', needs: ['agent'] }, async (ctx) => {
+  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', { rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
     await measureFinWait2(ctx);
   });
 
-  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', { rfc: 'RFC 9293 3.6', needs: ['agent'] }, async (ctx) => {
-    const before = Number(ctx.lab.sysctls[SYSCTL]);
-    await ctx.lab.setSysctls({ tcp_fin_timeout: 1 });
-    try {
-      await measureFinWait2(ctx);
-    } finally {
-      await ctx.lab.setSysctls({ tcp_fin_timeout: before });
-    }
+  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', { rfc: 'RFC 9293 3.6', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    await withSettings(ctx.target.settings, { [SYSCTL]: '1' }, () => measureFinWait2(ctx));
   });
 });

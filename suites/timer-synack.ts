@@ -9,6 +9,7 @@
 // Run twice: with the lab's tcp_synack_retries and with another value, so the expectation is
 // seen to follow the setting. `--expect synack-retries=N` overrides the expected count.
 import { suite, type TestContext } from '../src/peer/suite.js';
+import { withSettings } from '../src/target/settings.js';
 import { Seq } from '../src/packet/index.js';
 import { backoffSchedule, collectRetransmissions, type GoneAt, timerTolerance, intervalsMs, msBetween, round, StampError, waitGone } from '../src/peer/timing.js';
 
@@ -17,8 +18,8 @@ const TCP_TIMEOUT_INIT_MS = 1000;
 const SYSCTL = 'net.ipv4.tcp_synack_retries';
 
 async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
-  const { listen, connect, lab, t, figure, note, expectation } = ctx;
-  const retries = Number(lab.sysctls[SYSCTL]);
+  const { listen, connect, target, tuple, t, figure, note, expectation } = ctx;
+  const retries = Number(target.settings.values[SYSCTL]);
   const expectedCount = expectation('synack-retries') ?? retries;
   note(`${SYSCTL} = ${retries}; expecting ${expectedCount} SYN-ACK retransmissions${expectedCount !== retries ? ' (--expect synack-retries)' : ''}`);
 
@@ -32,10 +33,9 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
   const stamp = new StampError(stampErrorMs);
 
-  const tuple = { localAddress: lab.target.ipv4, localPort: c.peer.remotePort, peerAddress: ctx.wire.localAddr, peerPort: c.peer.localPort };
   const deadline = backoffSchedule(TCP_TIMEOUT_INIT_MS, Math.max(retries, expectedCount) + 1).reduce((a, b) => a + b, 0) + 3000;
   let gone: GoneAt | undefined;
-  const goneP = waitGone(lab, tuple, deadline, (s) => t.comment(s), 'half-open connection').then((g) => (gone = g));
+  const goneP = waitGone(target.states, tuple(c), deadline, (s) => t.comment(s), 'half-open connection').then((g) => (gone = g));
 
   const { stamps, errors } = await collectRetransmissions(c, synAck, (i) => TCP_TIMEOUT_INIT_MS * 2 ** i, stamp, goneP, (s) => t.comment(s), 'SYN-ACK');
   if (!gone) await goneP;
@@ -69,24 +69,18 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   // A late ACK of the SYN-ACK. With tcp_syncookies=1 the listener would try it as a cookie only
   // after a recent SYN-queue overflow (tcp_synq_no_recent_overflow in cookie_v4_check); there was
   // none, so the listener treats it as an ACK in LISTEN: RST with SEQ = SEG.ACK (3.10.7.2).
-  note(`net.ipv4.tcp_syncookies = ${lab.sysctls['net.ipv4.tcp_syncookies']}: no SYN-queue overflow happened, so no cookie check`);
+  note(`net.ipv4.tcp_syncookies = ${target.settings.values['net.ipv4.tcp_syncookies']}: no SYN-queue overflow happened, so no cookie check`);
   await c.send({ flags: '.', seq: Seq.add(c.iss, 1), ack: Seq.add(synAck.seq, 1) });
   await c.expect({ flags: 'R', seq: Seq.add(synAck.seq, 1) });
   await c.inState('CLOSED');
 }
 
 suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', requirements: ['MUST-19', 'MUST-22'], needs: ['agent'] }, async (ctx) => {
+  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', requirements: ['MUST-19', 'MUST-22'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
     await measureSynAckSchedule(ctx);
   });
 
-  test('the retransmission count follows tcp_synack_retries (set to 1)', { rfc: 'RFC 9293 3.8.3; RFC 6298 5.5', needs: ['agent'] }, async (ctx) => {
-    const before = Number(ctx.lab.sysctls[SYSCTL]);
-    await ctx.lab.setSysctls({ tcp_synack_retries: 1 });
-    try {
-      await measureSynAckSchedule(ctx);
-    } finally {
-      await ctx.lab.setSysctls({ tcp_synack_retries: before });
-    }
+  test('the retransmission count follows tcp_synack_retries (set to 1)', { rfc: 'RFC 9293 3.8.3; RFC 6298 5.5', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    await withSettings(ctx.target.settings, { [SYSCTL]: '1' }, () => measureSynAckSchedule(ctx));
   });
 });

@@ -20,7 +20,7 @@ const TCP_TIMEWAIT_LEN_MS = 60_000;
 const RESTART_PROBE_DELAY_MS = 5000;
 
 suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 9293 3.6, 3.10.7.4' }, (test) => {
-  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', { rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)', requirements: ['MUST-13'], slow: true, timeoutMs: 120_000, needs: ['agent'] }, async ({ listen, connect, remote, lab, wire, t, figure, note, expectation }) => {
+  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', { rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)', requirements: ['MUST-13'], slow: true, timeoutMs: 120_000, needs: ['agent', 'states'] }, async ({ listen, connect, remote, target, tuple, t, figure, note, expectation }) => {
     const expectedMs = (expectation('time-wait') ?? TCP_TIMEWAIT_LEN_MS / 1000) * 1000;
     note('Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)');
 
@@ -28,7 +28,6 @@ suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 
     const stampErrorMs = await handshakeRoundTrip(c);
     figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
     const stamp = new StampError(stampErrorMs);
-    const tuple = { localAddress: lab.target.ipv4, localPort: c.peer.remotePort, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
 
     await remote(c, 'close');
     await c.expect('F.');
@@ -45,7 +44,7 @@ suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 
     await c.inState('TIME-WAIT');
     const startError = stamp.window();
 
-    const gone = await waitGone(lab, tuple, expectedMs + 15_000, (s) => t.comment(s), 'TIME-WAIT');
+    const gone = await waitGone(target.states, tuple(c), expectedMs + 15_000, (s) => t.comment(s), 'TIME-WAIT');
     const tol = timerTolerance(expectedMs, startError, { pollResolutionMs: gone.resolutionMs });
     figure({
       name: 'TIME-WAIT duration (retransmitted FIN → socket gone)', value: round(msBetween(again.at, gone.at)), unit: 'ms',

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Parser, type Result } from 'tap-parser';
-import { ENV, type SuiteResult } from '../report/results.js';
+import { ENV, type SuiteResult } from '../peer/contract.js';
 import type { SuiteRun, TapTest } from '../report/run.js';
 import { watchedStdio } from '../sys/parent-watch.js';
 import { childEnv } from './env.js';

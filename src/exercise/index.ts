@@ -52,8 +52,8 @@ export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
   const session = await Session.open({ printer: out, sysctls: opts.labSysctls, stable });
   let lines: Lines | undefined;
   try {
-    const { lab } = session.target;
-    out.line(stable ? UI.labReady : `${UI.labReady} (${lab.namespace}: target ${lab.target.ipv4}, probe ${lab.probe.ipv4})`, 'dim');
+    const { target } = session;
+    out.line(stable ? UI.labReady : `${UI.labReady} (${target.lab}: target ${target.address}, probe ${target.probeAddress})`, 'dim');
     out.line();
     if (!lesson) {
       lines = new Lines(input, output);

@@ -5,14 +5,16 @@
 // student's experiment that surprises the FSM is a finding, not a crash.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpState, TimeoutEvent } from '../fsm/index.js';
-import { AgentCommandError, AgentError, StateTimeoutError, type ConnId, type LabSysctls } from '../lab/index.js';
+import { AgentCommandError, AgentError, StateTimeoutError, sysctlPairs, type AgentClient, type ConnId, type LabSysctls } from '../lab/index.js';
 import { Seq, formatFlags, formatTcp } from '../packet/index.js';
 import { ACK, type DecodedTcp } from '../packet/types.js';
 import { ExpectationError, PROBE_PORT_RANGE, PeerConnection, type SendSpec } from '../peer/connection.js';
 import { RemoteModel } from '../peer/model.js';
 import type { FieldMismatch } from '../peer/pattern.js';
-import { QUIET_MS, REPLY_DEADLINE_MS, ScriptedConnection, labGroundTruth } from '../peer/scripted.js';
-import { openLabTarget, type LabTarget } from '../peer/target.js';
+import { QUIET_MS, REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from '../peer/scripted.js';
+import { socketDetails } from '../peer/timing.js';
+import type { StateSource } from '../target/stack.js';
+import { openTarget, type Target } from '../target/target.js';
 import { Trace, type IsnPair, type TraceEntry } from '../peer/trace.js';
 import { UsageError } from '../sys/errors.js';
 import type { WireSegment } from '../wire/transport.js';
@@ -87,14 +89,19 @@ export class Session {
   private readonly out: Printer;
   private readonly stable: boolean;
 
-  private constructor(readonly target: LabTarget, opts: SessionOptions) {
+  private constructor(readonly target: Target, opts: SessionOptions) {
     this.out = opts.printer;
     this.stable = opts.stable;
     this.trace = new LiveTrace((e) => this.recorded(e));
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
-    return new Session(await openLabTarget({ sysctls: opts.sysctls }), opts);
+    const target = await openTarget({ settings: sysctlPairs(opts.sysctls ?? {}) });
+    if (!target.agent || !target.states) {
+      await target.close();
+      throw new UsageError(`an exercise needs a target with app control and ground truth; ${target.name} has ${target.agent ? 'no ground truth' : 'no agent'}`);
+    }
+    return new Session(target, opts);
   }
 
   /** The FSM's state of the target for the current connection (undefined before `connect`). */
@@ -159,7 +166,7 @@ export class Session {
   }
 
   private async listen(port: number): Promise<void> {
-    await this.target.lab.agent.listen(port);
+    await this.app.listen(port);
     this.listening.add(port);
     this.lastListen = port;
     this.trace.note(`app listen(${port})`);
@@ -168,12 +175,13 @@ export class Session {
 
   private async connect(port = this.lastListen): Promise<void> {
     if (port === undefined) throw new UsageError('connect to which port? nothing listens yet: listen 8080 first (or connect 9999 to try a closed port)');
-    const { lab, wire, profile } = this.target;
+    const { wire, profile } = this.target;
     const n = this.conns.length + 1;
-    const peer = new PeerConnection(wire, lab.target.ipv4, port, { trace: this.trace, localPort: FIRST_PROBE_PORT + n - 1 });
+    const peer = new PeerConnection(wire, this.target.address, port, { trace: this.trace, localPort: FIRST_PROBE_PORT + n - 1 });
     const model = RemoteModel.listening(profile);
     model.state = this.listening.has(port) ? 'LISTEN' : 'CLOSED';
-    const c = new ScriptedConnection(peer, model, labGroundTruth(lab, wire.localAddr));
+    const c = new ScriptedConnection(peer, model, stateGroundTruth(this.states, this.target.address, this.target.probeAddress));
+    c.checkTruthOnSend = false; // showState checks after the answers (settle), once per step
     const conn: Conn = { n, c, open: true, pump: Promise.resolve() };
     conn.pump = this.pump(conn);
     this.conns.push(conn);
@@ -208,7 +216,7 @@ export class Session {
   private async agent(action: AgentAction): Promise<void> {
     const conn = this.need();
     const { c } = conn;
-    const { agent } = this.target.lab;
+    const agent = this.app;
     const id = await this.accepted(conn);
     if (action === 'read') {
       const r = await agent.read(id);
@@ -235,7 +243,7 @@ export class Session {
 
   /** The agent call, then the FSM follows (the order the suites use: the call has happened). */
   private async callAgent(c: ScriptedConnection, id: ConnId, action: Exclude<AgentAction, 'read'>): Promise<string> {
-    const { agent } = this.target.lab;
+    const agent = this.app;
     const call =
       action === 'close' ? 'close()'
       : action === 'shutdown' ? 'shutdown(SHUT_WR)'
@@ -278,7 +286,7 @@ export class Session {
     this.out.line(`  waiting up to ${deadline / 1000} s for the target's kernel to get there…`, 'dim');
     const want: TcpState = c.state === 'LISTEN' ? 'CLOSED' : c.state;
     try {
-      await this.target.lab.waitForState(this.tuple(conn), want, deadline);
+      await this.states.waitForState(this.tuple(conn), want, deadline);
     } catch (e) {
       if (!(e instanceof StateTimeoutError)) throw e; // showState reports the disagreement
     }
@@ -297,7 +305,7 @@ export class Session {
     const { c } = conn;
     this.out.line(`  connection ${conn.n}: probe port ${c.peer.localPort} → target port ${c.peer.remotePort}`);
     await this.showState(conn);
-    const socket = (await this.target.lab.sockets(this.tuple(conn)))[0];
+    const socket = await socketDetails(this.states, this.tuple(conn));
     if (socket) {
       const timer = socket.timer && socket.timer.name !== 'off' ? `, timer ${socket.timer.name} ${this.remaining(socket.timer.remainingMs)}${socket.timer.retransmits ? ` (${socket.timer.retransmits} retransmissions so far)` : ''}` : ', no timer running';
       this.out.line(`  kernel socket (ss): ${socket.ssState}, Recv-Q ${socket.recvQ}, Send-Q ${socket.sendQ}${timer}`);
@@ -440,9 +448,17 @@ export class Session {
     return ms >= 10_000 ? `about ${Math.round(ms / 10_000) * 10} s left` : `about ${Math.max(1, Math.round(ms / 1000))} s left`;
   }
 
+  /** The target's application (Session.open checked it has one). */
+  private get app(): AgentClient {
+    return this.target.agent!;
+  }
+
+  private get states(): StateSource {
+    return this.target.states!;
+  }
+
   private tuple(conn: Conn) {
-    const { lab, wire } = this.target;
-    return { localAddress: lab.target.ipv4, localPort: conn.c.peer.remotePort, peerAddress: wire.localAddr, peerPort: conn.c.peer.localPort };
+    return { localAddress: this.target.address, localPort: conn.c.peer.remotePort, peerAddress: this.target.probeAddress, peerPort: conn.c.peer.localPort };
   }
 
   private need(): Conn {
@@ -453,7 +469,7 @@ export class Session {
   /** The agent's id for the connection it accepted from `conn` (there is one after the handshake). */
   private async accepted(conn: Conn): Promise<ConnId> {
     try {
-      return (await this.target.lab.agent.accepted(conn.c.peer.remotePort, conn.c.peer.localPort, 1000)).conn;
+      return (await this.app.accepted(conn.c.peer.remotePort, conn.c.peer.localPort, 1000)).conn;
     } catch (e) {
       if (!(e instanceof AgentError)) throw e;
       throw new UsageError(`the target's application has not accepted connection ${conn.n} (from probe port ${conn.c.peer.localPort}): complete the handshake first (syn, ack)`);

@@ -96,6 +96,7 @@ class Run {
 
   result(): Prediction {
     const last = this.applied[this.applied.length - 1];
+    if (!last) throw new Error('no FSM row applied to this arrival: the table lacks a row for it');
     return {
       verdict: last.verdict ?? 'accept',
       reply: this.reply,

@@ -1,5 +1,7 @@
-// The target kernel's own view of its sockets, read with `ss` inside the lab namespace: the
-// second, independent signal next to the segments on the wire.
+// The target kernel's own view of its sockets: the second, independent signal next to the
+// segments on the wire. Two sources give the same states: the agent reading the namespace's
+// /proc/net/tcp{,6} (agentTable: one round trip on a pipe, no fork; what state checks use) and
+// `ss` inside the namespace (one fork each; the only one with tcp_info: rto, rtt, windows).
 //
 // `ss -N NS` enters the namespace itself (one fork, ~2.6 ms a poll here; `ip netns exec NS ss`
 // would cost a second exec). `-a` is required: without it ss hides LISTEN, SYN-RECV and
@@ -11,17 +13,41 @@
 // up — reads as CLOSED.
 import { isIPv4, isIPv6 } from 'node:net';
 import { run } from '../sys/exec.js';
+import type { AgentClient } from './agent/client.js';
 import { parseSs, type SsSocket, type TcpState } from './ss.js';
 
-/** The namespace to look into; a Lab qualifies. */
+/** The namespace to look into with ss; a Lab qualifies. */
 export interface NamespaceRef {
   namespace: string;
-  /**
-   * `ss` with SS_ARGS and `filter`, run where the target's sockets are (a guest kernel's own
-   * agent); when absent, `ss -N namespace` on the host.
-   */
-  readSs?(filter: readonly string[]): Promise<string>;
+  /** how to run ss where the sockets live (a guest kernel's own ss through its agent); default `ss -N namespace` */
+  readSs?: (filter: string[]) => Promise<string>;
 }
+
+/** Any lister of the target's sockets (it may return more than the tuple: they are filtered here). */
+export interface SocketSource {
+  /** where the sockets live, for messages: 'tcpfsm-12' */
+  readonly where: string;
+  list(tuple: TcpTuple): Promise<SsSocket[]>;
+}
+
+/** The agent's view of its own namespace's TCP table (/proc/net/tcp{,6}): no fork per check. */
+export function agentTable(agent: AgentClient, where: string): SocketSource {
+  return {
+    where,
+    list: async (tuple) => (await agent.tcp({ localPort: tuple.localPort, peerPort: tuple.peerPort })).sockets,
+  };
+}
+
+/** `ss` inside the namespace (one fork a call): every field, tcp_info included. */
+export function ssTable(ns: NamespaceRef): SocketSource {
+  return {
+    where: ns.namespace,
+    list: async (tuple) =>
+      parseSs(ns.readSs ? await ns.readSs(ssPortFilter(tuple)) : (await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...ssPortFilter(tuple)])).stdout),
+  };
+}
+
+const sourceOf = (from: NamespaceRef | SocketSource): SocketSource => ('list' in from ? from : ssTable(from));
 
 /** A socket from the target's side: local = the target, peer = the probe. Omitted = any. */
 export interface TcpTuple {
@@ -74,16 +100,15 @@ export function ssPortFilter(tuple: TcpTuple): string[] {
 export const describeTuple = (t: TcpTuple): string =>
   `${t.localAddress ?? '*'}:${t.localPort ?? '*'} <-> ${t.peerAddress ?? '*'}:${t.peerPort ?? '*'}`;
 
-/** Every TCP socket in the namespace matching `tuple` (all of them when omitted). */
-export async function socketsOf(ns: NamespaceRef, tuple: TcpTuple = {}): Promise<SsSocket[]> {
-  const filter = ssPortFilter(tuple);
-  const stdout = ns.readSs ? await ns.readSs(filter) : (await run('ss', ['-N', ns.namespace, ...SS_ARGS, ...filter])).stdout;
-  return parseSs(stdout).filter((s) => matchesTuple(s, tuple));
+/** Every TCP socket matching `tuple` (all of them when omitted); a namespace is read with ss. */
+export async function socketsOf(from: NamespaceRef | SocketSource, tuple: TcpTuple = {}): Promise<SsSocket[]> {
+  return (await sourceOf(from).list(tuple)).filter((s) => matchesTuple(s, tuple));
 }
 
 /** The one socket matching `tuple`, or null; more than one is a mistake in the caller's tuple. */
-export async function socketOf(ns: NamespaceRef, tuple: TcpTuple): Promise<SsSocket | null> {
-  return onlySocket(await socketsOf(ns, tuple), tuple, ns.namespace);
+export async function socketOf(from: NamespaceRef | SocketSource, tuple: TcpTuple): Promise<SsSocket | null> {
+  const source = sourceOf(from);
+  return onlySocket(await socketsOf(source, tuple), tuple, source.where);
 }
 
 /** The one socket in `found`, or null; more than one is a mistake in the caller's tuple. */
@@ -97,8 +122,8 @@ export function onlySocket(found: SsSocket[], tuple: TcpTuple, where: string): S
   return found[0] ?? null;
 }
 
-export async function stateOf(ns: NamespaceRef, tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'> {
-  return (await socketOf(ns, tuple))?.state ?? 'CLOSED';
+export async function stateOf(from: NamespaceRef | SocketSource, tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'> {
+  return (await socketOf(from, tuple))?.state ?? 'CLOSED';
 }
 
 export interface StateWait {
@@ -109,10 +134,7 @@ export interface StateWait {
   polls: number;
   /** Distinct states seen in order, e.g. ESTABLISHED → FIN-WAIT-1 → FIN-WAIT-2. */
   trail: Array<TcpState | 'UNKNOWN'>;
-  /**
-   * From the start of the poll before the last to the end of the last (ms): the change the last
-   * poll saw happened inside this span, however late a busy machine ran the polls.
-   */
+  /** ms from the start of the poll before the last to the end of the last: how late a change can be seen */
   lastGapMs: number;
 }
 
@@ -136,20 +158,8 @@ export class StateTimeoutError extends Error {
  * once, then after 2, 4, 8, 16, 20, 20… ms: a fast transition is seen within a few ms and a
  * timer-driven one (seconds) costs ~50 polls a second.
  */
-export function waitForState(
-  ns: NamespaceRef,
-  tuple: TcpTuple,
-  want: TcpState | readonly TcpState[],
-  deadlineMs: number,
-  opts: { maxIntervalMs?: number } = {},
-): Promise<StateWait> {
-  return pollForState((t) => socketOf(ns, t), ns.namespace, tuple, want, deadlineMs, opts);
-}
-
-/** waitForState over any source of sockets (ss in a namespace, a user-space stack's own table); `where` names it in errors. */
-export async function pollForState(
-  lookup: (tuple: TcpTuple) => Promise<SsSocket | null>,
-  where: string,
+export async function waitForState(
+  from: NamespaceRef | SocketSource,
   tuple: TcpTuple,
   want: TcpState | readonly TcpState[],
   deadlineMs: number,
@@ -157,12 +167,13 @@ export async function pollForState(
 ): Promise<StateWait> {
   const wanted: readonly TcpState[] = typeof want === 'string' ? [want] : want;
   const maxInterval = opts.maxIntervalMs ?? 20;
+  const source = sourceOf(from);
   const started = performance.now();
   const result: StateWait = { state: 'CLOSED', socket: null, elapsedMs: 0, polls: 0, trail: [], lastGapMs: 0 };
   let previousStart = started;
   for (let interval = 2; ; interval = Math.min(interval * 2, maxInterval)) {
     const pollStart = performance.now();
-    const socket = await lookup(tuple);
+    const socket = await socketOf(source, tuple);
     result.lastGapMs = performance.now() - previousStart;
     previousStart = pollStart;
     result.polls++;
@@ -172,7 +183,19 @@ export async function pollForState(
     if (result.trail.at(-1) !== result.state) result.trail.push(result.state);
     if ((wanted as readonly string[]).includes(result.state)) return result;
     const left = deadlineMs - result.elapsedMs;
-    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, where);
+    if (left <= 0) throw new StateTimeoutError(tuple, wanted, { ...result, trail: [...result.trail] }, source.where);
     await new Promise((r) => setTimeout(r, Math.min(interval, left)));
   }
+}
+
+/** waitForState over a lookup of one socket (a user-space stack's own table); `where` names it in errors. */
+export function pollForState(
+  lookup: (tuple: TcpTuple) => Promise<SsSocket | null>,
+  where: string,
+  tuple: TcpTuple,
+  want: TcpState | readonly TcpState[],
+  deadlineMs: number,
+  opts: { maxIntervalMs?: number } = {},
+): Promise<StateWait> {
+  return waitForState({ where, list: async (t) => ((s) => (s ? [s] : []))(await lookup(t)) }, tuple, want, deadlineMs, opts);
 }

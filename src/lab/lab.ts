@@ -8,7 +8,7 @@ import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from './addressing.js';
 import { AgentClient } from './agent/client.js';
-import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from './netns.js';
+import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync, tableSizedSysctls } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
 import { holdWatchdog } from './watchdog.js';
 import { socketsOf, stateOf, waitForState, type StateWait, type TcpTuple } from './ground-truth.js';
@@ -69,7 +69,9 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   requireLabPrivileges();
   const started = performance.now();
   const ipv6 = opts.ipv6 ?? true;
-  const toWrite = sysctlsToWrite(opts.sysctls, opts.sysctlDefaults ?? FAST_SUITE_SYSCTLS);
+  // The namespace gets a TCP table of its own (netns.ts); what derives from its size stays as on
+  // the host's table unless the caller sets it.
+  const toWrite = { ...tableSizedSysctls(), ...sysctlsToWrite(opts.sysctls, opts.sysctlDefaults ?? FAST_SUITE_SYSCTLS) };
   await refuseHostSysctls(Object.keys(toWrite)); // the host's own sysctls: refused before any lab exists
 
   const attempts = opts.id !== undefined ? 1 : (opts.maxAttempts ?? 32);

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { run, CommandError, missingTool } from '../sys/exec.js';
 import { formatIdentity, parseIdentity, selfIdentity, type ProcessIdentity } from '../sys/proc.js';
+import { EnvironmentError } from '../sys/errors.js';
 import type { LabAddresses } from './addressing.js';
 
 export const NETNS_DIR = '/run/netns';
@@ -49,8 +50,13 @@ export type ClaimResult = 'claimed' | 'taken';
  */
 export async function claimLab(lab: LabAddresses, opts: { ipv6: boolean }): Promise<ClaimResult> {
   const name = lab.namespace;
+  try {
+    await addNamespace(name);
+  } catch (e) {
+    if (e instanceof CommandError && /Cannot create namespace file .*File exists/.test(e.stderr)) return 'taken'; // nothing of ours exists
+    throw e;
+  }
   const lines = [
-    `netns add ${name}`,
     `link add ${name} type veth peer name ${lab.targetInterface} netns ${name}`,
     `link set dev ${name} alias ${ownerAlias(selfIdentity())}`,
     `addr add ${lab.probe.ipv4}/${lab.prefixLength.ipv4} dev ${name}`,
@@ -62,15 +68,59 @@ export async function claimLab(lab: LabAddresses, opts: { ipv6: boolean }): Prom
     await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
     return 'claimed';
   } catch (e) {
-    if (!(e instanceof CommandError)) throw e;
-    if (/Cannot create namespace file .*File exists/.test(e.stderr)) return 'taken'; // nothing of ours exists
-    // Our namespace exists (netns add passed); a link of that name belongs to someone else,
-    // or another step failed: remove only what we made.
-    const linkTaken = /File exists/.test(e.stderr) && ownerOf(name) !== process.pid;
+    // Our namespace exists; a link of that name belongs to someone else, or another step
+    // failed: remove only what we made.
+    const linkTaken = e instanceof CommandError && /File exists/.test(e.stderr) && ownerOf(name) !== process.pid;
     await removeLab(name, { link: !linkTaken });
     if (linkTaken) return 'taken';
     throw e;
   }
+}
+
+/**
+ * Buckets of the lab namespace's own TCP hash table. By default a namespace shares the host's
+ * table (262144 buckets here), and every read of /proc/net/tcp walks all of it: ~10 ms, more
+ * than forking ss. A table of its own this size reads in ~0.1 ms and still holds thousands of
+ * sockets with short chains.
+ */
+export const LAB_EHASH_ENTRIES = 1024;
+
+/**
+ * `ip netns add NAME` (O_EXCL on /run/netns/NAME: the atomic claim) run from a throwaway
+ * anonymous namespace whose tcp_child_ehash_entries (Linux ≥ 6.1) gives the new namespace a TCP
+ * table of its own. The host's settings are not touched: the sysctl is the throwaway's. Where the
+ * kernel lacks the sysctl the namespace shares the host's table, as before.
+ */
+async function addNamespace(name: string): Promise<void> {
+  const script = `echo ${LAB_EHASH_ENTRIES} > /proc/sys/net/ipv4/tcp_child_ehash_entries 2>/dev/null; exec ip netns add "$1"`;
+  try {
+    await run('unshare', ['--net', 'sh', '-c', script, 'sh', name]);
+  } catch (e) {
+    if (e instanceof CommandError && e.code === 127) throw missingTool('ip'); // sh: exec: ip: not found
+    if (!(e instanceof EnvironmentError)) throw e;
+    // no unshare (util-linux): a namespace on the host's table, as before
+    await run('ip', ['netns', 'add', name]);
+  }
+}
+
+/**
+ * Settings a namespace derives from the size of its TCP table at creation (tcp_sk_init): with a
+ * table of its own they would shrink. The values a namespace on the host's table gets, so the
+ * lab's TCP behaves as it did. Empty when the namespace shares the host's table.
+ */
+export function tableSizedSysctls(): Record<string, string> {
+  let entries: number;
+  try {
+    // negative in a namespace that shares the host's table; the root's own size here
+    entries = Math.abs(Number(readFileSync('/proc/sys/net/ipv4/tcp_ehash_entries', 'utf8').trim()));
+  } catch {
+    return {};
+  }
+  if (!Number.isInteger(entries) || entries <= 0) return {};
+  return {
+    'net.ipv4.tcp_max_tw_buckets': String(entries / 2),
+    'net.ipv4.tcp_max_syn_backlog': String(Math.max(128, entries / 128)),
+  };
 }
 
 /**

@@ -52,6 +52,14 @@ export function labSysctlsFrom(values: Readonly<Record<string, string>>, base: R
   return out;
 }
 
+/** The other way: LabSysctls as flat `name=value` pairs (short names stay short), as a stack's settings take them. */
+export function sysctlPairs(sysctls: Readonly<LabSysctls>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sysctls)) if (k !== 'extra' && v !== undefined) out[k] = String(v);
+  for (const [k, v] of Object.entries(sysctls.extra ?? {})) out[k] = String(v);
+  return out;
+}
+
 /**
  * Defaults that keep suites fast yet leave every mechanism observable:
  * - tcp_synack_retries 2: a SYN-RECEIVED with no ACK gives up after 1+2+4 s (kernel: 5 → 63 s);

@@ -39,15 +39,15 @@ export function parseIPv6(text: string, out: Uint8Array = Buffer.alloc(16), offs
   const bad = () => new UsageError(`not an IPv6 address: "${text}"`);
   const halves = text.split('::');
   if (halves.length > 2) throw bad();
-  const head = halves[0] === '' ? [] : halves[0].split(':');
-  const tail = halves.length === 2 && halves[1] !== '' ? halves[1].split(':') : [];
+  const head = halves[0] === '' ? [] : halves[0]!.split(':');
+  const tail = halves.length === 2 && halves[1] !== '' ? halves[1]!.split(':') : [];
   const groups: number[] = [];
   const readGroups = (list: string[], last: boolean): number[] => {
     const words: number[] = [];
     list.forEach((g, i) => {
       if (last && i === list.length - 1 && g.includes('.')) {
         const v4 = parseIPv4Strict(g, bad);
-        words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
       } else if (HEX_GROUP.test(g)) {
         words.push(parseInt(g, 16));
       } else {
@@ -68,8 +68,8 @@ export function parseIPv6(text: string, out: Uint8Array = Buffer.alloc(16), offs
     groups.push(...headWords, ...new Array<number>(zeros).fill(0), ...tailWords);
   }
   for (let i = 0; i < 8; i++) {
-    out[offset + 2 * i] = groups[i] >> 8;
-    out[offset + 2 * i + 1] = groups[i] & 0xff;
+    out[offset + 2 * i] = groups[i]! >> 8;
+    out[offset + 2 * i + 1] = groups[i]! & 0xff;
   }
   return out;
 }
@@ -92,7 +92,7 @@ const ipv4Text = new Map<number, string>();
 const IPV4_TEXT_CACHE_SIZE = 1024;
 
 export function formatIPv4(buf: Uint8Array, offset = 0): string {
-  const key = ((buf[offset] << 24) | (buf[offset + 1] << 16) | (buf[offset + 2] << 8) | buf[offset + 3]) >>> 0;
+  const key = ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
   let text = ipv4Text.get(key);
   if (text === undefined) {
     text = `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
@@ -105,7 +105,7 @@ export function formatIPv4(buf: Uint8Array, offset = 0): string {
 /** RFC 5952 text, as glibc's inet_ntop writes it (embedded IPv4 for ::a.b.c.d and ::ffff:a.b.c.d). */
 export function formatIPv6(buf: Uint8Array, offset = 0): string {
   const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((buf[offset + 2 * i] << 8) | buf[offset + 2 * i + 1]);
+  for (let i = 0; i < 8; i++) words.push((buf[offset + 2 * i]! << 8) | buf[offset + 2 * i + 1]!);
   // The longest run of at least two zero words is written '::' (the first one on a tie).
   let bestStart = -1;
   let bestLen = 0;
@@ -133,7 +133,7 @@ export function formatIPv6(buf: Uint8Array, offset = 0): string {
     if (i === 6 && bestStart === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
       return text + formatIPv4(buf, offset + 12);
     }
-    text += words[i].toString(16) + (i < 7 ? ':' : '');
+    text += words[i]!.toString(16) + (i < 7 ? ':' : '');
   }
   return text;
 }

@@ -15,10 +15,10 @@ export function sum16(buf: Uint8Array, start: number, end: number, acc = 0): num
   let i = start;
   // Four words per turn: the checksum runs over every byte of every packet decoded.
   for (const end8 = end - ((end - start) & 7); i < end8; i += 8) {
-    acc += ((buf[i] << 8) | buf[i + 1]) + ((buf[i + 2] << 8) | buf[i + 3]) + ((buf[i + 4] << 8) | buf[i + 5]) + ((buf[i + 6] << 8) | buf[i + 7]);
+    acc += ((buf[i]! << 8) | buf[i + 1]!) + ((buf[i + 2]! << 8) | buf[i + 3]!) + ((buf[i + 4]! << 8) | buf[i + 5]!) + ((buf[i + 6]! << 8) | buf[i + 7]!);
   }
-  for (; i + 1 < end; i += 2) acc += (buf[i] << 8) | buf[i + 1];
-  if (i < end) acc += buf[i] << 8;
+  for (; i + 1 < end; i += 2) acc += (buf[i]! << 8) | buf[i + 1]!;
+  if (i < end) acc += buf[i]! << 8;
   return acc;
 }
 

@@ -38,7 +38,7 @@ const FORMATTED: readonly string[] = Array.from({ length: 256 }, (_, flags) => {
 
 /** tcpdump's spelling of a flag byte: 'S', 'S.', 'FP.', 'SEW', 'none'. */
 export function formatFlags(flags: number): string {
-  return FORMATTED[flags & 0xff];
+  return FORMATTED[flags & 0xff]!;
 }
 
 /**

@@ -100,9 +100,9 @@ export function decodeIPv4(buf: Buffer, offset = 0): Required<IPv4Header> {
   if (!(offset >= 0 && available >= IPV4_HEADER_LENGTH)) {
     throw new DecodeError('ipv4', `truncated header: ${Math.max(0, available)} bytes, the fixed header needs 20`, offset);
   }
-  const version = buf[offset] >>> 4;
+  const version = buf[offset]! >>> 4;
   if (version !== 4) throw new DecodeError('ipv4', `version ${version} is not 4`, offset);
-  const ihl = buf[offset] & 0x0f;
+  const ihl = buf[offset]! & 0x0f;
   if (ihl < 5) throw new DecodeError('ipv4', `header length ${ihl} is below the minimum of 5 (20 bytes)`, offset);
   if (ihl * 4 > available) {
     throw new DecodeError('ipv4', `header length ${ihl} (${ihl * 4} bytes) runs past the end of the ${available} bytes`, offset);
@@ -110,14 +110,14 @@ export function decodeIPv4(buf: Buffer, offset = 0): Required<IPv4Header> {
   return {
     version: 4,
     ihl,
-    tos: buf[offset + 1],
-    totalLength: (buf[offset + 2] << 8) | buf[offset + 3],
-    id: (buf[offset + 4] << 8) | buf[offset + 5],
-    ipFlags: buf[offset + 6] >>> 5,
-    fragOffset: ((buf[offset + 6] & 0x1f) << 8) | buf[offset + 7],
-    ttl: buf[offset + 8],
-    protocol: buf[offset + 9],
-    checksum: (buf[offset + 10] << 8) | buf[offset + 11],
+    tos: buf[offset + 1]!,
+    totalLength: (buf[offset + 2]! << 8) | buf[offset + 3]!,
+    id: (buf[offset + 4]! << 8) | buf[offset + 5]!,
+    ipFlags: buf[offset + 6]! >>> 5,
+    fragOffset: ((buf[offset + 6]! & 0x1f) << 8) | buf[offset + 7]!,
+    ttl: buf[offset + 8]!,
+    protocol: buf[offset + 9]!,
+    checksum: (buf[offset + 10]! << 8) | buf[offset + 11]!,
     src: formatIPv4(buf, offset + 12),
     dst: formatIPv4(buf, offset + 16),
     options: ihl === 5 ? NO_OPTIONS : buf.subarray(offset + IPV4_HEADER_LENGTH, offset + ihl * 4),

@@ -65,15 +65,15 @@ export function decodeIPv6(buf: Buffer, offset = 0): Required<IPv6Header> {
   if (!(offset >= 0 && available >= IPV6_HEADER_LENGTH)) {
     throw new DecodeError('ipv6', `truncated header: ${Math.max(0, available)} bytes, the fixed header needs 40`, offset);
   }
-  const version = buf[offset] >>> 4;
+  const version = buf[offset]! >>> 4;
   if (version !== 6) throw new DecodeError('ipv6', `version ${version} is not 6`, offset);
   return {
     version: 6,
-    trafficClass: ((buf[offset] & 0x0f) << 4) | (buf[offset + 1] >>> 4),
-    flowLabel: ((buf[offset + 1] & 0x0f) << 16) | (buf[offset + 2] << 8) | buf[offset + 3],
-    payloadLength: (buf[offset + 4] << 8) | buf[offset + 5],
-    nextHeader: buf[offset + 6],
-    hopLimit: buf[offset + 7],
+    trafficClass: ((buf[offset]! & 0x0f) << 4) | (buf[offset + 1]! >>> 4),
+    flowLabel: ((buf[offset + 1]! & 0x0f) << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!,
+    payloadLength: (buf[offset + 4]! << 8) | buf[offset + 5]!,
+    nextHeader: buf[offset + 6]!,
+    hopLimit: buf[offset + 7]!,
     src: formatIPv6(buf, offset + 8),
     dst: formatIPv6(buf, offset + 24),
   };

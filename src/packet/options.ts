@@ -136,7 +136,7 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
   const options: TcpOption[] = [];
   let at = start;
   while (at < end) {
-    const kind = buf[at];
+    const kind = buf[at]!;
     if (kind === KIND_EOL) {
       options.push(decodeEol(buf, start, at + 1, end));
       break;
@@ -149,7 +149,7 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
     if (at + 1 >= end) {
       throw new DecodeError('tcp-option', `option kind ${kind} has no length byte before the end of the header`, at);
     }
-    const length = buf[at + 1];
+    const length = buf[at + 1]!; // at + 1 < end: checked above
     if (length < 2) {
       throw new DecodeError('tcp-option', `option kind ${kind} has length ${length} (the minimum is 2)`, at);
     }
@@ -178,10 +178,10 @@ function decodeEol(buf: Uint8Array, start: number, after: number, end: number): 
 function decodeOption(buf: Uint8Array, at: number, kind: number, length: number): TcpOption {
   switch (kind) {
     case KIND_MSS:
-      if (length === 4) return { kind: 'mss', value: (buf[at + 2] << 8) | buf[at + 3] };
+      if (length === 4) return { kind: 'mss', value: (buf[at + 2]! << 8) | buf[at + 3]! };
       break;
     case KIND_WSCALE:
-      if (length === 3) return { kind: 'wscale', shift: buf[at + 2] };
+      if (length === 3) return { kind: 'wscale', shift: buf[at + 2]! };
       break;
     case KIND_SACK_OK:
       if (length === 2) return { kind: 'sackOK' };
@@ -206,7 +206,7 @@ function toBuffer(buf: Uint8Array): Buffer {
 }
 
 export function readUint32(buf: Uint8Array, at: number): number {
-  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
 }
 
 export function writeUint32(buf: Uint8Array, at: number, value: number): void {

@@ -51,7 +51,7 @@ export function encodePacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment, buf?:
  */
 export function decodePacket(buf: Buffer, offset = 0): Packet {
   if (!(offset >= 0 && offset < buf.length)) throw new DecodeError('ipv4', 'empty packet: no version byte', offset);
-  const version = buf[offset] >>> 4;
+  const version = buf[offset]! >>> 4;
   if (version === 4) return decodeIPv4Packet(buf, offset);
   if (version === 6) return decodeIPv6Packet(buf, offset);
   throw new DecodeError('ipv4', `IP version ${version} is neither 4 nor 6`, offset);

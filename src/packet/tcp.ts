@@ -135,7 +135,7 @@ export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, ad
     throw new DecodeError('tcp', `truncated header: ${have} bytes, the fixed header needs ${TCP_HEADER_LENGTH}`, offset);
   }
   const end = offset + length;
-  const dataOffset = buf[offset + 12] >>> 4;
+  const dataOffset = buf[offset + 12]! >>> 4;
   const headerLength = dataOffset * 4;
   if (dataOffset < 5) {
     throw new DecodeError('tcp', `data offset ${dataOffset} is below the minimum of 5 (20 bytes)`, offset + 12);
@@ -152,16 +152,16 @@ export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, ad
     checksumOk = fold(sum16(buf, offset, end, addressSum + tcpLengthSum(length))) === 0xffff;
   }
   return {
-    srcPort: (buf[offset] << 8) | buf[offset + 1],
-    dstPort: (buf[offset + 2] << 8) | buf[offset + 3],
+    srcPort: (buf[offset]! << 8) | buf[offset + 1]!,
+    dstPort: (buf[offset + 2]! << 8) | buf[offset + 3]!,
     seq: readUint32(buf, offset + 4),
     ack: readUint32(buf, offset + 8),
-    flags: buf[offset + 13],
-    window: (buf[offset + 14] << 8) | buf[offset + 15],
-    urgent: (buf[offset + 18] << 8) | buf[offset + 19],
+    flags: buf[offset + 13]!,
+    window: (buf[offset + 14]! << 8) | buf[offset + 15]!,
+    urgent: (buf[offset + 18]! << 8) | buf[offset + 19]!,
     dataOffset,
-    checksum: (buf[offset + 16] << 8) | buf[offset + 17],
-    reserved: buf[offset + 12] & 0x0f,
+    checksum: (buf[offset + 16]! << 8) | buf[offset + 17]!,
+    reserved: buf[offset + 12]! & 0x0f,
     options: headerLength > TCP_HEADER_LENGTH ? decodeOptions(buf, offset + TCP_HEADER_LENGTH, offset + headerLength) : [],
     payload: headerLength === length ? NO_PAYLOAD : buf.subarray(offset + headerLength, end),
     checksumOk,

@@ -1,6 +1,8 @@
 // Fixtures: drive the remote into each RFC 9293 state on a connection of its own, each built on
 // the one before (toFinWait1 = toEstablished + the remote's close, and so on), and verified on
-// arrival: the FSM model AND the kernel (ss) must both be in the state before a fixture returns.
+// arrival: the FSM model AND the target's own state (ground truth; inferred by a probe where the
+// target has none) must both be in the state before a fixture returns. Any target with app
+// control (an agent) will do.
 //   CLOSED        a port nobody listens on
 //   LISTEN        the agent listens
 //   SYN-RECEIVED  > S          < S.                    (we hold the final ACK)
@@ -13,34 +15,36 @@
 //   CLOSING       FIN-WAIT-1   > F. acking only up to their FIN  < .
 //   TIME-WAIT     FIN-WAIT-2   > F.  < .
 // RFC 9293 3.5 (opening), 3.6 (closing), figure 5 (the state diagram).
-import type { Profile, TcpState } from '../fsm/index.js';
-import type { Lab } from '../lab/index.js';
+import type { TcpState } from '../fsm/index.js';
+import type { AgentClient } from '../lab/index.js';
 import { Seq } from '../packet/index.js';
-import type { Transport } from '../wire/transport.js';
+import type { Target } from '../target/target.js';
 import { PeerConnection } from './connection.js';
 import { RemoteModel } from './model.js';
-import { REPLY_DEADLINE_MS, ScriptedConnection, labGroundTruth } from './scripted.js';
+import { REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
 
-/** What a fixture needs: the lab (agent, ground truth), the wire and the oracle's profile. */
-export interface FixtureEnv {
-  lab: Lab;
-  wire: Transport;
-  profile: Profile;
-}
+/** What a fixture needs of the target: its address, wire and profile, app control, ground truth if any. */
+export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'profile' | 'agent' | 'states'>;
 
 export type Fixture = (env: FixtureEnv) => Promise<ScriptedConnection>;
 
+function agentOf(env: FixtureEnv): AgentClient {
+  if (!env.agent) throw new Error('the state fixtures drive the target\'s application: this target has no agent (declare needs: [\'agent\'])');
+  return env.agent;
+}
+
 /** A scripted connection with its own trace; checked steps become trace notes. */
 function scripted(env: FixtureEnv, peer: PeerConnection, model: RemoteModel): ScriptedConnection {
-  const c = new ScriptedConnection(peer, model, labGroundTruth(env.lab, env.wire.localAddr));
+  const c = new ScriptedConnection(peer, model, env.states ? stateGroundTruth(env.states, env.address, env.probeAddress) : null);
+  c.probeStates = !env.states;
   c.onStep = (text) => peer.trace.note(`ok ${text}`);
   return c;
 }
 
 /** A connection from a fresh probe port to `port`, the remote's model in `remote`. */
 export function connectTo(env: FixtureEnv, port: number, remote: 'LISTEN' | 'CLOSED'): ScriptedConnection {
-  const peer = new PeerConnection(env.wire, env.lab.target.ipv4, port, { trace: new Trace() });
+  const peer = new PeerConnection(env.wire, env.address, port, { trace: new Trace() });
   const model = RemoteModel.listening(env.profile);
   model.state = remote;
   return scripted(env, peer, model);
@@ -48,8 +52,9 @@ export function connectTo(env: FixtureEnv, port: number, remote: 'LISTEN' | 'CLO
 
 /** The agent's close() on the connection it accepted from `c`; the model follows (orphaned socket). */
 async function remoteClose(env: FixtureEnv, c: ScriptedConnection): Promise<void> {
-  const { conn } = await env.lab.agent.accepted(c.peer.remotePort, c.peer.localPort);
-  await env.lab.agent.close(conn);
+  const agent = agentOf(env);
+  const { conn } = await agent.accepted(c.peer.remotePort, c.peer.localPort);
+  await agent.close(conn);
   c.remoteCalled('close', { orphaned: true });
 }
 
@@ -74,13 +79,14 @@ async function steps(c: ScriptedConnection, fn: () => Promise<void>): Promise<vo
 }
 
 export async function toClosed(env: FixtureEnv): Promise<ScriptedConnection> {
-  const { port } = await env.lab.agent.listen(0);
-  await env.lab.agent.unlisten(port);
+  const agent = agentOf(env);
+  const { port } = await agent.listen(0);
+  await agent.unlisten(port);
   return arrived(connectTo(env, port, 'CLOSED'), 'CLOSED');
 }
 
 export async function toListen(env: FixtureEnv): Promise<ScriptedConnection> {
-  const { port } = await env.lab.agent.listen(0);
+  const { port } = await agentOf(env).listen(0);
   return arrived(connectTo(env, port, 'LISTEN'), 'LISTEN');
 }
 
@@ -101,9 +107,10 @@ export async function toSynReceived(env: FixtureEnv): Promise<ScriptedConnection
  * the model uses our ISS so the cells' sequence positions are relative to the SYN we would send.
  */
 export async function toSynSent(env: FixtureEnv): Promise<ScriptedConnection> {
-  const peer = PeerConnection.accepting(env.wire, env.lab.target.ipv4, { trace: new Trace() });
+  const agent = agentOf(env);
+  const peer = PeerConnection.accepting(env.wire, env.address, { trace: new Trace() });
   try {
-    await env.lab.agent.connect(env.lab.probe.ipv4, peer.localPort);
+    await agent.connect(env.probeAddress, peer.localPort);
     const syn = await peer.expect({ flags: 'S' }, REPLY_DEADLINE_MS, "the remote's SYN");
     const model = new RemoteModel(
       'SYN-SENT',

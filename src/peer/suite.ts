@@ -1,30 +1,31 @@
-// The suite harness: a suite file declares tests; this module gives each one a target (a fresh
-// lab, shared by the suite's tests), a wire, scripted connections and the FSM oracle, runs them
-// under node-tap (TAP 14 on stdout), and leaves a SuiteResult JSON + pcap for the reports.
+// The suite harness: a suite file declares tests; this module gives each one a target (opened
+// once per suite: a lab stack by name, or a remote server), scripted connections and the FSM
+// oracle, runs them under node-tap (TAP 14 on stdout), and leaves a SuiteResult JSON + pcap for
+// the reports. Tests say which capabilities they need (`needs`); a target without one skips them.
 //   TCPFSM_LIST=1 node dist/suites/x.js   prints the suite's tests as JSON and touches nothing.
 import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
-import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
-import { createLab, labSysctlsFrom, type Lab, type LabSysctls } from '../lab/index.js';
+import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
+import { sysctlPairs, type AgentClient, type ConnId, type LabSysctls, type TcpTuple } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
-import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from '../report/results.js';
+import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
+import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
+import { openTarget, profileByName, profileFor, type Target } from '../target/target.js';
+import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from './contract.js';
 import { UsageError, isUserFacing } from '../sys/errors.js';
 import { requirement } from '../verdict/requirements.js';
 import type { ExpectationKey } from './expectations.js';
 import type { Finding } from '../verdict/grade.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
-import type { ConnId } from '../lab/index.js';
-import type { Transport } from '../wire/transport.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
 import { ExpectationError, InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
 import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
-import { ScriptedConnection, labGroundTruth } from './scripted.js';
+import { ScriptedConnection, stateGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
-import { labProfile, openLabTarget } from './target.js';
 
 export interface SuiteMeta {
   /** file stem under suites/ */
@@ -33,9 +34,16 @@ export interface SuiteMeta {
   rfc: string;
   /** lab sysctls this suite needs on top of the fast defaults (the user's --lab-sysctl wins) */
   sysctls?: LabSysctls;
+  /** a floor for the target's RTO towards the probe, where the stack can set one (StackOptions.minRtoMs) */
+  minRtoMs?: number;
 }
 
-export type Need = 'agent' | 'app-close';
+/**
+ * Capabilities a test needs of its target: 'agent' (drive the target's application), 'app-close'
+ * (the application closes first: the agent, or a remote close trigger), 'states' (the target's
+ * own connection states: ground truth), 'settings' (read and change the stack's settings).
+ */
+export type Need = 'agent' | 'app-close' | 'states' | 'settings';
 
 export interface TestMeta {
   rfc: string;
@@ -48,23 +56,40 @@ export interface TestMeta {
   timeoutMs?: number;
 }
 
+/** The target as a test sees it: each capability is there, or the test did not declare it. */
+export interface TestTarget {
+  readonly name: Target['name'];
+  readonly describe: string;
+  /** where the segments go */
+  readonly address: string;
+  readonly probeAddress: string;
+  /** needs: ['agent'] */
+  readonly agent: AgentClient;
+  /** needs: ['states'] */
+  readonly states: StateSource;
+  /** needs: ['settings'] */
+  readonly settings: StackSettings;
+  /** Whether the target has a capability (for a test that works either way, e.g. ground truth or inferred states). */
+  has(need: Need): boolean;
+}
+
 export interface TestContext {
-  readonly lab: Lab;
-  readonly wire: Transport;
+  readonly target: TestTarget;
+  readonly wire: Target['wire'];
   readonly profile: Profile;
   readonly trace: Trace;
   /** the tap test, for plain assertions */
   readonly t: Tap;
-  /** Make the agent listen on a fresh port; returns the port. */
+  /** Make the agent listen on a fresh port (a remote target: its one port); returns the port. */
   listen(backlog?: number): Promise<number>;
   /** A scripted connection from a fresh probe port to a listening remote port. */
   connect(port: number, opts?: ConnectOptions): ScriptedConnection;
   /** The agent's id for the connection it accepted from `c` (after the handshake). */
   accepted(c: ScriptedConnection): Promise<ConnId>;
   /**
-   * Make the remote's application act on the connection it accepted from `c` (through the lab
-   * agent) and let the FSM model follow: close() (orphans the socket), shutdown(SHUT_WR),
-   * abort (RST), or send n bytes. Then model and kernel must agree.
+   * Make the remote's application act on the connection it accepted from `c` (through the
+   * agent, or a remote's close trigger) and let the FSM model follow: close() (orphans the
+   * socket), shutdown(SHUT_WR), abort (RST), or send n bytes. Then model and target must agree.
    */
   remote(c: ScriptedConnection, action: RemoteAction): Promise<void>;
   /**
@@ -73,6 +98,8 @@ export interface TestContext {
    * test's findings without failing it.
    */
   finding(f: Finding): void;
+  /** The connection's tuple in the target's view (local = target side), for ctx.target.states. */
+  tuple(c: ScriptedConnection): TcpTuple;
   /** Record a measured figure (checked against its expectation when one is given). */
   figure(f: Figure): void;
   /** A user expectation from `--expect key=value`, if given. */
@@ -129,90 +156,103 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const targetText = process.env[ENV.target];
   const remoteOpts = readRemoteOptions(process.env[ENV.remote]);
   const remoteMode = !!targetText || !!remoteOpts.asRemote;
+  const stack = parseStack(process.env[ENV.stack] || DEFAULT_STACK);
   const started = new Date();
   const result: SuiteResult = {
-    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: remoteMode ? 'remote' : 'lab', profile: '', target: '',
+    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: remoteMode ? 'remote' : 'lab', ...(remoteMode ? {} : { stack }), profile: '', target: '',
     startedAt: started.toISOString(), durationMs: 0, tests: [],
   };
 
   const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
+  // What the target can do decides the skips; a remote target's capabilities are known before
+  // anything opens, a stack's once it is up (it is opened only if some test may run).
+  let caps: Capabilities | undefined = remoteMode ? { agent: false, states: false, settings: false, appClose: !!remoteOpts.trigger } : undefined;
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
-    if (remoteMode && d.meta.needs?.includes('agent')) return 'needs the lab agent';
-    if (remoteMode && d.meta.needs?.includes('app-close') && !remoteOpts.trigger)
-      return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
-    return undefined;
+    return caps ? lacking(d.meta.needs ?? [], caps) : undefined;
   };
-  const runnable = selected.filter((d) => !skipWhy(d));
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
-  // give it the tests' own budgets plus the lab set-up when they need more.
-  const budgetMs = runnable.reduce((sum, d) => sum + (d.meta.timeoutMs ?? 30_000), 0) + 10_000;
-  if (!process.env.TAP_TIMEOUT && budgetMs > 30_000) t.setTimeout(budgetMs);
-  let lab: Lab | undefined;
-  let wire: Transport | undefined;
+  // give it the tests' own budgets plus the target set-up when they need more.
+  const setBudget = (runnable: Declared[]) => {
+    const budgetMs = runnable.reduce((sum, d) => sum + (d.meta.timeoutMs ?? 30_000), 0) + 10_000;
+    if (!process.env.TAP_TIMEOUT && budgetMs > 30_000) t.setTimeout(budgetMs);
+  };
+  let target: Target | undefined;
   let remote: RemoteTarget | undefined;
   let pcap: PcapFileWriter | undefined;
-  let profile: Profile = profiles.rfc;
+  const sysctls = { ...sysctlPairs(meta.sysctls ?? {}), ...(parseJsonEnv<Record<string, string>>(ENV.labSysctls) ?? {}) };
 
   // A bad remote target is one clear error (exit 2) before anything is installed.
-  if (targetText && runnable.length) {
+  if (targetText && selected.some((d) => !skipWhy(d))) {
     const { host, port } = splitTarget(targetText);
     await planRemoteTarget(remoteOpts.addr ?? host, port, !!remoteOpts.asRemote); // the CLI resolved it once
   }
   t.comment(`${meta.title} (${meta.rfc})`);
-  if (runnable.length) {
-    const sysctls = labSysctlsFrom(parseJsonEnv<Record<string, string>>(ENV.labSysctls) ?? {}, meta.sysctls);
+  if (!remoteMode && selected.some((d) => !skipWhy(d))) {
+    // A stack that cannot start is one clear error (exit 2): it removed what it made.
+    target = await openTarget({ stack, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
+    caps = capabilitiesOf(target, undefined);
+    result.target = target.describe;
+    result.profile = target.profile.name;
+    if (target.settings) result.sysctls = { ...target.settings.values };
+  }
+  const runnable = selected.filter((d) => !skipWhy(d));
+  setBudget(runnable);
+  if (runnable.length && remoteMode) {
     t.before(async () => {
-      if (remoteMode) {
-        let host: string;
-        let port: number;
-        if (targetText) {
-          ({ host, port } = splitTarget(targetText));
-        } else {
-          // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
-          lab = await createLab({ sysctls });
-          ({ port } = await lab.agent.listen(0, { backlog: 128 }));
-          host = lab.target.ipv4;
-        }
+      let host: string;
+      let port: number;
+      let lab: StackHost | undefined;
+      if (targetText) {
+        ({ host, port } = splitTarget(targetText));
+      } else {
+        // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
+        lab = await openStackByName(stack, { settings: sysctls });
+        ({ port } = await lab.agent!.listen(0, { backlog: 128 }));
+        host = lab.target.ipv4;
+      }
+      try {
         remote = await openRemoteTarget({
           host: (targetText && remoteOpts.addr) || host, port, asRemote: remoteOpts.asRemote, rate: remoteOpts.rate, maxConns: remoteOpts.maxConns,
           report: (text) => process.stdout.write(`# remote: ${text}\n`),
         });
-        wire = remote.wire;
-        // A named server may hold our earlier runs' 4-tuples in TIME-WAIT; a lab made now cannot.
-        if (!lab) rememberPortsFor(`${remote.addr}:${port}`);
-        profile = remoteProfile(lab, !!remoteOpts.asRemote);
-        result.target = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${lab.namespace} as remote` : ''}`;
-        if (lab) result.sysctls = lab.sysctls as Record<string, string>;
-        t.comment(`remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`);
-        t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
-      } else {
-        const target = await openLabTarget({
-          sysctls,
-          profile: process.env[ENV.profile] as ProfileName | undefined,
-        });
-        ({ lab, wire, profile } = target);
-        result.target = `lab ${lab.namespace} ${lab.target.ipv4}`;
-        result.sysctls = lab.sysctls as Record<string, string>;
+      } catch (e) {
+        await lab?.close();
+        throw e;
       }
+      const profile = remoteProfile(lab, !!remoteOpts.asRemote);
+      const describe = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${labName(lab)} as remote` : ''}`;
+      target = remoteTarget(remote, port, profile, describe, lab);
+      // A named server may hold our earlier runs' 4-tuples in TIME-WAIT; a lab made now cannot.
+      if (!lab) rememberPortsFor(`${remote.addr}:${port}`);
+      result.target = describe;
       result.profile = profile.name;
-      if (outDir) {
+      if (lab?.settings) result.sysctls = { ...lab.settings.values };
+      t.comment(`remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`);
+      t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
+    });
+  }
+  if (runnable.length) {
+    t.before(() => {
+      if (outDir && target) {
         mkdirSync(outDir, { recursive: true });
         result.pcap = join(outDir, `${meta.name}.pcap`);
-        pcap = new PcapFileWriter(result.pcap).attach(wire!);
+        pcap = new PcapFileWriter(result.pcap).attach(target.wire);
       }
     });
+  }
+  if (target || runnable.length) {
     t.teardown(async () => {
       pcap?.close();
       if (remote) {
         const st = remote.wire.stats;
         t.comment(`remote: ${st.sent} segments sent, ${st.paced} waited for their token (${Math.round(st.pacedMs)} ms in all), ${st.synWaits} SYNs waited for a half-open slot, at most ${st.peakHalfOpen} half-open at once`);
-        await remote.close();
-      } else await wire?.close();
-      if (lab && process.env[ENV.keepLab] === '1') {
-        await lab.detach();
-        t.comment(`kept lab ${lab.namespace} (target ${lab.target.ipv4}, probe ${lab.probeInterface}); inspect with 'ip netns exec ${lab.namespace} ss -tanoi', remove with 'tcpfsm cleanup'`);
-      } else await lab?.destroy();
+      }
+      if (!target) return;
+      if (process.env[ENV.keepLab] === '1') {
+        const how = await target.keep();
+        if (how) t.comment(how);
+      } else await target.close();
     });
   }
   t.teardown(() => {
@@ -237,13 +277,10 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const began = performance.now();
       const attach = (data: SuiteExtras) => Object.assign(result, data);
       const graded: Finding[] = [];
-      // Assigned, not spread: a remote context's `lab` is a getter that throws (no agent there).
-      const ctx: TestContext = Object.assign(
-        remote
-          ? makeRemoteContext(tt, remote, profile, trace, conns, figures, expectations, remoteOpts.trigger, attach)
-          : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach),
-        { finding: (f: Finding) => recordFinding(tt, trace, graded, f) },
-      );
+      // Assigned, not spread: a target's capabilities are getters that throw where it has none.
+      const ctx: TestContext = Object.assign(makeContext(tt, target!, trace, conns, figures, expectations, remoteOpts.trigger, attach), {
+        finding: (f: Finding) => recordFinding(tt, trace, graded, f),
+      });
       let error: TestResult['error'];
       let inconclusive: string | undefined;
       try {
@@ -281,7 +318,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
           tt.fail((e as Error).message, { trace: trace.lines(), stack: (e as Error).stack });
         }
       } finally {
-        if (remote) await releaseRemoteConnections(conns);
+        if (target!.servicePort !== null) await releaseRemoteConnections(conns);
         for (const c of conns) c.close();
       }
       const rows = [...new Set(conns.flatMap((c) => [...c.model.rows]))];
@@ -297,6 +334,50 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   }
 }
 
+interface Capabilities {
+  agent: boolean;
+  states: boolean;
+  settings: boolean;
+  appClose: boolean;
+}
+
+function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined): Capabilities {
+  return { agent: !!target.agent, states: !!target.states, settings: !!target.settings, appClose: !!target.agent || !!trigger };
+}
+
+/** Why a test with these needs cannot run on a target with these capabilities (undefined: it can). */
+export function lacking(needs: readonly Need[], caps: Capabilities): string | undefined {
+  if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
+  if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
+  if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
+  if (needs.includes('settings') && !caps.settings) return "needs the target's settings, which this target does not expose";
+  return undefined;
+}
+
+const labName = (host: StackHost): string => `tcpfsm-${host.id}`;
+
+/** A remote server (or a lab treated as one) as a Target: packets only, one port that serves. */
+function remoteTarget(remote: RemoteTarget, port: number, profile: Profile, describe: string, lab: StackHost | undefined): Target {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await remote.close();
+      await lab?.close();
+    })());
+  return {
+    name: 'remote', describe, lab: lab ? labName(lab) : null, address: remote.addr, probeAddress: remote.wire.localAddr, wire: remote.wire, profile,
+    agent: null, states: null, settings: null, servicePort: port, close,
+    keep: async () => {
+      if (!lab?.keep) {
+        await close();
+        return null;
+      }
+      await remote.close();
+      return lab.keep();
+    },
+  };
+}
+
 /** `host:port` / `[v6]:port` as the CLI normalised it. */
 function splitTarget(text: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
@@ -308,16 +389,13 @@ function splitTarget(text: string): { host: string; port: number } {
 
 /**
  * The oracle's profile for a remote target: --profile when given; a lab treated as remote runs
- * this machine's kernel (its release and, with a lab of our own, its sysctls); a real remote is
- * assumed to be Linux with default settings.
+ * its stack (this machine's kernel, with the lab's sysctls); a real remote is assumed to be
+ * Linux with default settings.
  */
-function remoteProfile(lab: Lab | undefined, asRemote: boolean): Profile {
+function remoteProfile(lab: StackHost | undefined, asRemote: boolean): Profile {
   const name = process.env[ENV.profile] as ProfileName | undefined;
-  if (name && name !== 'linux') {
-    if (!(name in profiles)) throw new UsageError(`unknown profile '${name}' (known: ${Object.keys(profiles).join(', ')})`);
-    return profiles[name];
-  }
-  if (lab) return labProfile(lab, name);
+  if (name && name !== 'linux') return profileByName(name);
+  if (lab) return profileFor(lab, name);
   return asRemote ? linuxProfile(linuxOptionsForRelease(release())) : linuxProfile();
 }
 
@@ -334,47 +412,86 @@ async function releaseRemoteConnections(conns: readonly ScriptedConnection[]): P
   }
 }
 
-function makeContext(
-  tt: Tap, lab: Lab, wire: Transport, profile: Profile, trace: Trace,
-  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
-  attach: (data: SuiteExtras) => void = () => {},
-): Omit<TestContext, 'finding'> {
-  const truth = labGroundTruth(lab, wire.localAddr);
-  const accepted = async (c: ScriptedConnection): Promise<ConnId> => (await lab.agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
+/** The target with each capability a getter that names the missing `needs` declaration. */
+function testTarget(target: Target, trigger: CloseTrigger | undefined): TestTarget {
+  const missing = (what: string, need: Need) =>
+    new Error(`ctx.target.${what}: this target (${target.name}) has none; declare needs: ['${need}'] on the test so it is skipped here`);
   return {
-    lab, wire, profile, trace, t: tt,
+    name: target.name,
+    describe: target.describe,
+    address: target.address,
+    probeAddress: target.probeAddress,
+    get agent() {
+      if (!target.agent) throw missing('agent', 'agent');
+      return target.agent;
+    },
+    get states() {
+      if (!target.states) throw missing('states', 'states');
+      return target.states;
+    },
+    get settings() {
+      if (!target.settings) throw missing('settings', 'settings');
+      return target.settings;
+    },
+    has: (need) => !lacking([need], capabilitiesOf(target, trigger)),
+  };
+}
+
+function makeContext(
+  tt: Tap, target: Target, trace: Trace,
+  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
+  trigger: CloseTrigger | undefined, attach: (data: SuiteExtras) => void,
+): Omit<TestContext, 'finding'> {
+  const { wire, profile, agent } = target;
+  // Ground truth where the target has it; otherwise inState() asks the target with a state probe.
+  const truth = target.states ? stateGroundTruth(target.states, target.address, target.probeAddress) : null;
+  const noAgent = (what: string) => new Error(`${what} needs the lab agent, which this target does not have: declare needs: ['agent'] on this test`);
+  const accepted = async (c: ScriptedConnection): Promise<ConnId> => {
+    if (!agent) throw noAgent('accepted()');
+    return (await agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
+  };
+  return {
+    target: testTarget(target, trigger), wire, profile, trace, t: tt,
     async listen(backlog) {
-      const { port } = await lab.agent.listen(0, { backlog });
+      if (!agent) {
+        trace.note(`remote target listens on ${target.servicePort} (no agent: listen() is the target's port)`);
+        return target.servicePort!;
+      }
+      const { port } = await agent.listen(0, { backlog });
       trace.note(`agent listens on ${port}`);
       return port;
     },
     connect(port, { remote = 'LISTEN', ...opts } = {}) {
-      const peer = new PeerConnection(wire, lab.target.ipv4, port, { ...opts, trace });
+      const peer = new PeerConnection(wire, target.address, port, { ...opts, trace });
+      peer.dropOldDuplicates = !agent; // remote, paced: the server may retransmit before we answer
       const model = RemoteModel.listening(profile);
       model.state = remote;
       const c = new ScriptedConnection(peer, model, truth);
+      c.probeStates = !truth;
       c.onStep = (text) => tt.pass(text);
       conns.push(c);
       return c;
     },
     accepted,
     async remote(c, action) {
+      if (!agent) return triggerClose(c, action, trigger, trace, noAgent);
       const id = await accepted(c);
       if (action === 'close') {
-        await lab.agent.close(id);
+        await agent.close(id);
         c.remoteCalled('close', { orphaned: true });
       } else if (action === 'shutdown') {
-        await lab.agent.shutdown(id);
+        await agent.shutdown(id);
         c.remoteCalled('close', { orphaned: false });
       } else if (action === 'abort') {
-        await lab.agent.abort(id);
+        await agent.abort(id);
         c.remoteCalled('abort');
       } else {
-        await lab.agent.send(id, { n: action.send });
+        await agent.send(id, { n: action.send });
         c.remoteCalled('send', { len: action.send });
       }
       await c.checkTruth();
     },
+    tuple: (c) => ({ localAddress: target.address, localPort: c.peer.remotePort, peerAddress: target.probeAddress, peerPort: c.peer.localPort }),
     figure: (f) => recordFigure(tt, figures, f),
     expectation: (key) => expectations[key],
     note: (text) => trace.note(text),
@@ -382,54 +499,20 @@ function makeContext(
   };
 }
 
-/** Remote mode: no agent, no ground truth; listen() is the target's port, states are probed. */
-function makeRemoteContext(
-  tt: Tap, target: RemoteTarget, profile: Profile, trace: Trace,
-  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
-  trigger: CloseTrigger | undefined, attach: (data: SuiteExtras) => void,
-): Omit<TestContext, 'finding'> {
-  const noAgent = (what: string) => new Error(`${what} needs the lab agent, which a remote target does not have: declare needs: ['agent'] on this test`);
-  const wire = target.wire;
-  return {
-    get lab(): Lab {
-      throw noAgent('ctx.lab');
-    },
-    wire, profile, trace, t: tt,
-    async listen() {
-      trace.note(`remote target listens on ${target.port} (no agent: listen() is the target's port)`);
-      return target.port;
-    },
-    connect(port, { remote = 'LISTEN', ...opts } = {}) {
-      const peer = new PeerConnection(wire, target.addr, port, { ...opts, trace });
-      peer.dropOldDuplicates = true; // paced: the remote may retransmit before we answer
-      const model = RemoteModel.listening(profile);
-      model.state = remote;
-      const c = new ScriptedConnection(peer, model, null);
-      c.probeStates = true;
-      c.onStep = (text) => tt.pass(text);
-      conns.push(c);
-      return c;
-    },
-    accepted: async () => {
-      throw noAgent('accepted()');
-    },
-    async remote(c, action) {
-      if (action !== 'close' && action !== 'shutdown') throw noAgent(`remote(c, ${JSON.stringify(action)})`);
-      if (!trigger) throw new Error(`remote(c, '${action}') needs the server to close first: declare needs: ['app-close'] and give --close-trigger`);
-      // The server decides between close() and shutdown(): on the wire both are data then FIN.
-      if (trigger.kind === 'http') {
-        trace.note(`close trigger: an HTTP/1.0 request; the server answers and closes (stands for the agent's ${action}())`);
-        await c.awaitRemoteClose({ request: HTTP_CLOSE_REQUEST, timeoutMs: 5000 });
-      } else {
-        trace.note(`close trigger: waiting up to ${trigger.seconds} s for the idle server to close (stands for the agent's ${action}())`);
-        await c.awaitRemoteClose({ timeoutMs: trigger.seconds * 1000 + 2000 });
-      }
-    },
-    figure: (f) => recordFigure(tt, figures, f),
-    expectation: (key) => expectations[key],
-    note: (text) => trace.note(text),
-    attach,
-  };
+/** No agent: the server closes first when its close trigger makes it (remote mode). */
+async function triggerClose(
+  c: ScriptedConnection, action: RemoteAction, trigger: CloseTrigger | undefined, trace: Trace, noAgent: (what: string) => Error,
+): Promise<void> {
+  if (action !== 'close' && action !== 'shutdown') throw noAgent(`remote(c, ${JSON.stringify(action)})`);
+  if (!trigger) throw new Error(`remote(c, '${action}') needs the server to close first: declare needs: ['app-close'] and give --close-trigger`);
+  // The server decides between close() and shutdown(): on the wire both are data then FIN.
+  if (trigger.kind === 'http') {
+    trace.note(`close trigger: an HTTP/1.0 request; the server answers and closes (stands for the agent's ${action}())`);
+    await c.awaitRemoteClose({ request: HTTP_CLOSE_REQUEST, timeoutMs: 5000 });
+  } else {
+    trace.note(`close trigger: waiting up to ${trigger.seconds} s for the idle server to close (stands for the agent's ${action}())`);
+    await c.awaitRemoteClose({ timeoutMs: trigger.seconds * 1000 + 2000 });
+  }
 }
 
 function recordFinding(tt: Tap, trace: Trace, into: Finding[], f: Finding): void {

@@ -1,15 +1,14 @@
 // Measuring the remote's timers from packet timestamps, and how far a measurement may sit from
-// what the target's settings predict. Tolerances are derived, never picked: a Linux TCP timer
-// runs on the timer wheel (kernel/time/timer.c), which fires a timeout of T jiffies late by up to
-// the granularity of the wheel level T falls in (8^level jiffies); arming it rounds to a jiffy;
-// and our own timestamps (`at`, taken when Node sees the segment) carry the probe's receive-path
+// what the target's settings predict. Tolerances are derived, never picked: how late the
+// target's own timers fire comes from its timer model (Linux's: src/fsm/linux-timers.ts), and
+// our own timestamps (`at`, taken when Node sees the segment) carry the probe's receive-path
 // latency, which we bound by measuring a request/answer round trip on the same path.
 import type { ExpectationKey } from './expectations.js';
-import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { gunzipSync } from 'node:zlib';
 import { cpuStallUs, loadAverage } from '../sys/load.js';
-import { StateTimeoutError, type Lab, type TcpTuple } from '../lab/index.js';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { linuxRetransmissionCount, linuxRto, linuxTimerLateness, type KernelHz } from '../fsm/linux-timers.js';
+import { StateTimeoutError, type SsSocket, type TcpTuple } from '../lab/index.js';
+import type { StateSource } from '../target/stack.js';
 import { Seq } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
 import { ExpectationError } from './connection.js';
@@ -17,77 +16,38 @@ import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
 import type { TcpState } from '../fsm/index.js';
 
-/** The kernel's tick rate and where the figure came from. */
-export interface KernelHz {
-  hz: number;
-  source: string;
-}
-
-let cachedHz: KernelHz | undefined;
-
-/**
- * CONFIG_HZ of the running kernel, read from /proc/config.gz. The lab's target shares the host
- * kernel (a namespace, not a VM), so this is the target's tick. Without the config, 250 is
- * assumed (Debian's and most distributions' default) and the source says so.
- */
-export function kernelHz(): KernelHz {
-  if (cachedHz) return cachedHz;
-  try {
-    const config = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
-    const m = /^CONFIG_HZ=(\d+)$/m.exec(config);
-    if (m) return (cachedHz = { hz: Number(m[1]), source: 'CONFIG_HZ from /proc/config.gz' });
-  } catch {
-    // no /proc/config.gz (CONFIG_IKCONFIG_PROC off): fall through to the assumption
-  }
-  return (cachedHz = { hz: 250, source: 'assumed HZ=250 (no /proc/config.gz)' });
-}
-
-/** Timer wheel geometry (kernel/time/timer.c): 64 slots a level, each level 8× coarser. */
-const LVL_BITS = 6;
-const LVL_CLK_SHIFT = 3;
-
-/**
- * How late (ms, at most) the timer wheel fires a timeout of `timeoutMs`: the granularity of the
- * level that holds it. Level n starts at (64-1) << 3(n-1) jiffies and has granularity 8^n jiffies.
- */
-export function wheelGranularityMs(timeoutMs: number, hz = kernelHz().hz): number {
-  const jiffies = Math.ceil((timeoutMs * hz) / 1000);
-  let level = 0;
-  while (level < 8 && jiffies >= ((1 << LVL_BITS) - 1) << (LVL_CLK_SHIFT * level)) level++;
-  return ((1 << (LVL_CLK_SHIFT * level)) * 1000) / hz;
-}
-
 export interface Tolerance {
   /** ± ms */
   ms: number;
   why: string;
 }
 
+/** How late the target's timers can fire for back-to-back runs (the target's timer model). */
+export type TimerLateness = (runsMs: readonly number[]) => { ms: number; why: string };
+
 /**
  * Tolerance for a measured span made of one or more back-to-back timer runs (`timeoutsMs`, each
  * armed when the previous one fired, so their lateness adds up). The span's start and end are
- * our own timestamps (error ≤ `stampErrorMs` each), or its end is the first `ss` poll that saw
- * the socket gone (`pollResolutionMs`: the gap between polls plus one `ss` run).
+ * our own timestamps (error ≤ `stampErrorMs` each), or its end is the first poll of the target's
+ * states that saw the socket gone (`pollResolutionMs`: the gap between polls plus one poll).
+ * How late the target's timers run comes from its model (`lateness`; default Linux's timer
+ * wheel at this kernel's HZ, the lab's kernel).
  */
 export function timerTolerance(
   timeoutsMs: number | readonly number[],
   start: number | StampBound,
-  opts: { end?: StampBound; pollResolutionMs?: number; hz?: KernelHz } = {},
+  opts: { end?: StampBound; pollResolutionMs?: number; hz?: KernelHz; lateness?: TimerLateness } = {},
 ): Tolerance {
-  const hz = opts.hz ?? kernelHz();
   const from: StampBound = typeof start === 'number' ? { ms: start, why: 'bounded by the measured request/answer round trip' } : start;
   const runs = typeof timeoutsMs === 'number' ? [timeoutsMs] : timeoutsMs;
-  const wheel = runs.reduce((sum, t) => sum + wheelGranularityMs(t, hz.hz), 0);
-  const jiffies = (runs.length * 1000) / hz.hz;
+  const late = (opts.lateness ?? ((r: readonly number[]) => linuxTimerLateness(r, opts.hz)))(runs);
   const to = opts.pollResolutionMs !== undefined ? undefined : (opts.end ?? from);
-  const ms = round(wheel + jiffies + from.ms + (to ? to.ms : opts.pollResolutionMs!));
-  const what = runs.length === 1 ? `a ${runs[0]} ms timeout` : `timeouts ${runs.join('+')} ms`;
+  const ms = round(late.ms + from.ms + (to ? to.ms : opts.pollResolutionMs!));
   return {
     ms,
     why:
-      `timer wheel lateness ≤ ${round(wheel)} ms for ${what} at HZ=${hz.hz} (${hz.source}) + ${runs.length} jiffy arming round-up (${round(jiffies)} ms) ` +
-      `+ start stamp error ${round(from.ms)} ms (${from.why})` +
-      (to ? ` + end stamp error ${round(to.ms)} ms (${to.why})` : ` + ${round(opts.pollResolutionMs!)} ms ss polling resolution`),
+      `${late.why} + start stamp error ${round(from.ms)} ms (${from.why})` +
+      (to ? ` + end stamp error ${round(to.ms)} ms (${to.why})` : ` + ${round(opts.pollResolutionMs!)} ms polling resolution`),
   };
 }
 
@@ -198,7 +158,7 @@ export async function waitWithProgress(ms: number, comment: (text: string) => vo
   }
 }
 
-/** The ground-truth end of a timer: when `ss` stopped listing the socket, and how sharp that is. */
+/** The ground-truth end of a timer: when the target stopped listing the socket, and how sharp that is. */
 export interface GoneAt {
   /** hrtime of the poll that first saw the socket gone */
   at: bigint;
@@ -211,7 +171,7 @@ export interface GoneAt {
  * Poll the target's socket for `tuple` until it is gone (CLOSED), up to `deadlineMs`, printing
  * the time left every few seconds through `comment`. Throws StateTimeoutError at the deadline.
  */
-export async function waitGone(lab: Lab, tuple: TcpTuple, deadlineMs: number, comment: (text: string) => void, what: string): Promise<GoneAt> {
+export async function waitGone(states: StateSource, tuple: TcpTuple, deadlineMs: number, comment: (text: string) => void, what: string): Promise<GoneAt> {
   const end = performance.now() + deadlineMs;
   const trail: string[] = [];
   for (;;) {
@@ -219,7 +179,7 @@ export async function waitGone(lab: Lab, tuple: TcpTuple, deadlineMs: number, co
     if (left > 6000) comment(`${what}: waiting, ${Math.ceil(left / 1000)} s left at most`);
     const before = hrnow();
     try {
-      const r = await lab.waitForState(tuple, 'CLOSED', Math.min(5000, Math.max(left, 0)));
+      const r = await states.waitForState(tuple, 'CLOSED', Math.min(5000, Math.max(left, 0)));
       for (const s of r.trail) if (trail.at(-1) !== s) trail.push(s);
       const at = hrnow();
       // The socket went away between the start of the poll before the last and now: measured,
@@ -231,6 +191,11 @@ export async function waitGone(lab: Lab, tuple: TcpTuple, deadlineMs: number, co
       for (const s of e.last.trail) if (trail.at(-1) !== s) trail.push(s);
     }
   }
+}
+
+/** The target's socket for `tuple` with every detail its state source has (tcp_info: rto, rtt). */
+export async function socketDetails(states: StateSource, tuple: TcpTuple): Promise<SsSocket | null> {
+  return (await (states.details ?? states.sockets)(tuple))[0] ?? null;
 }
 
 /**
@@ -273,60 +238,6 @@ export async function handshakeRoundTrip(c: ScriptedConnection): Promise<number>
   return round(msBetween(syn.at, synAck.at));
 }
 
-/** Linux's TCP_RTO_MIN and TCP_RTO_MAX (include/net/tcp.h). */
-export const LINUX_RTO_MIN_MS = 200;
-export const LINUX_RTO_MAX_MS = 120_000;
-
-/**
- * How many retransmissions Linux makes before giving up on a connection whose retry limit is
- * `boundary` (tcp_retries2, tcp_orphan_retries), with a measured RTO of `rtoMs`.
- * Linux counts time, not retransmissions (net/ipv4/tcp_timer.c): it gives up when the time since
- * the first retransmission (retrans_stamp) reaches tcp_model_timeout(boundary) =
- * TCP_RTO_MIN × (2^(boundary+1) − 1) (linear past TCP_RTO_MAX). Retransmission 1 always goes;
- * retransmission k goes while the time since the first, rto × (2 + 4 + … + 2^(k−1)) plus the
- * timers' lateness, is still below that budget. With an RTO a little above 200 ms the count can be
- * boundary + 1, and where the margin is smaller than the timer wheel's accumulated lateness either
- * count can happen: `min` assumes every timer maximally late, `max` assumes none late.
- */
-export function linuxRetransmissionCount(
-  rtoMs: number, boundary: number, hz: KernelHz = kernelHz(), rtoBaseMs = LINUX_RTO_MIN_MS,
-): { min: number; max: number; budgetMs: number; why: string } {
-  const thresh = Math.floor(Math.log2(LINUX_RTO_MAX_MS / rtoBaseMs));
-  const budgetMs =
-    boundary <= thresh
-      ? ((2 << boundary) - 1) * rtoBaseMs
-      : ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * LINUX_RTO_MAX_MS;
-  const count = (late: (t: number) => number): number => {
-    let sinceFirst = 0;
-    for (let k = 1; ; k++) {
-      const next = Math.min(rtoMs * 2 ** k, LINUX_RTO_MAX_MS);
-      sinceFirst += next + late(next);
-      if (sinceFirst >= budgetMs) return k;
-    }
-  };
-  const max = count(() => 0);
-  const min = count((t) => wheelGranularityMs(t, hz.hz) + 1000 / hz.hz);
-  const why =
-    `Linux gives up ${budgetMs} ms after the first retransmission (TCP_RTO_MIN × (2^${boundary + 1} − 1), tcp_model_timeout); ` +
-    `with RTO ${rtoMs} ms that is ${min === max ? `${max} retransmissions` : `${min} or ${max} retransmissions (the margin is within the timer wheel's accumulated lateness at HZ=${hz.hz})`}`;
-  return { min, max, budgetMs, why };
-}
-
-/**
- * The RTO Linux derives from its RTT estimate (tcp_set_rto, RFC 6298 2.3 with rto_min as the
- * floor of the variance term, not of the RTO): srtt + max(4 · rttvar, TCP_RTO_MIN), kept in
- * jiffies (rounded up), as ss prints srtt/rttvar in ms (3 decimals).
- */
-export function linuxRto(srttMs: number, rttVarMs: number, hz: KernelHz = kernelHz()): { ms: number; tolerance: number; why: string } {
-  const variance = Math.max(4 * rttVarMs, LINUX_RTO_MIN_MS);
-  const jiffy = 1000 / hz.hz;
-  return {
-    ms: round(srttMs + variance),
-    tolerance: round(jiffy + 0.002),
-    why: `srtt ${srttMs} + max(4 × rttvar ${rttVarMs}, rto_min ${LINUX_RTO_MIN_MS}) ms; the kernel keeps the RTO in jiffies rounded up (1 jiffy = ${round(jiffy)} ms at HZ=${hz.hz}) and ss rounds to µs`,
-  };
-}
-
 /** What differs between the retransmission suites (data in ESTABLISHED, FIN in FIN-WAIT-1). */
 export interface RetransmissionScenario {
   /** the sysctl that bounds the retries, and its value in the lab */
@@ -352,7 +263,7 @@ export interface RetransmissionScenario {
  * tolerance derived from timer granularity and our own timestamp error.
  */
 export async function measureRetransmissions(ctx: TestContext, s: RetransmissionScenario): Promise<void> {
-  const { listen, connect, lab, wire, t, figure, note, expectation } = ctx;
+  const { listen, connect, target, t, figure, note, expectation } = ctx;
   const boundary = expectation(s.expectKey) ?? s.retries;
   note(`${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`);
 
@@ -360,10 +271,10 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   const stampErrorMs = await handshakeRoundTrip(c);
   figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
   const stamp = new StampError(stampErrorMs);
-  const tuple = { localAddress: lab.target.ipv4, localPort: c.peer.remotePort, peerAddress: wire.localAddr, peerPort: c.peer.localPort };
-  const info = (await lab.sockets(tuple))[0]?.info;
+  const tuple = ctx.tuple(c);
+  const info = (await socketDetails(target.states, tuple))?.info;
   const rtoMs = info?.rtoMs;
-  if (rtoMs == null) throw new Error(`ss shows no rto for ${JSON.stringify(tuple)}: cannot derive the expected schedule`);
+  if (rtoMs == null) throw new Error(`${target.states.describe} shows no rto for ${JSON.stringify(tuple)}: cannot derive the expected schedule`);
   note(`ss: rto ${rtoMs} ms, rtt ${info?.rttMs} ms (Linux RTO = max(srtt + 4·rttvar, rto_min 200 ms), RFC 6298 2.3 with rto_min)`);
   figure({ name: 'RTO before the segment (ss)', value: rtoMs, unit: 'ms' });
   if (info?.rttMs != null && info.rttVarMs != null) {
@@ -378,7 +289,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
 
   const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
   let gone: GoneAt | undefined;
-  const goneP = waitGone(lab, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
+  const goneP = waitGone(target.states, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
   const { stamps, errors } = await collectRetransmissions(c, first, (i) => rtoMs * 2 ** i, stamp, goneP, (x) => t.comment(x), s.what);
   await goneP;
 

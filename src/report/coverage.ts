@@ -8,7 +8,7 @@
 // but are listed in the report's coverage table.
 import { linuxDeviations, rfcTable, type Mark, type Transition } from '../fsm/index.js';
 import { fsmDiagram, type FsmDiagram } from './fsm-diagram.js';
-import type { TestResult } from './results.js';
+import type { TestResult } from '../peer/contract.js';
 
 export interface RowCoverage {
   id: string;

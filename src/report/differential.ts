@@ -3,7 +3,7 @@
 // the suites' results, one list per stack, and knows nothing of how they ran.
 import type { Grade } from '../verdict/grade.js';
 import { worst } from '../verdict/grade.js';
-import type { SuiteResult, TestResult } from './results.js';
+import type { SuiteResult, TestResult } from '../peer/contract.js';
 
 /** One stack's answer to one test or matrix cell. */
 export interface StackAnswer {

@@ -3,7 +3,7 @@
 // the plain sentence "measured X, expected Y ± T" for figures out of range, and the derivation of
 // the tolerance on demand (<details>). Figures without an expectation are listed apart.
 import { xmlAttr as attr, xmlText as text } from './escape.js';
-import type { Figure } from './results.js';
+import type { Figure } from '../peer/contract.js';
 import { SANS, textWidth, type FontSpec } from './text-width.js';
 
 export type FigureOutcome = 'pass' | 'fail' | 'inconclusive' | 'info';

@@ -8,7 +8,7 @@ import { FIGURES_CSS, figuresSection, type FigureGroup } from './figures.js';
 import { ranNoTest } from './outcomes.js';
 import { MARK_COLOUR } from './fsm-diagram.js';
 import { diagramModel, type Mark } from '../fsm/index.js';
-import type { TestResult } from './results.js';
+import type { TestResult } from '../peer/contract.js';
 import { countRun, runVerdict, suiteInterrupted, suiteOk, suiteRan, testsOf, verdictOf, type RunRecord, type SuiteRun } from './run.js';
 import { tableCoverage } from './coverage.js';
 import { renderHeatmap } from './heatmap.js';

@@ -1,5 +1,5 @@
 // Reports of a run: TAP, JUnit, merged pcap, FSM coverage diagram, ladder diagrams, HTML.
-export { ENV, type SuiteResult, type TestResult, type TraceLine, type Figure } from './results.js';
+export { type SuiteResult, type TestResult, type TraceLine, type Figure } from '../peer/contract.js';
 export { countRun, runOk, suiteOk, suiteRan, testsOf, type Counts, type RunRecord, type RunOptionsRecord, type SuiteRun, type TapTest } from './run.js';
 export { TapComposer, suitePoint, yamlBlock } from './tap.js';
 export { junitXml } from './junit.js';

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { stringify } from 'yaml';
 import { xmlAttr, xmlText } from './escape.js';
-import type { TestResult } from './results.js';
+import type { TestResult } from '../peer/contract.js';
 import { suiteRan, testsOf, type RunRecord, type SuiteRun } from './run.js';
 import { traceText } from './trace-text.js';
 

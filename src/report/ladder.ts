@@ -7,7 +7,7 @@
 // wraps (SVG 1.1 text does not wrap itself) and each row is as tall as its text.
 // Hand-written SVG: every piece of text goes through xmlText.
 import { xmlAttr, xmlText } from './escape.js';
-import type { TestResult, TraceLine } from './results.js';
+import type { TestResult, TraceLine } from '../peer/contract.js';
 import { MONO as MONO_FONTS, SANS as SANS_FONTS, textWidth, wrapText, type FontSpec } from './text-width.js';
 
 const W = 1000;

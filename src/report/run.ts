@@ -3,7 +3,7 @@
 // The suite's TAP stream and exit status are the verdict; the SuiteResult JSON adds the details
 // (traces, FSM rows, figures). A suite that crashed before writing its JSON still shows up, with
 // tests taken from its TAP stream and one failing entry for the crash itself.
-import type { SuiteResult, TestResult } from './results.js';
+import type { SuiteResult, TestResult } from '../peer/contract.js';
 
 /** One top-level test point of a suite's TAP stream (one suite test). */
 export interface TapTest {
@@ -54,6 +54,8 @@ export interface RunOptionsRecord {
   bail: boolean;
   jobs: number;
   profile?: string;
+  /** --stack as given (unset: linux) */
+  stack?: string;
   target?: string;
   asRemote: boolean;
   keepLab: boolean;

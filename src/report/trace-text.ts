@@ -1,6 +1,6 @@
 // A test's trace as text, in the suites' own syntax: one line per segment with tcpdump flags and
 // relative numbers, the FSM's expected state and the kernel's real state beside it.
-import type { TraceLine } from './results.js';
+import type { TraceLine } from '../peer/contract.js';
 
 export function stateText(line: Pick<TraceLine, 'model' | 'truth'>): string {
   if (!line.model && !line.truth) return '';

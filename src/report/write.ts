@@ -10,7 +10,7 @@ import { indexHtml, type LadderRef } from './html.js';
 import { junitXml } from './junit.js';
 import { ladderSvg } from './ladder.js';
 import { mergePcaps, type PcapInput } from './pcap-merge.js';
-import type { TestResult } from './results.js';
+import type { TestResult } from '../peer/contract.js';
 import { testsOf, type RunRecord } from './run.js';
 
 export interface ReportFiles {

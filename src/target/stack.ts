@@ -15,8 +15,13 @@ export type StackName = (typeof STACK_NAMES)[number];
 export interface StateSource {
   /** How the states are read, for reports: 'ss in namespace tcpfsm-12', 'netstack endpoints', … */
   readonly describe: string;
-  /** Sockets matching a tuple, in the target's view (local = target side). */
+  /** Sockets matching a tuple, in the target's view (local = target side). Cheap: used per check. */
   sockets(tuple?: TcpTuple): Promise<SsSocket[]>;
+  /**
+   * The same with every detail the source can give (tcp_info: rto, rtt…), where that costs more
+   * (Linux: ss, one fork). Absent: sockets() already gives all there is.
+   */
+  details?(tuple?: TcpTuple): Promise<SsSocket[]>;
   stateOf(tuple: TcpTuple): Promise<TcpState | 'UNKNOWN'>;
   waitForState(tuple: TcpTuple, want: TcpState | readonly TcpState[], deadlineMs: number): Promise<StateWait>;
 }
@@ -50,9 +55,21 @@ export interface StackHost {
   readonly setupMs: number;
   /** Stop the stack and remove everything it created. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Leave the stack in place for inspection (`--keep-lab`) instead of close(): its own agent
+   * stops, what it created stays for `tcpfsm cleanup`. Returns how to look at it. Absent: the
+   * stack cannot be kept (close() is used).
+   */
+  keep?(): Promise<string>;
 }
 
 export interface StackOptions {
   /** Settings on top of the stack's defaults (stack-specific names). */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * A floor for the stack's retransmission timeout towards the probe, where it has one to set
+   * (Linux: the route's rto_min). Suites whose quiet windows must not see a retransmission ask
+   * for it (the matrix: an unacknowledged FIN would come back after ~200 ms).
+   */
+  minRtoMs?: number;
 }

@@ -80,6 +80,7 @@ t.test('a passing run: exit 0, a line per test, every report file there and vali
   t.same(JSON.parse(env.expect!), { 'synack-retries': 2 });
   t.same(JSON.parse(env.labSysctls!), { tcp_fin_timeout: '5', 'net.ipv4.tcp_rmem': '4096 8192 16384' });
   t.equal(env.tapChild, undefined, "an outer tap run's TAP_* variables do not reach the suites");
+  t.equal(env.stack, undefined, 'no --stack: the suites choose their default (linux), as before the option existed');
 
   const packets = await tcpdump(join(dir, 'trace.pcap'));
   t.equal(packets.length, 9, 'tcpdump reads all 9 segments');
@@ -163,6 +164,16 @@ t.test('--tap: TAP 14 on stdout and nothing else', async (t) => {
   t.same(await parseTap(r.stdout), { ok: false, count: 2, pass: 1, fail: 1, skip: 0 });
   t.equal(r.stdout, readFileSync(join(latestRun(t, reportDir), 'results.tap'), 'utf8'), 'stdout is results.tap');
   t.match(r.stderr, /^tcpfsm: reports in /);
+});
+
+t.test('--stack: checked, recorded, and passed to the suites', async (t) => {
+  const reportDir = t.testdir();
+  const r = await tcpfsm(['run', 'pass', '--stack', 'linux', '--report-dir', reportDir, '--tap']);
+  t.equal(r.code, 0);
+  const env = JSON.parse(/# env (\{.*\})/.exec(r.stdout)![1]!) as Record<string, string | undefined>;
+  t.equal(env.stack, 'linux', 'TCPFSM_STACK reaches the suite');
+  const run = JSON.parse(readFileSync(join(latestRun(t, reportDir), 'run.json'), 'utf8')) as { options: Record<string, unknown> };
+  t.equal(run.options.stack, 'linux', 'run.json records the stack');
 });
 
 t.test('a suite that cannot run here: exit 2 with its reason', async (t) => {

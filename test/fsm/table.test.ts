@@ -77,7 +77,7 @@ t.test('mutation: changing one row changes exactly the cells it governs', async 
     const strays: string[] = [];
     const missed: string[] = [];
     points.forEach((point, i) => {
-      const before = base[i];
+      const before = base[i]!;
       const after = predict(point.state, point.seg, point.tcb, profile);
       const differs = observable(before) !== observable(after);
       const applied = before.ruleIds.includes(row.id);

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { AgentCommandError, AgentError } from '../../src/lab/agent/client.js';
 import type { Command } from '../../src/lab/agent/protocol.js';
-import { socketOf, socketsOf, stateOf, waitForState, StateTimeoutError, type TcpTuple } from '../../src/lab/ground-truth.js';
+import { agentTable, socketOf, socketsOf, stateOf, waitForState, StateTimeoutError, type TcpTuple } from '../../src/lab/ground-truth.js';
 
 const lab: Lab = await createLab();
 t.teardown(() => lab.destroy());
@@ -222,6 +222,28 @@ t.test('ground truth: one poll costs a single ss run', async (t) => {
   const all = await socketsOf(lab);
   t.ok(all.some((s) => s.state === 'LISTEN' && s.local.port === port), 'the unfiltered list includes the listener');
   await t.rejects(socketOf(lab, { localPort: port }), { message: /matches \d+ sockets/ }, 'an ambiguous tuple is an error, not a guess');
+});
+
+t.test("the agent's TCP table (/proc/net/tcp in the namespace) agrees with ss on every socket", async (t) => {
+  // LISTEN, ESTABLISHED, CLOSE-WAIT (client shut), FIN-WAIT-2 → TIME-WAIT (agent closed first)
+  const { c: a } = await client(port);
+  const { c: b, conn: bConn } = await client(port);
+  b.end();
+  const { c: d, tuple: dTuple, conn: dConn } = await client(port);
+  await agent.close(dConn);
+  d.end();
+  await waitForState(lab, dTuple, 'TIME-WAIT', 2000);
+  const table = agentTable(agent, lab.namespace);
+  // The same instant is impossible; states that could still move were waited for above.
+  const [fromProc, fromSs] = await Promise.all([socketsOf(table, { localPort: port }), socketsOf(lab, { localPort: port })]);
+  const key = (s: { local: { address: string; port: number | null }; peer: { address: string; port: number | null } }) => `${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port}`;
+  const view = (list: typeof fromSs) => new Map(list.map((s) => [key(s), { state: s.state, recvQ: s.state === 'LISTEN' ? 0 : s.recvQ, timer: s.timer?.name ?? null }]));
+  t.ok(fromProc.length >= 4, `${fromProc.length} sockets on port ${port}`);
+  t.same(view(fromProc), view(fromSs), 'same sockets, states, queues and timers (a listener\'s Send-Q is its backlog in ss only)');
+  t.equal(await stateOf(table, dTuple), 'TIME-WAIT', 'stateOf through the agent');
+  t.equal((await waitForState(table, dTuple, 'TIME-WAIT', 1000)).socket?.timer?.name, 'timewait');
+  void bConn;
+  for (const s of [a, b, d]) s.destroy();
 });
 
 t.test('agent crash: calls fail with the reason, destroy still cleans up', async (t) => {

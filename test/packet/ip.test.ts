@@ -87,7 +87,7 @@ t.test('IPv4 header', async (t) => {
   t.test('explicit checksum and lengths are sent as given', async (t) => {
     const bytes = encodeIPv4({ src: '1.2.3.4', dst: '5.6.7.8', checksum: 0x1234, ihl: 6, totalLength: 19 });
     t.equal(bytes.readUInt16BE(10), 0x1234);
-    t.equal(bytes[0] & 15, 6);
+    t.equal(bytes[0]! & 15, 6);
     t.equal(bytes.readUInt16BE(2), 19);
     t.throws(() => encodeIPv4({ src: '1.2.3.4', dst: '5.6.7.8', ttl: 256 }), { name: 'RangeError', message: /ipv4.ttl/ });
     t.throws(() => encodeIPv4({ src: '1.2.3.4', dst: '5.6.7.8', fragOffset: 0x2000 }), { message: /ipv4.fragOffset/ });

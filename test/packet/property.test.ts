@@ -79,7 +79,7 @@ t.test('every segment the decoder accepts re-encodes byte for byte: encode(decod
           // A valid header with a random option area spliced in and the data offset set to match.
           const head = Buffer.from(encodeTcp({ ...seg, options: [], payload: Buffer.alloc(0), checksum: 0 }));
           const bytes = Buffer.concat([head, area, Buffer.alloc(payload, 0x61)]);
-          bytes[12] = (((20 + area.length) / 4) << 4) | (bytes[12] & 0x0f);
+          bytes[12] = (((20 + area.length) / 4) << 4) | (bytes[12]! & 0x0f);
           let decoded;
           try {
             decoded = decodeTcp(bytes);

@@ -85,7 +85,7 @@ t.test('checksumOk: true, false, or null without a pseudo-header', async (t) => 
   t.equal(decodeTcp(bytes, 0, { src: '198.18.0.1', dst: '198.18.0.3' }).checksumOk, false);
   t.equal(decodeTcp(bytes, 0).checksumOk, null);
   const flipped = Buffer.from(bytes);
-  flipped[13] ^= SYN;
+  flipped[13]! ^= SYN;
   t.equal(decodeTcp(flipped, 0, V4).checksumOk, false, 'a flipped flag bit breaks the checksum');
 });
 
@@ -97,7 +97,7 @@ t.test('explicit checksum and data offset are sent as given', async (t) => {
 
   const lying = encodeTcp({ ...FIN_ACK_SEGMENT, dataOffset: 15 }, V4);
   t.equal(lying.length, 20, 'the bytes are still a 20-byte header');
-  t.equal(lying[12] >> 4, 15, 'but the data offset field says 15');
+  t.equal(lying[12]! >> 4, 15, 'but the data offset field says 15');
   t.throws(() => decodeTcp(lying, 0, V4), { name: 'DecodeError', layer: 'tcp', problem: /data offset 15 \(60 bytes\) runs past the end of the 20-byte segment/, offset: 12 });
 
   const short = encodeTcp({ ...FIN_ACK_SEGMENT, dataOffset: 4 }, V4);

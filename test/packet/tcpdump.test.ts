@@ -86,7 +86,7 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
   t.equal(lines.length, wire.length, `tcpdump printed one record per packet (${wire.length})`);
   let checksumsWrong = 0;
   for (const [i, line] of lines.entries()) {
-    const packet = decodePacket(wire[i]);
+    const packet = decodePacket(wire[i]!);
     const ours = formatPacket(packet);
     const theirs = TCP_PART.exec(line)?.[1] ?? line;
     const cksum = CKSUM.exec(theirs);
@@ -95,7 +95,7 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
     if ((cksum?.[2] === 'correct') !== packet.tcp.checksumOk) t.fail(`#${i}: tcpdump says the checksum is ${cksum?.[2]}, we say ${packet.tcp.checksumOk}`);
     if (packet.tcp.checksumOk === false) checksumsWrong++;
 
-    const ts = records[i].timestamp;
+    const ts = records[i]!.timestamp;
     t.equal(line.split(' ')[0], `${ts / 1_000_000_000n}.${(ts % 1_000_000_000n).toString().padStart(9, '0')}`, `#${i}: timestamp to the nanosecond`);
     const ip = packet.ip;
     if (ip.version === 4) {
@@ -122,10 +122,10 @@ t.test('bytes after EOL: tcpdump prints eol and stops; we agree, and show non-ze
   const { lines } = await tcpdump('eol', wire, ['-S']);
   t.equal(lines.length, wire.length);
   for (const [i, [after, options]] of cases.entries()) {
-    const ours = formatPacket(decodePacket(wire[i]));
+    const ours = formatPacket(decodePacket(wire[i]!));
     t.match(ours, `options [${options}]`, `after EOL ${after || '(padding)'}: ${options}`);
-    t.equal(TCP_PART.exec(lines[i])?.[1], ours.replace(/(,eol) 0x[0-9a-f]+/, '$1'), `#${i}: tcpdump's line, but for the bytes we show after eol`);
-    t.equal(decodePacket(wire[i]).tcp.dataOffset, after.length ? 8 : 7, 'the data offset counts the bytes after EOL');
+    t.equal(TCP_PART.exec(lines[i]!)?.[1], ours.replace(/(,eol) 0x[0-9a-f]+/, '$1'), `#${i}: tcpdump's line, but for the bytes we show after eol`);
+    t.equal(decodePacket(wire[i]!).tcp.dataOffset, after.length ? 8 : 7, 'the data offset counts the bytes after EOL');
   }
 });
 
@@ -156,8 +156,8 @@ t.test('relative numbers (no -S), as in a trace of one connection', { skip }, as
   t.equal(lines.length, wire.length);
   // tcpdump starts numbering at the first segment with ACK (the SYN-ACK), which it prints absolute.
   for (let i = 2; i < lines.length; i++) {
-    const ours = formatPacket(decodePacket(wire[i]), { relativeTo: script[i][2] });
-    t.equal(TCP_PART.exec(lines[i])?.[1], ours, `#${i}: ${ours.slice(ours.indexOf('Flags'))}`);
+    const ours = formatPacket(decodePacket(wire[i]!), { relativeTo: script[i]![2]! });
+    t.equal(TCP_PART.exec(lines[i]!)?.[1], ours, `#${i}: ${ours.slice(ours.indexOf('Flags'))}`);
   }
   t.match(lines[3], 'seq 1:6, ack 1,', 'the data segment across the wrap reads seq 1:6, ack 1');
 });

@@ -1,11 +1,11 @@
 // Runs the built `tcpfsm run` against the real suites (dist/suites) and reads each test's verdict
-// back from the run's reports (suites/<name>.json, src/report/results.ts SuiteResult).
+// back from the run's reports (suites/<name>.json, src/peer/contract.ts SuiteResult).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SuiteResult } from '../../src/report/results.js';
+import type { SuiteResult } from '../../src/peer/contract.js';
 import { listTcpfsmTables } from '../../src/wire/nft.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));

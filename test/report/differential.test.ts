@@ -1,7 +1,7 @@
 // The differential view over stacks: answers side by side, differences flagged by verdict and grade.
 import t from 'tap';
 import { differential, differentialText } from '../../src/report/differential.js';
-import type { SuiteResult, TestResult } from '../../src/report/results.js';
+import type { SuiteResult, TestResult } from '../../src/peer/contract.js';
 
 const test = (name: string, over: Partial<TestResult> = {}): TestResult => ({ name, rfc: 'RFC 9293', ok: true, durationMs: 1, trace: [], rows: [], figures: [], ...over });
 const suite = (tests: TestResult[], matrix?: SuiteResult['matrix']): SuiteResult =>

@@ -8,7 +8,7 @@ import { slug, xmlAttr, xmlText } from '../../src/report/escape.js';
 import { junitXml } from '../../src/report/junit.js';
 import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
 import { mergePcaps } from '../../src/report/pcap-merge.js';
-import type { Figure, TestResult } from '../../src/report/results.js';
+import type { Figure, TestResult } from '../../src/peer/contract.js';
 import { sampleRun } from './sample-run.js';
 import { countRun, runOk, runVerdict, testsOf, verdictOf, type RunRecord, type SuiteRun } from '../../src/report/run.js';
 import { TapComposer } from '../../src/report/tap.js';

@@ -1,7 +1,7 @@
 // A run record shaped like a real one, for the rendering tests: lab suites with ladders and FSM
 // rows, timer figures (within tolerance, out of range, inconclusive, without an expectation), a
 // remote-mode suite whose states are inferred by the state probe, and a suite that ran no test.
-import type { Figure, SuiteResult, TestResult, TraceLine } from '../../src/report/results.js';
+import type { Figure, SuiteResult, TestResult, TraceLine } from '../../src/peer/contract.js';
 import type { RunRecord, SuiteRun, TapTest } from '../../src/report/run.js';
 
 const seg = (t: number, kind: 'out' | 'in', flags: string, seq: number, ack: number | undefined, len = 0, extra: Partial<TraceLine> = {}): TraceLine => ({

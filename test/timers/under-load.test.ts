@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SuiteResult } from '../../src/report/results.js';
+import type { SuiteResult } from '../../src/peer/contract.js';
 
 const SUITES = ['timer-fin-wait-2', 'timer-synack'];
 /** Hogs end by themselves after this, should the teardown not run. */

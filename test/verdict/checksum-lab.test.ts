@@ -3,18 +3,20 @@
 // checksum offload turned back on for its veth: veth then hands over partial checksums, so every
 // SYN-ACK reaches the probe with a checksum that does not verify.
 import t from 'tap';
-import { openLabTarget } from '../../src/peer/target.js';
+import { openTarget } from '../../src/target/target.js';
+import { TARGET_INTERFACE } from '../../src/lab/addressing.js';
+import { run } from '../../src/sys/exec.js';
 import { PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
 import { Seq } from '../../src/packet/index.js';
 
 async function synAckFrom(offload: 'on' | 'off') {
-  const target = await openLabTarget({ profile: 'rfc' });
+  const target = await openTarget({ profile: 'rfc' });
   try {
-    await target.lab.exec('ethtool', ['-K', target.lab.targetInterface, 'tx', offload]);
-    const { port } = await target.lab.agent.listen(0);
-    const peer = new PeerConnection(target.wire, target.lab.target.ipv4, port);
+    await run('ip', ['netns', 'exec', target.lab!, 'ethtool', '-K', TARGET_INTERFACE, 'tx', offload]);
+    const { port } = await target.agent!.listen(0);
+    const peer = new PeerConnection(target.wire, target.address, port);
     const c = new ScriptedConnection(peer, RemoteModel.listening(target.profile), null);
     try {
       await c.send('S');

@@ -4,26 +4,27 @@
 //   silence after loss   the test is inconclusive (loss on the path may explain it), not failed
 //   silence, no loss     the target never answered: the step fails as before
 import t from 'tap';
-import { openLabTarget, type LabTarget } from '../../src/peer/target.js';
+import { openTarget, type Target } from '../../src/target/target.js';
+import { run } from '../../src/sys/exec.js';
 import { ExpectationError, InconclusiveError, PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
 import { Trace } from '../../src/peer/trace.js';
 import { Seq } from '../../src/packet/index.js';
 
-const nft = (target: LabTarget, ...args: string[]) => target.lab.exec('nft', args);
+const nft = (target: Target, ...args: string[]) => run('ip', ['netns', 'exec', target.lab!, 'nft', ...args]);
 
-async function dropRule(target: LabTarget, rule: string): Promise<void> {
+async function dropRule(target: Target, rule: string): Promise<void> {
   await nft(target, 'add', 'table', 'inet', 'tcpfsm-loss');
   await nft(target, 'add', 'chain', 'inet', 'tcpfsm-loss', 'out', '{ type filter hook output priority 0; }');
   await nft(target, 'add', 'rule', 'inet', 'tcpfsm-loss', 'out', ...rule.split(' '));
 }
 
-async function withTarget(fn: (target: LabTarget, c: ScriptedConnection) => Promise<void>): Promise<void> {
-  const target = await openLabTarget({ profile: 'rfc' });
+async function withTarget(fn: (target: Target, c: ScriptedConnection) => Promise<void>): Promise<void> {
+  const target = await openTarget({ profile: 'rfc' });
   try {
-    const { port } = await target.lab.agent.listen(0);
-    const c = new ScriptedConnection(new PeerConnection(target.wire, target.lab.target.ipv4, port, { trace: new Trace() }), RemoteModel.listening(target.profile), null);
+    const { port } = await target.agent!.listen(0);
+    const c = new ScriptedConnection(new PeerConnection(target.wire, target.address, port, { trace: new Trace() }), RemoteModel.listening(target.profile), null);
     try {
       await fn(target, c);
     } finally {

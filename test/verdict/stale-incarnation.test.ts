@@ -7,7 +7,7 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLabTarget } from '../../src/peer/target.js';
+import { openTarget } from '../../src/target/target.js';
 import { PeerConnection, StaleIncarnationError } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
@@ -15,19 +15,20 @@ import { PORT_QUIET_MS, PortMemory } from '../../src/peer/ports.js';
 import { Seq } from '../../src/packet/index.js';
 
 t.test('a SYN answered by an older incarnation\'s ACK is recognised', async (t) => {
-  const target = await openLabTarget();
+  const target = await openTarget();
   t.teardown(() => target.close());
-  const { lab, wire } = target;
-  const { port } = await lab.agent.listen(0);
+  const { wire } = target;
+  const agent = target.agent!;
+  const { port } = await agent.listen(0);
   const scripted = (opts: { localPort?: number; iss?: number } = {}) =>
-    new ScriptedConnection(new PeerConnection(wire, lab.target.ipv4, port, opts), RemoteModel.listening(target.profile), null);
+    new ScriptedConnection(new PeerConnection(wire, target.address, port, opts), RemoteModel.listening(target.profile), null);
   const old = scripted();
   await old.send('S');
   await old.expect('S.');
   await old.send('.');
   // The target closes first and ends in TIME-WAIT once both FINs are ACKed.
-  const { conn } = await lab.agent.accepted(port, old.peer.localPort);
-  await lab.agent.close(conn);
+  const { conn } = await agent.accepted(port, old.peer.localPort);
+  await agent.close(conn);
   old.remoteCalled('close', { orphaned: true });
   await old.expect('F.');
   await old.send('.');

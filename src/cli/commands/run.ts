@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { describeExpectations } from '../../peer/expectations.js';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
-import { ENV } from '../../report/results.js';
+import { ENV } from '../../peer/contract.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
@@ -19,6 +19,8 @@ import { reportWhere } from '../report-where.js';
 import { runSuites, type RunnerListener } from '../runner.js';
 import { discoverSuites, listSuite, selectSuites, suitesDir, type SuiteFile } from '../suites.js';
 import { VERSION } from '../version.js';
+import { loadStack, parseStacks } from '../../target/registry.js';
+import { STACK_NAMES, type StackName } from '../../target/stack.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
@@ -34,6 +36,7 @@ export interface RunArgs {
   jobs?: string;
   keepLab: boolean;
   profile?: 'linux' | 'rfc';
+  stack?: string;
   target?: string;
   asRemote: boolean;
   rate?: string;
@@ -55,6 +58,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each (default 2; remote mode runs one at a time)', type: 'string', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
+    .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', { describe: 'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)', type: 'boolean', default: false })
     .option('rate', {
@@ -68,15 +72,16 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
+    .example('$0 run --stack linux', 'the suites on a named lab stack')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
 }
 
-/** The suites' environment: the contract of src/report/results.ts ENV. */
+/** The suites' environment: the contract of src/peer/contract.ts ENV. */
 export function suiteEnv(
   a: RunArgs,
-  checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string; remote?: RemoteOptions },
+  checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string; remote?: RemoteOptions; stack?: StackName },
 ): Record<string, string> {
   const env: Record<string, string> = {
     [ENV.slow]: a.slow ? '1' : '0',
@@ -85,6 +90,7 @@ export function suiteEnv(
   };
   if (a.grep !== undefined) env[ENV.grep] = a.grep;
   if (a.profile) env[ENV.profile] = a.profile;
+  if (checked.stack) env[ENV.stack] = checked.stack;
   if (checked.target) env[ENV.target] = checked.target;
   if (checked.target || a.asRemote) env[ENV.remote] = JSON.stringify({ asRemote: a.asRemote, ...checked.remote });
   if (a.keepLab) env.TCPFSM_KEEP_LAB = '1';
@@ -103,6 +109,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   // Remote mode: one suite process at a time, so the pacing bounds are the target's, not each suite's.
   if (remote && a.jobs !== undefined && jobs > 1) throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   const parallel = remote ? 1 : jobs;
+  const stack = await stackOption(a, target);
   const dir = suitesDir(a.suitesDir);
   const suites = selectSuites(discoverSuites(dir), a.suites);
   if (target) requireRemotePrivileges();
@@ -154,7 +161,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   let result;
   try {
-    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote }), outDir, listener });
+    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote, stack }), outDir, listener });
   } finally {
     human?.close();
   }
@@ -165,7 +172,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     command: ['tcpfsm', ...process.argv.slice(2)].join(' '),
-    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
+    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(stack ? { stack } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
     suites: result.suites,
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };
@@ -210,6 +217,22 @@ async function preflightRemote(target: string, asRemote: boolean): Promise<strin
   }
 }
 
+/**
+ * --stack, checked now: known names, a lab to run them in (not --target), and a module for each
+ * (a stack missing from this build is one clear error). Unset: undefined, the suites' default
+ * (linux), exactly as before the option existed.
+ */
+async function stackOption(a: RunArgs, target: string | undefined): Promise<StackName | undefined> {
+  if (a.stack === undefined) return undefined;
+  const stacks = parseStacks(a.stack);
+  if (target) throw new UsageError(`--stack chooses the lab's stack; --target names a remote server instead of a lab: give one of them`);
+  // One stack per run for now: running every suite on several stacks and comparing them is next.
+  if (stacks.length > 1) throw new UsageError(`--stack ${a.stack}: one stack per run for now (running ${stacks.join(', ')} side by side is not built yet)`);
+  await loadStack(stacks[0]!);
+  return stacks[0]!;
+}
+
+/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;

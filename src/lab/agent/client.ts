@@ -173,6 +173,8 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   resume = (conn: ConnId) => this.call('resume', { conn });
   list = () => this.call('list', {});
   ss = (filter: string[] = []) => this.call('ss', { filter });
+  /** The target's TCP table (/proc/net/tcp{,6} in its namespace), sockets with these ports. */
+  tcp = (ports: { localPort?: number; peerPort?: number } = {}) => this.call('tcp', ports);
 
   /** The first event (past or future) matching `pred`; rejects after timeoutMs or if the agent dies. */
   waitForEvent<E extends AgentEvent>(pred: (e: AgentEvent) => e is E, timeoutMs?: number): Promise<E>;

@@ -3,11 +3,12 @@
 // whatever the harness asks, one JSON line at a time on stdin; answers and events go to stdout.
 // It exits when stdin closes, so it never outlives the harness.
 import * as net from 'node:net';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execFile } from 'node:child_process';
 import { SS_ARGS } from '../ground-truth.js';
 import { hostWideByName, SYSCTL_NAME, sysctlProcPath } from '../sysctl-scope.js';
+import { parseProcTcp } from '../proc-tcp.js';
 import { COMMANDS, type AgentEvent, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
 
 /** A command failure the harness should see verbatim (bad argument, unknown conn, EADDRINUSE…). */
@@ -148,6 +149,34 @@ function writeSysctl(name: string, value: string): void {
     if (code === 'ENOENT') throw new CommandFailure(`sysctl ${name} does not exist in the lab namespace`, code);
     if (code === 'EINVAL') throw new CommandFailure(`sysctl ${name} refused the value '${value}' (EINVAL)`, code);
     throw new CommandFailure(`sysctl ${name}=${value}: ${(e as Error).message}`, code);
+  }
+}
+
+/**
+ * /proc/net/tcp{,6} follow the reader's network namespace: the agent sees the target's table.
+ * Kept open and read from offset 0 each time (a seq_file restarts its walk there): no open,
+ * fstat and close per check.
+ */
+const procFds = new Map<string, number | null>();
+const procBuf = Buffer.allocUnsafe(64 * 1024);
+function readProcTcp(file: string): string {
+  let fd = procFds.get(file);
+  if (fd === undefined) {
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      fd = null; // no IPv6 in this kernel
+    }
+    procFds.set(file, fd);
+  }
+  if (fd === null) return '';
+  let text = '';
+  for (let pos = 0; ; ) {
+    const n = readSync(fd, procBuf, 0, procBuf.length, pos);
+    if (n === 0) return text;
+    text += procBuf.toString('latin1', 0, n);
+    pos += n;
   }
 }
 
@@ -295,6 +324,13 @@ const handlers: { [C in Command]: Handler<C> } = {
     }
     socket.resume();
     return {};
+  },
+
+  tcp: ({ localPort, peerPort }) => {
+    if (localPort !== undefined) portArg(localPort, 'localPort', true);
+    if (peerPort !== undefined) portArg(peerPort, 'peerPort', true);
+    const ports = { localPort, peerPort };
+    return { sockets: [...parseProcTcp(readProcTcp('/proc/net/tcp'), ports), ...parseProcTcp(readProcTcp('/proc/net/tcp6'), ports)] };
   },
 
   list: () => ({

@@ -1,6 +1,7 @@
 // The wire protocol between the harness and the target agent: one JSON object per line.
 // Harness → agent: a Request. Agent → harness: a Response (same `id`) or an Event (no `id`).
 // Shared by agent/main.ts and agent/client.ts so both ends agree at compile time.
+import type { SsSocket } from '../ss.js';
 
 export interface Endpoint {
   address: string;
@@ -54,11 +55,16 @@ export interface RequestMap {
    * with `ss -N` (a guest kernel such as User-Mode Linux).
    */
   ss: { args: { filter?: string[] }; result: { stdout: string } };
+  /**
+   * The kernel's TCP table of the agent's own namespace (/proc/net/tcp and tcp6, see
+   * ../proc-tcp.ts), only the sockets with these ports: ground truth without a fork.
+   */
+  tcp: { args: { localPort?: number; peerPort?: number }; result: { sockets: SsSocket[] } };
 }
 
 export type Command = keyof RequestMap;
 export const COMMANDS: readonly Command[] = [
-  'ping', 'sysctl', 'listen', 'unlisten', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'pause', 'resume', 'list', 'ss',
+  'ping', 'sysctl', 'listen', 'unlisten', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'pause', 'resume', 'list', 'ss', 'tcp',
 ];
 
 export interface ConnSummary {

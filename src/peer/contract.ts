@@ -1,6 +1,7 @@
-// What one suite process hands to the runner besides its TAP stream: a JSON file per suite with
-// every test's verdict, segment trace, the FSM rows it exercised, and the figures it measured.
-// The CLI merges these into the run's reports (HTML, ladder diagrams, fsm.svg, figures table).
+// The suite-process contract: what the runner (src/cli) gives a suite process — the TCPFSM_*
+// environment (ENV) — and what the suite hands back besides its TAP stream: a JSON file per
+// suite (SuiteResult) with every test's verdict, segment trace, the FSM rows it exercised, and
+// the figures it measured. The CLI merges these into the run's reports (src/report).
 import type { TcpState } from '../fsm/index.js';
 import type { Finding } from '../verdict/grade.js';
 
@@ -67,6 +68,8 @@ export interface SuiteResult {
   title: string;
   rfc: string;
   mode: 'lab' | 'remote';
+  /** the lab stack the suite ran on (src/target/registry.ts); unset in remote mode */
+  stack?: string;
   profile: string;
   /** where the segments went: 'lab tcpfsm-12 198.18.0.50:…' or the remote target */
   target: string;
@@ -114,4 +117,6 @@ export const ENV = {
   keepLab: 'TCPFSM_KEEP_LAB',
   /** FSM profile name: 'linux' (lab default) or 'rfc' */
   profile: 'TCPFSM_PROFILE',
+  /** the lab stack to open (src/target/registry.ts); unset: linux */
+  stack: 'TCPFSM_STACK',
 } as const;

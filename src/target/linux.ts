@@ -1,0 +1,65 @@
+// The linux stack: the host's own kernel in a lab namespace (src/lab), driven by the Node agent
+// inside it. Ground truth is the namespace's TCP table read by the agent (/proc/net/tcp{,6}, no
+// fork per check), with ss for tcp_info; settings are the namespace's sysctls.
+import { createLab, labSysctlsFrom, type Lab } from '../lab/index.js';
+import { agentTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
+import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
+
+export async function openStack(opts: StackOptions = {}): Promise<StackHost> {
+  const lab = await createLab({ sysctls: labSysctlsFrom(opts.settings ?? {}) });
+  try {
+    if (opts.minRtoMs !== undefined) await setMinRto(lab, opts.minRtoMs);
+  } catch (e) {
+    await lab.destroy();
+    throw e;
+  }
+  return linuxHost(lab);
+}
+
+/** The StackHost of a lab that exists already (`tcpfsm exercise`, tests that made their own lab). */
+export function linuxHost(lab: Lab): StackHost {
+  return {
+    stack: 'linux',
+    id: lab.id,
+    probeInterface: lab.probeInterface,
+    probe: { ipv4: lab.probe.ipv4 },
+    target: { ipv4: lab.target.ipv4 },
+    agent: lab.agent,
+    states: labStates(lab),
+    settings: labSettings(lab),
+    setupMs: lab.setupMs,
+    close: () => lab.destroy(),
+    keep: async () => {
+      await lab.detach();
+      return `kept lab ${lab.namespace} (target ${lab.target.ipv4}, probe ${lab.probeInterface}); inspect with 'ip netns exec ${lab.namespace} ss -tanoi', remove with 'tcpfsm cleanup'`;
+    },
+  };
+}
+
+export function labStates(lab: Lab): StateSource {
+  const table = agentTable(lab.agent, lab.namespace);
+  const ss = ssTable(lab);
+  return {
+    describe: `the kernel's TCP table in ${lab.namespace} (/proc/net/tcp read by the agent; ss for tcp_info)`,
+    sockets: (tuple) => socketsOf(table, tuple),
+    details: (tuple) => socketsOf(ss, tuple),
+    stateOf: (tuple) => stateOf(table, tuple),
+    waitForState: (tuple, want, deadlineMs) => waitForState(table, tuple, want, deadlineMs),
+  };
+}
+
+/** The namespace's sysctls by dotted name; set() takes short (tcp_fin_timeout) or dotted names. */
+export function labSettings(lab: Lab): StackSettings {
+  return {
+    get values() {
+      return lab.sysctls;
+    },
+    set: (values) => lab.setSysctls(labSysctlsFrom(values)),
+  };
+}
+
+/** The target's route to the probe gets rto_min: its RTO towards us never goes below it. */
+async function setMinRto(lab: Lab, ms: number): Promise<void> {
+  // run() rejects with a CommandError naming the command when ip fails.
+  await lab.exec('ip', ['route', 'replace', `${lab.probe.ipv4}/32`, 'dev', lab.targetInterface, 'rto_min', `${Math.round(ms)}ms`]);
+}
