@@ -26,6 +26,8 @@ export interface SendSpec {
   /** explicit (possibly wrong) checksum / data offset, sent as given */
   checksum?: number;
   dataOffset?: number;
+  /** the 4 bits after the data offset (reserved; the last one is Accurate ECN's AE) */
+  reserved?: number;
 }
 
 export class ExpectationError extends Error {
@@ -137,6 +139,7 @@ export class PeerConnection {
       urgent: spec.urgent,
       checksum: spec.checksum,
       dataOffset: spec.dataOffset,
+      reserved: spec.reserved,
       options: spec.options ?? (flags & SYN ? [{ kind: 'mss', value: 1460 }] : []),
       payload,
     };
