@@ -232,12 +232,13 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const began = performance.now();
       const attach = (data: SuiteExtras) => Object.assign(result, data);
       const graded: Finding[] = [];
-      const ctx: TestContext = {
-        ...(remote
+      // Not spread: the remote context's `lab` is a getter that throws (no agent), and a spread reads it.
+      const ctx: TestContext = Object.assign(
+        remote
           ? makeRemoteContext(tt, remote, profile, trace, conns, figures, expectations, remoteOpts.trigger, attach)
-          : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach)),
-        finding: (f) => recordFinding(tt, trace, graded, f),
-      };
+          : makeContext(tt, lab!, wire!, profile, trace, conns, figures, expectations, attach),
+        { finding: (f: Finding) => recordFinding(tt, trace, graded, f) },
+      );
       let error: TestResult['error'];
       try {
         await d.fn(ctx);
