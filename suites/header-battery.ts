@@ -17,9 +17,9 @@
 //   open port         > none | FPU | SF   (nothing | nothing | S. — or nothing: SYN+FIN dropped)   3.10.7.2
 //   closed port       > none | FPU | SF   < R. seq 0, ack SEG.SEQ+SEG.LEN    3.10.7.1
 import { ExpectationError } from '../src/peer/connection.js';
-import { SegmentWatch } from '../src/peer/segment-watch.js';
+import { watchingSegments } from '../src/peer/segment-watch.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
-import { suite, type TestContext, type TestMeta } from '../src/peer/suite.js';
+import { suite, type TestContext } from '../src/peer/suite.js';
 import { collect, giveBack, sendUnmodelled, withBadChecksum } from '../src/peer/unmodelled.js';
 import { Seq, formatTcp } from '../src/packet/index.js';
 import { ACK, RST, SYN, type TcpOption } from '../src/packet/types.js';
@@ -64,16 +64,7 @@ const describe = (c: ScriptedConnection, segs: ReadonlyArray<{ tcp: Parameters<t
   segs.map((s) => `[${formatTcp(s.tcp, { relativeTo: { srcIsn: c.peer.irs ?? 0, dstIsn: c.iss } })}]`).join(' ') || 'nothing';
 
 suite({ name: 'header-battery', title: 'Header battery: checksums, options, reserved bits, urgent data, odd flag sets', rfc: 'RFC 9293 3.1, 3.2, 3.8.5, 3.10.7' }, (rawTest) => {
-  // Every test also judges every segment the target sends in it.
-  const test = (name: string, meta: TestMeta, fn: (ctx: TestContext) => Promise<void>) =>
-    rawTest(name, meta, async (ctx) => {
-      const watch = new SegmentWatch(ctx.wire);
-      try {
-        await fn(ctx);
-      } finally {
-        for (const f of watch.stop()) if (f.level !== 'conforms' || meta.requirements?.includes(f.requirement)) ctx.finding(f);
-      }
-    });
+  const test = watchingSegments(rawTest);
 
   test('a segment with a bad TCP checksum is dropped silently and leaves the connection as it was', { rfc: 'RFC 9293 3.1', requirements: ['MUST-3'] }, async (ctx) => {
     const c = ctx.connect(await ctx.listen());

@@ -9,6 +9,7 @@ import { ACK, RST, SYN, type TcpOption } from '../packet/types.js';
 import type { Finding } from '../verdict/grade.js';
 import { judgeHeader } from '../verdict/header-checks.js';
 import type { Transport, WireSegment } from '../wire/transport.js';
+import type { TestContext, TestMeta } from './suite.js';
 
 interface ConnView {
   /** where our segments for this probe port went */
@@ -98,4 +99,23 @@ export class SegmentWatch {
     if (this.edges > 1) ok('SHLD-14', 'right window edge', 'never moves left', `${this.edges} acknowledgments, the edge never moved left`);
     return [...this.problems, ...held];
   }
+}
+
+type TestFn = (ctx: TestContext) => Promise<void>;
+type Declare = (name: string, meta: TestMeta, fn: TestFn) => void;
+
+/**
+ * A suite's `test` whose every test also has its target's segments watched: problems are always
+ * reported; what held only where the test declares that requirement (the coverage table's claim).
+ */
+export function watchingSegments(test: Declare): Declare {
+  return (name, meta, fn) =>
+    test(name, meta, async (ctx) => {
+      const watch = new SegmentWatch(ctx.wire);
+      try {
+        await fn(ctx);
+      } finally {
+        for (const f of watch.stop()) if (f.level !== 'conforms' || meta.requirements?.includes(f.requirement)) ctx.finding(f);
+      }
+    });
 }

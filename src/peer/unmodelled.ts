@@ -28,14 +28,17 @@ export async function sendUnmodelled(c: ScriptedConnection, spec: SendSpec): Pro
   };
 }
 
-/** Every segment of this connection that arrives within `ms` (consumed). */
-export async function collect(c: ScriptedConnection, ms: number): Promise<WireSegment[]> {
+/**
+ * Every segment of this connection that arrives within `ms` (consumed); with `quietMs`, stop
+ * early once that long passes without one after the first.
+ */
+export async function collect(c: ScriptedConnection, ms: number, quietMs?: number): Promise<WireSegment[]> {
   const out: WireSegment[] = [];
   const end = performance.now() + ms;
   for (;;) {
     const left = end - performance.now();
     if (left <= 0) return out;
-    const s = await c.peer.next(left);
+    const s = await c.peer.next(quietMs !== undefined && out.length ? Math.min(left, quietMs) : left);
     if (!s) return out;
     out.push(s);
   }
