@@ -9,6 +9,7 @@
 //   illegal lengths   > P. <99 len 0 | len 1 | len past the end | one past the end> "probe"
 //                     < . (option skipped) | nothing (segment dropped) | R (reset) — each allowed; then the port still serves   MUST-7
 //   unaligned         > S <wscale,mss,sackOK,TS> (no NOPs)   < S. <..., TS ecr = our TSval>   MUST-64
+//   IP option         > S (IPv4 option 30)  < S.   > P. (IPv4 option 30) "hello"  < .    MUST-50
 //   reserved bits     > S (rsrvd 0xe)  < S.   > P. (rsrvd 0xe) "hello"  < .   3.1
 //   urgent pointer    > P. urg 3 without URG "hello"   < . ack +5 (the app reads all 5)   3.8.5
 //   URG data          > UP. urg 6 "urgent"  < .   > U. urg 3000|2000|1000, 3 × 1000 bytes  < . each   MUST-30, MUST-31
@@ -29,6 +30,9 @@ import type { Lab } from '../src/lab/index.js';
 /** An option kind IANA has not assigned (RFC 9293 3.2 registry: "Reserved"). */
 const UNKNOWN_KIND = 99;
 const unknownOption = (n: number): TcpOption => ({ kind: 'unknown', type: UNKNOWN_KIND, data: Buffer.alloc(n, 0xa5) });
+/** IPv4 option 30, RFC 4727's experiment number (RFC 3692 style): no IP or TCP understands it. */
+const IP_OPTION_EXPERIMENT = 30;
+const IP_OPTION = Buffer.from([IP_OPTION_EXPERIMENT, 4, 0, 0]);
 /** Longer than any delayed ACK may be (MUST-40: < 0.5 s): silence after it means no answer. */
 const SILENCE_MS = 700;
 
@@ -214,6 +218,21 @@ suite({ name: 'header-battery', title: 'Header battery: checksums, options, rese
       await c.expect({ flags: '.', ack: c.sndNxt });
     }
     await c.inState('ESTABLISHED');
+  });
+
+  test('an IP option TCP does not understand is ignored: a SYN and data carrying it are answered as usual', { rfc: 'RFC 9293 3.9.2', requirements: ['MUST-50'] }, async (ctx) => {
+    const c = ctx.connect(await ctx.listen());
+    const check = { requirement: 'MUST-50', expected: 'answered as without it' };
+    if (!(await judged(ctx, { ...check, check: `IP option ${IP_OPTION_EXPERIMENT} (experiment) on a SYN` }, async () => {
+      await c.send({ flags: 'S', ip: { options: IP_OPTION } });
+      await c.expect({ flags: 'S.', ack: Seq.add(c.iss, 1) });
+      await c.send('.');
+      await c.inState('ESTABLISHED');
+    }, 'SYN-ACK'))) return;
+    await judged(ctx, { ...check, check: `IP option ${IP_OPTION_EXPERIMENT} (experiment) on data` }, async () => {
+      await c.send({ flags: 'P.', payload: 'hello', ip: { options: IP_OPTION } });
+      await c.expect({ flags: '.', ack: c.sndNxt });
+    }, 'data ACKed');
   });
 
   test('reserved header bits set in our segments are ignored', { rfc: 'RFC 9293 3.1' }, async (ctx) => {

@@ -4,7 +4,7 @@
 // suite can send out-of-window or wrong-ack segments on purpose.
 import { randomInt } from 'node:crypto';
 import { Seq, parseFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
+import { ACK, FIN, SYN, type DecodedTcp, type IPv4Header, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
 import { Trace, type IsnPair } from './trace.js';
@@ -28,6 +28,8 @@ export interface SendSpec {
   dataOffset?: number;
   /** the 4 bits after the data offset (reserved; the last one is Accurate ECN's AE) */
   reserved?: number;
+  /** IPv4 header fields for this one segment (options, TTL…) */
+  ip?: Partial<IPv4Header>;
 }
 
 export class ExpectationError extends Error {
@@ -150,7 +152,8 @@ export class PeerConnection {
    * SND.NXT: a crafted out-of-sequence segment does not move our sequence space.
    */
   async send(spec: SendSpec | string): Promise<WireSegment> {
-    const seg = this.segment(typeof spec === 'string' ? { flags: spec } : spec);
+    const s = typeof spec === 'string' ? { flags: spec } : spec;
+    const seg = this.segment(s);
     if (seg.seq === this.sndNxt) {
       const len = (seg.payload?.length ?? 0) + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
       if (seg.flags & FIN) this.ourFinSeq = Seq.add(seg.seq, seg.payload?.length ?? 0);
@@ -158,7 +161,7 @@ export class PeerConnection {
     }
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
     if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent))) this.highestAckSent = seg.ack;
-    const sent = await this.transport.send(this.remoteAddr, seg);
+    const sent = await this.transport.send(this.remoteAddr, seg, s.ip);
     this.trace.segment(sent, this.isns);
     return sent;
   }
