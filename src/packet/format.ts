@@ -75,6 +75,8 @@ function formatOption(option: TcpOption, ackBase: number): string {
     }
     case 'ts':
       return `TS val ${option.val} ecr ${option.ecr}`;
+    case 'raw':
+      return `bad opt 0x${option.bytes.toString('hex')}`;
     case 'unknown': {
       const known = KNOWN_KIND_NAMES[option.type];
       const name = known === undefined ? `unknown-${option.type}` : `${known}[len ${option.data.length + 2}]`;

@@ -39,6 +39,8 @@ export function optionLength(option: TcpOption): number {
       return 10;
     case 'unknown':
       return 2 + option.data.length;
+    case 'raw':
+      return option.bytes.length;
   }
 }
 
@@ -120,6 +122,10 @@ export function encodeOptions(options: readonly TcpOption[] | undefined, buf: Ui
         buf[at + 1] = 2 + option.data.length;
         buf.set(option.data, at + 2);
         at += 2 + option.data.length;
+        break;
+      case 'raw':
+        buf.set(option.bytes, at);
+        at += option.bytes.length;
         break;
     }
   }

@@ -4,7 +4,7 @@
 import { PROTOCOL_TCP, addressSum } from './checksum.js';
 import { IP_FLAG_MF, decodeIPv4, encodingLengthIPv4, writeIPv4 } from './ipv4.js';
 import { IPV6_HEADER_LENGTH, decodeIPv6, writeIPv6 } from './ipv6.js';
-import { decodeTcpWithSum, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
+import { decodeTcpWithSum, type DecodeOptions, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
 import { DecodeError, type IPv4Header, type IPv6Header, type Packet, type TcpSegment } from './types.js';
 
 /** IPv6 when the header says so, or when its version is unset and the source address has a ':'. */
@@ -49,15 +49,15 @@ export function encodePacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment, buf?:
  * checksumOk from the pseudo-header. Bytes past the IP length (link padding) are ignored.
  * Fragments, other protocols and IPv6 extension headers are DecodeErrors: tcpfsm never sends them.
  */
-export function decodePacket(buf: Buffer, offset = 0): Packet {
+export function decodePacket(buf: Buffer, offset = 0, opts: DecodeOptions = {}): Packet {
   if (!(offset >= 0 && offset < buf.length)) throw new DecodeError('ipv4', 'empty packet: no version byte', offset);
   const version = buf[offset]! >>> 4;
-  if (version === 4) return decodeIPv4Packet(buf, offset);
-  if (version === 6) return decodeIPv6Packet(buf, offset);
+  if (version === 4) return decodeIPv4Packet(buf, offset, opts);
+  if (version === 6) return decodeIPv6Packet(buf, offset, opts);
   throw new DecodeError('ipv4', `IP version ${version} is neither 4 nor 6`, offset);
 }
 
-function decodeIPv4Packet(buf: Buffer, offset: number): Packet {
+function decodeIPv4Packet(buf: Buffer, offset: number, opts: DecodeOptions): Packet {
   const ip = decodeIPv4(buf, offset);
   const headerLength = ip.ihl * 4;
   if (ip.totalLength < headerLength) {
@@ -71,11 +71,11 @@ function decodeIPv4Packet(buf: Buffer, offset: number): Packet {
     throw new DecodeError('ipv4', 'fragment (reassembly is not supported)', offset + 6);
   }
   const sum = addressSum(buf, offset + 12, offset + 16, 4, PROTOCOL_TCP);
-  const tcp = decodeTcpWithSum(buf, offset + headerLength, ip.totalLength - headerLength, sum);
+  const tcp = decodeTcpWithSum(buf, offset + headerLength, ip.totalLength - headerLength, sum, opts);
   return { ip, tcp };
 }
 
-function decodeIPv6Packet(buf: Buffer, offset: number): Packet {
+function decodeIPv6Packet(buf: Buffer, offset: number, opts: DecodeOptions): Packet {
   const ip = decodeIPv6(buf, offset);
   if (offset + IPV6_HEADER_LENGTH + ip.payloadLength > buf.length) {
     throw new DecodeError(
@@ -88,6 +88,6 @@ function decodeIPv6Packet(buf: Buffer, offset: number): Packet {
     throw new DecodeError('ipv6', `next header ${ip.nextHeader} is not TCP (6); extension headers are not supported`, offset + 6);
   }
   const sum = addressSum(buf, offset + 8, offset + 24, 16, PROTOCOL_TCP);
-  const tcp = decodeTcpWithSum(buf, offset + IPV6_HEADER_LENGTH, ip.payloadLength, sum);
+  const tcp = decodeTcpWithSum(buf, offset + IPV6_HEADER_LENGTH, ip.payloadLength, sum, opts);
   return { ip, tcp };
 }

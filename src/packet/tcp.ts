@@ -21,7 +21,7 @@ import {
   readUint32,
   writeUint32,
 } from './options.js';
-import { DecodeError, type DecodedTcp, type TcpSegment } from './types.js';
+import { DecodeError, type DecodedTcp, type TcpOption, type TcpSegment } from './types.js';
 
 export const TCP_HEADER_LENGTH = 20;
 const CHECKSUM_AT = 16;
@@ -128,8 +128,17 @@ export function decodeTcp(buf: Buffer, offset = 0, pseudo?: PseudoHeader, length
   return decodeTcpWithSum(buf, offset, length, sum);
 }
 
+export interface DecodeOptions {
+  /**
+   * An option area that does not parse (a length of 0, one past the end) decodes as one 'raw'
+   * option holding the whole area instead of throwing: what the wire uses, so a segment we
+   * crafted malformed, or a target's malformed one, is still seen (and judged: MUST-7, MUST-68).
+   */
+  keepMalformedOptions?: boolean;
+}
+
 /** decodeTcp with the pseudo-header already summed (addresses + protocol), or undefined. */
-export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, addressSum: number | undefined): DecodedTcp {
+export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, addressSum: number | undefined, opts: DecodeOptions = {}): DecodedTcp {
   if (!(offset >= 0 && length >= TCP_HEADER_LENGTH && offset + length <= buf.length)) {
     const have = Math.max(0, Math.min(length, buf.length - offset));
     throw new DecodeError('tcp', `truncated header: ${have} bytes, the fixed header needs ${TCP_HEADER_LENGTH}`, offset);
@@ -162,8 +171,18 @@ export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, ad
     dataOffset,
     checksum: (buf[offset + 16]! << 8) | buf[offset + 17]!,
     reserved: buf[offset + 12]! & 0x0f,
-    options: headerLength > TCP_HEADER_LENGTH ? decodeOptions(buf, offset + TCP_HEADER_LENGTH, offset + headerLength) : [],
+    options: headerLength > TCP_HEADER_LENGTH ? optionsOf(buf, offset + TCP_HEADER_LENGTH, offset + headerLength, opts) : [],
     payload: headerLength === length ? NO_PAYLOAD : buf.subarray(offset + headerLength, end),
     checksumOk,
   };
+}
+
+function optionsOf(buf: Buffer, start: number, end: number, opts: DecodeOptions): TcpOption[] {
+  if (!opts.keepMalformedOptions) return decodeOptions(buf, start, end);
+  try {
+    return decodeOptions(buf, start, end);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return [{ kind: 'raw', bytes: buf.subarray(start, end) }];
+  }
 }

@@ -27,7 +27,13 @@ export type TcpOption =
   | { kind: 'sack'; blocks: Array<[left: number, right: number]> }
   | { kind: 'ts'; val: number; ecr: number }
   /** Any other option (or a known one with a bad length), kept byte-exact: type, then the data after the length byte. */
-  | { kind: 'unknown'; type: number; data: Buffer };
+  | { kind: 'unknown'; type: number; data: Buffer }
+  /**
+   * Option bytes written exactly as given: a malformed list crafted on purpose (a length of 0,
+   * one past the end). Decoding yields it only with `keepMalformedOptions`, for an option area
+   * that does not parse (the whole area, from its first byte).
+   */
+  | { kind: 'raw'; bytes: Buffer };
 
 export interface TcpSegment {
   srcPort: number;

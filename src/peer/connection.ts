@@ -4,7 +4,7 @@
 // suite can send out-of-window or wrong-ack segments on purpose.
 import { randomInt } from 'node:crypto';
 import { Seq, parseFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, RST, SYN, type DecodedTcp, type TcpOption, type TcpSegment } from '../packet/types.js';
+import { ACK, FIN, RST, SYN, type DecodedTcp, type IPv4Header, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
 import type { Finding } from '../verdict/grade.js';
@@ -28,6 +28,10 @@ export interface SendSpec {
   /** explicit (possibly wrong) checksum / data offset, sent as given */
   checksum?: number;
   dataOffset?: number;
+  /** the 4 bits after the data offset (reserved; the last one is Accurate ECN's AE) */
+  reserved?: number;
+  /** IPv4 header fields for this one segment (options, TTL…) */
+  ip?: Partial<IPv4Header>;
 }
 
 /**
@@ -152,6 +156,7 @@ export class PeerConnection {
   highestAckSent: number | undefined;
   /** the last segment we sent, for a retransmission when its answer does not come */
   lastSent: TcpSegment | undefined;
+  private lastSentIp: Partial<IPv4Header> | undefined;
   /** answers we asked for again: their late twins are dropped as duplicates once */
   private readonly duplicatesDue = new Set<string>();
   /** segments from the target whose TCP checksum was wrong (not delivered) */
@@ -208,6 +213,7 @@ export class PeerConnection {
       urgent: spec.urgent,
       checksum: spec.checksum,
       dataOffset: spec.dataOffset,
+      reserved: spec.reserved,
       options: spec.options ?? (flags & SYN ? [{ kind: 'mss', value: 1460 }] : []),
       payload,
     };
@@ -218,7 +224,8 @@ export class PeerConnection {
    * SND.NXT: a crafted out-of-sequence segment does not move our sequence space.
    */
   async send(spec: SendSpec | string): Promise<WireSegment> {
-    const seg = this.segment(typeof spec === 'string' ? { flags: spec } : spec);
+    const s = typeof spec === 'string' ? { flags: spec } : spec;
+    const seg = this.segment(s);
     if (seg.seq === this.sndNxt) {
       const len = (seg.payload?.length ?? 0) + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
       if (seg.flags & FIN) this.ourFinSeq = Seq.add(seg.seq, seg.payload?.length ?? 0);
@@ -226,8 +233,9 @@ export class PeerConnection {
     }
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
     if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent))) this.highestAckSent = seg.ack;
-    const sent = await this.transport.send(this.remoteAddr, seg);
+    const sent = await this.transport.send(this.remoteAddr, seg, s.ip);
     this.lastSent = seg;
+    this.lastSentIp = s.ip;
     this.trace.segment(sent, this.isns);
     return sent;
   }
@@ -239,7 +247,7 @@ export class PeerConnection {
    */
   async resend(): Promise<WireSegment> {
     if (!this.lastSent) throw new Error('nothing was sent on this connection yet');
-    const sent = await this.transport.send(this.remoteAddr, this.lastSent);
+    const sent = await this.transport.send(this.remoteAddr, this.lastSent, this.lastSentIp);
     this.trace.segment(sent, this.isns);
     this.trace.note('no answer yet: our segment retransmitted');
     return sent;

@@ -19,7 +19,7 @@ export class MemoryTransport implements Transport {
 
   async send(dst: string, seg: TcpSegment, ip: Partial<IPv4Header> = {}): Promise<WireSegment> {
     const bytes = encodePacket({ ttl: 64, ...ip, src: this.localAddr, dst }, seg);
-    const pkt = decodePacket(bytes);
+    const pkt = decodePacket(bytes, 0, { keepMalformedOptions: true });
     const s: WireSegment = { dir: 'out', at: process.hrtime.bigint(), ip: pkt.ip, tcp: pkt.tcp, bytes };
     this.sent.push(s);
     this.demux.observe(s);
@@ -31,7 +31,7 @@ export class MemoryTransport implements Transport {
   /** Deliver a segment from `src` to the probe, as if it arrived on the wire. */
   inject(src: string, seg: TcpSegment): boolean {
     const bytes = encodePacket({ ttl: 64, src, dst: this.localAddr }, seg);
-    const pkt = decodePacket(bytes);
+    const pkt = decodePacket(bytes, 0, { keepMalformedOptions: true });
     return this.demux.deliver({ dir: 'in', at: process.hrtime.bigint(), ip: pkt.ip, tcp: pkt.tcp, bytes });
   }
 

@@ -67,7 +67,7 @@ export class RawWire implements Transport {
     if (this.closed) return Promise.reject(new Error('send on a closed RawWire'));
     this.ipId = (this.ipId + 1) & 0xffff;
     const bytes = encodePacket({ ttl: 64, id: this.ipId, ipFlags: 2 /* DF */, ...ip, src: this.localAddr, dst }, seg);
-    const pkt = decodePacket(bytes);
+    const pkt = decodePacket(bytes, 0, { keepMalformedOptions: true });
     return new Promise((resolve, reject) => {
       let at = 0n;
       this.socket.send(
@@ -114,7 +114,7 @@ export class RawWire implements Transport {
     const bytes = Buffer.from(view);
     let pkt;
     try {
-      pkt = decodePacket(bytes);
+      pkt = decodePacket(bytes, 0, { keepMalformedOptions: true });
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.undecodable++;
