@@ -92,12 +92,23 @@ function sysctlPath(name: string): string {
   return sysctlProcPath(name);
 }
 
+/** User-Mode Linux says so in its cpuinfo (arch/um: vendor "User Mode Linux", model "UML"). */
+function inUmlGuest(): boolean {
+  try {
+    return /^vendor_id\s*:\s*User Mode Linux$/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether this process is in the host's network namespace, or cannot tell: the same namespace as
  * pid 1 (when readable) or as the harness that started it (`ip netns exec` execs the agent, so
  * its parent is the harness, in the root namespace).
  */
 function inHostNetns(): boolean {
+  // Inside a guest kernel (User-Mode Linux) every namespace is the guest's own, never the host's.
+  if (inUmlGuest()) return false;
   const id = (path: string): string | null => {
     try {
       const s = statSync(path);
