@@ -5,6 +5,7 @@
 // Should the runner itself die (SIGKILL), each suite sees its watch pipe close and cleans up too.
 // With `bail`, no further suite starts after one fails.
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SuiteRun, TapTest } from '../report/run.js';
 import { suiteOk } from '../report/run.js';
 import { SuiteProcess } from './suite-process.js';
@@ -80,7 +81,10 @@ export async function runSuites(opts: RunnerOptions): Promise<RunnerResult> {
   for (const sig of FORWARDED) process.on(sig, onSignal);
 
   const startOne = (suite: SuiteFile): Promise<void> => {
-    const p = new SuiteProcess(suite, opts.env, opts.outDir);
+    // Over several stacks each stack's runs write their files apart (the suite names them after itself).
+    const outDir = suite.stack ? join(opts.outDir, suite.stack) : opts.outDir;
+    mkdirSync(outDir, { recursive: true });
+    const p = new SuiteProcess(suite, opts.env, outDir);
     p.on('line', (line) => listener.line?.(suite.name, line));
     p.on('testStart', (name) => listener.testStart?.(suite.name, name));
     p.on('comment', (test, text) => listener.comment?.(suite.name, test, text));

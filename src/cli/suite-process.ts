@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Parser, type Result } from 'tap-parser';
 import { ENV, type SuiteResult } from '../peer/contract.js';
@@ -131,7 +131,7 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     // (parent-watch.ts): should the runner die without forwarding anything, the suite cleans up too.
     const watch = watchedStdio(['ignore', 'pipe', 'pipe']);
     const child = spawn(process.execPath, [this.suite.file], {
-      env: childEnv({ ...this.env, [ENV.out]: this.outDir, ...watch.env }),
+      env: childEnv({ ...this.env, ...(this.suite.stack ? { [ENV.stack]: this.suite.stack } : {}), [ENV.out]: this.outDir, ...watch.env }),
       stdio: watch.stdio,
       detached: true,
     });
@@ -204,8 +204,10 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
   }
 
   private sidecars(): Pick<SuiteRun, 'result' | 'resultProblem' | 'pcapFile'> {
-    const jsonFile = join(this.outDir, `${this.suite.name}.json`);
-    const pcapFile = join(this.outDir, `${this.suite.name}.pcap`);
+    // The suite names its files after itself (the file stem), whatever the run calls it.
+    const stem = basename(this.suite.file, '.js');
+    const jsonFile = join(this.outDir, `${stem}.json`);
+    const pcapFile = join(this.outDir, `${stem}.pcap`);
     const out: Pick<SuiteRun, 'result' | 'resultProblem' | 'pcapFile'> = {};
     if (existsSync(pcapFile)) out.pcapFile = pcapFile;
     if (!existsSync(jsonFile)) {

@@ -12,8 +12,11 @@ import { childEnv } from './env.js';
 export const SUITES_DIR_ENV = 'TCPFSM_SUITES_DIR';
 
 export interface SuiteFile {
+  /** as shown and reported: the file stem, or `stem@stack` in a run over several stacks */
   name: string;
   file: string;
+  /** the lab stack this run of the suite targets (several stacks: one run per suite and stack) */
+  stack?: string;
 }
 
 export interface SuiteListing {

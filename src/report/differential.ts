@@ -4,6 +4,7 @@
 import type { Grade } from '../verdict/grade.js';
 import { worst } from '../verdict/grade.js';
 import type { SuiteResult, TestResult } from '../peer/contract.js';
+import type { RunRecord } from './run.js';
 
 /** One stack's answer to one test or matrix cell. */
 export interface StackAnswer {
@@ -76,4 +77,17 @@ export function differentialText(d: Differential, max = 40): string[] {
   }
   if (diffs.length > max) lines.push(`  … ${diffs.length - max} more in the report`);
   return lines;
+}
+
+/** A run over several stacks (suites named `suite@stack`), its results grouped by stack; null for one stack. */
+export function resultsByStack(run: RunRecord): Map<string, SuiteResult[]> | null {
+  const by = new Map<string, SuiteResult[]>();
+  for (const s of run.suites) {
+    const at = s.suite.lastIndexOf('@');
+    if (at < 0) return null;
+    const stack = s.suite.slice(at + 1);
+    if (!by.has(stack)) by.set(stack, []);
+    if (s.result) by.get(stack)!.push(s.result);
+  }
+  return by.size > 1 ? by : null;
 }

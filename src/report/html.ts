@@ -6,6 +6,7 @@ import type { RowCoverage } from './coverage.js';
 import { xmlAttr as attr, xmlText as text } from './escape.js';
 import { FIGURES_CSS, figuresSection, type FigureGroup } from './figures.js';
 import { ranNoTest } from './outcomes.js';
+import { differential, resultsByStack } from './differential.js';
 import { MARK_COLOUR } from './fsm-diagram.js';
 import { diagramModel, type Mark } from '../fsm/index.js';
 import type { TestResult } from '../peer/contract.js';
@@ -298,9 +299,26 @@ ${failures(run, input.ladders)}
 ${figures(run)}
 ${coverageSection(input)}
 ${matrixSection(run)}
+${differentialSection(run)}
 ${testsSection(run, input.ladders)}
 ${problems}
 </body>
 </html>
 `;
+}
+
+const GRADE_CLASS: Record<string, string> = { conforms: 'pass', violation: 'fail', deviation: 'covered', choice: 'muted', inconclusive: 'skip' };
+
+/** Several stacks: each test and matrix cell side by side, the rows where the stacks differ first. */
+function differentialSection(run: RunRecord): string {
+  const by = resultsByStack(run);
+  if (!by) return '';
+  const d = differential(by);
+  const rows = [...d.rows].sort((a, b) => Number(b.differs) - Number(a.differs));
+  const cell = (s: string, r: (typeof rows)[number]) => {
+    const a = r.byStack[s];
+    return a ? `<td class="${GRADE_CLASS[a.grade] ?? ''}" title="${attr(a.observed)}">${text(a.verdict)}${a.grade !== 'conforms' && a.verdict !== 'skip' ? ` · ${text(a.grade)}` : ''}</td>` : '<td class="muted">—</td>';
+  };
+  const body = rows.map((r) => `<tr${r.differs ? ' class="differs" style="background:#fff8e1"' : ''}><td>${text(r.key)}</td>${d.stacks.map((s) => cell(s, r)).join('')}</tr>`).join('');
+  return `<h2 id="differential">Stacks side by side</h2><p>${rows.filter((r) => r.differs).length} of ${rows.length} tests and matrix cells differ between ${d.stacks.map(text).join(', ')} (highlighted, first; hover a cell for what was seen).</p><table id="differential-table"><tr><th>test or cell</th>${d.stacks.map((s) => `<th>${text(s)}</th>`).join('')}</tr>${body}</table>`;
 }

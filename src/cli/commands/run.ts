@@ -1,9 +1,11 @@
 // tcpfsm run [suites..]: run conformance suites, each in its own process against a fresh lab,
 // print one line per test (or TAP with --tap), write reports/<timestamp>/ and reports/latest.
 // Exit 0 all passed, 1 a test failed, 2 usage or environment error, 128+n when stopped by signal n.
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { describeExpectations } from '../../peer/expectations.js';
+import { differential, differentialText, resultsByStack } from '../../report/differential.js';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
 import { ENV } from '../../peer/contract.js';
 import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
@@ -109,9 +111,12 @@ export async function runCommand(a: RunArgs): Promise<number> {
   // Remote mode: one suite process at a time, so the pacing bounds are the target's, not each suite's.
   if (remote && a.jobs !== undefined && jobs > 1) throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   const parallel = remote ? 1 : jobs;
-  const stack = await stackOption(a, target);
+  const stacks = await stackOption(a, target);
+  const stack = stacks?.length === 1 ? stacks[0] : undefined;
   const dir = suitesDir(a.suitesDir);
-  const suites = selectSuites(discoverSuites(dir), a.suites);
+  const chosen = selectSuites(discoverSuites(dir), a.suites);
+  // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
+  const suites = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
   if (target) requireRemotePrivileges();
   else {
     requireLabPrivileges();
@@ -172,7 +177,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     command: ['tcpfsm', ...process.argv.slice(2)].join(' '),
-    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(stack ? { stack } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
+    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(stacks ? { stack: stacks.join(',') } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
     suites: result.suites,
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };
@@ -186,7 +191,11 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   const envFailure = result.suites.find(isEnvironmentFailure);
   const kept = a.keepLab ? ["labs kept for inspection (--keep-lab): 'tcpfsm lab status' lists them, 'tcpfsm cleanup' removes them"] : [];
-  human?.summary(counts, run.durationMs, [...reportWhere(run, counts, files.index, join(shown, 'index.html')), ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
+  // Several stacks: what differs between them, at the end of the run and in differential.txt.
+  const byStack = resultsByStack(run);
+  const diffLines = byStack ? differentialText(differential(byStack)) : [];
+  if (byStack) writeFileSync(join(runDir, 'differential.txt'), differentialText(differential(byStack), Infinity).join('\n') + '\n');
+  human?.summary(counts, run.durationMs, [...diffLines, ...reportWhere(run, counts, files.index, join(shown, 'index.html')), ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
   if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
@@ -222,14 +231,12 @@ async function preflightRemote(target: string, asRemote: boolean): Promise<strin
  * (a stack missing from this build is one clear error). Unset: undefined, the suites' default
  * (linux), exactly as before the option existed.
  */
-async function stackOption(a: RunArgs, target: string | undefined): Promise<StackName | undefined> {
+async function stackOption(a: RunArgs, target: string | undefined): Promise<StackName[] | undefined> {
   if (a.stack === undefined) return undefined;
   const stacks = parseStacks(a.stack);
   if (target) throw new UsageError(`--stack chooses the lab's stack; --target names a remote server instead of a lab: give one of them`);
-  // One stack per run for now: running every suite on several stacks and comparing them is next.
-  if (stacks.length > 1) throw new UsageError(`--stack ${a.stack}: one stack per run for now (running ${stacks.join(', ')} side by side is not built yet)`);
-  await loadStack(stacks[0]!);
-  return stacks[0]!;
+  for (const s of stacks) await loadStack(s);
+  return stacks;
 }
 
 /** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
