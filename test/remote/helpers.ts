@@ -26,6 +26,8 @@ export interface RunOutcome {
   results: SuiteResult[];
   /** the run's merged trace (reports/<ts>/trace.pcap), when it wrote one */
   pcap?: Buffer;
+  /** differential.txt of a run over several stacks */
+  differential?: string;
 }
 
 export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?: (s: string, child: ChildProcess) => void } = {}): Promise<RunOutcome> {
@@ -51,20 +53,22 @@ export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?:
       const results = readResults(reportDir);
       const pcapFile = join(reportDir, 'latest', 'trace.pcap');
       const pcap = existsSync(pcapFile) ? readFileSync(pcapFile) : undefined;
+      const diffFile = join(reportDir, 'latest', 'differential.txt');
+      const differential = existsSync(diffFile) ? readFileSync(diffFile, 'utf8') : undefined;
       rmSync(reportDir, { recursive: true, force: true });
       const verdicts = new Map<string, Verdict>();
       for (const r of results) for (const t of r.tests) verdicts.set(`${r.suite} > ${t.name}`, t.skip ? `skip: ${t.skip}` : t.ok ? 'pass' : 'fail');
-      resolve({ code, signal, stdout, stderr, verdicts, results, ...(pcap ? { pcap } : {}) });
+      resolve({ code, signal, stdout, stderr, verdicts, results, ...(pcap ? { pcap } : {}), ...(differential !== undefined ? { differential } : {}) });
     });
   });
 }
 
-function readResults(reportDir: string): SuiteResult[] {
-  const latest = join(reportDir, 'latest', 'suites');
-  if (!existsSync(latest)) return [];
-  return readdirSync(latest)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(latest, f), 'utf8')) as SuiteResult);
+/** Every suite's results file, a run over several stacks keeping each stack's in its own folder. */
+function readResults(reportDir: string, dir = join(reportDir, 'latest', 'suites')): SuiteResult[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? readResults(reportDir, join(dir, e.name)) : e.name.endsWith('.json') ? [JSON.parse(readFileSync(join(dir, e.name), 'utf8')) as SuiteResult] : [],
+  );
 }
 
 /** The remote-mode nft tables of this machine (tcpfsm-remote-PID). */

@@ -1,0 +1,24 @@
+// The smoke set on every stack the lab has: handshake, passive close, active close and reset, once
+// per stack in one `tcpfsm run --stack all`. The run must finish with a verdict for every test on
+// every stack (differences between stacks are findings, not harness errors), the Linux column must
+// pass, and the differential must be written and name the stacks.
+import t from 'tap';
+import { runTcpfsm } from '../remote/helpers.js';
+import { STACK_NAMES } from '../../src/target/stack.js';
+
+const SMOKE = ['handshake', 'passive-close', 'active-close', 'reset'];
+
+t.test('the smoke set runs on every stack, with a differential', { timeout: 600_000 }, async (t) => {
+  const run = await runTcpfsm(['--stack', 'all', ...SMOKE], { timeoutMs: 590_000 });
+  t.not(run.code, 2, 'no usage or environment error', { stderr: run.stderr.slice(-2000) });
+  for (const stack of STACK_NAMES) {
+    for (const suite of SMOKE) {
+      const r = run.results.find((x) => x.suite === suite && x.stack === stack);
+      t.ok(r && r.tests.length > 0, `${suite} ran on ${stack} and reported its tests`);
+    }
+  }
+  const linux = run.results.filter((r) => r.stack === 'linux').flatMap((r) => r.tests);
+  t.ok(linux.length >= 20, `the Linux column has the smoke tests (${linux.length})`);
+  for (const x of linux) t.ok(x.ok, `linux: ${x.name}${x.skip ? ` (skipped: ${x.skip})` : ''}`);
+  t.match(run.differential, new RegExp(`^(differences between|stacks) ${STACK_NAMES.join(', ')}`), 'differential.txt names every stack');
+});
