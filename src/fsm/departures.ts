@@ -21,6 +21,8 @@ export const DEPARTURE_GRADES: Readonly<Record<string, DepartureGrade>> = {
   'linux-old-ack-bytes-acked': choice('MAY-12'),
   'linux-fin-wait-2-orphan-rst': choice('MAY-12'),
   'linux-time-wait-rst-inexact': choice('MAY-12'),
+  'no-rfc5961-rst-in-window': choice('MAY-12'),
+  'no-rfc5961-syn-in-window': choice('MAY-12'),
   // A SYN may reopen TIME-WAIT (MAY-2); RFC 1337's TIME-WAIT protection is advice.
   'linux-time-wait-syn-reuse': choice('MAY-2'),
   'linux-rfc1337-ignore-rst': choice('RFC 1337 3'),

@@ -596,8 +596,45 @@ export function linuxProfile(options: LinuxOptions = {}): Profile {
   };
 }
 
+/**
+ * A stack without RFC 5961's mitigations (MAY-12) answers as RFC 793 did: any RST inside the
+ * window resets the connection, a SYN inside the window is answered with a reset. Not a stack of
+ * its own: departures a non-strict judgement recognises (gVisor's netstack and slirp show them).
+ */
+export function rfc793Deviations(): Deviation[] {
+  const inWindow = (a: Arrival): boolean => {
+    const d = diff(a.seg.seq, a.tcb.rcvNxt);
+    return d >= 0 && d < Math.max(a.tcb.rcvWnd, 1);
+  };
+  return [
+    {
+      id: 'no-rfc5961-rst-in-window',
+      title: 'any RST inside the window resets the connection (no RFC 5961 challenge ACK)',
+      departsFrom: 'RFC 9293 3.10.7.4 (second) / RFC 5961 3.2: RST not at RCV.NXT -> challenge ACK',
+      behaviour: 'RFC 793 3.9: "If the RST bit is set then, any outstanding RECEIVEs and SEND should receive reset responses"',
+      why: 'RFC 5961 is optional (MAY-12)',
+      cite: 'RFC 793 3.9, RFC 9293 MAY-12',
+      applies: (a) => otherStates.includes(a.state) && has(a.seg, RST) && a.seg.seq !== a.tcb.rcvNxt && inWindow(a),
+      predict: (a) => ({ verdict: 'reset', reply: null, next: a.state === 'SYN-RECEIVED' && a.tcb.passiveOpen ? 'LISTEN' : 'CLOSED' }),
+    },
+    {
+      id: 'no-rfc5961-syn-in-window',
+      title: 'a SYN inside the window is answered with a reset and the connection closes (no RFC 5961 challenge ACK)',
+      departsFrom: 'RFC 9293 3.10.7.4 (fourth) / RFC 5961 4.2: SYN -> challenge ACK',
+      behaviour: 'RFC 793 3.9: "If the SYN is in the window it is an error, send a reset"',
+      why: 'RFC 5961 is optional (MAY-12)',
+      cite: 'RFC 793 3.9, RFC 9293 MAY-12',
+      applies: (a) => otherStates.includes(a.state) && !(a.state === 'SYN-RECEIVED' && a.tcb.passiveOpen) && has(a.seg, SYN) && !has(a.seg, RST) && inWindow(a),
+      predict: (a) => ({ verdict: 'rst', reply: { ...resetFor(a.seg), unknown: ['seq'] }, next: 'CLOSED' }),
+    },
+  ];
+}
+
 export const profiles = {
-  rfc: { ...rfcProfile, knownDepartures: [linuxProfile(), linuxProfile({ rfc1337: true })] } as Profile,
+  rfc: {
+    ...rfcProfile,
+    knownDepartures: [linuxProfile(), linuxProfile({ rfc1337: true }), { name: 'rfc793', table: rfcTable, deviations: rfc793Deviations() }],
+  } as Profile,
   linux: linuxProfile(),
 } as const;
 
