@@ -46,7 +46,7 @@ t.test('a piped session', async (t) => {
   t.match(lie, 'state: FSM CLOSED | kernel ESTABLISHED  ✗ DISAGREE', 'Linux has no user timeout here: flagged');
   const after = outputOf(text, 'state');
   t.match(after, 'kernel socket (ss): ESTAB, Recv-Q 0, Send-Q 0', 'the session goes on after a disagreement');
-  t.match(after, 'probe (us):    SND.NXT 4, RCV.NXT 6');
+  t.match(after, 'probe (us):    ESTABLISHED, SND.NXT 4, RCV.NXT 6');
 
   const ladder = outputOf(text, 'trace');
   t.match(ladder, '── connection 1: probe port 40001 → target port 9999 ──');
@@ -59,7 +59,8 @@ t.test('a piped session', async (t) => {
 
 t.test('usage errors come before any lab is made', async (t) => {
   await t.rejects(runExercise({ walkthrough: 'nope' }), UsageError);
-  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset\)/);
+  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset, isn, syn-queue, tw-reuse, both-sides, why-three\)/);
+  await t.rejects(runExercise({ walkthrough: 'handshake', lang: 'fr' as 'en' }), /unknown language 'fr' \(known: en, zh\)/);
   await t.rejects(runExercise({ auto: true }), /--auto runs a walkthrough without pauses/);
   t.same(await labLinksOf(process.pid), []);
 });
@@ -71,7 +72,7 @@ t.test('a walkthrough without --auto waits for Enter, then hands over to the pro
   t.equal(text.split('(press Enter for the next step)').length - 1, 3, 'a pause after every step but the last');
   t.match(text, /Type {2}state {2}to check your answer/);
   t.notMatch(text.slice(0, text.indexOf('tcpfsm> state')), /Answer:/, 'no answer before the student checks');
-  t.match(outputOf(text, 'state'), 'probe (us):    SND.NXT 6, RCV.NXT 1');
+  t.match(outputOf(text, 'state'), 'probe (us):    ESTABLISHED, SND.NXT 6, RCV.NXT 1');
   t.match(text, /tcpfsm> state\n[\s\S]*Answer:\n {2}Both are 6/, 'the answer follows the check');
 });
 
