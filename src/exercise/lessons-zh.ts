@@ -226,7 +226,7 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
         ],
       },
       {
-        title: 'SYN cookie',
+        title: '用 SYN cookie 应答',
         say: [
           '打开 tcp_syncookies = 1（Linux 的默认值）后，队列满了也不再丢弃 SYN：目标回一个 SYN+ACK，',
           '它的 ISN 就是一个 cookie（四元组和时间计数器的带密钥哈希，MSS 编码在其中几位里），',
