@@ -6,7 +6,7 @@ import { UsageError } from '../sys/errors.js';
 import { lessonText, uiFor } from './i18n.js';
 import { LANGS, LESSONS, type Lang, type Lesson, type WalkthroughName } from './lessons.js';
 import { Printer } from './output.js';
-import { Lines, repl } from './repl.js';
+import { Lines, PROMPT, repl } from './repl.js';
 import { Session } from './session.js';
 import { runWalkthrough, showAnswer } from './walkthrough.js';
 
@@ -84,7 +84,13 @@ export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
       return session.problems ? 1 : 0;
     }
     const reader = (lines = new Lines(input, output));
-    const finished = await runWalkthrough(session, out, lesson, { pause: () => reader.next() }, lang);
+    // What is typed at a pause is echoed from a pipe, as the REPL does, so the transcript shows it.
+    const pause = async () => {
+      const line = await reader.next();
+      if (line && !reader.terminal) out.line(`${PROMPT}${line}`, 'prompt');
+      return line;
+    };
+    const finished = await runWalkthrough(session, out, lesson, { pause }, lang);
     const problems = session.problems;
     if (finished) {
       // The student types the check; its answer follows the first time they do.
