@@ -16,7 +16,7 @@ export interface ExerciseArgs {
 export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
   return y
     .usage(
-      '$0 exercise [--walkthrough name] [--auto]\n\nDrive a real kernel TCP stack segment by segment and watch its state machine move.\n\nWalkthroughs:\n' +
+      '$0 exercise [--walkthrough name] [--auto] [--lang en|zh]\n\nDrive a real kernel TCP stack segment by segment and watch its state machine move.\n\nWalkthroughs:\n' +
         WALKTHROUGHS.map((w) => `  ${w.name.padEnd(11)} ${w.description}`).join('\n'),
     )
     .option('walkthrough', { alias: 'w', describe: 'a guided lesson instead of the free session', choices: WALKTHROUGHS.map((w) => w.name), requiresArg: true })
