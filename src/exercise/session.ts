@@ -438,9 +438,11 @@ export class Session {
     // new window, as they do whenever the old connection moved further than the ISN clock.
     const iss = previous?.origin === 'target' ? previous.c.iss : undefined;
     const conn = this.newConn({ port: 0, localPort: probePort, origin: 'target', state: 'CLOSED', previous, ...(iss !== undefined ? { iss } : {}) });
+    // The call is noted first: on the ladder it sits above the SYN it causes.
+    const noteAt = this.trace.entries.length;
+    this.trace.note(`app connect(probe port ${probePort}${from !== undefined ? ` from port ${from}` : ''})`);
     const r = await lab.agent.connect(lab.probe.ipv4, probePort, from !== undefined ? { localPort: from } : {});
     conn.agentConn = r.conn;
-    this.trace.note(`app connect(probe port ${probePort}${from !== undefined ? ` from port ${from}` : ''})`);
     this.out.line(`  the target's application calls connect() to probe port ${probePort}${from !== undefined ? ` from its port ${from}` : ''} (active open)`);
     const failed = lab.agent.waitForEvent((e) => e.event === 'error' && e.conn === r.conn, REPLY_DEADLINE_MS).then(
       (e) => e as { code: string | null; message: string },
@@ -453,6 +455,7 @@ export class Session {
       conn.c.close();
       this.current = previous;
       const error = syn && 'code' in syn ? syn : await failed;
+      if (error) this.trace.note(`connect() failed: ${error.code ?? error.message}`);
       if (error) this.out.line(`  connect() failed: ${error.code ?? error.message}. ${this.whyConnectFailed(error.code, previous)}`, 'note');
       else {
         this.problems++;
@@ -472,9 +475,8 @@ export class Session {
       profile,
     );
     conn.c = new ScriptedConnection(conn.c.peer, model, labGroundTruth(lab, this.target.wire.localAddr));
-    // The ladder's header for this connection goes before its first segment, the SYN.
-    const at = this.trace.entries.findIndex((e) => e.kind === 'segment' && e.segment === syn);
-    this.trace.entries.splice(at < 0 ? this.trace.entries.length : at, 0, { kind: 'note', at: syn.at, text: `${CONNECT_NOTE} ${conn.n}: probe port ${probePort} → target port ${tcp.srcPort}` });
+    // The ladder's header for this connection goes before the application's call and its SYN.
+    this.trace.entries.splice(noteAt, 0, { kind: 'note', at: syn.at, text: `${CONNECT_NOTE} ${conn.n}: probe port ${probePort} → target port ${tcp.srcPort}` });
     this.out.line(`  < ${this.segmentLine(conn.c, syn)}`, 'in');
     this.out.line(`      ✓ the target's SYN: it is in SYN-SENT (connection ${conn.n}: target port ${tcp.srcPort} → probe port ${probePort})`, 'good');
     this.ourMove(conn, conn.side.state, conn.side.received({ flags: tcp.flags, seq: tcp.seq, ack: tcp.ack, len: tcp.payload.length }));
