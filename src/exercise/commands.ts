@@ -1,7 +1,9 @@
 // The exercise session's command language, parsed into data (no I/O here):
-//   listen 8080 | connect [port] | syn | ack | fin | rst | rstack | send hello | seg S. seq+5 ack=0 win=0
-//   agent close|shutdown|abort|read|send 5 | wait 2s | timeout rexmt|2msl|fin-wait-2|user
-//   state | trace | help | quit
+//   listen 8080 [backlog=4] | connect [port] [from 40001] | syn | ack | fin | rst | rstack | send hello
+//   seg S. seq+5 ack=0 win=0 | replay | syns 6 | timestamps on|off
+//   agent close|shutdown|abort|read|send 5|connect 45000 [from 33333] | wait 2s
+//   timeout rexmt|2msl|fin-wait-2|user | sysctl tcp_syncookies=1
+//   state | trace | isns | queue | help | quit
 // Sequence numbers are relative, like tcpdump without -S: `seq+100` is SND.NXT+100, `seq=5` is
 // our ISN+5; `ack+1` is RCV.NXT+1, `ack=0` is the target's ISN.
 import type { TimeoutEvent } from '../fsm/index.js';
@@ -24,17 +26,23 @@ export interface SegmentCommand {
   payload?: string;
 }
 
-export type AgentAction = 'close' | 'shutdown' | 'abort' | 'read' | { send: number };
+export type AgentAction = 'close' | 'shutdown' | 'abort' | 'read' | { send: number } | { connect: number; from?: number };
 
 export type Command =
-  | { kind: 'listen'; port: number }
-  | { kind: 'connect'; port?: number }
+  | { kind: 'listen'; port: number; backlog?: number }
+  | { kind: 'connect'; port?: number; from?: number }
   | SegmentCommand
   | { kind: 'agent'; action: AgentAction }
   | { kind: 'wait'; ms: number }
   | { kind: 'timeout'; event: TimeoutEvent }
+  | { kind: 'timestamps'; on: boolean }
+  | { kind: 'replay'; ack?: Offset }
+  | { kind: 'syns'; n: number }
+  | { kind: 'sysctl'; key: string; value: string }
   | { kind: 'state' }
   | { kind: 'trace' }
+  | { kind: 'isns' }
+  | { kind: 'queue' }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'empty' };
@@ -56,6 +64,9 @@ export const TIMEOUTS: Readonly<Record<string, TimeoutEvent>> = {
   user: 'timeout-user',
 };
 
+/** At most this many SYNs per `syns`: enough to overflow a small queue, never a flood. */
+export const MAX_SYNS = 20;
+
 /** The longest `wait`: anything longer is surely a typo (TIME-WAIT is 60 s on Linux). */
 export const MAX_WAIT_MS = 300_000;
 
@@ -63,29 +74,38 @@ export const HELP = [
   'Segments (the probe sends; numbers are relative to each side\'s ISN, like tcpdump):',
   '  syn | ack | fin | rst | rstack        SYN, ACK, FIN+ACK, RST, RST+ACK',
   '  send <text>                           data (PSH+ACK) carrying <text>',
+  '  replay [ack+N]                        our last data segment of the previous connection on these ports, byte for byte',
+  '                                        (ack+N: with this connection\'s ACK instead of the old one)',
+  '  timestamps on|off                     our segments carry the timestamps option (RFC 7323) from now on',
   '  seg <flags> [modifiers]               any flags, tcpdump style: S  S.  .  F.  R  R.  P.',
   '  modifiers: seq+N seq-N (from SND.NXT)  seq=N (ISN+N)  ack+N ack-N (from RCV.NXT)  ack=N  win=N',
   '             e.g.  rst seq+100   fin seq-1   seg . ack+5',
   'Connections:',
-  '  listen <port>                         the target\'s application listens (default 8080)',
-  '  connect [port]                        a new scripted connection to the port (default: the last listened)',
+  '  listen <port> [backlog=N]             the target\'s application listens (default 8080, backlog 511)',
+  '  connect [port] [from P]               a new scripted connection to the port (default: the last listened)',
+  '  syns <n>                              n SYNs from n new ports, paced, never completed (fills the SYN queue)',
   'The target\'s application (the lab agent) on the accepted connection:',
   '  agent close | shutdown | abort        close(), shutdown(SHUT_WR), abort with RST',
   '  agent send <n> | agent read           send n bytes; read what arrived',
+  '  agent connect <port> [from P]         the target connects to the probe\'s port (its active open)',
   'Time:',
   '  wait <duration>                       e.g. wait 2s, wait 500ms: watch what the target sends',
   '  timeout rexmt|2msl|fin-wait-2|user    tell the FSM a timer of the target fired, then wait for the kernel',
+  '  sysctl <name>=<value>                 change a sysctl of the lab\'s target (its namespace only)',
   'Looking:',
   '  state                                 the FSM\'s state of the target, the kernel\'s (ss), sequence numbers',
-  '  trace                                 a ladder diagram of the exchange so far',
-  '  help | quit',
+  '  trace                                 a ladder diagram of the exchange so far (our state on the left)',
+  '  isns                                  the real (absolute) initial sequence numbers of every connection',
+  '  queue                                 the listener\'s SYN queue and accept queue, their limits and counters',
+  '  help | quit (q)',
 ];
 
 /** Words the REPL completes (whole command prefixes). */
 export const COMPLETIONS: readonly string[] = [
-  'listen 8080', 'connect', 'syn', 'ack', 'fin', 'rst', 'rstack', 'send ', 'seg ',
-  'agent close', 'agent shutdown', 'agent abort', 'agent read', 'agent send ',
-  'wait ', ...Object.keys(TIMEOUTS).map((t) => `timeout ${t}`), 'state', 'trace', 'help', 'quit',
+  'listen 8080', 'connect', 'syn', 'ack', 'fin', 'rst', 'rstack', 'send ', 'seg ', 'replay', 'syns ',
+  'timestamps on', 'timestamps off',
+  'agent close', 'agent shutdown', 'agent abort', 'agent read', 'agent send ', 'agent connect ',
+  'wait ', ...Object.keys(TIMEOUTS).map((t) => `timeout ${t}`), 'sysctl ', 'state', 'trace', 'isns', 'queue', 'help', 'quit',
 ];
 
 export function complete(line: string): [string[], string] {
@@ -100,12 +120,44 @@ export function parseCommand(line: string): Command {
   const word = head.toLowerCase();
   if (word in SHORTHANDS) return segment(SHORTHANDS[word]!, rest);
   switch (word) {
-    case 'listen':
-      noMore(rest, 1, 'listen <port>');
-      return { kind: 'listen', port: rest[0] ? port(rest[0]) : 8080 };
-    case 'connect':
-      noMore(rest, 1, 'connect [port]');
-      return rest[0] ? { kind: 'connect', port: port(rest[0]) } : { kind: 'connect' };
+    case 'listen': {
+      noMore(rest, 2, 'listen <port> [backlog=N]');
+      const backlog = rest.find((w) => w.startsWith('backlog='));
+      const portWord = rest.find((w) => !w.startsWith('backlog='));
+      const cmd: Command = { kind: 'listen', port: portWord ? port(portWord) : 8080 };
+      if (backlog) cmd.backlog = count(backlog.slice('backlog='.length), 'backlog', 1, 65535);
+      return cmd;
+    }
+    case 'connect': {
+      const { first, from } = withFrom(rest, 'connect [port] [from <probe port>]');
+      const cmd: Command = { kind: 'connect' };
+      if (first) cmd.port = port(first);
+      if (from !== undefined) cmd.from = from;
+      return cmd;
+    }
+    case 'replay': {
+      const mods = segment('.', rest);
+      if (mods.seq || mods.window !== undefined) throw new UsageError('replay takes only an ack modifier (e.g. replay ack+0): the rest stays as it was');
+      return mods.ack ? { kind: 'replay', ack: mods.ack } : { kind: 'replay' };
+    }
+    case 'isns':
+    case 'queue':
+      noMore(rest, 0, word);
+      return { kind: word };
+    case 'timestamps':
+      noMore(rest, 1, 'timestamps on|off');
+      if (rest[0] !== 'on' && rest[0] !== 'off') throw new UsageError('timestamps on | timestamps off');
+      return { kind: 'timestamps', on: rest[0] === 'on' };
+    case 'syns':
+      noMore(rest, 1, 'syns <n>');
+      if (!rest[0]) throw new UsageError(`syns how many? e.g. syns 6 (at most ${MAX_SYNS})`);
+      return { kind: 'syns', n: count(rest[0], 'syns', 1, MAX_SYNS) };
+    case 'sysctl': {
+      noMore(rest, 1, 'sysctl <name>=<value>');
+      const m = /^([a-z0-9_.]+)=(\S+)$/.exec(rest[0] ?? '');
+      if (!m) throw new UsageError('sysctl <name>=<value>, e.g. sysctl tcp_syncookies=1');
+      return { kind: 'sysctl', key: m[1]!, value: m[2]! };
+    }
     case 'send': {
       const cmd = segment('P.', rest, true);
       if (!cmd.payload) throw new UsageError('send what? e.g. send hello');
@@ -138,6 +190,7 @@ export function parseCommand(line: string): Command {
     case 'help':
       return { kind: word };
     case 'quit':
+    case 'q':
     case 'exit':
       return { kind: 'quit' };
     default:
@@ -192,9 +245,29 @@ function agentAction(words: string[]): AgentAction {
       if (!n || !Number.isInteger(bytes) || bytes < 1 || bytes > 65536) throw new UsageError('agent send <n>: n bytes, 1..65536');
       return { send: bytes };
     }
+    case 'connect': {
+      const { first, from } = withFrom(words.slice(1), 'agent connect <probe port> [from <target port>]');
+      if (!first) throw new UsageError('agent connect to which probe port? e.g. agent connect 45000');
+      return from === undefined ? { connect: port(first) } : { connect: port(first), from };
+    }
     default:
-      throw new UsageError('agent close | shutdown | abort | read | send <n>');
+      throw new UsageError('agent close | shutdown | abort | read | send <n> | connect <port> [from <port>]');
   }
+}
+
+/** `[word] [from <port>]`: the first word and the port after `from`. */
+function withFrom(words: string[], usage: string): { first?: string; from?: number } {
+  const at = words.indexOf('from');
+  const before = at < 0 ? words : words.slice(0, at);
+  const after = at < 0 ? [] : words.slice(at + 1);
+  if (before.length > 1 || (at >= 0 && after.length !== 1)) throw new UsageError(`usage: ${usage}`);
+  return { first: before[0], ...(at >= 0 ? { from: port(after[0]!) } : {}) };
+}
+
+function count(word: string, what: string, min: number, max: number): number {
+  const n = Number(word);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what}: '${word}' is not a whole number from ${min} to ${max}`);
+  return n;
 }
 
 function port(word: string): number {

@@ -3,13 +3,15 @@
 // straight through with --auto (stable text: relative numbers only, no timestamps, no lab ids).
 import type { LabSysctls } from '../lab/index.js';
 import { UsageError } from '../sys/errors.js';
-import { LESSONS, UI, type Lesson, type WalkthroughName } from './lessons.js';
+import { lessonText, uiFor } from './i18n.js';
+import { LANGS, LESSONS, type Lang, type Lesson, type WalkthroughName } from './lessons.js';
 import { Printer } from './output.js';
-import { Lines, repl } from './repl.js';
+import { Lines, PROMPT, repl } from './repl.js';
 import { Session } from './session.js';
 import { runWalkthrough, showAnswer } from './walkthrough.js';
 
-export type { WalkthroughName } from './lessons.js';
+export type { Lang, WalkthroughName } from './lessons.js';
+export { LANGS } from './lessons.js';
 
 export interface ExerciseOptions {
   /** a walkthrough name (WALKTHROUGHS); absent: the interactive session */
@@ -20,8 +22,10 @@ export interface ExerciseOptions {
   input?: NodeJS.ReadableStream;
   /** default process.stdout; colours only when it is a terminal */
   output?: NodeJS.WritableStream;
-  /** lab sysctls on top of the fast suite defaults (`--lab-sysctl`) */
+  /** lab sysctls on top of the fast suite defaults and the lesson's own (`--lab-sysctl`) */
   labSysctls?: LabSysctls;
+  /** the language of the lesson texts (`--lang`), default English */
+  lang?: Lang;
 }
 
 /** The walkthroughs, with one-line descriptions, for the CLI's choices and help. */
@@ -29,6 +33,17 @@ export const WALKTHROUGHS: ReadonlyArray<{ name: WalkthroughName; description: s
   name: l.name,
   description: l.summary,
 }));
+
+/** A walkthrough's one-line description in `lang`. */
+export const describeWalkthrough = (lesson: Lesson, lang: Lang): string => lessonText(lesson, lang).summary;
+
+/** The lesson's own settings, then the user's on top (theirs win, `extra` merged key by key). */
+export function withLessonSysctls(lesson: LabSysctls | undefined, user: LabSysctls | undefined): LabSysctls | undefined {
+  if (!lesson) return user;
+  if (!user) return lesson;
+  const extra = { ...lesson.extra, ...user.extra };
+  return { ...lesson, ...user, ...(Object.keys(extra).length ? { extra } : {}) };
+}
 
 export function lessonNamed(name: string): Lesson {
   const lesson = LESSONS.find((l) => l.name === name);
@@ -42,31 +57,40 @@ export function lessonNamed(name: string): Lesson {
  * walkthrough or --auto without one, EnvironmentError (2) when no lab can be made.
  */
 export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
+  const lang = opts.lang ?? 'en';
+  if (!(LANGS as readonly string[]).includes(lang)) throw new UsageError(`unknown language '${lang}' (known: ${LANGS.join(', ')})`);
+  const ui = uiFor(lang);
   const lesson = opts.walkthrough !== undefined ? lessonNamed(opts.walkthrough) : undefined;
   if (opts.auto && !lesson) throw new UsageError(`--auto runs a walkthrough without pauses: add --walkthrough <${LESSONS.map((l) => l.name).join('|')}>`);
   const output = opts.output ?? process.stdout;
   const input = opts.input ?? process.stdin;
   const out = new Printer(output);
   const stable = !!opts.auto || !(output as { isTTY?: boolean }).isTTY;
-  out.line(UI.settingUp, 'dim');
-  const session = await Session.open({ printer: out, sysctls: opts.labSysctls, stable });
+  out.line(ui.settingUp, 'dim');
+  const session = await Session.open({ printer: out, sysctls: withLessonSysctls(lesson?.sysctls, opts.labSysctls), stable });
   let lines: Lines | undefined;
   try {
     const { target } = session;
-    out.line(stable ? UI.labReady : `${UI.labReady} (${target.lab}: target ${target.address}, probe ${target.probeAddress})`, 'dim');
+    out.line(stable ? ui.labReady : `${ui.labReady} (${target.lab}: target ${target.address}, probe ${target.probeAddress})`, 'dim');
     out.line();
     if (!lesson) {
       lines = new Lines(input, output);
-      out.lines(UI.replIntro);
+      out.lines(ui.replIntro);
       await repl(session, out, lines);
       return 0;
     }
     if (opts.auto) {
-      await runWalkthrough(session, out, lesson);
+      await runWalkthrough(session, out, lesson, {}, lang);
       return session.problems ? 1 : 0;
     }
     const reader = (lines = new Lines(input, output));
-    const finished = await runWalkthrough(session, out, lesson, { pause: async () => (await reader.next()) !== null });
+    // What is typed at a pause is echoed from a pipe, as the REPL does, so the transcript shows it.
+    const pause = async () => {
+      const line = await reader.next();
+      if (line && !reader.terminal) out.line(`${PROMPT}${line}`, 'prompt');
+      return line;
+    };
+    const finished = await runWalkthrough(session, out, lesson, { pause }, lang);
     const problems = session.problems;
     if (finished) {
       // The student types the check; its answer follows the first time they do.
@@ -75,7 +99,7 @@ export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
         after: (line) => {
           if (answered || line.trim() !== lesson.question.command) return;
           answered = true;
-          showAnswer(out, lesson, problems);
+          showAnswer(out, lesson, problems, session.sysctls, lang);
         },
       });
     }

@@ -1,13 +1,15 @@
 // An exercise session: one fresh lab, scripted connections into it, and the commands of
 // commands.ts acting on the current connection. After every step it shows the segments both
 // ways (tcpdump style, relative seq/ack), the state the FSM predicts for the target and the
-// kernel's real one, and flags every disagreement — as text, never as a thrown error, so a
-// student's experiment that surprises the FSM is a finding, not a crash.
+// kernel's real one, our own side's state, and flags every disagreement — as text, never as a
+// thrown error, so a student's experiment that surprises the FSM is a finding, not a crash.
+// A kernel timer that moves the target on while the student reads is named as a timer
+// (timers.ts), not flagged.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpState, TimeoutEvent } from '../fsm/index.js';
-import { AgentCommandError, AgentError, StateTimeoutError, sysctlPairs, type AgentClient, type ConnId, type LabSysctls } from '../lab/index.js';
-import { Seq, formatFlags, formatTcp } from '../packet/index.js';
-import { ACK, type DecodedTcp } from '../packet/types.js';
+import { AgentCommandError, AgentError, StateTimeoutError, labSysctlsFrom, sysctlPairs, type AgentClient, type ConnId, type LabSysctls } from '../lab/index.js';
+import { Seq, formatFlags, formatTcp, parseFlags } from '../packet/index.js';
+import { ACK, SYN, type DecodedTcp, type TcpOption } from '../packet/types.js';
 import { ExpectationError, PROBE_PORT_RANGE, PeerConnection, type SendSpec } from '../peer/connection.js';
 import { RemoteModel } from '../peer/model.js';
 import type { FieldMismatch } from '../peer/pattern.js';
@@ -18,9 +20,14 @@ import { openTarget, type Target } from '../target/target.js';
 import { Trace, type IsnPair, type TraceEntry } from '../peer/trace.js';
 import { UsageError } from '../sys/errors.js';
 import type { WireSegment } from '../wire/transport.js';
-import { HELP, parseCommand, type AgentAction, type Command, type SegmentCommand } from './commands.js';
+import { HELP, parseCommand, type AgentAction, type Command, type Offset, type SegmentCommand } from './commands.js';
+import { isnTable } from './isn-table.js';
 import { CONNECT_NOTE, ladder } from './ladder.js';
 import type { Printer } from './output.js';
+import { ProbeSide } from './probe-side.js';
+import { halfOpenSyns, queueReport, QUEUE_COUNTERS } from './syn-queue.js';
+import { explainTimer } from './timers.js';
+import { ConnTimestamps, TsClock } from './timestamps.js';
 
 /** Probe source ports of a session: 40001, 40002, … (a fresh lab each time, so never reused). */
 const FIRST_PROBE_PORT = PROBE_PORT_RANGE[0] + 1;
@@ -28,13 +35,16 @@ const FIRST_PROBE_PORT = PROBE_PORT_RANGE[0] + 1;
 /** How long `timeout <timer>` waits for the kernel to act on its own timer. */
 const TIMER_DEADLINE_MS: Readonly<Record<string, number>> = {
   // Linux's SYN-ACK give-up with the lab's synack_retries 2 is 7 s after the first; 5 retries: 63 s.
-  'timeout-retransmission-exhausted': 70_000,
+  'timeout-retransmission-exhausted': 130_000,
   // TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h), restarted by a retransmitted FIN.
   'timeout-2msl': 65_000,
   'timeout-fin-wait-2': 65_000,
   // Linux has no user timeout unless TCP_USER_TIMEOUT is set (the agent never sets it): a short look.
   'timeout-user': 2_000,
 };
+
+/** Linux's ISN for a connection reopened over a TIME-WAIT: the old SND.NXT + 65535 + 2 (tcp_twsk_unique, tcp_timewait_state_process). */
+const TW_ISN_STEP = 65535 + 2;
 
 export interface SessionOptions {
   printer: Printer;
@@ -49,8 +59,25 @@ interface Conn {
   c: ScriptedConnection;
   open: boolean;
   pump: Promise<void>;
+  /** we connected to the target, or the target's application connected to us */
+  origin: 'probe' | 'target';
+  /** the agent's id of the target's socket, when the target opened the connection */
+  agentConn?: ConnId;
+  /** our own side of the state machine */
+  side: ProbeSide;
+  ts: ConnTimestamps;
   /** the last segment from the target: a repeat of it with nothing predicted is a retransmission */
   lastIn?: { tcp: DecodedTcp; at: bigint };
+  /** seconds after the original at which the target repeated its last segment */
+  repeatsAt: number[];
+  /** when the target's SYN or SYN-ACK arrived: its ISN sample for `isns` */
+  isnAt?: bigint;
+  /** our last data segment, byte for byte: what `replay` sends on the next connection of these ports */
+  lastData?: DecodedTcp;
+  /** the connection these ports carried before this one */
+  previous?: Conn;
+  /** the target answered our SYN with a SYN cookie: it keeps no state until our ACK */
+  cookie?: boolean;
   /**
    * Set while the target's application acts: what it sends may arrive before the FSM has been told
    * of the call, so arrivals wait here until it has.
@@ -77,12 +104,17 @@ export class Session {
   readonly trace: LiveTrace;
   /** Disagreements seen: kernel vs FSM, a segment vs its prediction, a predicted segment missing. */
   problems = 0;
+  /** Kernel timers that moved the target on by themselves (explained, not disagreements). */
+  timersFired = 0;
   /** The kernel's state of the current connection at the last check. */
   lastKernel: string | undefined;
   private readonly conns: Conn[] = [];
   private current: Conn | undefined;
-  private readonly listening = new Set<number>();
+  private readonly listening = new Map<number, { backlog: number }>();
   private lastListen: number | undefined;
+  private nextPort = FIRST_PROBE_PORT;
+  private timestamps = false;
+  private readonly clock = new TsClock();
   private arrivalWaiters: Array<() => void> = [];
   /** the target's state in the FSM before the segment being sent */
   private stateBefore: TcpState | undefined;
@@ -107,6 +139,11 @@ export class Session {
   /** The FSM's state of the target for the current connection (undefined before `connect`). */
   get modelState(): TcpState | undefined {
     return this.current?.c.state;
+  }
+
+  /** The lab's sysctls as the namespace reads them back (dotted names). */
+  get sysctls(): Readonly<Record<string, string>> {
+    return this.target.settings!.values;
   }
 
   /**
@@ -144,11 +181,25 @@ export class Session {
       case 'help':
         return this.out.lines(HELP.map((l) => `  ${l}`));
       case 'listen':
-        return this.listen(cmd.port);
+        return this.listen(cmd.port, cmd.backlog);
       case 'connect':
-        return this.connect(cmd.port);
+        return this.connect(cmd.port, cmd.from);
       case 'segment':
         return this.sendSegment(cmd);
+      case 'replay':
+        return this.replay(cmd.ack);
+      case 'timestamps':
+        this.timestamps = cmd.on;
+        this.out.line(
+          cmd.on
+            ? '  our SYN and SYN-ACK offer the timestamps option from now on (RFC 7323); a connection whose two SYNs carried it uses it on every segment'
+            : '  our SYN and SYN-ACK no longer offer timestamps: connections opened from now on run without them',
+        );
+        return;
+      case 'syns':
+        return this.syns(cmd.n);
+      case 'sysctl':
+        return this.sysctl(cmd.key, cmd.value);
       case 'agent':
         return this.agent(cmd.action);
       case 'wait':
@@ -160,39 +211,79 @@ export class Session {
       case 'trace':
         for (const row of ladder(this.trace.entries)) this.out.line(row.text, row.kind === 'bad' ? 'bad' : row.kind === 'out' ? 'out' : row.kind === 'in' ? 'in' : row.kind === 'note' ? 'note' : 'plain');
         return;
+      case 'isns':
+        return this.out.lines(isnTable(this.isnRows()).map((l) => `  ${l}`));
+      case 'queue':
+        return this.queue();
       case 'quit':
         return;
     }
   }
 
-  private async listen(port: number): Promise<void> {
-    await this.app.listen(port);
-    this.listening.add(port);
+  private async listen(port: number, backlog = 511): Promise<void> {
+    await this.app.listen(port, { backlog });
+    this.listening.set(port, { backlog });
     this.lastListen = port;
     this.trace.note(`app listen(${port})`);
-    this.out.line(`  the target's application listens on port ${port}: its socket is in LISTEN (passive open, RFC 9293 3.5)`);
+    this.out.line(`  the target's application listens on port ${port}${backlog !== 511 ? ` with a backlog of ${backlog}` : ''}: its socket is in LISTEN (passive open, RFC 9293 3.5)`);
   }
 
-  private async connect(port = this.lastListen): Promise<void> {
+  private async connect(port = this.lastListen, from?: number): Promise<void> {
     if (port === undefined) throw new UsageError('connect to which port? nothing listens yet: listen 8080 first (or connect 9999 to try a closed port)');
-    const { wire, profile } = this.target;
-    const n = this.conns.length + 1;
-    const peer = new PeerConnection(wire, this.target.address, port, { trace: this.trace, localPort: FIRST_PROBE_PORT + n - 1 });
-    const model = RemoteModel.listening(profile);
-    model.state = this.listening.has(port) ? 'LISTEN' : 'CLOSED';
-    const c = new ScriptedConnection(peer, model, stateGroundTruth(this.states, this.target.address, this.target.probeAddress));
-    c.checkTruthOnSend = false; // showState checks after the answers (settle), once per step
-    const conn: Conn = { n, c, open: true, pump: Promise.resolve() };
-    conn.pump = this.pump(conn);
-    this.conns.push(conn);
-    this.current = conn;
-    this.trace.note(`${CONNECT_NOTE} ${n}: probe port ${peer.localPort} → target port ${port}`);
-    this.out.line(`  connection ${n}: probe port ${peer.localPort} → target port ${port} (nothing sent yet; the FSM starts the target in ${model.state})`);
+    const localPort = from ?? this.freshPort();
+    const previous = await this.release(localPort);
+    const listening = this.listening.has(port);
+    const conn = this.newConn({ port, localPort, origin: 'probe', state: listening ? 'LISTEN' : 'CLOSED', previous });
+    this.trace.note(`${CONNECT_NOTE} ${conn.n}: probe port ${localPort} → target port ${port}`);
+    this.out.line(`  connection ${conn.n}: probe port ${localPort} → target port ${port} (nothing sent yet; the FSM starts the target in ${conn.c.state})`);
+    this.startPump(conn);
     await this.showState(conn);
   }
 
+  /** A new session connection on these ports; the pump shows what the target sends on it. */
+  private newConn(o: { port: number; localPort: number; origin: Conn['origin']; state: 'LISTEN' | 'CLOSED'; previous?: Conn; iss?: number; model?: RemoteModel }): Conn {
+    const { wire, profile } = this.target;
+    const n = this.conns.length + 1;
+    const peer = new PeerConnection(wire, this.target.address, o.port, {
+      trace: this.trace, localPort: o.localPort, ...(o.iss !== undefined ? { iss: o.iss } : {}), ...(o.origin === 'target' ? { acceptAnyPort: true } : {}),
+    });
+    const model = o.model ?? RemoteModel.listening(profile);
+    if (!o.model) model.state = o.state;
+    const c = new ScriptedConnection(peer, model, this.truth());
+    c.checkTruthOnSend = false; // showState checks after the answers (settle), once per step
+    const conn: Conn = {
+      n, c, open: true, pump: Promise.resolve(), origin: o.origin, side: new ProbeSide(o.origin === 'target' ? 'LISTEN' : 'CLOSED'),
+      ts: new ConnTimestamps(), repeatsAt: [], previous: o.previous,
+    };
+    this.conns.push(conn);
+    this.current = conn;
+    return conn;
+  }
+
+  private startPump(conn: Conn): void {
+    conn.pump = this.pump(conn);
+  }
+
+  /** A port the session has not used yet. */
+  private freshPort(): number {
+    const used = new Set(this.conns.map((c) => c.c.peer.localPort));
+    while (used.has(this.nextPort)) this.nextPort++;
+    return this.nextPort++;
+  }
+
+  /** Stop showing an older connection on `localPort` (a new one takes its ports); returns it. */
+  private async release(localPort: number): Promise<Conn | undefined> {
+    const old = this.conns.filter((c) => c.c.peer.localPort === localPort && c.open).at(-1);
+    if (!old) return this.conns.filter((c) => c.c.peer.localPort === localPort).at(-1);
+    old.open = false;
+    await old.pump;
+    old.c.close();
+    return old;
+  }
+
   private async sendSegment(cmd: SegmentCommand): Promise<void> {
-    const conn = this.need();
+    let conn = this.need();
+    await this.reconcile(conn);
     const { c } = conn;
     const spec: SendSpec = { flags: cmd.flags };
     if (cmd.seq) spec.seq = cmd.seq.from === 'next' ? Seq.add(c.sndNxt, cmd.seq.delta) : Seq.add(c.iss, cmd.seq.delta);
@@ -202,19 +293,121 @@ export class Session {
     }
     if (cmd.window !== undefined) spec.window = cmd.window;
     if (cmd.payload !== undefined) spec.payload = cmd.payload;
+    const flags = parseFlags(cmd.flags);
+    const newSyn = (flags & SYN) !== 0 && !(flags & ACK);
+    // A SYN on a connection that is over (CLOSED, or TIME-WAIT) starts a new one on the same ports.
+    const used = c.peer.irs !== undefined || c.sndNxt !== c.iss;
+    if (newSyn && conn.origin === 'probe' && used && (c.state === 'CLOSED' || c.state === 'TIME-WAIT')) {
+      conn = await this.reincarnate(conn, spec.seq ?? c.sndNxt);
+      delete spec.seq;
+    } else if (conn.origin === 'probe' && used && c.state === 'CLOSED' && this.listening.has(c.peer.remotePort)) {
+      // Any other segment for a connection that is gone reaches the port's listener (RFC 9293 3.10.7.2).
+      c.model.state = 'LISTEN';
+      c.model.tcb = RemoteModel.listening(this.target.profile).tcb;
+      this.out.line(`  (connection ${conn.n} is CLOSED, but port ${c.peer.remotePort} still listens: the segment reaches the listener, in LISTEN)`, 'dim');
+    }
+    await this.send(conn, spec);
+  }
+
+  /** Send on `conn` with our timestamps option, let the FSM predict, then show what came back. */
+  private async send(conn: Conn, spec: SendSpec, explicitOptions?: TcpOption[]): Promise<void> {
+    const { c } = conn;
+    const flags = parseFlags(spec.flags);
+    if (explicitOptions) spec.options = explicitOptions;
+    else {
+      // The probe's default SYN options (an MSS) plus, when in use, the timestamps option.
+      const ts = conn.ts.option(this.clock, flags, this.timestamps);
+      if (ts) spec.options = flags & SYN ? [{ kind: 'mss', value: 1460 }, ts] : [ts];
+    }
     this.stateBefore = c.state;
-    try {
-      await c.send(spec);
-    } catch (e) {
-      // The kernel disagreeing with the FSM is shown by showState below, after the replies.
-      if (!(e instanceof ExpectationError && 'kernel' in e.details)) throw e;
+    const paws = conn.ts.pawsRejects(flags, spec.options ?? []);
+    if (paws) {
+      await this.sendPawsRejected(conn, spec, paws);
+    } else {
+      try {
+        const sent = await c.send(spec);
+        this.ourSegment(conn, sent.tcp);
+      } catch (e) {
+        // The kernel disagreeing with the FSM is shown by showState below, after the replies.
+        if (!(e instanceof ExpectationError && 'kernel' in e.details)) throw e;
+      }
     }
     await this.settle(conn);
     await this.showState(conn);
   }
 
-  private async agent(action: AgentAction): Promise<void> {
+  /** Bookkeeping for a segment of ours that left: our side's state, timestamps, data for `replay`. */
+  private ourSegment(conn: Conn, tcp: DecodedTcp): void {
+    const ts = tcp.options.find((o) => o.kind === 'ts');
+    if (ts && ts.kind === 'ts') conn.ts.sent(ts.val);
+    if (tcp.payload.length) conn.lastData = tcp;
+  }
+
+  /**
+   * PAWS (RFC 7323 5.3): the target drops the segment as an old duplicate and answers with an ACK
+   * of what it really has; the FSM of RFC 9293 knows nothing of timestamps, so the session
+   * predicts this answer itself and the segment moves nothing on either side.
+   */
+  private async sendPawsRejected(conn: Conn, spec: SendSpec, paws: { tsval: number; recent: number }): Promise<void> {
+    const { c } = conn;
+    const sndNxt = c.peer.sndNxt;
+    await c.peer.send(spec);
+    c.peer.sndNxt = sndNxt; // not accepted: our next byte is still the same
+    const tcb = c.model.tcb;
+    c.model.expected.push({
+      reply: { flags: ACK, seq: tcb.sndNxt, ack: tcb.rcvNxt }, len: 0, rfc: 'RFC 7323 5.3', ruleIds: [], answersOurSegment: true,
+      why: `PAWS: TSval older than TS.Recent: ACK and drop (RFC 7323 5.3)`,
+    });
+    this.trace.note(`PAWS: TSval ${paws.tsval} < TS.Recent ${paws.recent}: the target drops the segment`);
+    this.out.line(
+      `  FSM: ${c.state} → ${c.state}: PAWS: its TSval ${paws.tsval} is older than the ${paws.recent} the target last took on this connection: an old duplicate, ` +
+        `answered with an ACK and dropped (RFC 7323 5.3; RFC 9293 leaves timestamps to RFC 7323); expects [.] from the target`,
+      'dim',
+    );
+  }
+
+  /** `replay`: our last data segment of the previous connection on these ports, exactly as it left. */
+  private async replay(ack?: Offset): Promise<void> {
     const conn = this.need();
+    const old = conn.previous?.lastData;
+    if (!old) throw new UsageError('replay needs a previous connection on these ports that sent data (send hello there first)');
+    await this.reconcile(conn);
+    const { c } = conn;
+    const newAck = ack === undefined ? undefined : ack.from === 'next' ? Seq.add(c.rcvNxt, ack.delta) : Seq.add(c.peer.irs ?? 0, ack.delta);
+    this.out.line(
+      `  an old duplicate: our "${old.payload.toString('latin1')}" from connection ${conn.previous!.n}, delayed in the network, arrives now ` +
+        (newAck === undefined ? '(same seq, ack and options as then)' : "(same seq, data and options; its ACK field is this connection's)"),
+    );
+    await this.send(conn, { flags: formatFlags(old.flags), seq: old.seq, ack: newAck ?? old.ack, window: old.window, payload: old.payload }, [...old.options]);
+  }
+
+  /**
+   * A SYN on a connection that is over: a new connection of the same 4-tuple, our ISN the SYN's
+   * seq. Over a TIME-WAIT the FSM keeps the old connection's variables (a reopen depends on them,
+   * RFC 9293 MAY-2); over CLOSED the SYN reaches the port's listener, if it has one.
+   */
+  private async reincarnate(old: Conn, iss: number): Promise<Conn> {
+    const port = old.c.peer.remotePort;
+    const localPort = old.c.peer.localPort;
+    const wasTimeWait = old.c.state === 'TIME-WAIT';
+    await this.release(localPort);
+    const listening = this.listening.has(port);
+    const conn = this.newConn({ port, localPort, origin: 'probe', state: listening ? 'LISTEN' : 'CLOSED', previous: old, iss, ...(wasTimeWait ? { model: old.c.model } : {}) });
+    this.trace.note(`${CONNECT_NOTE} ${conn.n}: probe port ${localPort} → target port ${port}`);
+    const where = wasTimeWait
+      ? `the target still holds connection ${old.n} in TIME-WAIT: the SYN reaches that TIME-WAIT`
+      : listening
+        ? `connection ${old.n} is CLOSED but port ${port} still listens: the SYN reaches the listener (LISTEN)`
+        : `connection ${old.n} is CLOSED and nothing listens on port ${port}`;
+    this.out.line(`  connection ${conn.n}: a new connection on the same ports (probe port ${localPort} → target port ${port}); ${where}`);
+    this.startPump(conn);
+    return conn;
+  }
+
+  private async agent(action: AgentAction): Promise<void> {
+    if (typeof action === 'object' && 'connect' in action) return this.agentConnect(action.connect, action.from);
+    const conn = this.need();
+    if (action !== 'read') await this.reconcile(conn);
     const { c } = conn;
     const agent = this.app;
     const id = await this.accepted(conn);
@@ -241,9 +434,96 @@ export class Session {
     await this.showState(conn);
   }
 
+  /**
+   * `agent connect`: the target's application connects to a probe port (its active open, RFC
+   * 9293 3.5), from `from` or a port its kernel picks. We wait for its SYN; a connect() the
+   * kernel refuses (the 4-tuple still in TIME-WAIT) is shown with the reason.
+   */
+  private async agentConnect(probePort: number, from?: number): Promise<void> {
+    const { profile } = this.target;
+    const previous = await this.release(probePort);
+    // Our ISN on these ports stays what it was: the old connection's numbers then fall inside the
+    // new window, as they do whenever the old connection moved further than the ISN clock.
+    const iss = previous?.origin === 'target' ? previous.c.iss : undefined;
+    const conn = this.newConn({ port: 0, localPort: probePort, origin: 'target', state: 'CLOSED', previous, ...(iss !== undefined ? { iss } : {}) });
+    // The call is noted first: on the ladder it sits above the SYN it causes.
+    const noteAt = this.trace.entries.length;
+    this.trace.note(`app connect(probe port ${probePort}${from !== undefined ? ` from port ${from}` : ''})`);
+    const r = await this.app.connect(this.target.probeAddress, probePort, from !== undefined ? { localPort: from } : {});
+    conn.agentConn = r.conn;
+    this.out.line(`  the target's application calls connect() to probe port ${probePort}${from !== undefined ? ` from its port ${from}` : ''} (active open)`);
+    const failed = this.app.waitForEvent((e) => e.event === 'error' && e.conn === r.conn, REPLY_DEADLINE_MS).then(
+      (e) => e as { code: string | null; message: string },
+      () => null,
+    );
+    const syn = await Promise.race([conn.c.peer.next(REPLY_DEADLINE_MS), failed.then((e) => (e ? e : null))]);
+    if (!syn || !('tcp' in syn)) {
+      this.conns.splice(this.conns.indexOf(conn), 1);
+      conn.open = false;
+      conn.c.close();
+      this.current = previous;
+      const error = syn && 'code' in syn ? syn : await failed;
+      if (error) this.trace.note(`connect() failed: ${error.code ?? error.message}`);
+      if (error) this.out.line(`  connect() failed: ${error.code ?? error.message}. ${this.whyConnectFailed(error.code, previous)}`, 'note');
+      else {
+        this.problems++;
+        this.out.line(`  ✗ no SYN from the target within ${REPLY_DEADLINE_MS} ms`, 'bad');
+      }
+      if (previous) await this.showState(previous);
+      return;
+    }
+    const tcp = syn.tcp;
+    conn.ts.received(tcp);
+    conn.isnAt = syn.at;
+    conn.lastIn = { tcp, at: syn.at };
+    // The target's SYN-SENT, from what its SYN showed (src/peer/fixtures.ts toSynSent).
+    const model = new RemoteModel(
+      'SYN-SENT',
+      { iss: tcp.seq, irs: conn.c.iss, sndUna: tcp.seq, sndNxt: Seq.add(tcp.seq, 1), sndWnd: 0, rcvNxt: conn.c.iss, rcvWnd: tcp.window, passiveOpen: false, listening: false },
+      profile,
+    );
+    conn.c = new ScriptedConnection(conn.c.peer, model, this.truth());
+    conn.c.checkTruthOnSend = false;
+    // The ladder's header for this connection goes before the application's call and its SYN.
+    this.trace.entries.splice(noteAt, 0, { kind: 'note', at: syn.at, text: `${CONNECT_NOTE} ${conn.n}: probe port ${probePort} → target port ${tcp.srcPort}` });
+    this.out.line(`  < ${this.segmentLine(conn.c, syn)}`, 'in');
+    this.out.line(`      ✓ the target's SYN: it is in SYN-SENT (connection ${conn.n}: target port ${tcp.srcPort} → probe port ${probePort})`, 'good');
+    this.ourMove(conn, conn.side.state, conn.side.received({ flags: tcp.flags, seq: tcp.seq, ack: tcp.ack, len: tcp.payload.length }));
+    const reused = previous && previous.origin === 'target' && previous.c.peer.remotePort === tcp.srcPort ? previous : undefined;
+    if (reused) this.explainReuse(reused, tcp);
+    this.startPump(conn);
+    await this.showState(conn);
+  }
+
+  /** The target reconnected over its own TIME-WAIT of the same 4-tuple: say how Linux chose its numbers. */
+  private explainReuse(old: Conn, syn: DecodedTcp): void {
+    const oldNxt = old.c.model.tcb.sndNxt;
+    const step = Seq.sub(syn.seq, oldNxt);
+    const ts = syn.options.find((o) => o.kind === 'ts');
+    this.out.line(
+      `  the 4-tuple of connection ${old.n} was in TIME-WAIT and the kernel reused it: its new ISN is the old SND.NXT + ${step === TW_ISN_STEP ? '65537 (65535 + 2, Linux tcp_twsk_unique: above anything the old connection sent)' : step}` +
+        (ts && ts.kind === 'ts' && ts.ecr ? `; its SYN echoes our old TSval ${ts.ecr} (TS.Recent carried over)` : ''),
+      'note',
+    );
+  }
+
+  private whyConnectFailed(code: string | null, previous: Conn | undefined): string {
+    if (code !== 'EADDRNOTAVAIL') return '';
+    const reuse = this.sysctls['net.ipv4.tcp_tw_reuse'] ?? '?';
+    const range = this.sysctls['net.ipv4.ip_local_port_range'];
+    const hadTs = previous?.ts.negotiated;
+    return (
+      `No free 4-tuple: ${range ? `its port range (${range.replace(/\s+/, '-')}) has ` : ''}the port of the previous connection to this address and port, still in TIME-WAIT, ` +
+      `and the kernel may not reuse it: tcp_tw_reuse = ${reuse}` +
+      (previous ? (hadTs ? '' : ', and the old connection ran without timestamps (reuse needs them: PAWS then keeps old duplicates out)') : '') +
+      '.'
+    );
+  }
+
   /** The agent call, then the FSM follows (the order the suites use: the call has happened). */
-  private async callAgent(c: ScriptedConnection, id: ConnId, action: Exclude<AgentAction, 'read'>): Promise<string> {
+  private async callAgent(c: ScriptedConnection, id: ConnId, action: Exclude<AgentAction, 'read' | { connect: number }>): Promise<string> {
     const agent = this.app;
+    if (typeof action === 'object' && !('send' in action)) throw new Error('agent connect has no connection yet');
     const call =
       action === 'close' ? 'close()'
       : action === 'shutdown' ? 'shutdown(SHUT_WR)'
@@ -277,16 +557,22 @@ export class Session {
 
   private async timeout(event: TimeoutEvent): Promise<void> {
     const conn = this.need();
+    if (await this.reconcile(conn)) {
+      this.out.line('  (the timer had already fired while you read: see above)', 'dim');
+      await this.showState(conn);
+      return;
+    }
     const { c } = conn;
     const before = c.state;
     this.followFsm(() => c.remoteCalled(event));
     this.trace.note(`timer: ${event}`);
     this.out.line(`  FSM: ${before} → ${c.state} on ${event} (the FSM has no clock: you say when the target's timer fired)${this.predicted(c)}`, 'dim');
     const deadline = TIMER_DEADLINE_MS[event] ?? 10_000;
-    this.out.line(`  waiting up to ${deadline / 1000} s for the target's kernel to get there…`, 'dim');
+    this.out.line(`  waiting for the target's kernel to get there (up to ${deadline / 1000} s)…`, 'dim');
     const want: TcpState = c.state === 'LISTEN' ? 'CLOSED' : c.state;
     try {
       await this.states.waitForState(this.tuple(conn), want, deadline);
+      this.scheduleSeen(conn, process.hrtime.bigint());
     } catch (e) {
       if (!(e instanceof StateTimeoutError)) throw e; // showState reports the disagreement
     }
@@ -294,16 +580,65 @@ export class Session {
     await this.showState(conn);
   }
 
+  /** After a give-up: when the target sent its last segment again, and when it stopped. */
+  private scheduleSeen(conn: Conn, endedAt: bigint): void {
+    if (!conn.lastIn || !conn.repeatsAt.length) return;
+    const first = conn.lastIn.at - BigInt(Math.round(conn.repeatsAt.at(-1)! * 1e9));
+    const s = (x: number) => (this.stable ? `${Math.round(x)}` : x.toFixed(1));
+    const end = Number(endedAt - first) / 1e9;
+    this.out.line(`  the target sent it at 0 s and again at ${conn.repeatsAt.map((x) => `+${s(x)}`).join(', ')} s (the timeout doubling each time), then gave up: gone at about +${s(end)} s`, 'note');
+  }
+
+  private async syns(n: number): Promise<void> {
+    const port = this.lastListen;
+    if (port === undefined) throw new UsageError('syns to which port? listen 8080 first');
+    const ports = Array.from({ length: n }, () => this.freshPort());
+    this.out.line(`  ${n} SYN${n === 1 ? '' : 's'} to port ${port} from probe ports ${ports[0]}–${ports.at(-1)}, one every 50 ms; none of them will be completed`);
+    const results = await halfOpenSyns(this.target, port, ports);
+    for (const r of results) {
+      if (r.answer) {
+        const a = r.answer;
+        this.out.line(`  < target.${port} > probe.${r.port}: ${formatTcp(a, { relativeTo: { srcIsn: a.seq, dstIsn: Seq.sub(a.ack, 1) } })}`, 'in');
+      } else this.out.line(`    probe port ${r.port}: no answer within 300 ms: the SYN was dropped`, 'note');
+    }
+    const answered = results.filter((r) => r.answer).length;
+    this.out.line(`  ${answered} of ${n} answered with a SYN-ACK, ${n - answered} dropped without an answer`);
+  }
+
+  private async queue(): Promise<void> {
+    const port = this.lastListen;
+    if (port === undefined) throw new UsageError('nothing listens yet: listen 8080 first');
+    const q = await queueReport(this.target, port);
+    if (!q) throw new UsageError(`no listener on port ${port}`);
+    const s = (name: string) => this.sysctls[name] ?? '?';
+    const asked = this.listening.get(port)?.backlog ?? 511;
+    this.out.line(`  listener on port ${port}: backlog ${q.backlog} (listen() asked ${asked}, capped at net.core.somaxconn = ${s('net.core.somaxconn')})`);
+    this.out.line(`  SYN queue: ${q.halfOpen} half-open connection${q.halfOpen === 1 ? '' : 's'} (SYN-RECV); full above ${q.backlog}` +
+      (s('net.ipv4.tcp_syncookies') === '0' ? `, and with cookies off also at 3/4 of tcp_max_syn_backlog = ${s('net.ipv4.tcp_max_syn_backlog')}` : ''));
+    this.out.line(`  accept queue: ${q.acceptQueue} established, waiting for accept() (the lab's application accepts at once)`);
+    this.out.line(`  tcp_syncookies = ${s('net.ipv4.tcp_syncookies')}, tcp_synack_retries = ${s('net.ipv4.tcp_synack_retries')}`);
+    this.out.line(`  counters: ${QUEUE_COUNTERS.map((k) => `${k} ${q.counters[k] ?? 0}`).join(', ')}`);
+  }
+
+  private async sysctl(key: string, value: string): Promise<void> {
+    const read = await this.target.settings!.set(sysctlPairs(labSysctlsFrom({ [key]: value })));
+    const name = Object.keys(read).find((k) => k === key || k.endsWith(`.${key}`)) ?? key;
+    this.trace.note(`sysctl ${name} = ${read[name]}`);
+    this.out.line(`  ${name} = ${read[name]} in the lab's namespace (the target only; the host is untouched)`);
+  }
+
   private async state(): Promise<void> {
-    const listening = [...this.listening].sort((a, b) => a - b);
+    const listening = [...this.listening.keys()].sort((a, b) => a - b);
     this.out.line(`  the target's application listens on: ${listening.length ? listening.join(', ') : '(nothing)'}`);
+    const accepted = this.app.events.filter((e) => e.event === 'accepted').length;
+    if (listening.length) this.out.line(`  connections its application has accepted: ${accepted || 'none'}`);
     const conn = this.current;
     if (!conn) {
       this.out.line('  no connection yet: connect');
       return;
     }
     const { c } = conn;
-    this.out.line(`  connection ${conn.n}: probe port ${c.peer.localPort} → target port ${c.peer.remotePort}`);
+    this.out.line(`  connection ${conn.n}: probe port ${c.peer.localPort} ${conn.origin === 'probe' ? '→' : '←'} target port ${c.peer.remotePort}`);
     await this.showState(conn);
     const socket = await socketDetails(this.states, this.tuple(conn));
     if (socket) {
@@ -314,7 +649,7 @@ export class Session {
     }
     const irs = c.peer.irs;
     const rel = (n: number, isn: number | undefined) => (isn === undefined ? '?' : String(Seq.sub(n, isn)));
-    this.out.line(`  probe (us):    SND.NXT ${rel(c.sndNxt, c.iss)}, RCV.NXT ${irs === undefined ? '- (no SYN from the target yet)' : rel(c.rcvNxt, irs)}   (relative to the ISNs)`);
+    this.out.line(`  probe (us):    ${conn.side.state}, SND.NXT ${rel(c.sndNxt, c.iss)}, RCV.NXT ${irs === undefined ? '- (no SYN from the target yet)' : rel(c.rcvNxt, irs)}   (relative to the ISNs)`);
     const tcb = c.model.tcb;
     if (irs !== undefined && c.state !== 'LISTEN' && c.state !== 'CLOSED') {
       this.out.line(`  target (FSM):  SND.NXT ${rel(tcb.sndNxt, irs)}, SND.UNA ${rel(tcb.sndUna, irs)}, RCV.NXT ${rel(tcb.rcvNxt, c.iss)}`);
@@ -337,19 +672,75 @@ export class Session {
     }
   }
 
+  /**
+   * Before a step: the kernel may have moved on by itself while the student read (a timer). Catch
+   * the FSM up and say which timer, so the step is predicted from where the target really is.
+   */
+  private async reconcile(conn: Conn): Promise<boolean> {
+    const { c } = conn;
+    if (c.state === 'CLOSED' || c.state === 'LISTEN' || c.state === 'SYN-SENT') return false;
+    const kernel = (await this.states.sockets(this.tuple(conn)))[0]?.state ?? 'CLOSED';
+    return kernel !== c.state && this.explainTimer(conn, kernel);
+  }
+
+  private explainTimer(conn: Conn, kernel: string): boolean {
+    const { c } = conn;
+    if (conn.cookie) return false;
+    const why = explainTimer({ fsm: c.state, kernel, orphaned: !!c.model.tcb.orphaned, retransmissions: conn.repeatsAt.length, sysctls: this.sysctls });
+    if (!why) return false;
+    const before = c.state;
+    c.model.expected.splice(0);
+    c.remoteCalled(why.event);
+    this.timersFired++;
+    this.trace.note(`timer: ${why.event}`);
+    this.out.line(`  ⏱ ${why.text}`, 'note');
+    this.out.line(`  FSM: ${before} → ${c.state} on ${why.event}: a timer of the target fired while you read (not a disagreement)`, 'dim');
+    return true;
+  }
+
   /** Model vs kernel, now: one line, flagged when they disagree. */
   private async showState(conn: Conn): Promise<void> {
     const { c } = conn;
+    const us = `   · probe (us): ${conn.side.state}`;
     try {
       const kernel = await c.checkTruth();
       this.lastKernel = kernel;
-      this.out.line(`  state: FSM ${c.state} | kernel ${kernel}  ✓ agree`, 'good');
+      this.out.line(`  state: FSM ${c.state} | kernel ${kernel}  ✓ agree${us}`, 'good');
     } catch (e) {
       if (!(e instanceof ExpectationError)) throw e;
+      const kernel = String(e.details.kernel);
+      if (await this.explainCookie(conn, kernel)) {
+        this.lastKernel = c.state;
+        this.out.line(`  state: FSM ${c.state} | kernel (no socket: a SYN cookie)  ✓ explained${us}`, 'good');
+        return;
+      }
+      if (this.explainTimer(conn, kernel)) return this.showState(conn);
       this.problems++;
-      this.lastKernel = String(e.details.kernel);
-      this.out.line(`  state: FSM ${c.state} | kernel ${this.lastKernel}  ✗ DISAGREE: ${e.message}`, 'bad');
+      this.lastKernel = kernel;
+      this.out.line(`  state: FSM ${c.state} | kernel ${kernel}  ✗ DISAGREE: ${e.message}${us}`, 'bad');
     }
+  }
+
+  /**
+   * SYN-RECEIVED in the FSM, nothing in the kernel: with SYN cookies on and the SYN queue full (or
+   * tcp_syncookies = 2) the SYN-ACK carried the connection's state in its ISN and the target kept
+   * nothing (RFC 4987 3.6). The ACK that echoes the cookie will create the socket.
+   */
+  private async explainCookie(conn: Conn, kernel: string): Promise<boolean> {
+    const { c } = conn;
+    if (c.state !== 'SYN-RECEIVED' || kernel !== 'CLOSED' || !c.peer.irs) return false;
+    if (conn.cookie) return true;
+    const cookies = this.sysctls['net.ipv4.tcp_syncookies'];
+    if (cookies === '0' || conn.repeatsAt.length) return false;
+    const q = await queueReport(this.target, c.peer.remotePort);
+    if (!q || (cookies !== '2' && q.halfOpen <= q.backlog)) return false;
+    conn.cookie = true;
+    this.out.line(
+      `  no SYN-RECV socket for this connection: the SYN queue is full (${q.halfOpen} half-open, backlog ${q.backlog}) and tcp_syncookies = ${cookies}, ` +
+        'so the SYN-ACK carried a SYN cookie: the connection lives only in its ISN until our ACK returns it',
+      'note',
+    );
+    return true;
   }
 
   /** Collect the target's segments for one connection and show each as it arrives. */
@@ -368,13 +759,18 @@ export class Session {
     const { c } = conn;
     const tcp = s.tcp;
     const prev = conn.lastIn;
-    conn.lastIn = { tcp, at: s.at };
+    conn.ts.received(tcp);
+    if (tcp.flags & SYN && conn.isnAt === undefined) conn.isnAt = s.at;
     this.out.line(`  < ${this.segmentLine(c, s)}`, 'in');
     if (!c.model.expected.length && prev && sameSegment(prev.tcp, tcp)) {
       const s10 = Number(s.at - prev.at) / 1e9;
       const when = s10 < 0.5 ? 'less than half a second' : `≈${Math.round(s10)} s`;
+      conn.repeatsAt.push(Number(s.at - prev.at) / 1e9 + (conn.repeatsAt.at(-1) ?? 0));
+      conn.lastIn = { tcp, at: s.at };
       this.out.line(`      ↻ a retransmission, ${when} after the previous copy: the target's retransmission timer fired (RFC 9293 3.8.1, RFC 6298 5.5)`, 'note');
     } else {
+      conn.lastIn = { tcp, at: s.at };
+      conn.repeatsAt = [];
       const { expected, mismatches } = c.model.match(tcp);
       if (tcp.flags & ACK) c.model.learnWindow(tcp.window);
       if (mismatches.length) {
@@ -383,6 +779,7 @@ export class Session {
       } else {
         this.out.line('      ✓ as predicted', 'good');
       }
+      this.ourMove(conn, conn.side.state, conn.side.received({ flags: tcp.flags, seq: tcp.seq, ack: tcp.ack, len: tcp.payload.length }));
     }
     const waiters = this.arrivalWaiters;
     this.arrivalWaiters = [];
@@ -399,17 +796,26 @@ export class Session {
     });
   }
 
-  /** Our segments are shown the moment they leave; the FSM's reasoning right after. */
+  /** Our segments are shown the moment they leave, with our own side's move; the FSM's reasoning right after. */
   private recorded(e: TraceEntry): void {
-    const c = this.current?.c;
-    if (!c) return;
-    if (e.kind === 'segment' && e.segment.dir === 'out') this.out.line(`  > ${this.segmentLine(c, e.segment)}`, 'out');
-    else if (e.kind === 'note' && e.text.startsWith('fsm: ') && c.model.last) {
+    const conn = this.current;
+    if (!conn) return;
+    const { c } = conn;
+    if (e.kind === 'segment' && e.segment.dir === 'out') {
+      this.out.line(`  > ${this.segmentLine(c, e.segment)}`, 'out');
+      const tcp = e.segment.tcp;
+      this.ourMove(conn, conn.side.state, conn.side.sent({ flags: tcp.flags, seq: tcp.seq, ack: tcp.ack, len: tcp.payload.length }));
+    } else if (e.kind === 'note' && e.text.startsWith('fsm: ') && c.model.last) {
       const p = c.model.last;
       const answer = p.reply ? `; expects [${formatFlags(p.reply.flags)}] from the target` : '; expects no answer';
       this.out.line(`  FSM: ${this.stateBefore} → ${p.next}: ${p.rule} (${p.rfc})${answer}`, 'dim');
       if (p.deviation) this.out.line(`       (Linux departs from the RFC's letter here: ${p.deviation})`, 'dim');
     }
+  }
+
+  /** Our own side's state changed (the note's figures follow the client): one line. */
+  private ourMove(conn: Conn, before: TcpState, after: TcpState): void {
+    if (after !== before) this.out.line(`      probe (us): ${before} → ${after}`, 'dim');
   }
 
   /** tcpdump style with relative numbers; `probe`/`target` instead of the lab's addresses (stable text). */
@@ -423,11 +829,16 @@ export class Session {
     return `${src} > ${dst}: ${formatTcp(s.tcp, { relativeTo })}`;
   }
 
-  /** Mismatches with seq/ack relative to the ISNs, like everything else on screen. */
+  /**
+   * Mismatches with seq/ack relative to the ISNs, like everything else on screen; a number far
+   * from the ISN (the 0 of a RST,ACK, another connection's numbers) is shown as it is, marked.
+   */
   private describeMismatches(c: ScriptedConnection, ms: FieldMismatch[]): string {
     const rel = (text: string, isn: number | undefined) => {
       const n = Number(/^\d+/.exec(text)?.[0]);
-      return Number.isFinite(n) && isn !== undefined ? String(Seq.sub(n, isn)) : text;
+      if (!Number.isFinite(n) || isn === undefined) return text;
+      const d = Seq.sub(n, isn);
+      return Math.abs(d) < 2 ** 30 ? String(d) : `${n} (absolute)`;
     };
     return ms
       .map((m) => {
@@ -457,6 +868,20 @@ export class Session {
     return this.target.states!;
   }
 
+  private truth() {
+    return stateGroundTruth(this.states, this.target.address, this.target.probeAddress);
+  }
+
+  private isnRows() {
+    return this.conns.map((conn) => ({
+      conn: conn.n,
+      probePort: conn.c.peer.localPort,
+      targetPort: conn.c.peer.remotePort,
+      ours: conn.c.iss,
+      ...(conn.c.peer.irs !== undefined && conn.isnAt !== undefined ? { theirs: { isn: conn.c.peer.irs, atNs: conn.isnAt } } : {}),
+    }));
+  }
+
   private tuple(conn: Conn) {
     return { localAddress: this.target.address, localPort: conn.c.peer.remotePort, peerAddress: this.target.probeAddress, peerPort: conn.c.peer.localPort };
   }
@@ -466,8 +891,9 @@ export class Session {
     return this.current;
   }
 
-  /** The agent's id for the connection it accepted from `conn` (there is one after the handshake). */
+  /** The agent's id for the target's socket of `conn` (accepted after the handshake, or the one it connected). */
   private async accepted(conn: Conn): Promise<ConnId> {
+    if (conn.agentConn !== undefined) return conn.agentConn;
     try {
       return (await this.app.accepted(conn.c.peer.remotePort, conn.c.peer.localPort, 1000)).conn;
     } catch (e) {

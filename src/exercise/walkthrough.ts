@@ -1,56 +1,98 @@
 // A guided walkthrough: a lesson's steps run one after another through the same session commands
 // a student types, each explained first; Enter moves on (or --auto runs straight through). Every
 // step checks the state the lesson promises, on the FSM and on the kernel, so a lesson that no
-// longer shows what it says is caught.
-import type { Lesson } from './lessons.js';
-import { UI } from './lessons.js';
+// longer shows what it says is caught. At a pause, `quit` (or q) leaves, the commands that only
+// look (state, trace, isns, queue) run, and anything else is answered, never silently dropped.
+import { lessonText, uiFor } from './i18n.js';
+import { lines, type Lang, type Lesson, type LessonValues } from './lessons.js';
 import { PROMPT } from './repl.js';
 import type { Printer } from './output.js';
 import type { Session } from './session.js';
 
 export interface WalkthroughIo {
-  /** wait for the student between steps; resolves false when input ended. Absent: --auto. */
-  pause?: () => Promise<boolean>;
+  /** wait for the student between steps: the line typed, null when input ended. Absent: --auto. */
+  pause?: () => Promise<string | null>;
+}
+
+/** Commands a student may run at a pause: they only look, so the lesson's state stays as it is. */
+const LOOKING = new Set(['state', 'trace', 'isns', 'queue', 'help']);
+const QUIT = new Set(['quit', 'q', 'exit']);
+
+/** The lab's values as lesson texts quote them: short names under net.ipv4 or net.core. */
+export function valuesOf(sysctls: Readonly<Record<string, string>>): LessonValues {
+  return {
+    sysctl: (name) => sysctls[name] ?? sysctls[`net.ipv4.${name}`] ?? sysctls[`net.core.${name}`] ?? '?',
+  };
 }
 
 /** Runs the lesson up to its question; with --auto also the check and the answer. False if the student left. */
-export async function runWalkthrough(session: Session, out: Printer, lesson: Lesson, io: WalkthroughIo = {}): Promise<boolean> {
-  out.line(`══ ${UI.walkthrough}: ${lesson.title} (${lesson.rfc}) ══`, 'title');
-  out.lines(lesson.intro);
+export async function runWalkthrough(session: Session, out: Printer, lesson: Lesson, io: WalkthroughIo = {}, lang: Lang = 'en'): Promise<boolean> {
+  const ui = uiFor(lang);
+  const text = lessonText(lesson, lang);
+  const v = valuesOf(session.sysctls);
+  out.line(`══ ${ui.walkthrough}: ${text.title} (${lesson.rfc}) ══`, 'title');
+  out.lines(lines(text.intro, v));
+  const settings = lessonSettings(lesson, v);
+  if (settings) out.line(ui.labSettings(settings), 'dim');
   const n = lesson.steps.length;
   for (const [i, step] of lesson.steps.entries()) {
     out.line();
-    out.line(`── ${UI.step} ${i + 1}/${n}: ${step.title} ──`, 'title');
-    out.lines(step.say.map((l) => `  ${l}`));
+    out.line(`── ${ui.step} ${i + 1}/${n}: ${text.steps[i]!.title} ──`, 'title');
+    out.lines(lines(text.steps[i]!.say, v).map((l) => `  ${l}`));
+    const timersBefore = session.timersFired;
     for (const command of step.run) {
       out.line(`${PROMPT}${command}`, 'prompt');
       await session.execute(command);
     }
     if (step.expect && (session.modelState !== step.expect || session.lastKernel !== step.expect)) {
-      session.problems++;
-      out.line(`  ${UI.lessonCheckFailed(step.expect, session.modelState ?? '-', session.lastKernel ?? '-')}`, 'bad');
+      if (session.timersFired > timersBefore && session.modelState === session.lastKernel) {
+        out.line(ui.timerMovedOn(step.expect, session.modelState ?? '-'), 'note');
+      } else {
+        session.problems++;
+        out.line(`  ${ui.lessonCheckFailed(step.expect, session.modelState ?? '-', session.lastKernel ?? '-')}`, 'bad');
+      }
     }
-    if (io.pause && i < n - 1) {
-      out.line(UI.pressEnter, 'dim');
-      if (!(await io.pause())) return false;
-    }
+    if (io.pause && i < n - 1 && !(await pause(session, out, io.pause, ui.pressEnter, ui.atPause))) return false;
   }
   out.line();
-  out.line(`── ${UI.question} ──`, 'title');
-  out.lines(lesson.question.ask.map((l) => `  ${l}`));
+  out.line(`── ${ui.question} ──`, 'title');
+  out.lines(lines(text.ask, v).map((l) => `  ${l}`));
   if (io.pause) {
-    out.line(`  ${UI.typeToCheck(lesson.question.command)}`);
+    out.line(`  ${ui.typeToCheck(lesson.question.command)}`);
     return true;
   }
-  out.line(UI.checkIt);
+  out.line(ui.checkIt);
   out.line(`${PROMPT}${lesson.question.command}`, 'prompt');
   await session.execute(lesson.question.command);
-  showAnswer(out, lesson, session.problems);
+  showAnswer(out, lesson, session.problems, session.sysctls, lang);
   return true;
 }
 
-export function showAnswer(out: Printer, lesson: Lesson, problems: number): void {
-  out.line(`${UI.answer}:`, 'title');
-  out.lines(lesson.question.answer.map((l) => `  ${l}`));
-  out.line(UI.done(problems), problems ? 'bad' : 'good');
+/** Wait for Enter; false when the student quits or the input ends. */
+async function pause(session: Session, out: Printer, next: () => Promise<string | null>, pressEnter: string, atPause: (typed: string) => string): Promise<boolean> {
+  for (;;) {
+    out.line(pressEnter, 'dim');
+    const line = await next();
+    if (line === null) return false;
+    const typed = line.trim();
+    const word = typed.split(/\s+/)[0]!.toLowerCase();
+    if (!typed) return true;
+    if (QUIT.has(word)) return false;
+    if (LOOKING.has(word)) await session.execute(typed);
+    else out.line(atPause(typed), 'note');
+  }
+}
+
+/** "tcp_orphan_retries = 8, tcp_fin_timeout = 60": the lesson's own settings, as the lab reads them back. */
+function lessonSettings(lesson: Lesson, v: LessonValues): string {
+  const s = lesson.sysctls ?? {};
+  const names = [...Object.keys(s).filter((k) => k !== 'extra'), ...Object.keys(s.extra ?? {})];
+  return names.map((k) => `${k.replace(/^net\.(ipv4|core)\./, '')} = ${v.sysctl(k).replace(/\s+/, '-')}`).join(', ');
+}
+
+export function showAnswer(out: Printer, lesson: Lesson, problems: number, sysctls: Readonly<Record<string, string>>, lang: Lang = 'en'): void {
+  const ui = uiFor(lang);
+  out.line(`${ui.answer}:`, 'title');
+  out.lines(lines(lessonText(lesson, lang).answer, valuesOf(sysctls)).map((l) => `  ${l}`));
+  out.line(ui.done(problems), problems ? 'bad' : 'good');
 }

@@ -43,7 +43,20 @@ t.test('connections, agent actions, time and looking', async (t) => {
   for (const k of ['state', 'trace', 'help'] as const) t.same(parseCommand(k), { kind: k });
   t.same(parseCommand('quit'), { kind: 'quit' });
   t.same(parseCommand('exit'), { kind: 'quit' });
+  t.same(parseCommand('q'), { kind: 'quit' });
   t.same(parseCommand('   '), { kind: 'empty' });
+  t.same(parseCommand('listen 8080 backlog=4'), { kind: 'listen', port: 8080, backlog: 4 });
+  t.same(parseCommand('connect 8080 from 40001'), { kind: 'connect', port: 8080, from: 40001 });
+  t.same(parseCommand('connect from 40001'), { kind: 'connect', from: 40001 });
+  t.same(parseCommand('agent connect 45000'), { kind: 'agent', action: { connect: 45000 } });
+  t.same(parseCommand('agent connect 45000 from 33333'), { kind: 'agent', action: { connect: 45000, from: 33333 } });
+  t.same(parseCommand('timestamps on'), { kind: 'timestamps', on: true });
+  t.same(parseCommand('timestamps off'), { kind: 'timestamps', on: false });
+  t.same(parseCommand('replay'), { kind: 'replay' });
+  t.same(parseCommand('replay ack+0'), { kind: 'replay', ack: { from: 'next', delta: 0 } });
+  t.same(parseCommand('syns 6'), { kind: 'syns', n: 6 });
+  t.same(parseCommand('sysctl tcp_syncookies=1'), { kind: 'sysctl', key: 'tcp_syncookies', value: '1' });
+  for (const k of ['isns', 'queue'] as const) t.same(parseCommand(k), { kind: k });
   t.same(parseCommand('# a comment'), { kind: 'empty' });
 });
 
@@ -57,7 +70,16 @@ t.test('mistakes are UsageErrors that say what is wrong', async (t) => {
   t.throws(() => parseCommand('rst seq+4294967296'), /32 bits/);
   t.throws(() => parseCommand('listen 0'), /not a port/);
   t.throws(() => parseCommand('listen 70000'), /not a port/);
-  t.throws(() => parseCommand('connect 1 2'), /too many words/);
+  t.throws(() => parseCommand('connect 1 2'), /usage: connect \[port\] \[from <probe port>\]/);
+  t.throws(() => parseCommand('connect 8080 from'), /usage: connect/);
+  t.throws(() => parseCommand('listen 8080 backlog=0'), /backlog: '0' is not a whole number from 1 to 65535/);
+  t.throws(() => parseCommand('syns 21'), /syns: '21' is not a whole number from 1 to 20/);
+  t.throws(() => parseCommand('syns'), /syns how many/);
+  t.throws(() => parseCommand('timestamps maybe'), /timestamps on \| timestamps off/);
+  t.throws(() => parseCommand('sysctl tcp_syncookies'), /sysctl <name>=<value>/);
+  t.throws(() => parseCommand('replay seq+1'), /replay takes only an ack modifier/);
+  t.throws(() => parseCommand('agent connect'), /agent connect to which probe port/);
+  t.throws(() => parseCommand('isns now'), /too many words/);
   t.throws(() => parseCommand('agent send'), /agent send <n>/);
   t.throws(() => parseCommand('agent send 0'), /agent send <n>/);
   t.throws(() => parseCommand('agent dance'), /agent close \| shutdown/);
@@ -87,5 +109,6 @@ t.test('completion offers the commands that start with what was typed', async (t
   t.same(complete('timeout '), [['timeout rexmt', 'timeout 2msl', 'timeout fin-wait-2', 'timeout user'], 'timeout ']);
   t.same(complete('zz'), [[], 'zz']);
   // Every completion is a command the parser takes (with an argument where it ends in a space).
-  for (const c of COMPLETIONS) t.doesNotThrow(() => parseCommand(c.endsWith(' ') ? `${c}${c.startsWith('wait') ? '1s' : c.startsWith('seg') ? 'S' : c.startsWith('send') ? 'x' : '5'}` : c), c);
+  const argument = (c: string) => (c.startsWith('wait') ? '1s' : c.startsWith('seg') ? 'S' : c.startsWith('send') ? 'x' : c.startsWith('sysctl') ? 'tcp_syncookies=1' : c.startsWith('agent connect') ? '45000' : '5');
+  for (const c of COMPLETIONS) t.doesNotThrow(() => parseCommand(c.endsWith(' ') ? `${c}${argument(c)}` : c), c);
 });

@@ -41,9 +41,9 @@ t.test('a handshake with data: arrows, relative numbers, states beside the targe
   t.match(text[1], /\(app listen\(8080\)\)/, 'the application note');
   t.match(text[2], /── connection 1: probe port 40001 → target port 8080 ──/);
   t.match(text[3], /\|\s+\|  LISTEN \(kernel LISTEN\)$/, 'a state with no arrow gets its own row');
-  t.match(text[4], /^\s+\|-- \[S\] seq 0 -+>\|$/, 'our SYN points right, seq relative to our ISN');
-  t.match(text[5], /^\s+\|<-+ \[S\.\] seq 0 ack 1 --\|  SYN-RECEIVED \(kernel SYN-RECEIVED\)$/, 'their SYN-ACK points left; the state sits beside it');
-  t.match(text[6], /^\s+\|-- \[P?\.\] seq 1 ack 1 len 5 -+>\|  FSM ESTABLISHED ≠ kernel SYN-RECEIVED  ✗$/, 'data length, seq relative across the 2^32 wrap, and a disagreement');
+  t.match(text[4], /^ {3}SYN-SENT {5}\|-- \[S\] seq 0 -+>\|$/, 'our SYN points right, seq relative to our ISN; our state (SYN-SENT) on the left');
+  t.match(text[5], /^ {3}ESTABLISHED {2}\|<-+ \[S\.\] seq 0 ack 1 --\|  SYN-RECEIVED \(kernel SYN-RECEIVED\)$/, 'their SYN-ACK points left; the state sits beside it; we are ESTABLISHED');
+  t.match(text[6], /^ {16}\|-- \[P?\.\] seq 1 ack 1 len 5 -+>\|  FSM ESTABLISHED ≠ kernel SYN-RECEIVED  ✗$/, 'data length, seq relative across the 2^32 wrap, and a disagreement; our state unchanged: no label');
   t.equal(rows[6]!.kind, 'bad');
   t.equal(rows.length, 7, 'the repeated state and the oracle note add no rows');
   const widths = new Set(text.slice(4, 7).map((l) => l.indexOf('|', l.indexOf('|') + 1)));

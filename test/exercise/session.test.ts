@@ -46,7 +46,7 @@ t.test('a piped session', async (t) => {
   t.match(lie, 'state: FSM CLOSED | kernel ESTABLISHED  ✗ DISAGREE', 'Linux has no user timeout here: flagged');
   const after = outputOf(text, 'state');
   t.match(after, 'kernel socket (ss): ESTAB, Recv-Q 0, Send-Q 0', 'the session goes on after a disagreement');
-  t.match(after, 'probe (us):    SND.NXT 4, RCV.NXT 6');
+  t.match(after, 'probe (us):    ESTABLISHED, SND.NXT 4, RCV.NXT 6');
 
   const ladder = outputOf(text, 'trace');
   t.match(ladder, '── connection 1: probe port 40001 → target port 9999 ──');
@@ -59,7 +59,8 @@ t.test('a piped session', async (t) => {
 
 t.test('usage errors come before any lab is made', async (t) => {
   await t.rejects(runExercise({ walkthrough: 'nope' }), UsageError);
-  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset\)/);
+  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset, isn, syn-queue, tw-reuse, both-sides, why-three\)/);
+  await t.rejects(runExercise({ walkthrough: 'handshake', lang: 'fr' as 'en' }), /unknown language 'fr' \(known: en, zh\)/);
   await t.rejects(runExercise({ auto: true }), /--auto runs a walkthrough without pauses/);
   t.same(await labLinksOf(process.pid), []);
 });
@@ -71,7 +72,7 @@ t.test('a walkthrough without --auto waits for Enter, then hands over to the pro
   t.equal(text.split('(press Enter for the next step)').length - 1, 3, 'a pause after every step but the last');
   t.match(text, /Type {2}state {2}to check your answer/);
   t.notMatch(text.slice(0, text.indexOf('tcpfsm> state')), /Answer:/, 'no answer before the student checks');
-  t.match(outputOf(text, 'state'), 'probe (us):    SND.NXT 6, RCV.NXT 1');
+  t.match(outputOf(text, 'state'), 'probe (us):    ESTABLISHED, SND.NXT 6, RCV.NXT 1');
   t.match(text, /tcpfsm> state\n[\s\S]*Answer:\n {2}Both are 6/, 'the answer follows the check');
 });
 
@@ -81,4 +82,41 @@ t.test('input ending in the middle of a walkthrough ends it', async (t) => {
   t.match(text, '── Step 2/4: Our FIN ──');
   t.notMatch(text, '── Step 3/4', 'stopped at the second pause');
   t.same(await labLinksOf(process.pid), []);
+});
+
+t.test('a SYN for a closed connection reaches the port\'s listener: a new connection, relative numbers', async (t) => {
+  const { code, text } = await transcriptOf({ lines: ['listen 8080', 'connect', 'syn', 'ack', 'fin', 'agent close', 'ack', 'syn', 'ack', 'trace'] });
+  t.equal(code, 0);
+  const again = outputOf(text, 'syn', 2);
+  t.match(again, 'connection 2: a new connection on the same ports (probe port 40001 → target port 8080); connection 1 is CLOSED but port 8080 still listens: the SYN reaches the listener (LISTEN)');
+  t.match(again, /FSM: LISTEN → SYN-RECEIVED: SYN on LISTEN/);
+  t.match(again, /> probe\.40001 > target\.8080: Flags \[S\], seq 0, .*\n[\s\S]*< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+✓ as predicted/, 'relative to the new ISNs on both sides');
+  t.match(again, 'state: FSM SYN-RECEIVED | kernel SYN-RECEIVED  ✓ agree');
+  t.match(outputOf(text, 'ack', 3), 'state: FSM ESTABLISHED | kernel ESTABLISHED  ✓ agree');
+  t.match(outputOf(text, 'trace'), /── connection 2: probe port 40001 → target port 8080 ──\n.*\|-- \[S\] seq 0 -+>\|/, 'the ladder starts the new connection before its SYN');
+  t.notMatch(text, /✗/);
+});
+
+t.test('a kernel timer that fires while the student reads is explained, not flagged', async (t) => {
+  // The lab's fast tcp_orphan_retries 2: the orphaned FIN-WAIT-1 gives up within a few seconds.
+  const { code, text } = await transcriptOf({ lines: ['listen 8080', 'connect', 'syn', 'ack', 'agent close', 'wait 8s', 'ack'] });
+  t.equal(code, 0);
+  const waited = outputOf(text, 'wait 8s');
+  t.match(waited, /↻ a retransmission/, 'the FIN came again while we waited');
+  t.match(waited, /⏱ the target gave up after \d FIN retransmissions?: tcp_orphan_retries = 2; its application had closed the socket/);
+  t.match(waited, 'FSM: FIN-WAIT-1 → CLOSED on timeout-retransmission-exhausted: a timer of the target fired while you read (not a disagreement)');
+  t.match(waited, 'state: FSM CLOSED | kernel CLOSED  ✓ agree');
+  t.match(outputOf(text, 'ack', 2), /FSM: LISTEN → LISTEN: .*expects \[R\][\s\S]*< target\.8080 > probe\.40001: Flags \[R\], .*\n\s+✓ as predicted/, 'our late ACK: a RST, as predicted');
+  t.notMatch(text, /✗/);
+});
+
+t.test('at a pause: quit leaves, looking commands run, anything else is answered', async (t) => {
+  const { code, text } = await transcriptOf({ walkthrough: 'close', lines: ['syn', 'state', '', 'q'] });
+  t.equal(code, 0);
+  t.match(text, "  'syn' is not run between steps: press Enter for the next step, or quit (q) to leave; state, trace, isns and queue only look and are run.");
+  t.match(text, /tcpfsm> state\n {2}the target's application listens on: 8080/, 'state ran at the pause');
+  t.equal(text.split('> probe.40001 > target.8080: Flags [S]').length - 1, 1, 'the typed syn was not sent');
+  t.match(text, '── Step 2/4: Our FIN ──');
+  t.notMatch(text, '── Step 3/4', 'q at the second pause left the walkthrough');
+  t.same(await labLinksOf(process.pid), [], 'the lab is gone');
 });

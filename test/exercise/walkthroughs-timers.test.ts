@@ -1,4 +1,5 @@
-// The two walkthroughs that wait on the target kernel's timers (about 8 and 11 s), with --auto.
+// The walkthroughs that wait on the target kernel's timers (about 8 and 11 s), with --auto; and
+// lost-ack with --lab-sysctl tcp_synack_retries=3, whose texts must quote 3 and 15 s.
 import t from 'tap';
 import { labLinksOf, outputOf, statesIn, transcriptOf } from './helpers.js';
 
@@ -9,14 +10,15 @@ t.test('lost-ack', async (t) => {
   t.comment(`lost-ack walkthrough: ${Math.round(ms)} ms`);
   t.equal(code, 0);
   t.match(outputOf(text, 'syn'), 'state: FSM SYN-RECEIVED | kernel SYN-RECEIVED');
-  const waited = outputOf(text, 'wait 4s');
-  const copies = [...waited.matchAll(/< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+↻ a retransmission/g)];
-  t.equal(copies.length, 2, 'the SYN-ACK retransmitted twice (tcp_synack_retries 2 in the lab)');
-  t.match(waited, 'state: FSM SYN-RECEIVED | kernel SYN-RECEIVED');
+  t.match(text, '(this lab: 2; Linux defaults to 5), then it drops the half-open connection:\nabout 7 s after the first SYN-ACK.', 'the text quotes the lab\'s real value');
   const gaveUp = outputOf(text, 'timeout rexmt');
+  const copies = [...gaveUp.matchAll(/< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+↻ a retransmission/g)];
+  t.equal(copies.length, 2, 'the SYN-ACK retransmitted twice (tcp_synack_retries 2 in the lab)');
   t.match(gaveUp, 'FSM: SYN-RECEIVED → CLOSED on timeout-retransmission-exhausted');
+  t.match(gaveUp, 'the target sent it at 0 s and again at +1, +3 s (the timeout doubling each time), then gave up: gone at about +7 s');
   t.match(gaveUp, 'state: FSM CLOSED | kernel CLOSED  ✓ agree', 'the kernel dropped the half-open connection');
   const late = outputOf(text, 'ack');
+  t.match(late, /FSM: LISTEN → LISTEN: .*expects \[R\]/, 'the late ACK reaches the listener (the port still listens)');
   t.match(late, new RegExp(`${IN.replace(/[.]/g, '\\.')} \\[R\\], seq 1, .*\\n\\s+✓ as predicted`), 'the late ACK is answered with RST seq = its ack');
   t.match(text, /Answer:\n {2}A RST whose seq is our ACK's ack number/);
   t.notMatch(text, /✗/);
@@ -44,4 +46,16 @@ t.test('time-wait', async (t) => {
   t.match(text, /Answer:\n {2}About 60 s/);
   t.notMatch(text, /✗/);
   t.same(await labLinksOf(process.pid), [], 'the lab is gone');
+});
+
+t.test('lost-ack with tcp_synack_retries=3: the texts use the real value', async (t) => {
+  const { code, text } = await transcriptOf({ walkthrough: 'lost-ack', auto: true, labSysctls: { tcp_synack_retries: 3 } });
+  t.equal(code, 0);
+  t.match(text, '(this lab: 3; Linux defaults to 5), then it drops the half-open connection:\nabout 15 s after the first SYN-ACK.');
+  t.match(text, 'its SYN-ACK comes again after 1 s, 2 s, 4 s… (3 times)');
+  t.notMatch(text, /lab sets 2|about 7 s/, 'nothing of the default values');
+  const copies = [...outputOf(text, 'timeout rexmt').matchAll(/↻ a retransmission/g)];
+  t.equal(copies.length, 3, 'three retransmissions, as the sysctl says');
+  t.match(text, 'the target sent it at 0 s and again at +1, +3, +7 s (the timeout doubling each time), then gave up: gone at about +15 s');
+  t.notMatch(text, /✗/);
 });

@@ -19,7 +19,7 @@ function assertStable(t: Test, text: string): void {
 }
 
 t.test('the walkthrough list names every lesson with a one-line description', async (t) => {
-  t.same(WALKTHROUGHS.map((w) => w.name), ['handshake', 'close', 'lost-ack', 'time-wait', 'half-close', 'reset']);
+  t.same(WALKTHROUGHS.map((w) => w.name), ['handshake', 'close', 'lost-ack', 'time-wait', 'half-close', 'reset', 'isn', 'syn-queue', 'tw-reuse', 'both-sides', 'why-three']);
   for (const w of WALKTHROUGHS) t.ok(w.description.length > 20 && !w.description.includes('\n'), `${w.name}: ${w.description}`);
 });
 
@@ -41,7 +41,7 @@ t.test('handshake', async (t) => {
   t.match(data, new RegExp(`${esc(IN)} \\[\\.\\], ack 6, win \\d+, length 0\\n\\s+✓ as predicted`), 'the 5 bytes acknowledged: ack 6');
   t.match(text, /── Question ──\n {2}What relative sequence number will our next byte carry/);
   const check = outputOf(text, 'state');
-  t.match(check, /probe \(us\): {4}SND\.NXT 6, RCV\.NXT 1/, 'our next byte is 6');
+  t.match(check, /probe \(us\): {4}ESTABLISHED, SND\.NXT 6, RCV\.NXT 1/, 'our next byte is 6');
   t.match(check, /target \(FSM\): {2}SND\.NXT 1, SND\.UNA 1, RCV\.NXT 6/, 'the target expects 6');
   t.match(check, /kernel socket \(ss\): ESTAB,/);
   t.match(text, /Answer:\n {2}Both are 6/);
@@ -108,7 +108,10 @@ t.test('reset', async (t) => {
   t.match(exact, `${OUT} [R], seq 1,`);
   t.notMatch(exact, '< target', 'the exact RST is not answered');
   t.match(exact, 'state: FSM CLOSED | kernel CLOSED');
-  t.match(outputOf(text, 'send hello'), new RegExp(`${esc(IN)} \\[R\\], seq 1, .*\\n\\s+✓ as predicted`), 'data on the dead connection: RST seq = our ack');
+  const dead = outputOf(text, 'send hello');
+  t.match(dead, 'connection 1 is CLOSED, but port 8080 still listens: the segment reaches the listener, in LISTEN');
+  t.match(dead, /FSM: LISTEN → LISTEN: .*expects \[R\]/, 'the listener resets an ACK it cannot place');
+  t.match(dead, new RegExp(`${esc(IN)} \\[R\\], seq 1, .*\\n\\s+✓ as predicted`), 'data on the dead connection: RST seq = our ack');
   t.notMatch(text, /✗/);
   t.same(await labLinksOf(process.pid), [], 'the lab is gone');
 });
