@@ -22,6 +22,7 @@ export const SYSCTL_NAMES = {
   tcp_ecn: 'net.ipv4.tcp_ecn',
   tcp_abort_on_overflow: 'net.ipv4.tcp_abort_on_overflow',
   tcp_max_syn_backlog: 'net.ipv4.tcp_max_syn_backlog',
+  tcp_max_tw_buckets: 'net.ipv4.tcp_max_tw_buckets',
   tcp_challenge_ack_limit: 'net.ipv4.tcp_challenge_ack_limit',
   tcp_invalid_ratelimit: 'net.ipv4.tcp_invalid_ratelimit',
   tcp_keepalive_time: 'net.ipv4.tcp_keepalive_time',

@@ -25,3 +25,16 @@ t.test('with the options on, nothing is left to grade', async (t) => {
   t.ok(test?.ok);
   t.same(test?.findings ?? [], [], 'every answer conforms');
 });
+
+t.test('--fail-on deviation fails a run whose tests passed with a deviation; choices never fail it', async (t) => {
+  // gVisor's netstack answers the remote application's abort with RST|ACK: a deviation (the ACK
+  // bit of a reset, RFC 9293 3.10.7.1); its declined SACK is a choice.
+  const plain = await runTcpfsm(['reset', '--stack', 'gvisor', '--grep', 'aborts']);
+  t.equal(plain.code, 0, 'deviations alone: exit 0');
+  const findings = plain.results.flatMap((r) => r.tests.flatMap((x) => x.findings ?? []));
+  t.ok(findings.some((f) => f.level === 'deviation' && f.check === 'ACK bit of a reset'), 'the RST|ACK is graded a deviation');
+  const strict = await runTcpfsm(['reset', '--stack', 'gvisor', '--grep', 'aborts', '--fail-on', 'deviation']);
+  t.equal(strict.code, 1, '--fail-on deviation: exit 1');
+  const choices = await runTcpfsm(['handshake', '--grep', OPTIONS_TEST, '--lab-sysctl', 'tcp_sack=0', '--fail-on', 'deviation']);
+  t.equal(choices.code, 0, 'choices never fail a run, even with --fail-on deviation');
+});

@@ -5,10 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { describeExpectations } from '../../peer/expectations.js';
+import type { FailOn } from '../../verdict/grade.js';
 import { differential, differentialText, resultsByStack } from '../../report/differential.js';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
 import { ENV } from '../../peer/contract.js';
-import { countRun, runOk, suiteRan, type RunRecord, type SuiteRun } from '../../report/run.js';
+import { countRun, runOk, suiteRan, testsOf, type RunRecord, type SuiteRun } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { isIP } from 'node:net';
@@ -28,6 +29,7 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP:
 
 export interface RunArgs {
   suites: string[];
+  failOn: FailOn;
   grep?: string;
   slow: boolean;
   bail: boolean;
@@ -59,6 +61,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each (default 2; remote mode runs one at a time)', type: 'string', requiresArg: true })
     .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
+    .option('fail-on', { describe: 'the least grade that fails the run (exit 1): violation (a MUST broken, or another kind of answer) or deviation (also a SHOULD not followed, or a detail of a prescribed segment)', choices: ['violation', 'deviation'] as const, default: 'violation' as FailOn, requiresArg: true })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
@@ -203,7 +206,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
     const why = envFailure.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${envFailure.exitCode}`;
     throw new EnvironmentError(`suite ${envFailure.suite} could not run: ${why.replace(/^tcpfsm:\s*/, '')}`);
   }
-  return runOk(run) ? 0 : 1;
+  if (!runOk(run)) return 1;
+  // --fail-on deviation: a test that passed with a deviation among its findings fails the run too.
+  const deviations = run.suites.flatMap((s) => testsOf(s).flatMap((t) => (t.findings ?? []).filter((f) => f.level === 'deviation')));
+  return a.failOn === 'deviation' && deviations.length ? 1 : 0;
 }
 
 /** A --grep that selects no test is a typo, not a run: say so before any lab is built. */
