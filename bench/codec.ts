@@ -7,7 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodePacket, encodePacket } from '../src/packet/packet.js';
 import { decodeTcp, encodeTcp } from '../src/packet/tcp.js';
-import { ACK, PSH, SYN, type IPv4Header, type TcpSegment } from '../src/packet/types.js';
+import { ACK, type IPv4Header, PSH, SYN, type TcpSegment } from '../src/packet/types.js';
 
 const ip: IPv4Header = { src: '198.18.0.1', dst: '198.18.0.2' };
 const pseudo = { src: ip.src, dst: ip.dst };

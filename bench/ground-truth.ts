@@ -5,8 +5,8 @@
 //   node dist/bench/ground-truth.js [--n=300] [--connections=50]
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { agentTable, createLab, ssTable, stateOf, type Lab, type SocketSource, type TcpTuple } from '../src/lab/index.js';
-import { fmt, summarize, type Summary } from './lib.js';
+import { agentTable, createLab, type Lab, type SocketSource, ssTable, stateOf, type TcpTuple } from '../src/lab/index.js';
+import { fmt, type Summary, summarize } from './lib.js';
 
 export interface GroundTruthCost {
   ss: Summary;

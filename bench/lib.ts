@@ -2,8 +2,8 @@
 // tools (installed from Debian when missing), and the target namespace's own packet counters,
 // which count what reached the target rather than what a tool claims it sent.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpus, loadavg, release } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import type { Lab } from '../src/lab/index.js';
 
 /** Debian's interpreter: the one python3-scapy installs into (a pyenv shim may shadow `python3`). */
@@ -59,7 +59,11 @@ export function ensureComparisonTools(log: (s: string) => void): { scapy: string
   const ok = () => has(PYTHON, ['-c', 'import scapy']) && has('sh', ['-c', 'command -v hping3']);
   if (!ok()) {
     log('installing python3-scapy hping3 from Debian');
-    const install = () => execFileSync('apt-get', ['install', '-y', '-q', 'python3-scapy', 'hping3'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const install = () =>
+      execFileSync('apt-get', ['install', '-y', '-q', 'python3-scapy', 'hping3'], {
+        stdio: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     try {
       install();
     } catch {

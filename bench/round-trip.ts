@@ -2,17 +2,18 @@
 // accuracy of tcpfsm's hrtime stamps against the kernel's own capture timestamps (tcpdump on the
 // lab veth, nanosecond precision), plus the reaction time: SYN-ACK in → our ACK out, as the
 // kernel capture saw it.
+
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import type { Lab } from '../src/lab/index.js';
 import { decodePacket, decodePcap } from '../src/packet/index.js';
-import { RST, SYN, ACK } from '../src/packet/types.js';
+import { ACK, RST, SYN } from '../src/packet/types.js';
 import { PeerConnection } from '../src/peer/connection.js';
 import type { RawWire } from '../src/wire/raw.js';
 import type { WireSegment } from '../src/wire/transport.js';
-import { PYTHON, runChild, summarize, type Summary } from './lib.js';
+import { PYTHON, runChild, type Summary, summarize } from './lib.js';
 
 export interface RoundTripResult {
   /** µs */
@@ -30,7 +31,9 @@ const LINKTYPE_ETHERNET = 1;
 /** tcpdump on the veth writing nanosecond kernel stamps; resolves once it listens. Immediate mode:
  * without it TPACKET_V3 hands packets over in blocks and SIGINT loses the last, partly filled one. */
 async function startCapture(iface: string, filter: string, file: string) {
-  const child = spawn('tcpdump', ['-i', iface, '-n', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-B', '16384', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('tcpdump', ['-i', iface, '-n', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-B', '16384', '-w', file, filter], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -98,13 +101,21 @@ export async function roundTrip(lab: Lab, wire: RawWire, closedPort: number, lis
         const answer = new Promise<WireSegment>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`probe ${i}: no RST within 1 s`)), 1000);
           waiting = (s) => {
-            if (s.tcp.ack !== ((seq + 1) >>> 0)) return;
+            if (s.tcp.ack !== (seq + 1) >>> 0) return;
             clearTimeout(timer);
             waiting = null;
             resolve(s);
           };
         });
-        const sent = await wire.send(target, { srcPort: localPort, dstPort: closedPort, seq, ack: 0, flags: SYN, window: 65535, options: [{ kind: 'mss', value: 1460 }] });
+        const sent = await wire.send(target, {
+          srcPort: localPort,
+          dstPort: closedPort,
+          seq,
+          ack: 0,
+          flags: SYN,
+          window: 65535,
+          options: [{ kind: 'mss', value: 1460 }],
+        });
         const got = await answer;
         if (!(got.tcp.flags & RST)) throw new Error('expected a RST from the closed port');
         ours.push(sent, got);

@@ -8,17 +8,17 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, FAST_SUITE_SYSCTLS, type Lab } from '../src/lab/index.js';
-import { RawWire } from '../src/wire/raw.js';
-import { codecBenchmark } from './codec.js';
-import { groundTruthCost, type GroundTruthCost } from './ground-truth.js';
-import { ensureComparisonTools, fmt, machine, type Summary } from './lib.js';
-import { roundTrip, type RoundTripResult } from './round-trip.js';
-import { scale, type ScaleRow } from './scale.js';
-import { sendRate, type RateRow } from './send-rate.js';
 import { linuxHost } from '../src/target/linux.js';
 import { profileFor } from '../src/target/target.js';
-import { floor, harnessStep, perTestCost, stepBreakdown, type PerTestCost, type StepBreakdown } from './step-cost.js';
-import { suiteWallTime, type SuiteRow } from './suites.js';
+import { RawWire } from '../src/wire/raw.js';
+import { codecBenchmark } from './codec.js';
+import { type GroundTruthCost, groundTruthCost } from './ground-truth.js';
+import { ensureComparisonTools, fmt, machine, type Summary } from './lib.js';
+import { type RoundTripResult, roundTrip } from './round-trip.js';
+import { type ScaleRow, scale } from './scale.js';
+import { type RateRow, sendRate } from './send-rate.js';
+import { floor, harnessStep, type PerTestCost, perTestCost, type StepBreakdown, stepBreakdown } from './step-cost.js';
+import { type SuiteRow, suiteWallTime } from './suites.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -127,32 +127,54 @@ function render(m: ReturnType<typeof machine>, r: Results, seconds: number, load
   if (r.tools) L.push(`| python3-scapy / hping3 (Debian) | ${r.tools.scapy} / ${r.tools.hping3} |`);
   if (r.labSetupMs !== undefined) L.push(`| lab set-up (createLab) | ${fmt(r.labSetupMs)} ms |`);
   L.push('');
-  L.push('Reproduce: as root on Debian 12 with Node 20, `npm ci && npm run bench` (installs python3-scapy and hping3 with',
+  L.push(
+    'Reproduce: as root on Debian 12 with Node 20, `npm ci && npm run bench` (installs python3-scapy and hping3 with',
     'apt-get when missing). Every figure below comes from one lab (src/lab createLab, sysctls: fast suite defaults +',
     'somaxconn 16384, tcp_max_syn_backlog 16384, tcp_syncookies 0); every tool sends through the lab veth to the lab',
-    `target only; the closed port is ${CLOSED_PORT}. A loaded machine moves every figure: compare the load averages above.`, '');
+    `target only; the closed port is ${CLOSED_PORT}. A loaded machine moves every figure: compare the load averages above.`,
+    '',
+  );
 
   if (r.send) {
     const best = r.send.find((x) => x.tool === 'tcpfsm')!;
     const scapy = r.send.find((x) => x.tool === 'scapy')!;
     const hping = r.send.find((x) => x.tool === 'hping3')!;
-    L.push('## Send rate (SYNs to a closed port, counted by the target namespace\'s TCP InSegs)', '');
+    L.push("## Send rate (SYNs to a closed port, counted by the target namespace's TCP InSegs)", '');
     L.push('| tool | how | attempted | reached the target | seconds | segments/s |', '| --- | --- | ---: | ---: | ---: | ---: |');
     for (const x of r.send) L.push(`| ${x.tool} | ${x.how} | ${x.attempted ?? '?'} | ${x.received} | ${x.seconds.toFixed(2)} | ${fmt(x.rate, 0)} |`);
-    L.push('', `- tcpfsm (${best.how}) / Scapy: **${ratio(best.rate, scapy.rate)}** (goal ≥ 5x)`,
-      `- hping3 / tcpfsm (${best.how}): **${ratio(hping.rate, best.rate)}** (goal ≤ 2x)`, '');
+    L.push(
+      '',
+      `- tcpfsm (${best.how}) / Scapy: **${ratio(best.rate, scapy.rate)}** (goal ≥ 5x)`,
+      `- hping3 / tcpfsm (${best.how}): **${ratio(hping.rate, best.rate)}** (goal ≤ 2x)`,
+      '',
+    );
   }
 
   if (r.rtt) {
     const x = r.rtt;
     L.push('## Probe round trip (SYN → RST from a closed port), µs', '');
     L.push('| tool | p50 | p99 | max | n |', '| --- | ---: | ---: | ---: | ---: |');
-    L.push(sumRow('tcpfsm (hrtime stamps from the wire)', x.tcpfsm), sumRow('Scapy sr1 (answer.time − sent_time)', x.scapy), sumRow('hping3 (its rtt=, 0.1 ms resolution)', x.hping3));
-    L.push('', `- p50 ratios: Scapy / tcpfsm ${ratio(x.scapy.p50, x.tcpfsm.p50)}, hping3 / tcpfsm ${ratio(x.hping3.p50, x.tcpfsm.p50)}; p99: Scapy / tcpfsm ${ratio(x.scapy.p99, x.tcpfsm.p99)}, hping3 / tcpfsm ${ratio(x.hping3.p99, x.tcpfsm.p99)}`, '');
+    L.push(
+      sumRow('tcpfsm (hrtime stamps from the wire)', x.tcpfsm),
+      sumRow('Scapy sr1 (answer.time − sent_time)', x.scapy),
+      sumRow('hping3 (its rtt=, 0.1 ms resolution)', x.hping3),
+    );
+    L.push(
+      '',
+      `- p50 ratios: Scapy / tcpfsm ${ratio(x.scapy.p50, x.tcpfsm.p50)}, hping3 / tcpfsm ${ratio(x.hping3.p50, x.tcpfsm.p50)}; p99: Scapy / tcpfsm ${ratio(x.scapy.p99, x.tcpfsm.p99)}, hping3 / tcpfsm ${ratio(x.hping3.p99, x.tcpfsm.p99)}`,
+      '',
+    );
     L.push('## Timestamp error: tcpfsm hrtime vs the kernel capture (tcpdump -i veth, nanosecond stamps)', '');
-    L.push(`${x.stampError.matched} of our ${x.stampError.ours} segments matched in a capture of ${x.stampError.captured} (tcpdump: ${x.stampError.droppedByKernel} dropped by kernel); one offset (the median of kernel − hrtime) maps hrtime to wall clock. |error| after removing it, µs:`, '');
+    L.push(
+      `${x.stampError.matched} of our ${x.stampError.ours} segments matched in a capture of ${x.stampError.captured} (tcpdump: ${x.stampError.droppedByKernel} dropped by kernel); one offset (the median of kernel − hrtime) maps hrtime to wall clock. |error| after removing it, µs:`,
+      '',
+    );
     L.push('| segments | p50 | p99 | max | n |', '| --- | ---: | ---: | ---: | ---: |');
-    L.push(sumRow('all', x.stampError.all), sumRow('sent (stamped right before sendto)', x.stampError.out), sumRow('received (stamped when Node reads the socket)', x.stampError.in));
+    L.push(
+      sumRow('all', x.stampError.all),
+      sumRow('sent (stamped right before sendto)', x.stampError.out),
+      sumRow('received (stamped when Node reads the socket)', x.stampError.in),
+    );
     L.push('', `- goal p99 < 100 µs: **${fmt(x.stampError.all.p99)} µs**; goal max < 1 ms: **${fmt(x.stampError.all.max)} µs**`, '');
     L.push('Reaction time (SYN-ACK in → our ACK out through PeerConnection.next + send), µs:', '');
     L.push('| measured by | p50 | p99 | max | n |', '| --- | ---: | ---: | ---: | ---: |');
@@ -165,14 +187,22 @@ function render(m: ReturnType<typeof machine>, r: Results, seconds: number, load
     L.push(sumRow('floor: raw-socket SYN → RST, no codec', r.floor));
     L.push(sumRow('tcpfsm step: ScriptedConnection send(S) + expect(R.), oracle, no ground truth', r.step?.step));
     if (r.step && r.floor)
-      L.push('', `- step / floor: p50 **${ratio(r.step.step.p50, r.floor.p50)}**, p99 **${ratio(r.step.step.p99, r.floor.p99)}** (goal ≤ 2x); process CPU (all threads, GC included) per step ${fmt(r.step.cpuPerStepUs)} µs`);
+      L.push(
+        '',
+        `- step / floor: p50 **${ratio(r.step.step.p50, r.floor.p50)}**, p99 **${ratio(r.step.step.p99, r.floor.p99)}** (goal ≤ 2x); process CPU (all threads, GC included) per step ${fmt(r.step.cpuPerStepUs)} µs`,
+      );
     if (r.breakdown) {
       const b = r.breakdown;
-      L.push('', 'Where a step\'s CPU goes, measured with no network (same code over src/wire MemoryTransport), µs:', '',
-        '| part | µs |', '| --- | ---: |',
+      L.push(
+        '',
+        "Where a step's CPU goes, measured with no network (same code over src/wire MemoryTransport), µs:",
+        '',
+        '| part | µs |',
+        '| --- | ---: |',
         `| whole step over MemoryTransport (send + expect, oracle, trace, codec ×2, one setImmediate) | ${fmt(b.memoryStep, 2)} |`,
         `| RemoteModel.arrive (oracle predict + TCB update), once per send | ${fmt(b.oracle, 2)} |`,
-        `| encodePacket + decodePacket of a SYN (×2 per step: our send, the answer) | ${fmt(b.codecPair, 2)} |`);
+        `| encodePacket + decodePacket of a SYN (×2 per step: our send, the answer) | ${fmt(b.codecPair, 2)} |`,
+      );
     }
     L.push('');
   }
@@ -197,11 +227,21 @@ function render(m: ReturnType<typeof machine>, r: Results, seconds: number, load
 
   if (r.scale) {
     L.push('## Scale: N concurrent scripted connections, SYN → SYN-ACK checked by the oracle, left in SYN-RECEIVED', '');
-    L.push('| N | wall ms | µs / connection | SYN-ACK only after retransmission | failed | kernel SYN-RECV sockets | RSS MB | heap KB / connection |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const x of r.scale) L.push(`| ${x.n} | ${fmt(x.wallMs)} | ${fmt(x.usPerConnection)} | ${x.late} | ${x.failed} | ${x.kernelSynRecv} | ${fmt(x.rssMb)} | ${fmt(x.heapKbPerConnection, 2)} |`);
+    L.push(
+      '| N | wall ms | µs / connection | SYN-ACK only after retransmission | failed | kernel SYN-RECV sockets | RSS MB | heap KB / connection |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const x of r.scale)
+      L.push(
+        `| ${x.n} | ${fmt(x.wallMs)} | ${fmt(x.usPerConnection)} | ${x.late} | ${x.failed} | ${x.kernelSynRecv} | ${fmt(x.rssMb)} | ${fmt(x.heapKbPerConnection, 2)} |`,
+      );
     const a = r.scale[0]!;
     const b = r.scale[r.scale.length - 1]!;
-    L.push('', `- growth: ${b.n / a.n}x the connections took ${ratio(b.wallMs, a.wallMs)} the wall time (linear would be ${b.n / a.n}x; the Demux is a Map)`, '');
+    L.push(
+      '',
+      `- growth: ${b.n / a.n}x the connections took ${ratio(b.wallMs, a.wallMs)} the wall time (linear would be ${b.n / a.n}x; the Demux is a Map)`,
+      '',
+    );
   }
 
   if (r.codec) {
@@ -216,8 +256,14 @@ function render(m: ReturnType<typeof machine>, r: Results, seconds: number, load
     L.push('## Suite wall time (every dist/suites/*.js, no slow tests, one after another)', '');
     L.push('CPU is the whole process tree (suite, lab agent, ss/ip runs) from bash `times`; waiting = wall − CPU.', '');
     L.push('| suite | exit | tests passed | wall ms | CPU ms | waiting ms | inside tests ms |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const x of r.suites) L.push(`| ${x.suite} | ${x.exit} | ${x.passed}/${x.tests} | ${fmt(x.wallMs, 0)} | ${fmt(x.cpuMs, 0)} | ${fmt(x.wallMs - x.cpuMs, 0)} | ${fmt(x.testsMs, 0)} |`);
-    L.push(`| **total** | | | ${fmt(tot.wall, 0)} | ${fmt(tot.cpu, 0)} (${((tot.cpu / tot.wall) * 100).toFixed(0)} %) | ${fmt(tot.wall - tot.cpu, 0)} | ${fmt(tot.tests, 0)} |`, '');
+    for (const x of r.suites)
+      L.push(
+        `| ${x.suite} | ${x.exit} | ${x.passed}/${x.tests} | ${fmt(x.wallMs, 0)} | ${fmt(x.cpuMs, 0)} | ${fmt(x.wallMs - x.cpuMs, 0)} | ${fmt(x.testsMs, 0)} |`,
+      );
+    L.push(
+      `| **total** | | | ${fmt(tot.wall, 0)} | ${fmt(tot.cpu, 0)} (${((tot.cpu / tot.wall) * 100).toFixed(0)} %) | ${fmt(tot.wall - tot.cpu, 0)} | ${fmt(tot.tests, 0)} |`,
+      '',
+    );
   }
   return L.join('\n') + '\n';
 }

@@ -9,9 +9,9 @@ import { Seq } from '../src/packet/index.js';
 import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { ScriptedConnection } from '../src/peer/scripted.js';
-import type { RawWire } from '../src/wire/raw.js';
 import { linuxHost } from '../src/target/linux.js';
 import { profileFor } from '../src/target/target.js';
+import type { RawWire } from '../src/wire/raw.js';
 
 export interface ScaleRow {
   n: number;
@@ -40,7 +40,10 @@ export async function scale(lab: Lab, wire: RawWire, sizes: number[]): Promise<S
     collectGarbage();
     const heap0 = process.memoryUsage().heapUsed;
     const t0 = performance.now();
-    const conns = Array.from({ length: n }, () => new ScriptedConnection(new PeerConnection(wire, lab.target.ipv4, port), RemoteModel.listening(profile), null));
+    const conns = Array.from(
+      { length: n },
+      () => new ScriptedConnection(new PeerConnection(wire, lab.target.ipv4, port), RemoteModel.listening(profile), null),
+    );
     let late = 0;
     const results = await Promise.allSettled(
       conns.map(async (c) => {
@@ -58,9 +61,14 @@ export async function scale(lab: Lab, wire: RawWire, sizes: number[]): Promise<S
     for (const c of conns) c.close();
     await lab.agent.unlisten(port);
     rows.push({
-      n, wallMs, usPerConnection: (wallMs * 1000) / n, late,
+      n,
+      wallMs,
+      usPerConnection: (wallMs * 1000) / n,
+      late,
       failed: results.filter((r) => r.status === 'rejected').length,
-      kernelSynRecv, rssMb: rss / 2 ** 20, heapKbPerConnection: (heap1 - heap0) / 1024 / n,
+      kernelSynRecv,
+      rssMb: rss / 2 ** 20,
+      heapKbPerConnection: (heap1 - heap0) / 1024 / n,
     });
   }
   return rows;

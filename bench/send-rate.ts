@@ -20,7 +20,13 @@ export interface RateRow {
 }
 
 const syn = (srcPort: number, dstPort: number, seq: number): TcpSegment => ({
-  srcPort, dstPort, seq, ack: 0, flags: SYN, window: 65535, options: [{ kind: 'mss', value: 1460 }],
+  srcPort,
+  dstPort,
+  seq,
+  ack: 0,
+  flags: SYN,
+  window: 65535,
+  options: [{ kind: 'mss', value: 1460 }],
 });
 
 /** Counters around `body`, after the target drained its queue. */
@@ -39,18 +45,22 @@ export async function sendRate(lab: Lab, wire: RawWire, closedPort: number, n: {
     rows.push({ tool, how, ...r, rate: r.received / r.seconds });
 
   // tcpfsm: the public send path, a window of 256 sends in flight (each resolves when it left).
-  row('tcpfsm', 'RawWire.send loop (window 256)', await counted(lab, async () => {
-    const start = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < n.tcpfsm) {
-        const i = next++;
-        await wire.send(target, syn(41000 + (i % 1000), closedPort, i));
-      }
-    };
-    await Promise.all(Array.from({ length: 256 }, worker));
-    return { attempted: n.tcpfsm, seconds: (performance.now() - start) / 1000 };
-  }));
+  row(
+    'tcpfsm',
+    'RawWire.send loop (window 256)',
+    await counted(lab, async () => {
+      const start = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < n.tcpfsm) {
+          const i = next++;
+          await wire.send(target, syn(41000 + (i % 1000), closedPort, i));
+        }
+      };
+      await Promise.all(Array.from({ length: 256 }, worker));
+      return { attempted: n.tcpfsm, seconds: (performance.now() - start) / 1000 };
+    }),
+  );
 
   // Scapy: build the list first (not timed), then one send() over a socket bound to the veth.
   const script = `
@@ -65,18 +75,26 @@ t1 = time.perf_counter()
 s.close()
 print(t1 - t0)
 `;
-  row('scapy', 'send(prebuilt list) on conf.L3socket(iface=veth)', await counted(lab, async () => {
-    const r = await runChild(PYTHON, ['-c', script, lab.probeInterface, target, String(closedPort), String(n.scapy)]);
-    if (r.code !== 0) throw new Error(`scapy send failed: ${r.stderr}`);
-    return { attempted: n.scapy, seconds: Number(r.stdout.trim().split('\n').pop()) };
-  }));
+  row(
+    'scapy',
+    'send(prebuilt list) on conf.L3socket(iface=veth)',
+    await counted(lab, async () => {
+      const r = await runChild(PYTHON, ['-c', script, lab.probeInterface, target, String(closedPort), String(n.scapy)]);
+      if (r.code !== 0) throw new Error(`scapy send failed: ${r.stderr}`);
+      return { attempted: n.scapy, seconds: Number(r.stdout.trim().split('\n').pop()) };
+    }),
+  );
 
   // hping3: flood for a fixed time; its own summary says how many it sent.
-  row('hping3', `--flood -S -I veth for ${n.hpingMs / 1000} s`, await counted(lab, async () => {
-    const r = await runChild('hping3', ['--flood', '-q', '-S', '-p', String(closedPort), '-I', lab.probeInterface, target], { stopAfterMs: n.hpingMs });
-    const sent = /(\d+) packets transmitted/.exec(r.stdout + r.stderr);
-    // hping3 runs until SIGINT: its wall time less the ~start-up is the flood time; use the timer.
-    return { attempted: sent ? Number(sent[1]) : null, seconds: n.hpingMs / 1000 };
-  }));
+  row(
+    'hping3',
+    `--flood -S -I veth for ${n.hpingMs / 1000} s`,
+    await counted(lab, async () => {
+      const r = await runChild('hping3', ['--flood', '-q', '-S', '-p', String(closedPort), '-I', lab.probeInterface, target], { stopAfterMs: n.hpingMs });
+      const sent = /(\d+) packets transmitted/.exec(r.stdout + r.stderr);
+      // hping3 runs until SIGINT: its wall time less the ~start-up is the flood time; use the timer.
+      return { attempted: sent ? Number(sent[1]) : null, seconds: n.hpingMs / 1000 };
+    }),
+  );
   return rows;
 }

@@ -8,8 +8,6 @@
 //            ScriptedConnection, close — with and without the agent's listen() round trip
 import raw from 'raw-socket';
 import type { Profile } from '../src/fsm/index.js';
-import { linuxHost, labStates } from '../src/target/linux.js';
-import { profileFor } from '../src/target/target.js';
 import type { Lab } from '../src/lab/index.js';
 import { encodePacket } from '../src/packet/index.js';
 import { ACK, RST, SYN } from '../src/packet/types.js';
@@ -17,15 +15,16 @@ import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { ScriptedConnection, stateGroundTruth } from '../src/peer/scripted.js';
 import { Trace } from '../src/peer/trace.js';
+import { labStates, linuxHost } from '../src/target/linux.js';
+import { profileFor } from '../src/target/target.js';
 import type { Transport } from '../src/wire/transport.js';
-import { summarize, type Summary } from './lib.js';
+import { type Summary, summarize } from './lib.js';
 
 /**
  * Steps before measuring, for the floor and the step alike: V8 compiles the harness's hot path with
  * its optimizing tier only after a few thousand calls; a suite of any size runs at that speed.
  */
 export const WARMUP_STEPS = 3000;
-
 
 /** µs per SYN → RST over a bare raw socket bound to the veth. Run before a RawWire exists. */
 export async function floor(lab: Lab, closedPort: number, iterations: number): Promise<Summary> {
@@ -160,7 +159,16 @@ export async function stepBreakdown(profile: Profile, iterations: number): Promi
   });
   c.close();
   const m = RemoteModel.listening(profile);
-  const seg = { srcPort: 40001, dstPort: 9, seq: 5, ack: 0, flags: SYN, window: 65535, options: [{ kind: 'mss' as const, value: 1460 }], payload: Buffer.alloc(0) };
+  const seg = {
+    srcPort: 40001,
+    dstPort: 9,
+    seq: 5,
+    ack: 0,
+    flags: SYN,
+    window: 65535,
+    options: [{ kind: 'mss' as const, value: 1460 }],
+    payload: Buffer.alloc(0),
+  };
   const oracle = await perCall(iterations * 5, () => {
     m.state = 'CLOSED';
     m.arrive(seg);

@@ -29,7 +29,9 @@ function childCpuMs(timesOut: string): number {
 
 export async function suiteWallTime(distDir: string): Promise<SuiteRow[]> {
   const dir = join(distDir, 'suites');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js') && !f.startsWith('_')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
+    .sort();
   const out = mkdtempSync(join(tmpdir(), 'tcpfsm-bench-suites-'));
   const rows: SuiteRow[] = [];
   try {

@@ -8,11 +8,15 @@
 //   < .   ack x+1                    (TIME-WAIT re-ACKs, RFC 9293 3.10.7.4 (eighth))
 // Half-close from the remote: shutdown(SHUT_WR), then we still send data it ACKs and reads.
 //   < F.  seq y   > . ack y+1   (FIN-WAIT-2)   > P. seq x len 10   < . ack x+10
-import { suite } from '../src/peer/suite.js';
+
 import { Seq } from '../src/packet/index.js';
+import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'active-close', title: 'Active close (the remote sends FIN first)', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('close() sends FIN (FIN-WAIT-1); our ACK gives FIN-WAIT-2, our FIN TIME-WAIT; a retransmitted FIN is ACKed again', { rfc: 'RFC 9293 3.6, 3.10.4, 3.10.7.4 (fifth, eighth)', needs: ['app-close'] }, async ({ listen, connect, remote }) => {
+  test('close() sends FIN (FIN-WAIT-1); our ACK gives FIN-WAIT-2, our FIN TIME-WAIT; a retransmitted FIN is ACKed again', {
+    rfc: 'RFC 9293 3.6, 3.10.4, 3.10.7.4 (fifth, eighth)',
+    needs: ['app-close'],
+  }, async ({ listen, connect, remote }) => {
     const c = connect(await listen());
     await c.handshake();
     await remote(c, 'close');
@@ -29,7 +33,10 @@ suite({ name: 'active-close', title: 'Active close (the remote sends FIN first)'
     await c.inState('TIME-WAIT');
   });
 
-  test('after shutdown(SHUT_WR) the remote in FIN-WAIT-2 still accepts, ACKs and delivers our data', { rfc: 'RFC 9293 3.6, 3.10.7.4 (seventh)', needs: ['agent'] }, async ({ target, listen, connect, remote, accepted, t }) => {
+  test('after shutdown(SHUT_WR) the remote in FIN-WAIT-2 still accepts, ACKs and delivers our data', {
+    rfc: 'RFC 9293 3.6, 3.10.7.4 (seventh)',
+    needs: ['agent'],
+  }, async ({ target, listen, connect, remote, accepted, t }) => {
     const c = connect(await listen());
     await c.handshake();
     await remote(c, 'shutdown');

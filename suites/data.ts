@@ -3,11 +3,16 @@
 //   > P.  seq x+5+10, "later"        < .  ack x+5        (out of order, in window: duplicate ACK)
 //   > P.  seq x+5+RCV.WND+100        < .  ack x+5        (beyond the window: dropped, ACKed)
 //   agent reads nothing more: only in-order data is delivered
-import { suite } from '../src/peer/suite.js';
+
 import { Seq } from '../src/packet/index.js';
+import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'data', title: 'Data reception: in order, out of order, beyond the window', rfc: 'RFC 9293 3.10.7.4' }, (test) => {
-  test('in-order data is ACKed and delivered; out-of-order data gets a duplicate ACK; data beyond the window is dropped with an ACK', { rfc: 'RFC 9293 3.10.7.4 (first, seventh), 3.8.6', requirements: ['MAY-13'], needs: ['agent'] }, async ({ target, listen, connect, accepted, t }) => {
+  test('in-order data is ACKed and delivered; out-of-order data gets a duplicate ACK; data beyond the window is dropped with an ACK', {
+    rfc: 'RFC 9293 3.10.7.4 (first, seventh), 3.8.6',
+    requirements: ['MAY-13'],
+    needs: ['agent'],
+  }, async ({ target, listen, connect, accepted, t }) => {
     const c = connect(await listen());
     await c.handshake();
     const id = await accepted(c);

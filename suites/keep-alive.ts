@@ -7,7 +7,6 @@ import { suite } from '../src/peer/suite.js';
 
 const IDLE_MS = 5000;
 
-
 suite({ name: 'keep-alive', title: 'Keep-alives are off by default', rfc: 'RFC 9293 3.8.4' }, (test) => {
   test(`an idle connection gets no keep-alive probe (watched for ${IDLE_MS / 1000} s)`, { rfc: 'RFC 9293 3.8.4', requirements: ['MUST-25'] }, async (ctx) => {
     const c = ctx.connect(await ctx.listen());

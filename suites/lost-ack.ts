@@ -8,11 +8,17 @@
 //   ...                              +4 s   the request is dropped: no socket for the tuple
 //   > S   from a new port            < S.   the listener still answers
 // Timing is measured by the timer suites; here only the count and the outcome.
-import { suite } from '../src/peer/suite.js';
+
 import { Seq } from '../src/packet/index.js';
+import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
-  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8', requirements: ['MUST-19', 'MUST-22'], timeoutMs: 60_000, needs: ['agent', 'states', 'settings'] }, async ({ target, listen, connect, tuple, t, note }) => {
+  test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', {
+    rfc: 'RFC 9293 3.8.1, 3.8.3, 3.10.8',
+    requirements: ['MUST-19', 'MUST-22'],
+    timeoutMs: 60_000,
+    needs: ['agent', 'states', 'settings'],
+  }, async ({ target, listen, connect, tuple, t, note }) => {
     const retries = Number(target.settings.values['net.ipv4.tcp_synack_retries']);
     t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);
     const port = await listen();

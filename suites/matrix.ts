@@ -11,23 +11,23 @@
 import {
   cellSegment,
   observable,
+  type Prediction,
   predict,
+  type Reply,
   rfcProfile,
+  type SegmentKind,
+  type SeqPosition,
   segmentKinds,
   seqPositions,
   states,
-  type Prediction,
-  type Reply,
-  type SegmentKind,
-  type SeqPosition,
   type TcpState,
 } from '../src/fsm/index.js';
 import { formatFlags } from '../src/packet/index.js';
 import type { DecodedTcp } from '../src/packet/types.js';
 import { ExpectationError, PathDivergedError } from '../src/peer/connection.js';
-import { fixtures, type FixtureEnv } from '../src/peer/fixtures.js';
+import { type FixtureEnv, fixtures } from '../src/peer/fixtures.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
-import { suite, type SuiteExtras } from '../src/peer/suite.js';
+import { type SuiteExtras, suite } from '../src/peer/suite.js';
 
 type MatrixCell = NonNullable<SuiteExtras['matrix']>[number];
 
@@ -51,10 +51,14 @@ const SECTION: Readonly<Record<TcpState, string>> = {
 export const cellTitle = (state: string, kind: string, position: string): string => `${state} <- ${kind} @${position}`;
 
 const describeReply = (r: Reply | null, next: string): string =>
-  r ? `[${formatFlags(r.flags)}] seq ${r.unknown?.includes('seq') ? '*' : r.seq >>> 0} ack ${r.flags & 0x10 ? r.ack >>> 0 : '-'} -> ${next}` : `nothing -> ${next}`;
+  r
+    ? `[${formatFlags(r.flags)}] seq ${r.unknown?.includes('seq') ? '*' : r.seq >>> 0} ack ${r.flags & 0x10 ? r.ack >>> 0 : '-'} -> ${next}`
+    : `nothing -> ${next}`;
 
 const describeSegment = (s: DecodedTcp | null, next: string): string =>
-  s ? `[${formatFlags(s.flags)}] seq ${s.seq} ack ${s.flags & 0x10 ? s.ack : '-'}${s.payload.length ? ` len ${s.payload.length}` : ''} -> ${next}` : `nothing -> ${next}`;
+  s
+    ? `[${formatFlags(s.flags)}] seq ${s.seq} ack ${s.flags & 0x10 ? s.ack : '-'}${s.payload.length ? ` len ${s.payload.length}` : ''} -> ${next}`
+    : `nothing -> ${next}`;
 
 interface CellRun {
   cell: MatrixCell;
@@ -109,7 +113,16 @@ async function runCell(env: FixtureEnv, state: TcpState, kind: SegmentKind, posi
     // Judged by the RFC, a known stack's departure the model followed is graded, not failed.
     const followed = c.findings.find((f) => f.check.includes('(a known departure:'));
     return {
-      cell: { state, kind, position, outcome: departsFrom || followed ? 'deviation' : 'pass', observed, expected, rfcExpected, departsFrom: departsFrom ?? followed?.check },
+      cell: {
+        state,
+        kind,
+        position,
+        outcome: departsFrom || followed ? 'deviation' : 'pass',
+        observed,
+        expected,
+        rfcExpected,
+        departsFrom: departsFrom ?? followed?.check,
+      },
       trace: c.peer.trace.lines(),
       rule,
       durationMs: performance.now() - began,
@@ -117,7 +130,16 @@ async function runCell(env: FixtureEnv, state: TcpState, kind: SegmentKind, posi
   } catch (e) {
     if (e instanceof PathDivergedError)
       return {
-        cell: { state, kind, position, outcome: 'deviation', observed: `${e.finding.observed} (${e.finding.level}, ${e.finding.requirement})`, expected, rfcExpected, departsFrom: e.finding.check },
+        cell: {
+          state,
+          kind,
+          position,
+          outcome: 'deviation',
+          observed: `${e.finding.observed} (${e.finding.level}, ${e.finding.requirement})`,
+          expected,
+          rfcExpected,
+          departsFrom: e.finding.check,
+        },
         trace: c?.peer.trace.lines() ?? [],
         rule,
         durationMs: performance.now() - began,
@@ -152,29 +174,46 @@ async function pool<T>(tasks: Array<() => Promise<T>>, jobs: number): Promise<T[
 const matrix: MatrixCell[] = [];
 const cellsPerState = segmentKinds.length * seqPositions.length;
 
-suite({ name: 'matrix', title: 'Conformance matrix: state x segment kind x sequence position', rfc: 'RFC 9293 3.10.7, RFC 5961', minRtoMs: MIN_RTO_MS }, (test) => {
-  for (const state of states) {
-    test(`${state}: ${cellsPerState} cells`, { rfc: SECTION[state], requirements: ['MAY-12'], timeoutMs: 120_000, needs: ['agent'] }, async ({ target, wire, profile, t, attach, figure }) => {
-      const env: FixtureEnv = { address: target.address, probeAddress: target.probeAddress, wire, profile, agent: target.agent, states: target.has('states') ? target.states : null };
-      const began = performance.now();
-      const tasks = segmentKinds.flatMap((kind) => seqPositions.map((position) => () => runCell(env, state, kind, position)));
-      const runs = await pool(tasks, JOBS);
-      for (const { cell, trace, rule, durationMs } of runs) {
-        const name = cellTitle(cell.state, cell.kind, cell.position);
-        const conforms = cell.departsFrom ? `conforms to RFC: no (${cell.departsFrom}; RFC: ${cell.rfcExpected})` : 'conforms to RFC: yes';
-        if (cell.outcome === 'fail') {
-          t.fail(`${name}: ${cell.error}`, { observed: cell.observed, expected: cell.expected, rule, trace });
-        } else {
-          t.pass(`${name}: ${cell.observed}; matches the ${profile.name} profile: yes; ${conforms}`);
+suite(
+  { name: 'matrix', title: 'Conformance matrix: state x segment kind x sequence position', rfc: 'RFC 9293 3.10.7, RFC 5961', minRtoMs: MIN_RTO_MS },
+  (test) => {
+    for (const state of states) {
+      test(`${state}: ${cellsPerState} cells`, { rfc: SECTION[state], requirements: ['MAY-12'], timeoutMs: 120_000, needs: ['agent'] }, async ({
+        target,
+        wire,
+        profile,
+        t,
+        attach,
+        figure,
+      }) => {
+        const env: FixtureEnv = {
+          address: target.address,
+          probeAddress: target.probeAddress,
+          wire,
+          profile,
+          agent: target.agent,
+          states: target.has('states') ? target.states : null,
+        };
+        const began = performance.now();
+        const tasks = segmentKinds.flatMap((kind) => seqPositions.map((position) => () => runCell(env, state, kind, position)));
+        const runs = await pool(tasks, JOBS);
+        for (const { cell, trace, rule, durationMs } of runs) {
+          const name = cellTitle(cell.state, cell.kind, cell.position);
+          const conforms = cell.departsFrom ? `conforms to RFC: no (${cell.departsFrom}; RFC: ${cell.rfcExpected})` : 'conforms to RFC: yes';
+          if (cell.outcome === 'fail') {
+            t.fail(`${name}: ${cell.error}`, { observed: cell.observed, expected: cell.expected, rule, trace });
+          } else {
+            t.pass(`${name}: ${cell.observed}; matches the ${profile.name} profile: yes; ${conforms}`);
+          }
+          t.comment(`  ${name} took ${durationMs.toFixed(0)} ms`);
+          matrix.push(cell);
         }
-        t.comment(`  ${name} took ${durationMs.toFixed(0)} ms`);
-        matrix.push(cell);
-      }
-      attach({ matrix });
-      const deviations = runs.filter((r) => r.cell.outcome === 'deviation').length;
-      figure({ name: `${state} cells`, value: runs.length, unit: 'count' });
-      figure({ name: `${state} cells departing from the RFC (documented deviations)`, value: deviations, unit: 'count' });
-      figure({ name: `${state} wall time`, value: Math.round(performance.now() - began), unit: 'ms' });
-    });
-  }
-});
+        attach({ matrix });
+        const deviations = runs.filter((r) => r.cell.outcome === 'deviation').length;
+        figure({ name: `${state} cells`, value: runs.length, unit: 'count' });
+        figure({ name: `${state} cells departing from the RFC (documented deviations)`, value: deviations, unit: 'count' });
+        figure({ name: `${state} wall time`, value: Math.round(performance.now() - began), unit: 'ms' });
+      });
+    }
+  },
+);

@@ -6,10 +6,11 @@
 //   remote close()/shutdown()
 //   < F.  seq y+n                    (remote: LAST-ACK)
 //   > .   ack y+n+1                  (remote: CLOSED)
-import { suite } from '../src/peer/suite.js';
+
+import { Seq } from '../src/packet/index.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
 import type { RemoteAction } from '../src/peer/suite.js';
-import { Seq } from '../src/packet/index.js';
+import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'passive-close', title: 'Passive close (we send FIN first)', rfc: 'RFC 9293 3.6' }, (test) => {
   /** Our FIN on an established connection: ACKed, CLOSE-WAIT. */
@@ -20,7 +21,10 @@ suite({ name: 'passive-close', title: 'Passive close (we send FIN first)', rfc: 
     await c.inState('CLOSE-WAIT');
   }
 
-  test('our FIN is ACKed and the remote enters CLOSE-WAIT; its FIN then leads to LAST-ACK and our ACK to CLOSED', { rfc: 'RFC 9293 3.6, 3.10.7.4 (eighth), 3.10.4', needs: ['agent'] }, async ({ listen, connect, remote }) => {
+  test('our FIN is ACKed and the remote enters CLOSE-WAIT; its FIN then leads to LAST-ACK and our ACK to CLOSED', {
+    rfc: 'RFC 9293 3.6, 3.10.7.4 (eighth), 3.10.4',
+    needs: ['agent'],
+  }, async ({ listen, connect, remote }) => {
     const c = connect(await listen());
     await finFirst(c);
     await remote(c, 'close');
@@ -31,7 +35,10 @@ suite({ name: 'passive-close', title: 'Passive close (we send FIN first)', rfc: 
   });
 
   for (const action of ['shutdown', 'close'] as const satisfies readonly RemoteAction[]) {
-    test(`in CLOSE-WAIT the remote still sends data we ACK (half-close), then ${action}() sends its FIN`, { rfc: 'RFC 9293 3.6, 3.10.2, 3.10.4', needs: ['agent'] }, async ({ listen, connect, remote }) => {
+    test(`in CLOSE-WAIT the remote still sends data we ACK (half-close), then ${action}() sends its FIN`, {
+      rfc: 'RFC 9293 3.6, 3.10.2, 3.10.4',
+      needs: ['agent'],
+    }, async ({ listen, connect, remote }) => {
       const c = connect(await listen());
       await finFirst(c);
       const dataSeq = c.rcvNxt;

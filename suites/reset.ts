@@ -8,11 +8,12 @@
 //   TIME-WAIT, tcp_rfc1337=0 (Linux default): > R seq RCV.NXT  → CLOSED (RFC 9293 3.10.7.4 (second))
 //   (tcp_rfc1337=1, RFC 1337: ignored — suites/reset-rfc1337.ts)
 //   the remote aborts:  < R. seq SND.NXT (RFC: R)  (remote: CLOSED);  > P. data  < R (no connection)
-import { suite } from '../src/peer/suite.js';
+
+import type { TcpState } from '../src/fsm/index.js';
+import { Seq } from '../src/packet/index.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
 import type { Need, TestContext } from '../src/peer/suite.js';
-import { Seq } from '../src/packet/index.js';
-import type { TcpState } from '../src/fsm/index.js';
+import { suite } from '../src/peer/suite.js';
 
 type Setup = (ctx: TestContext, c: ScriptedConnection) => Promise<void>;
 
@@ -26,29 +27,41 @@ const needsOf: Partial<Record<TcpState, Need[]>> = { 'FIN-WAIT-1': ['app-close']
 /** Bring a fresh connection into each state by the ordinary path (checked on the way). */
 const setups: Array<[TcpState, Setup]> = [
   ['ESTABLISHED', async (_ctx, c) => c.handshake()],
-  ['FIN-WAIT-1', async ({ remote }, c) => {
-    await c.handshake();
-    await remote(c, 'shutdown');
-    await c.expect('F.');
-  }],
-  ['FIN-WAIT-2', async ({ remote }, c) => {
-    await c.handshake();
-    await remote(c, 'shutdown');
-    await c.expect('F.');
-    await c.send('.');
-  }],
-  ['CLOSE-WAIT', async (_ctx, c) => {
-    await c.handshake();
-    await c.send('F.');
-    await c.expect('.');
-  }],
-  ['LAST-ACK', async ({ remote }, c) => {
-    await c.handshake();
-    await c.send('F.');
-    await c.expect('.');
-    await remote(c, 'shutdown');
-    await c.expect('F.');
-  }],
+  [
+    'FIN-WAIT-1',
+    async ({ remote }, c) => {
+      await c.handshake();
+      await remote(c, 'shutdown');
+      await c.expect('F.');
+    },
+  ],
+  [
+    'FIN-WAIT-2',
+    async ({ remote }, c) => {
+      await c.handshake();
+      await remote(c, 'shutdown');
+      await c.expect('F.');
+      await c.send('.');
+    },
+  ],
+  [
+    'CLOSE-WAIT',
+    async (_ctx, c) => {
+      await c.handshake();
+      await c.send('F.');
+      await c.expect('.');
+    },
+  ],
+  [
+    'LAST-ACK',
+    async ({ remote }, c) => {
+      await c.handshake();
+      await c.send('F.');
+      await c.expect('.');
+      await remote(c, 'shutdown');
+      await c.expect('F.');
+    },
+  ],
 ];
 
 async function toTimeWait(ctx: TestContext, c: ScriptedConnection): Promise<void> {
@@ -62,7 +75,10 @@ async function toTimeWait(ctx: TestContext, c: ScriptedConnection): Promise<void
 }
 
 suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', rfc: 'RFC 9293 3.10.7.4, RFC 5961' }, (test) => {
-  test('an exact RST in SYN-RECEIVED (passive open) returns the connection to LISTEN', { rfc: 'RFC 9293 3.10.7.4 (second)', requirements: ['MUST-11'] }, async ({ listen, connect }) => {
+  test('an exact RST in SYN-RECEIVED (passive open) returns the connection to LISTEN', {
+    rfc: 'RFC 9293 3.10.7.4 (second)',
+    requirements: ['MUST-11'],
+  }, async ({ listen, connect }) => {
     const port = await listen();
     const c = connect(port);
     await c.send('S');
@@ -75,7 +91,10 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
   });
 
   for (const [state, setup] of setups) {
-    test(`an exact RST (seq = RCV.NXT) in ${state} closes the connection`, { rfc: 'RFC 9293 3.10.7.4 (second), RFC 5961 3.2', needs: needsOf[state] ?? [] }, async (ctx) => {
+    test(`an exact RST (seq = RCV.NXT) in ${state} closes the connection`, {
+      rfc: 'RFC 9293 3.10.7.4 (second), RFC 5961 3.2',
+      needs: needsOf[state] ?? [],
+    }, async (ctx) => {
       const c = ctx.connect(await ctx.listen());
       await setup(ctx, c);
       await c.inState(state);
@@ -85,7 +104,10 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     });
   }
 
-  test('an in-window RST not at RCV.NXT gets a challenge ACK and the connection stays ESTABLISHED', { rfc: 'RFC 5961 3.2, RFC 9293 3.10.7.4 (second)', requirements: ['MAY-12'] }, async ({ listen, connect }) => {
+  test('an in-window RST not at RCV.NXT gets a challenge ACK and the connection stays ESTABLISHED', {
+    rfc: 'RFC 5961 3.2, RFC 9293 3.10.7.4 (second)',
+    requirements: ['MAY-12'],
+  }, async ({ listen, connect }) => {
     const c = connect(await listen());
     await c.handshake();
     await c.send({ flags: 'R', seq: Seq.add(c.sndNxt, 100) });
@@ -101,7 +123,10 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.inState('ESTABLISHED');
   });
 
-  test('a SYN in ESTABLISHED gets a challenge ACK and the connection stays', { rfc: 'RFC 5961 4.2, RFC 9293 3.10.7.4 (fourth)', requirements: ['MAY-12'] }, async ({ listen, connect }) => {
+  test('a SYN in ESTABLISHED gets a challenge ACK and the connection stays', {
+    rfc: 'RFC 5961 4.2, RFC 9293 3.10.7.4 (fourth)',
+    requirements: ['MAY-12'],
+  }, async ({ listen, connect }) => {
     const c = connect(await listen());
     await c.handshake();
     // In the window but not at SND.NXT, so our own sequence space does not move over the SYN.
@@ -110,7 +135,10 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.inState('ESTABLISHED');
   });
 
-  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', { rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)', needs: ['agent', 'settings'] }, async (ctx) => {
+  test('an exact RST in TIME-WAIT kills it (tcp_rfc1337=0)', {
+    rfc: 'RFC 9293 3.10.7.4 (second); RFC 1337 (not applied)',
+    needs: ['agent', 'settings'],
+  }, async (ctx) => {
     ctx.t.equal(ctx.target.settings.values['net.ipv4.tcp_rfc1337'], '0', 'the lab runs with net.ipv4.tcp_rfc1337=0');
     const c = ctx.connect(await ctx.listen());
     await toTimeWait(ctx, c);
@@ -119,7 +147,10 @@ suite({ name: 'reset', title: 'RST and SYN processing in synchronized states', r
     await c.expectNothing();
   });
 
-  test('the remote application aborts: it sends a RST at SND.NXT and forgets the connection', { rfc: 'RFC 9293 3.10.5; Linux tcp_send_active_reset()', needs: ['agent'] }, async (ctx) => {
+  test('the remote application aborts: it sends a RST at SND.NXT and forgets the connection', {
+    rfc: 'RFC 9293 3.10.5; Linux tcp_send_active_reset()',
+    needs: ['agent'],
+  }, async (ctx) => {
     const c = ctx.connect(await ctx.listen());
     await c.handshake();
     // RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>; Linux adds ACK=RCV.NXT (the linux profile says so).

@@ -6,11 +6,15 @@
 //   > .   seq x+1, ack y+1           (remote: TIME-WAIT)
 // Ordering: our FIN must leave only after the remote's FIN is on the wire, else the remote is
 // still ESTABLISHED and takes the CLOSE-WAIT path instead.
-import { suite } from '../src/peer/suite.js';
+
 import { Seq } from '../src/packet/index.js';
+import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'simultaneous-close', title: 'Simultaneous close', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('FINs crossing: the remote goes FIN-WAIT-1 → CLOSING on our FIN, TIME-WAIT on our ACK of its FIN', { rfc: 'RFC 9293 3.6, 3.10.7.4 (fifth, eighth)', needs: ['app-close'] }, async ({ listen, connect, remote }) => {
+  test('FINs crossing: the remote goes FIN-WAIT-1 → CLOSING on our FIN, TIME-WAIT on our ACK of its FIN', {
+    rfc: 'RFC 9293 3.6, 3.10.7.4 (fifth, eighth)',
+    needs: ['app-close'],
+  }, async ({ listen, connect, remote }) => {
     const c = connect(await listen());
     await c.handshake();
     await remote(c, 'close');

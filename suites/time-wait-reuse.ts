@@ -12,15 +12,16 @@
 // The lab gives the target one local port, so every connect() it makes reuses the same port.
 //   < S (TS)      > S. (TS?)     < .      > P. hello     agent close   < F.   > F.   < .   (TIME-WAIT)
 //   agent connect again:  < S seq = old SND.NXT + 65537   or   connect() fails (EADDRNOTAVAIL)
-import { suite, type TestContext } from '../src/peer/suite.js';
+
+import type { TcpState } from '../src/fsm/index.js';
+import type { ConnId } from '../src/lab/index.js';
+import { type LabSysctls, sysctlPairs, type TcpTuple } from '../src/lab/index.js';
 import { Seq } from '../src/packet/index.js';
 import type { DecodedTcp, TcpOption } from '../src/packet/types.js';
 import { PeerConnection } from '../src/peer/connection.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from '../src/peer/scripted.js';
-import { sysctlPairs, type LabSysctls, type TcpTuple } from '../src/lab/index.js';
-import type { TcpState } from '../src/fsm/index.js';
-import type { ConnId } from '../src/lab/index.js';
+import { suite, type TestContext } from '../src/peer/suite.js';
 
 /** The only local port the target's kernel may pick for connect(). */
 const CLIENT_PORT = 33333;
@@ -137,7 +138,11 @@ suite(
     sysctls: { tcp_tw_reuse: 1, tcp_orphan_retries: 8, extra: { 'net.ipv4.ip_local_port_range': `${CLIENT_PORT} ${CLIENT_PORT}` } },
   },
   (test) => {
-    test('tcp_tw_reuse=1 with timestamps: the client reconnects over its own TIME-WAIT', { rfc: 'RFC 9293 3.6; RFC 6191', requirements: ['SHLD-4'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('tcp_tw_reuse=1 with timestamps: the client reconnects over its own TIME-WAIT', {
+      rfc: 'RFC 9293 3.6; RFC 6191',
+      requirements: ['SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       await labOf(ctx).setSysctls({ tcp_tw_reuse: 1 });
       const first = await clientConnects(ctx, 45001, 1000, true);
       if ('error' in first) throw new Error(`connect() failed: ${first.error}`);
@@ -149,15 +154,25 @@ suite(
         const again = await clientConnects(ctx, 45001, 1000, true);
         expectReused(ctx, first, again);
         const tsv = (s: DecodedTcp) => s.options.find((o): o is Extract<TcpOption, { kind: 'ts' }> => o.kind === 'ts');
-        ctx.t.ok(tsv(again.syn) && tsv(first.syn) && Seq.gt(tsv(again.syn)!.val, tsv(first.syn)!.val), 'its TSval is newer than the old connection\'s');
-        ctx.finding({ level: 'conforms', requirement: 'SHLD-4', check: 'timestamps let a TIME-WAIT 4-tuple be reused', expected: 'a new connection over the TIME-WAIT', observed: `SYN from port ${again.syn.srcPort}, ISN old SND.NXT + ${Seq.sub(again.syn.seq, first.c.rcvNxt)}` });
+        ctx.t.ok(tsv(again.syn) && tsv(first.syn) && Seq.gt(tsv(again.syn)!.val, tsv(first.syn)!.val), "its TSval is newer than the old connection's");
+        ctx.finding({
+          level: 'conforms',
+          requirement: 'SHLD-4',
+          check: 'timestamps let a TIME-WAIT 4-tuple be reused',
+          expected: 'a new connection over the TIME-WAIT',
+          observed: `SYN from port ${again.syn.srcPort}, ISN old SND.NXT + ${Seq.sub(again.syn.seq, first.c.rcvNxt)}`,
+        });
         again.c.close();
       } finally {
         first.c.close();
       }
     });
 
-    test('tcp_tw_reuse=0: the TIME-WAIT keeps its 4-tuple and connect() fails (EADDRNOTAVAIL)', { rfc: 'RFC 9293 3.6', requirements: ['SHLD-4'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('tcp_tw_reuse=0: the TIME-WAIT keeps its 4-tuple and connect() fails (EADDRNOTAVAIL)', {
+      rfc: 'RFC 9293 3.6',
+      requirements: ['SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       await labOf(ctx).setSysctls({ tcp_tw_reuse: 0 });
       try {
         const first = await clientConnects(ctx, 45002, 1000, true);
@@ -177,7 +192,11 @@ suite(
       }
     });
 
-    test('tcp_tw_reuse=1 without timestamps: the TIME-WAIT is not reused', { rfc: 'RFC 9293 3.6', requirements: ['SHLD-4'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('tcp_tw_reuse=1 without timestamps: the TIME-WAIT is not reused', {
+      rfc: 'RFC 9293 3.6',
+      requirements: ['SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       const first = await clientConnects(ctx, 45003, 1000, false);
       if ('error' in first) throw new Error(`connect() failed: ${first.error}`);
       try {
@@ -186,16 +205,26 @@ suite(
         await new Promise((r) => setTimeout(r, REUSE_DELAY_MS));
         const again = await clientConnects(ctx, 45003, 1000, false);
         const observed = 'error' in again ? again.error : 'reused';
-        ctx.finding({ level: observed === 'EADDRNOTAVAIL' ? 'conforms' : 'deviation', requirement: 'SHLD-4', check: 'a TIME-WAIT without timestamps is not reused', expected: 'EADDRNOTAVAIL', observed });
+        ctx.finding({
+          level: observed === 'EADDRNOTAVAIL' ? 'conforms' : 'deviation',
+          requirement: 'SHLD-4',
+          check: 'a TIME-WAIT without timestamps is not reused',
+          expected: 'EADDRNOTAVAIL',
+          observed,
+        });
         await first.c.inState('TIME-WAIT');
       } finally {
         first.c.close();
       }
     });
 
-    test('a SYN above RCV.NXT reopens TIME-WAIT (no timestamps); one below it is answered with an ACK', { rfc: 'RFC 9293 3.10.7.4 (TIME-WAIT), 3.6; RFC 6191', requirements: ['MAY-2'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('a SYN above RCV.NXT reopens TIME-WAIT (no timestamps); one below it is answered with an ACK', {
+      rfc: 'RFC 9293 3.10.7.4 (TIME-WAIT), 3.6; RFC 6191',
+      requirements: ['MAY-2'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       const lab = labOf(ctx);
-  const { connect, remote } = ctx;
+      const { connect, remote } = ctx;
       await lab.agent.listen(8080);
       const c = connect(8080, { localPort: 46001 });
       await c.handshake();
@@ -218,15 +247,25 @@ suite(
         const synAck = await n.expect({ flags: 'S.', ack: Seq.add(iss, 1), seq: Seq.add(oldSndNxt, TW_ISN_STEP) });
         await n.send('.');
         await n.inState('ESTABLISHED');
-        ctx.finding({ level: 'choice', requirement: 'MAY-2', check: 'TIME-WAIT accepts a new SYN with a higher sequence number', expected: 'accept (MAY) or challenge ACK', observed: `reopened: SYN-ACK with ISN old SND.NXT + ${Seq.sub(synAck.seq, oldSndNxt)}` });
+        ctx.finding({
+          level: 'choice',
+          requirement: 'MAY-2',
+          check: 'TIME-WAIT accepts a new SYN with a higher sequence number',
+          expected: 'accept (MAY) or challenge ACK',
+          observed: `reopened: SYN-ACK with ISN old SND.NXT + ${Seq.sub(synAck.seq, oldSndNxt)}`,
+        });
       } finally {
         n.close();
       }
     });
 
-    test('with timestamps, a SYN with a newer TSval reopens TIME-WAIT even below RCV.NXT; an older one does not', { rfc: 'RFC 6191 2; RFC 7323 5', requirements: ['MAY-2', 'SHLD-4'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('with timestamps, a SYN with a newer TSval reopens TIME-WAIT even below RCV.NXT; an older one does not', {
+      rfc: 'RFC 6191 2; RFC 7323 5',
+      requirements: ['MAY-2', 'SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       const lab = labOf(ctx);
-  const { wire, trace, t } = ctx;
+      const { wire, trace, t } = ctx;
       await lab.agent.listen(8081).catch(() => undefined);
       // Raw segments: the FSM oracle knows nothing of timestamps, so this test judges the answers itself.
       const ts = new Ts();
@@ -234,7 +273,7 @@ suite(
       const p = open();
       try {
         await p.send({ flags: 'S', options: [{ kind: 'mss', value: 1460 }, ts.opt()] });
-        ts.learn((await p.expect('S.')));
+        ts.learn(await p.expect('S.'));
         await p.send({ flags: '.', options: [ts.opt()] });
         const { conn } = await lab.agent.accepted(8081, 46002);
         await lab.agent.close(conn);
@@ -244,27 +283,56 @@ suite(
         const tuple = { localAddress: lab.target.ipv4, localPort: 8081, peerAddress: wire.localAddr, peerPort: 46002 };
         await lab.waitForState(tuple, 'TIME-WAIT', 1000);
         // An older timestamp: PAWS rejects the SYN; TIME-WAIT answers with its ACK and stays.
-        await p.send({ flags: 'S', seq: 5000, options: [{ kind: 'mss', value: 1460 }, { kind: 'ts', val: 1, ecr: 0 }] });
+        await p.send({
+          flags: 'S',
+          seq: 5000,
+          options: [
+            { kind: 'mss', value: 1460 },
+            { kind: 'ts', val: 1, ecr: 0 },
+          ],
+        });
         const paws = await p.expect('.');
         t.equal(paws.flags, 0x10, 'an older TSval: an ACK, not a SYN-ACK');
         await lab.waitForState(tuple, 'TIME-WAIT', 1000);
-        ctx.finding({ level: 'conforms', requirement: 'RFC 7323 5.3', check: 'a SYN with an older TSval does not reopen TIME-WAIT', expected: 'ACK, TIME-WAIT kept', observed: 'ACK, TIME-WAIT kept' });
+        ctx.finding({
+          level: 'conforms',
+          requirement: 'RFC 7323 5.3',
+          check: 'a SYN with an older TSval does not reopen TIME-WAIT',
+          expected: 'ACK, TIME-WAIT kept',
+          observed: 'ACK, TIME-WAIT kept',
+        });
         // A newer timestamp, the old ISN (below RCV.NXT): RFC 6191 lets it reopen.
         await p.send({ flags: 'S', seq: 5000, options: [{ kind: 'mss', value: 1460 }, ts.opt()] });
         const reopened = await p.expect('S.');
         t.equal(reopened.ack, 5001, 'the SYN-ACK acknowledges the new SYN');
         await lab.waitForState(tuple, 'SYN-RECEIVED', 1000);
-        ctx.finding({ level: 'conforms', requirement: 'SHLD-4', check: 'with timestamps a newer TSval reopens TIME-WAIT whatever the seq (RFC 6191)', expected: 'SYN-ACK', observed: 'SYN-ACK, SYN-RECEIVED' });
-        ctx.finding({ level: 'choice', requirement: 'MAY-2', check: 'TIME-WAIT accepts a new SYN', expected: 'accept (MAY)', observed: 'accepted on a newer timestamp' });
+        ctx.finding({
+          level: 'conforms',
+          requirement: 'SHLD-4',
+          check: 'with timestamps a newer TSval reopens TIME-WAIT whatever the seq (RFC 6191)',
+          expected: 'SYN-ACK',
+          observed: 'SYN-ACK, SYN-RECEIVED',
+        });
+        ctx.finding({
+          level: 'choice',
+          requirement: 'MAY-2',
+          check: 'TIME-WAIT accepts a new SYN',
+          expected: 'accept (MAY)',
+          observed: 'accepted on a newer timestamp',
+        });
         await p.send({ flags: 'R', seq: 5001 });
       } finally {
         p.close();
       }
     });
 
-    test('an old duplicate in the reused connection: PAWS drops it; without timestamps its old ACK betrays it, an acceptable one does not', { rfc: 'RFC 7323 5; RFC 5961 5.2; RFC 9293 3.6', requirements: ['SHLD-4'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+    test('an old duplicate in the reused connection: PAWS drops it; without timestamps its old ACK betrays it, an acceptable one does not', {
+      rfc: 'RFC 7323 5; RFC 5961 5.2; RFC 9293 3.6',
+      requirements: ['SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
       const lab = labOf(ctx);
-  const { t } = ctx;
+      const { t } = ctx;
       const read = async (k: Client) => (await lab.agent.read(k.conn)).data.toString();
       // 1: with timestamps; its "hello" is the old duplicate-to-be. Our ISN stays 1000 on purpose:
       // the old numbers then fall inside the new window.
@@ -286,7 +354,13 @@ suite(
         t.equal(dup.ack, Seq.add(1000, 1), 'it acknowledges nothing new');
         const paws = await read(two);
         t.equal(paws, '', 'the application reads nothing');
-        ctx.finding({ level: paws ? 'violation' : 'conforms', requirement: 'RFC 7323 5.3', check: 'PAWS drops an old duplicate from the previous incarnation', expected: 'dropped', observed: paws ? `delivered "${paws}"` : 'dropped' });
+        ctx.finding({
+          level: paws ? 'violation' : 'conforms',
+          requirement: 'RFC 7323 5.3',
+          check: 'PAWS drops an old duplicate from the previous incarnation',
+          expected: 'dropped',
+          observed: paws ? `delivered "${paws}"` : 'dropped',
+        });
         two.c.model.expected.splice(0);
         const hello2 = await helloThenTimeWait(ctx, two);
         two.c.close();
@@ -300,14 +374,26 @@ suite(
         await three.c.expect('.');
         const exact = await read(three);
         t.equal(exact, '', 'the exact old copy is dropped: its ACK is too old');
-        ctx.finding({ level: exact ? 'deviation' : 'conforms', requirement: 'RFC 5961 5.2', check: 'an old duplicate whose ACK predates the new ISN is dropped', expected: 'dropped', observed: exact ? `delivered "${exact}"` : 'dropped (challenge ACK)' });
+        ctx.finding({
+          level: exact ? 'deviation' : 'conforms',
+          requirement: 'RFC 5961 5.2',
+          check: 'an old duplicate whose ACK predates the new ISN is dropped',
+          expected: 'dropped',
+          observed: exact ? `delivered "${exact}"` : 'dropped (challenge ACK)',
+        });
         // The old bytes with an acceptable ACK: nothing tells them from new data.
         await three.c.send({ flags: 'P.', seq: hello2.seq, payload: hello2.payload });
         await three.c.expect('.');
         const risk = await read(three);
         t.equal(risk, 'hello', 'without timestamps the old bytes reach the application');
         ctx.note(`the risk of reusing TIME-WAIT without timestamps: the application of the new connection read "${risk}", sent on the previous one`);
-        ctx.finding({ level: 'choice', requirement: 'SHLD-4', check: 'old data in the window of a new connection without timestamps', expected: 'dropped (only timestamps can tell)', observed: `delivered: "${risk}"` });
+        ctx.finding({
+          level: 'choice',
+          requirement: 'SHLD-4',
+          check: 'old data in the window of a new connection without timestamps',
+          expected: 'dropped (only timestamps can tell)',
+          observed: `delivered: "${risk}"`,
+        });
       } finally {
         for (const k of conns) k.c.close();
       }

@@ -16,10 +16,19 @@ import { measureRetransmissions } from '../src/peer/timing.js';
 const SYSCTL = 'net.ipv4.tcp_retries2';
 
 suite({ name: 'timer-data-retransmit', title: 'Data retransmission timer (ESTABLISHED)', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('unacknowledged data is retransmitted with doubling RTO until tcp_retries2\'s budget is spent, then the connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7', requirements: ['MUST-19', 'MUST-20'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test("unacknowledged data is retransmitted with doubling RTO until tcp_retries2's budget is spent, then the connection is dropped", {
+    rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7',
+    requirements: ['MUST-19', 'MUST-20'],
+    needs: ['agent', 'states', 'settings'],
+  }, async (ctx) => {
     const setting = Number(ctx.target.settings.values[SYSCTL]);
     await measureRetransmissions(ctx, {
-      sysctl: SYSCTL, setting, retries: setting, expectKey: 'retries2', what: 'data', state: 'ESTABLISHED',
+      sysctl: SYSCTL,
+      setting,
+      retries: setting,
+      expectKey: 'retries2',
+      what: 'data',
+      state: 'ESTABLISHED',
       lifetime: 'ESTABLISHED with unacknowledged data',
       async trigger({ remote }, c) {
         await remote(c, { send: 100 });

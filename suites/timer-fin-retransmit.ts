@@ -15,11 +15,20 @@ import { measureRetransmissions } from '../src/peer/timing.js';
 const SYSCTL = 'net.ipv4.tcp_orphan_retries';
 
 suite({ name: 'timer-fin-retransmit', title: 'FIN retransmission timer (orphaned FIN-WAIT-1)', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('an unacknowledged FIN is retransmitted tcp_orphan_retries times with doubling RTO, then the orphan is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7', requirements: ['MUST-19'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test('an unacknowledged FIN is retransmitted tcp_orphan_retries times with doubling RTO, then the orphan is dropped', {
+    rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7',
+    requirements: ['MUST-19'],
+    needs: ['agent', 'states', 'settings'],
+  }, async (ctx) => {
     const setting = Number(ctx.target.settings.values[SYSCTL]);
     await measureRetransmissions(ctx, {
       // tcp_orphan_retries(): 0 means 8 while the RTO is below TCP_RTO_MAX (net/ipv4/tcp_timer.c)
-      sysctl: SYSCTL, setting, retries: setting === 0 ? 8 : setting, expectKey: 'orphan-retries', what: 'FIN', state: 'FIN-WAIT-1',
+      sysctl: SYSCTL,
+      setting,
+      retries: setting === 0 ? 8 : setting,
+      expectKey: 'orphan-retries',
+      what: 'FIN',
+      state: 'FIN-WAIT-1',
       lifetime: 'orphaned FIN-WAIT-1',
       async trigger({ remote }, c) {
         await remote(c, 'close');

@@ -8,10 +8,11 @@
 //   > F.   our late FIN → < R (no TCB: RFC 9293 3.10.7.1)
 // Run with the lab's tcp_fin_timeout and with another value. `--expect fin-timeout=S` (seconds)
 // overrides the expectation.
-import { suite, type TestContext } from '../src/peer/suite.js';
-import { withSettings } from '../src/target/settings.js';
-import { handshakeRoundTrip, timerTolerance, msBetween, round, socketDetails, StampError, waitGone } from '../src/peer/timing.js';
+
 import { LINUX_RTO_MIN_MS } from '../src/fsm/linux-timers.js';
+import { suite, type TestContext } from '../src/peer/suite.js';
+import { handshakeRoundTrip, msBetween, round, StampError, socketDetails, timerTolerance, waitGone } from '../src/peer/timing.js';
+import { withSettings } from '../src/target/settings.js';
 
 const SYSCTL = 'net.ipv4.tcp_fin_timeout';
 
@@ -44,8 +45,13 @@ async function measureFinWait2(ctx: TestContext): Promise<void> {
   const tol = timerTolerance(hi, startError, { pollResolutionMs: gone.resolutionMs });
   const spread = round((hi - lo) / 2);
   figure({
-    name: 'orphaned FIN-WAIT-2 lifetime (our ACK of its FIN → socket gone)', value: lived, unit: 'ms', expected: expectedMs, tolerance: round(tol.ms + spread),
-    toleranceWhy: (spread ? `± ${spread} ms: the 3.5 × RTO floor lies between ${lo} and ${hi} ms; + ` : '') + tol.why, ...stamp.delay(),
+    name: 'orphaned FIN-WAIT-2 lifetime (our ACK of its FIN → socket gone)',
+    value: lived,
+    unit: 'ms',
+    expected: expectedMs,
+    tolerance: round(tol.ms + spread),
+    toleranceWhy: (spread ? `± ${spread} ms: the 3.5 × RTO floor lies between ${lo} and ${hi} ms; + ` : '') + tol.why,
+    ...stamp.delay(),
   });
   figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
   stamp.stop();
@@ -78,7 +84,10 @@ function finTimeoutFloor(info: { rttMs: number | null; rttVarMs: number | null; 
 }
 
 suite({ name: 'timer-fin-wait-2', title: 'FIN-WAIT-2 timeout of an orphaned connection', rfc: 'RFC 9293 3.6' }, (test) => {
-  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', { rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', {
+    rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)',
+    needs: ['agent', 'states', 'settings'],
+  }, async (ctx) => {
     await measureFinWait2(ctx);
   });
 

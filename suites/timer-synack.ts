@@ -8,10 +8,21 @@
 //   > .    late ACK of the SYN-ACK → < R seq = SEG.ACK (no TCB: RFC 9293 3.10.7.1)
 // Run twice: with the lab's tcp_synack_retries and with another value, so the expectation is
 // seen to follow the setting. `--expect synack-retries=N` overrides the expected count.
-import { suite, type TestContext } from '../src/peer/suite.js';
-import { withSettings } from '../src/target/settings.js';
+
 import { Seq } from '../src/packet/index.js';
-import { backoffSchedule, collectRetransmissions, type GoneAt, timerTolerance, intervalsMs, msBetween, round, StampError, waitGone } from '../src/peer/timing.js';
+import { suite, type TestContext } from '../src/peer/suite.js';
+import {
+  backoffSchedule,
+  collectRetransmissions,
+  type GoneAt,
+  intervalsMs,
+  msBetween,
+  round,
+  StampError,
+  timerTolerance,
+  waitGone,
+} from '../src/peer/timing.js';
+import { withSettings } from '../src/target/settings.js';
 
 /** Linux's initial SYN-ACK timeout, TCP_TIMEOUT_INIT (include/net/tcp.h), RFC 6298 2.1's 1 s. */
 const TCP_TIMEOUT_INIT_MS = 1000;
@@ -37,11 +48,23 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   let gone: GoneAt | undefined;
   const goneP = waitGone(target.states, tuple(c), deadline, (s) => t.comment(s), 'half-open connection').then((g) => (gone = g));
 
-  const { stamps, errors } = await collectRetransmissions(c, synAck, (i) => TCP_TIMEOUT_INIT_MS * 2 ** i, stamp, goneP, (s) => t.comment(s), 'SYN-ACK');
+  const { stamps, errors } = await collectRetransmissions(
+    c,
+    synAck,
+    (i) => TCP_TIMEOUT_INIT_MS * 2 ** i,
+    stamp,
+    goneP,
+    (s) => t.comment(s),
+    'SYN-ACK',
+  );
   if (!gone) await goneP;
   const count = stamps.length - 1;
   figure({
-    name: 'SYN-ACK retransmissions', value: count, unit: 'count', expected: expectedCount, tolerance: 0,
+    name: 'SYN-ACK retransmissions',
+    value: count,
+    unit: 'count',
+    expected: expectedCount,
+    tolerance: 0,
     toleranceWhy: `a count is exact: ${SYSCTL} = ${retries} in the lab`,
   });
 
@@ -50,7 +73,15 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   const schedule = backoffSchedule(TCP_TIMEOUT_INIT_MS, measured.length);
   measured.forEach((ms, i) => {
     const tol = timerTolerance(schedule[i]!, errors[i]!, { end: errors[i + 1]! });
-    figure({ name: `SYN-ACK retransmission ${i + 1} interval`, value: ms, unit: 'ms', expected: schedule[i]!, tolerance: tol.ms, toleranceWhy: tol.why, ...delay });
+    figure({
+      name: `SYN-ACK retransmission ${i + 1} interval`,
+      value: ms,
+      unit: 'ms',
+      expected: schedule[i]!,
+      tolerance: tol.ms,
+      toleranceWhy: tol.why,
+      ...delay,
+    });
   });
 
   // The timer that would have sent retransmission count+1 drops the request instead.
@@ -58,8 +89,13 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   const lifetime = round(msBetween(synAck.at, gone!.at));
   const tol = timerTolerance(lifetimeRuns, errors[0]!, { pollResolutionMs: gone!.resolutionMs });
   figure({
-    name: 'half-open lifetime (first SYN-ACK → socket gone)', value: lifetime, unit: 'ms',
-    expected: lifetimeRuns.reduce((a, b) => a + b, 0), tolerance: tol.ms, toleranceWhy: tol.why, ...delay,
+    name: 'half-open lifetime (first SYN-ACK → socket gone)',
+    value: lifetime,
+    unit: 'ms',
+    expected: lifetimeRuns.reduce((a, b) => a + b, 0),
+    tolerance: tol.ms,
+    toleranceWhy: tol.why,
+    ...delay,
   });
   figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
   stamp.stop();
@@ -76,11 +112,18 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
 }
 
 suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
-  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', { rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5', requirements: ['MUST-19', 'MUST-22'], needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test('SYN-ACK is retransmitted tcp_synack_retries times at 1, 2, 4 s… then the half-open connection is dropped', {
+    rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5',
+    requirements: ['MUST-19', 'MUST-22'],
+    needs: ['agent', 'states', 'settings'],
+  }, async (ctx) => {
     await measureSynAckSchedule(ctx);
   });
 
-  test('the retransmission count follows tcp_synack_retries (set to 1)', { rfc: 'RFC 9293 3.8.3; RFC 6298 5.5', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test('the retransmission count follows tcp_synack_retries (set to 1)', {
+    rfc: 'RFC 9293 3.8.3; RFC 6298 5.5',
+    needs: ['agent', 'states', 'settings'],
+  }, async (ctx) => {
     await withSettings(ctx.target.settings, { [SYSCTL]: '1' }, () => measureSynAckSchedule(ctx));
   });
 });

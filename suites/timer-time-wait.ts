@@ -10,9 +10,10 @@
 //   < .    re-ACKed; the 2 MSL timer restarts
 //   …      socket gone at t0 + 60 s (ss)
 // `--expect time-wait=S` (seconds) overrides the 60 s.
-import { suite } from '../src/peer/suite.js';
+
 import { Seq } from '../src/packet/index.js';
-import { handshakeRoundTrip, timerTolerance, msBetween, round, StampError, waitGone, waitWithProgress } from '../src/peer/timing.js';
+import { suite } from '../src/peer/suite.js';
+import { handshakeRoundTrip, msBetween, round, StampError, timerTolerance, waitGone, waitWithProgress } from '../src/peer/timing.js';
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s, compiled in. */
 const TCP_TIMEWAIT_LEN_MS = 60_000;
@@ -20,9 +21,17 @@ const TCP_TIMEWAIT_LEN_MS = 60_000;
 const RESTART_PROBE_DELAY_MS = 5000;
 
 suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 9293 3.6, 3.10.7.4' }, (test) => {
-  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', { rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)', requirements: ['MUST-13'], slow: true, timeoutMs: 120_000, needs: ['agent', 'states'] }, async ({ listen, connect, remote, target, tuple, t, figure, note, expectation }) => {
+  test('TIME-WAIT re-ACKs a retransmitted FIN, restarts its timer and lasts 2 MSL (Linux: 60 s)', {
+    rfc: 'RFC 9293 3.6, 3.10.7.4 (TIME-WAIT)',
+    requirements: ['MUST-13'],
+    slow: true,
+    timeoutMs: 120_000,
+    needs: ['agent', 'states'],
+  }, async ({ listen, connect, remote, target, tuple, t, figure, note, expectation }) => {
     const expectedMs = (expectation('time-wait') ?? TCP_TIMEWAIT_LEN_MS / 1000) * 1000;
-    note('Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)');
+    note(
+      'Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)',
+    );
 
     const c = connect(await listen());
     const stampErrorMs = await handshakeRoundTrip(c);
@@ -47,12 +56,19 @@ suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 
     const gone = await waitGone(target.states, tuple(c), expectedMs + 15_000, (s) => t.comment(s), 'TIME-WAIT');
     const tol = timerTolerance(expectedMs, startError, { pollResolutionMs: gone.resolutionMs });
     figure({
-      name: 'TIME-WAIT duration (retransmitted FIN → socket gone)', value: round(msBetween(again.at, gone.at)), unit: 'ms',
-      expected: expectedMs, tolerance: tol.ms, toleranceWhy: tol.why, ...stamp.delay(),
+      name: 'TIME-WAIT duration (retransmitted FIN → socket gone)',
+      value: round(msBetween(again.at, gone.at)),
+      unit: 'ms',
+      expected: expectedMs,
+      tolerance: tol.ms,
+      toleranceWhy: tol.why,
+      ...stamp.delay(),
     });
     figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
     stamp.stop();
-    note(`TIME-WAIT lasted ${round(msBetween(first.at, gone.at))} ms from our first FIN: the retransmitted FIN ${RESTART_PROBE_DELAY_MS} ms in restarted the timer`);
+    note(
+      `TIME-WAIT lasted ${round(msBetween(first.at, gone.at))} ms from our first FIN: the retransmitted FIN ${RESTART_PROBE_DELAY_MS} ms in restarted the timer`,
+    );
     c.remoteCalled('timeout-2msl');
     await c.inState('CLOSED');
   });

@@ -1,9 +1,9 @@
 // Option values from the command line, checked and normalised. Each parser throws a UsageError
 // that names the option, quotes the bad value and shows the expected form.
 import { isIP } from 'node:net';
-import { SYSCTL_NAMES, labSysctlsFrom, sysctlsToWrite } from '../lab/sysctls.js';
-import { EXPECTATIONS, isExpectationKey } from '../peer/expectations.js';
 import { refuseHostSysctls } from '../lab/sysctl-probe.js';
+import { labSysctlsFrom, SYSCTL_NAMES, sysctlsToWrite } from '../lab/sysctls.js';
+import { EXPECTATIONS, isExpectationKey } from '../peer/expectations.js';
 import { UsageError } from '../sys/errors.js';
 
 /** `key=value` → [key, value]; the key is non-empty, the value may hold further '='. */
@@ -31,7 +31,9 @@ export function parseLabSysctls(values: unknown): Record<string, string> {
     const [k, v] = parseKeyValue('lab-sysctl', raw);
     const key = byDotted.get(k) ?? k;
     if (!(key in SYSCTL_NAMES) && !/^[a-z0-9_]+\.[A-Za-z0-9_.-]+$/.test(key)) {
-      throw new UsageError(`--lab-sysctl: unknown sysctl '${k}' (short names: ${Object.keys(SYSCTL_NAMES).join(', ')}; or a dotted name like net.ipv4.tcp_rmem)`);
+      throw new UsageError(
+        `--lab-sysctl: unknown sysctl '${k}' (short names: ${Object.keys(SYSCTL_NAMES).join(', ')}; or a dotted name like net.ipv4.tcp_rmem)`,
+      );
     }
     if (key in SYSCTL_NAMES && !/^-?\d+$/.test(v)) throw new UsageError(`--lab-sysctl ${key} wants an integer, got '${v}'`);
     out[key] = v;

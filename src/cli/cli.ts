@@ -3,16 +3,16 @@
 // User-facing errors are one line on stderr, `tcpfsm: <what> ` plus a hint; never a stack trace.
 import yargs, { type Argv } from 'yargs';
 import { isUserFacing, UsageError } from '../sys/errors.js';
-import { cleanupBuilder, cleanupCommand, type CleanupArgs } from './commands/cleanup.js';
-import { exerciseBuilder, exerciseCommand, type ExerciseArgs } from './commands/exercise.js';
-import { fsmBuilder, fsmCommand, type FsmArgs } from './commands/fsm.js';
+import { type CleanupArgs, cleanupBuilder, cleanupCommand } from './commands/cleanup.js';
+import { type ExerciseArgs, exerciseBuilder, exerciseCommand } from './commands/exercise.js';
+import { type FsmArgs, fsmBuilder, fsmCommand } from './commands/fsm.js';
 import { HOLD_COMMAND, holdCommand, labBuilder } from './commands/lab.js';
-import { listBuilder, listCommand, type ListArgs } from './commands/list.js';
-import { requirementsBuilder, requirementsCommand, type RequirementsArgs } from './commands/requirements.js';
+import { type ListArgs, listBuilder, listCommand } from './commands/list.js';
 import { reportBuilder } from './commands/report.js';
-import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
+import { type RequirementsArgs, requirementsBuilder, requirementsCommand } from './commands/requirements.js';
+import { type RunArgs, runBuilder, runCommand } from './commands/run.js';
+import { type Io, processIo, useIo } from './io.js';
 import { VERSION } from './version.js';
-import { processIo, useIo, type Io } from './io.js';
 
 const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report'];
 
@@ -34,26 +34,33 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
   return yargs(argv)
     .scriptName('tcpfsm')
     .usage('$0 <command> [options]\n\nTests real TCP stacks with real packets against the RFC 9293 state machine.')
-    .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) => handle(runCommand(a)))
+    .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) =>
+      handle(runCommand(a)),
+    )
     .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
-    .command<RequirementsArgs>('requirements', "RFC 9293's labelled requirements: how each is observed and which tests judge it", requirementsBuilder, (a) => handle(requirementsCommand(a)))
+    .command<RequirementsArgs>('requirements', "RFC 9293's labelled requirements: how each is observed and which tests judge it", requirementsBuilder, (a) =>
+      handle(requirementsCommand(a)),
+    )
     .command<FsmArgs>('fsm', 'the RFC 9293 state machine: table, DOT or SVG', fsmBuilder, (a) => handle(fsmCommand(a)))
-    .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) => handle(exerciseCommand(a)))
+    .command<ExerciseArgs>('exercise', 'learn the state machine: an interactive session or a guided walkthrough on a lab', exerciseBuilder, (a) =>
+      handle(exerciseCommand(a)),
+    )
     .command('report', 'the latest report: report open (in a browser, or its file:// URL) | report path', (y) => reportBuilder(y, handle))
     .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
     .command<{ id?: string; labSysctl: string[] }>(
       HOLD_COMMAND,
       false, // internal: the process that keeps a `lab up` lab alive
       (y) =>
-        y
-          .option('id', { type: 'string' })
-          .option('lab-sysctl', { type: 'string', array: true, default: [] }) as unknown as Argv<{ id?: string; labSysctl: string[] }>,
+        y.option('id', { type: 'string' }).option('lab-sysctl', { type: 'string', array: true, default: [] }) as unknown as Argv<{
+          id?: string;
+          labSysctl: string[];
+        }>,
       (a) => handle(holdCommand(a)),
     )
     .example('$0 run', 'every suite against a fresh lab; reports in reports/latest/')
     .example('$0 list', 'what the suites test')
-    .example('$0 report open', 'the latest run\'s report in a browser')
+    .example('$0 report open', "the latest run's report in a browser")
     .example('$0 fsm --svg -o fsm.svg', 'the state machine diagram')
     .example('$0 exercise --walkthrough handshake', 'a guided lesson on a real kernel')
     .example('$0 cleanup', 'remove what a crashed run left')
@@ -111,4 +118,3 @@ export async function main(argv: string[], output: Io = processIo): Promise<numb
     restore();
   }
 }
-

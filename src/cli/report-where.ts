@@ -5,5 +5,10 @@ import type { Counts, RunRecord } from '../report/run.js';
 import { reportUrl } from './commands/report.js';
 
 export function reportWhere(run: RunRecord, counts: Counts, index: string, shown: string): string[] {
-  return [...outcomeLines(run, counts), `report: ${shown}`, `  ${reportUrl(index)}`, `  open it: tcpfsm report open${shown.startsWith('reports/') ? '' : ` ${shown.replace(/\/[^/]+\/index\.html$/, '')}`}`];
+  return [
+    ...outcomeLines(run, counts),
+    `report: ${shown}`,
+    `  ${reportUrl(index)}`,
+    `  open it: tcpfsm report open${shown.startsWith('reports/') ? '' : ` ${shown.replace(/\/[^/]+\/index\.html$/, '')}`}`,
+  ];
 }

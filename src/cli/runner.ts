@@ -74,7 +74,7 @@ export async function runSuites(opts: RunnerOptions): Promise<RunnerResult> {
     } else if (signals === 2) {
       listener.notice?.(`still waiting for ${[...running].map((p) => p.suite.name).join(', ')}; once more to kill them`);
     } else {
-      listener.notice?.('killing the suites; their watchdogs remove their labs (\'tcpfsm lab status\' shows what is left)');
+      listener.notice?.("killing the suites; their watchdogs remove their labs ('tcpfsm lab status' shows what is left)");
       for (const p of running) p.signal('SIGKILL');
     }
   };

@@ -2,7 +2,7 @@
 // Its stdout (TAP 14) is parsed live with tap-parser: each top-level subtest is one suite test,
 // comments inside it (`# waiting 58s for TIME-WAIT`) are progress. Its stderr is kept (the tail)
 // for the reports. When it exits, its SuiteResult JSON and pcap are picked up from TCPFSM_OUT.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';

@@ -54,7 +54,9 @@ export function selectSuites(all: SuiteFile[], names: readonly string[]): SuiteF
   const byName = new Map(all.map((s) => [s.name, s]));
   const unknown = names.filter((n) => !byName.has(n.replace(/\.(ts|js)$/, '')));
   if (unknown.length) {
-    throw new UsageError(`unknown suite${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} (available: ${all.map((s) => s.name).join(', ')})`);
+    throw new UsageError(
+      `unknown suite${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} (available: ${all.map((s) => s.name).join(', ')})`,
+    );
   }
   return [...new Set(names.map((n) => n.replace(/\.(ts|js)$/, '')))].map((n) => byName.get(n)!);
 }
@@ -62,16 +64,21 @@ export function selectSuites(all: SuiteFile[], names: readonly string[]): SuiteF
 /** The suite's test list, from the suite itself. */
 export function listSuite(suite: SuiteFile, timeoutMs = 60_000): Promise<SuiteListing> {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [suite.file], { env: { ...childEnv(), TCPFSM_LIST: '1' }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new EnvironmentError(`suite ${suite.name} could not list its tests: ${(stderr || err.message).trim().split('\n').pop()}`));
-      const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
-      try {
-        const listing = JSON.parse(line ?? '') as SuiteListing;
-        if (typeof listing.suite !== 'string' || !Array.isArray(listing.tests)) throw new Error('missing suite or tests');
-        resolvePromise(listing);
-      } catch (e) {
-        reject(new EnvironmentError(`suite ${suite.name} printed no test list under TCPFSM_LIST=1 (${(e as Error).message})`));
-      }
-    });
+    execFile(
+      process.execPath,
+      [suite.file],
+      { env: { ...childEnv(), TCPFSM_LIST: '1' }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new EnvironmentError(`suite ${suite.name} could not list its tests: ${(stderr || err.message).trim().split('\n').pop()}`));
+        const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
+        try {
+          const listing = JSON.parse(line ?? '') as SuiteListing;
+          if (typeof listing.suite !== 'string' || !Array.isArray(listing.tests)) throw new Error('missing suite or tests');
+          resolvePromise(listing);
+        } catch (e) {
+          reject(new EnvironmentError(`suite ${suite.name} printed no test list under TCPFSM_LIST=1 (${(e as Error).message})`));
+        }
+      },
+    );
   });
 }

@@ -1,7 +1,8 @@
 // Which words a walkthrough speaks: the English texts live with the lessons (lessons.ts), the
 // Chinese ones in lessons-zh.ts; this picks one language's texts for a lesson and the interface.
+
+import { type Lang, type Lesson, type LessonText, UI_EN, type Ui } from './lessons.js';
 import { LESSONS_ZH, UI_ZH } from './lessons-zh.js';
-import { UI_EN, type Lang, type Lesson, type LessonText, type Ui } from './lessons.js';
 
 export function uiFor(lang: Lang): Ui {
   return lang === 'zh' ? UI_ZH : UI_EN;

@@ -4,7 +4,7 @@
 import type { LabSysctls } from '../lab/index.js';
 import { UsageError } from '../sys/errors.js';
 import { lessonText, uiFor } from './i18n.js';
-import { LANGS, LESSONS, type Lang, type Lesson, type WalkthroughName } from './lessons.js';
+import { LANGS, type Lang, LESSONS, type Lesson, type WalkthroughName } from './lessons.js';
 import { Printer } from './output.js';
 import { Lines, PROMPT, repl } from './repl.js';
 import { Session } from './session.js';

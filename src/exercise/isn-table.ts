@@ -2,7 +2,7 @@
 // numbers (tcpdump without -S, everything else on screen) hide them; here they are absolute, with
 // the step from one connection's ISN to the next (src/verdict/isn.ts isnFigures) and, for a
 // 4-tuple used again, how fast the ISN moved per second: the clock part of ISN = M + F(4-tuple).
-import { isnFigures, type IsnSample } from '../verdict/isn.js';
+import { type IsnSample, isnFigures } from '../verdict/isn.js';
 
 export interface IsnRow {
   conn: number;

@@ -79,9 +79,7 @@ export function ladder(entries: readonly TraceEntry[]): LadderRow[] {
       if (key !== conn) header(connCount + 1, probePort, targetPort, true);
       else autoHeaded = false;
       const label = ` ${clip(arrowLabel(e), SPAN - 8)} `;
-      const text = out
-        ? `|--${label}${'-'.repeat(SPAN - 3 - label.length)}>|`
-        : `|<${'-'.repeat(SPAN - 3 - label.length)}${label}--|`;
+      const text = out ? `|--${label}${'-'.repeat(SPAN - 3 - label.length)}>|` : `|<${'-'.repeat(SPAN - 3 - label.length)}${label}--|`;
       // Our state after this segment, written on the left when it changed.
       side ??= new ProbeSide(out ? 'CLOSED' : 'LISTEN');
       const before = side.state;

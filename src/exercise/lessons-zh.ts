@@ -16,8 +16,7 @@ export const UI_ZH: Ui = {
   lessonCheckFailed: (want, fsm, kernel) => `✗ 这一步之后目标应处于 ${want}；FSM 认为是 ${fsm}，内核是 ${kernel}`,
   timerMovedOn: (want, now) => `  （这一步曾让目标进入 ${want}；之后一个定时器把它带到了 ${now}：见上面的 ⏱）`,
   labSettings: (settings) => `本课的实验环境：${settings}（足够你慢慢阅读；可用 --lab-sysctl 修改）`,
-  done: (problems) =>
-    problems === 0 ? '演练结束：FSM 与内核在每一步都一致。' : `演练结束：FSM 与内核有 ${problems} 处不一致（上面以 ✗ 标出）。`,
+  done: (problems) => (problems === 0 ? '演练结束：FSM 与内核在每一步都一致。' : `演练结束：FSM 与内核有 ${problems} 处不一致（上面以 ✗ 标出）。`),
   replIntro: [
     'tcpfsm exercise：你扮演探测端（probe）；目标是网络命名空间里的一个 Linux 内核。',
     '试试： listen 8080   connect   syn   ack   state   trace   （help 列出所有命令；Tab 补全）',
@@ -39,7 +38,10 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       '序列号都是相对于双方各自初始序列号（ISN）的值，和 tcpdump 的显示方式一样。',
     ],
     steps: [
-      { title: '被动打开', say: ['服务端应用调用 listen()：它的 socket 进入 LISTEN 状态，等待 SYN。', '我们从探测端向这个端口建立一条脚本化的连接；此时还没有发送任何报文。'] },
+      {
+        title: '被动打开',
+        say: ['服务端应用调用 listen()：它的 socket 进入 LISTEN 状态，等待 SYN。', '我们从探测端向这个端口建立一条脚本化的连接；此时还没有发送任何报文。'],
+      },
       {
         title: '第一次握手：SYN',
         say: [
@@ -50,9 +52,15 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       },
       {
         title: '第三次握手：ACK',
-        say: ['我们确认目标的 SYN：seq x+1，ack y+1（相对值：seq 1，ack 1），目标进入 ESTABLISHED。', '单纯的 ACK 不占用序列号：我们下一个字节的序号仍然是 1。'],
+        say: [
+          '我们确认目标的 SYN：seq x+1，ack y+1（相对值：seq 1，ack 1），目标进入 ESTABLISHED。',
+          '单纯的 ACK 不占用序列号：我们下一个字节的序号仍然是 1。',
+        ],
       },
-      { title: '数据', say: ['现在我们发送 "hello"：5 个字节，编号 1 到 5（tcpdump 显示为 seq 1:6）。', '目标确认 6，也就是它期望从我们这里收到的下一个字节的序号。'] },
+      {
+        title: '数据',
+        say: ['现在我们发送 "hello"：5 个字节，编号 1 到 5（tcpdump 显示为 seq 1:6）。', '目标确认 6，也就是它期望从我们这里收到的下一个字节的序号。'],
+      },
     ],
     ask: ['我们下一个字节的相对序列号是多少？目标期望从我们这里收到的下一个序号又是多少？'],
     answer: ['都是 6：我们的 ISN，SYN 加 1，"hello" 加 5（我们这边 SND.NXT 为 6，目标那边 RCV.NXT 为 6）。', 'FSM 和内核都说 ESTABLISHED。'],
@@ -65,7 +73,10 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       OPEN,
       {
         title: '我们的 FIN',
-        say: ['我们在 seq u（相对值 1）发送 FIN（带 ACK）。FIN 和 SYN 一样占用一个序列号，所以目标', '确认 u+1（ack 2）并进入 CLOSE-WAIT：我们不再发送数据，但它仍然可以发送。'],
+        say: [
+          '我们在 seq u（相对值 1）发送 FIN（带 ACK）。FIN 和 SYN 一样占用一个序列号，所以目标',
+          '确认 u+1（ack 2）并进入 CLOSE-WAIT：我们不再发送数据，但它仍然可以发送。',
+        ],
       },
       {
         title: '目标的 FIN',
@@ -75,7 +86,13 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
           `最多 tcp_orphan_retries = ${v.sysctl('tcp_orphan_retries')} 次。`,
         ],
       },
-      { title: '我们最后的 ACK', say: ['我们确认目标的 FIN（ack w+1）。目标进入 CLOSED：它的 socket 没有了。', '先关闭的一方（我们）此时应进入 TIME-WAIT 等待：见 --walkthrough time-wait。'] },
+      {
+        title: '我们最后的 ACK',
+        say: [
+          '我们确认目标的 FIN（ack w+1）。目标进入 CLOSED：它的 socket 没有了。',
+          '先关闭的一方（我们）此时应进入 TIME-WAIT 等待：见 --walkthrough time-wait。',
+        ],
+      },
     ],
     ask: ['为什么建立连接用了三个报文，关闭却用了四个？', '看看梯形图：目标哪两个报文没法合并成一个？'],
     answer: [
@@ -94,7 +111,14 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       `大约在第一个 SYN+ACK 之后 ${giveUpSeconds(v.sysctl('tcp_synack_retries'))} 秒。`,
     ],
     steps: [
-      { title: '握手只做了一半', say: ['目标在监听，我们发送 SYN：它回 SYN+ACK，进入 SYN-RECEIVED。', '这次我们不回应：我们的 ACK “丢了”。从现在起，它重传的 SYN+ACK', '一到就会显示出来（↻），即使你还在阅读。'] },
+      {
+        title: '握手只做了一半',
+        say: [
+          '目标在监听，我们发送 SYN：它回 SYN+ACK，进入 SYN-RECEIVED。',
+          '这次我们不回应：我们的 ACK “丢了”。从现在起，它重传的 SYN+ACK',
+          '一到就会显示出来（↻），即使你还在阅读。',
+        ],
+      },
       {
         title: '重传，然后放弃',
         say: (v) => [
@@ -105,18 +129,27 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       },
     ],
     ask: ['那个“丢失”的 ACK 现在终于到了。目标会怎么回应？'],
-    answer: ['一个 RST，它的 seq 等于我们 ACK 报文的确认号：已经没有匹配的连接了，监听 socket 对一个无法归属的', 'ACK 回以复位（RFC 9293 3.10.7.2）。客户端由此得知连接从未建立。'],
+    answer: [
+      '一个 RST，它的 seq 等于我们 ACK 报文的确认号：已经没有匹配的连接了，监听 socket 对一个无法归属的',
+      'ACK 回以复位（RFC 9293 3.10.7.2）。客户端由此得知连接从未建立。',
+    ],
   },
   'time-wait': {
     title: 'TIME-WAIT 与 2MSL',
     summary: '先关闭的一方要在 TIME-WAIT 中等待 2MSL：为什么，等多久（Linux：60 秒）',
-    intro: ['发出第一个 FIN 的一方最后进入 TIME-WAIT，并停留 2MSL，即两倍的报文最大生存时间', '（Maximum Segment Lifetime）。这里由目标先关闭，所以处于 TIME-WAIT 的是它的内核，ss 会显示定时器。'],
+    intro: [
+      '发出第一个 FIN 的一方最后进入 TIME-WAIT，并停留 2MSL，即两倍的报文最大生存时间',
+      '（Maximum Segment Lifetime）。这里由目标先关闭，所以处于 TIME-WAIT 的是它的内核，ss 会显示定时器。',
+    ],
     steps: [
       OPEN,
       { title: '目标先关闭', say: ['目标的应用调用 close()：它的内核发送 FIN，进入 FIN-WAIT-1。'] },
       {
         title: '我们确认它的 FIN',
-        say: (v) => ['我们的 ACK 让目标进入 FIN-WAIT-2：它那个方向已经关闭，我们这个方向还开着。', `它的应用已经关闭了 socket，所以 Linux 给 FIN-WAIT-2 设了上限：tcp_fin_timeout = ${v.sysctl('tcp_fin_timeout')} 秒。`],
+        say: (v) => [
+          '我们的 ACK 让目标进入 FIN-WAIT-2：它那个方向已经关闭，我们这个方向还开着。',
+          `它的应用已经关闭了 socket，所以 Linux 给 FIN-WAIT-2 设了上限：tcp_fin_timeout = ${v.sysctl('tcp_fin_timeout')} 秒。`,
+        ],
       },
       { title: '我们的 FIN', say: ['现在我们也关闭。目标确认我们的 FIN，进入 TIME-WAIT。', '`state` 会像 ss -o 那样显示内核的 TIME-WAIT 定时器。'] },
       {
@@ -137,21 +170,36 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       },
     ],
     ask: ['从现在起，目标的 socket 还会在 TIME-WAIT 中停留多久？', '调小 tcp_fin_timeout 能缩短它吗？'],
-    answer: ['大约 60 秒：我们重复的 FIN 被确认时定时器重新开始了；ss 显示剩余的时间。', '不能：tcp_fin_timeout 是孤儿 socket 的 FIN-WAIT-2 超时；Linux 的 TIME-WAIT 时长是固定的。'],
+    answer: [
+      '大约 60 秒：我们重复的 FIN 被确认时定时器重新开始了；ss 显示剩余的时间。',
+      '不能：tcp_fin_timeout 是孤儿 socket 的 FIN-WAIT-2 超时；Linux 的 TIME-WAIT 时长是固定的。',
+    ],
   },
   'half-close': {
     title: '半关闭：一次关一个方向',
     summary: 'shutdown(SHUT_WR) 只关闭发送方向：另一个方向的数据照常流动',
-    intro: ['TCP 是全双工的，一个 FIN 只关闭一个方向：“我没有数据要发了”。调用', 'shutdown(SHUT_WR) 之后，应用不能再发送，但仍然可以接收：连接处于半关闭状态。'],
+    intro: [
+      'TCP 是全双工的，一个 FIN 只关闭一个方向：“我没有数据要发了”。调用',
+      'shutdown(SHUT_WR) 之后，应用不能再发送，但仍然可以接收：连接处于半关闭状态。',
+    ],
     steps: [
       OPEN,
       { title: '目标停止发送', say: ['目标的应用调用 shutdown(SHUT_WR)：它的内核发送 FIN，进入 FIN-WAIT-1。'] },
       { title: '我们确认它的 FIN', say: ['我们的 ACK 让目标进入 FIN-WAIT-2。它的发送方向关闭了；我们的还开着。'] },
-      { title: '半关闭连接上的数据', say: ['我们仍然发送数据。处于 FIN-WAIT-2 的目标接收它，并确认这 5 个字节（ack 6）。', '反过来也是同样的规则：处于 CLOSE-WAIT 的一方已经收到 FIN，但仍然可以发送。'] },
+      {
+        title: '半关闭连接上的数据',
+        say: [
+          '我们仍然发送数据。处于 FIN-WAIT-2 的目标接收它，并确认这 5 个字节（ack 6）。',
+          '反过来也是同样的规则：处于 CLOSE-WAIT 的一方已经收到 FIN，但仍然可以发送。',
+        ],
+      },
       { title: '我们也关闭', say: ['我们的 FIN 关闭另一个方向。目标确认它，并且因为它先关闭，进入 TIME-WAIT 等待。'] },
     ],
     ask: ['目标的应用在关闭了自己的发送方向之后，真的收到 "hello" 了吗？'],
-    answer: ['收到了：read() 返回这 5 个字节，然后是流结束（我们的 FIN）。shutdown(SHUT_WR) 只关闭了它的发送方向。', '如果它调用的是 close()，就没有人读了：Linux 对这种 socket 收到的数据回 RST。'],
+    answer: [
+      '收到了：read() 返回这 5 个字节，然后是流结束（我们的 FIN）。shutdown(SHUT_WR) 只关闭了它的发送方向。',
+      '如果它调用的是 close()，就没有人读了：Linux 对这种 socket 收到的数据回 RST。',
+    ],
   },
   reset: {
     title: '复位报文（RST）以及内核如何检查它',
@@ -161,20 +209,33 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       OPEN,
       {
         title: '窗口内但不精确的 RST',
-        say: ['我们在 seq+100 发送 RST：在目标的接收窗口内，但不在 RCV.NXT。目标不关闭连接：', '它发出一个“挑战 ACK”（challenge ACK），带着真实的序号。一个真的丢了连接的对端会用精确的 RST', '回应它；而盲目攻击的人根本看不到它。'],
+        say: [
+          '我们在 seq+100 发送 RST：在目标的接收窗口内，但不在 RCV.NXT。目标不关闭连接：',
+          '它发出一个“挑战 ACK”（challenge ACK），带着真实的序号。一个真的丢了连接的对端会用精确的 RST',
+          '回应它；而盲目攻击的人根本看不到它。',
+        ],
       },
       { title: '窗口外的 RST', say: ['这次远在窗口之外（前方 2^30）：目标悄悄丢弃它（RFC 9293 3.10.7.4 第一项检查）。'] },
       { title: '精确的 RST', say: ['seq 等于 RCV.NXT 的 RST：目标立即中止连接，什么也不回。'] },
     ],
     ask: ['目标那边这个连接已经没了。如果我们现在在上面发送数据，它会怎么回应？'],
-    answer: ['一个 seq 等于我们确认号的 RST：连接已经没了，端口的监听 socket 对无法归属的 ACK 回以复位', '（RFC 9293 3.10.7.2；没有人监听的端口对 RST 以外的任何报文也这样做，3.10.7.1）。'],
+    answer: [
+      '一个 seq 等于我们确认号的 RST：连接已经没了，端口的监听 socket 对无法归属的 ACK 回以复位',
+      '（RFC 9293 3.10.7.2；没有人监听的端口对 RST 以外的任何报文也这样做，3.10.7.1）。',
+    ],
   },
   isn: {
     title: '初始序列号：每次都不一样',
     summary: '把几个连接真实的 ISN 并排放在一起：为什么各不相同，为什么可预测的 ISN 很危险',
-    intro: ['连接建立时，双方各自选择一个初始序列号（ISN），从它开始给自己的字节编号。', '本工具在别处都显示相对于 ISN 的序号（和 tcpdump 一样）；这里我们看真实的值。'],
+    intro: [
+      '连接建立时，双方各自选择一个初始序列号（ISN），从它开始给自己的字节编号。',
+      '本工具在别处都显示相对于 ISN 的序号（和 tcpdump 一样）；这里我们看真实的值。',
+    ],
     steps: [
-      { title: '第一个连接', say: ['我们的 SYN 带着我们的 ISN，目标的 SYN+ACK 带着它自己的。然后我们用 RST 复位这个', '半连接：这里只关心 ISN，端口随即回到监听 socket 手里。'] },
+      {
+        title: '第一个连接',
+        say: ['我们的 SYN 带着我们的 ISN，目标的 SYN+ACK 带着它自己的。然后我们用 RST 复位这个', '半连接：这里只关心 ISN，端口随即回到监听 socket 手里。'],
+      },
       { title: '再来三个连接', say: ['同样的过程再做三次，每次用一个新的探测端口（新的四元组），相隔几毫秒。'] },
       { title: '并排比较', say: ['`isns` 打印真实的 ISN。目标的 ISN 在整个 32 位空间里跳来跳去：', '从一个连接到下一个连接的差值，推不出再下一个。'] },
       {
@@ -196,7 +257,10 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       },
     ],
     ask: ['你能预测从一个新端口（比如 40006）发起的连接，目标会用什么 ISN 吗？'],
-    answer: ['不能：不同四元组之间的差值看起来是随机的（带密钥的哈希 F，密钥只有目标知道）。', '只有重复使用的四元组会按时钟 M 可预测地前进：这让它的新序号总在旧连接的序号前面。'],
+    answer: [
+      '不能：不同四元组之间的差值看起来是随机的（带密钥的哈希 F，密钥只有目标知道）。',
+      '只有重复使用的四元组会按时钟 M 可预测地前进：这让它的新序号总在旧连接的序号前面。',
+    ],
   },
   'syn-queue': {
     title: '半连接（SYN）队列与 SYN cookie',
@@ -216,7 +280,13 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
           `关闭 SYN cookie 时，半连接队列超过 tcp_max_syn_backlog 的 3/4 也会丢弃 SYN（这里是 ${v.sysctl('tcp_max_syn_backlog')}）。`,
         ],
       },
-      { title: '一个半连接', say: ['我们的 SYN 得到 SYN+ACK，而我们始终不发 ACK：这一项在半连接队列里等待，', '不断重传 SYN+ACK（1 秒、2 秒、4 秒……），直到用完 tcp_synack_retries 次。'] },
+      {
+        title: '一个半连接',
+        say: [
+          '我们的 SYN 得到 SYN+ACK，而我们始终不发 ACK：这一项在半连接队列里等待，',
+          '不断重传 SYN+ACK（1 秒、2 秒、4 秒……），直到用完 tcp_synack_retries 次。',
+        ],
+      },
       {
         title: '塞满队列',
         say: [
@@ -235,11 +305,18 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
       },
       {
         title: 'cookie 回来了',
-        say: ['我们的 ACK 确认 ISN+1：目标校验 cookie，据此重建连接，连接进入', 'ESTABLISHED（SyncookiesRecv）。cookie 装不下的东西（没有时间戳时的窗口扩大因子和 SACK）', '就丢失了：这是不保存状态的代价。'],
+        say: [
+          '我们的 ACK 确认 ISN+1：目标校验 cookie，据此重建连接，连接进入',
+          'ESTABLISHED（SyncookiesRecv）。cookie 装不下的东西（没有时间戳时的窗口扩大因子和 SACK）',
+          '就丢失了：这是不保存状态的代价。',
+        ],
       },
     ],
     ask: ['目标因为队列已满丢弃了多少个 SYN？又发出了多少个 SYN cookie？'],
-    answer: ['TCPReqQFullDrop 统计 cookie 关闭时被丢弃的 SYN：它们的客户端什么也没收到，只能重试。', 'SyncookiesSent 为 1：打开 cookie 后，同样的情况得到了 SYN+ACK；SyncookiesRecv 为 1 是我们把它带回来的 ACK。'],
+    answer: [
+      'TCPReqQFullDrop 统计 cookie 关闭时被丢弃的 SYN：它们的客户端什么也没收到，只能重试。',
+      'SyncookiesSent 为 1：打开 cookie 后，同样的情况得到了 SYN+ACK；SyncookiesRecv 为 1 是我们把它带回来的 ACK。',
+    ],
   },
   'tw-reuse': {
     title: '快速重用 TIME-WAIT 及其风险',
@@ -260,7 +337,13 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
           '所以 tcp_tw_reuse 不碰这个 TIME-WAIT。',
         ],
       },
-      { title: '带时间戳的连接', say: ['这次连接探测端口 45001（另一个四元组）。我们的 SYN+ACK 提供时间戳选项（RFC 7323），', '几乎所有协议栈都这样；我们发送 "hello"，它的应用读到后先关闭：又是 TIME-WAIT。'] },
+      {
+        title: '带时间戳的连接',
+        say: [
+          '这次连接探测端口 45001（另一个四元组）。我们的 SYN+ACK 提供时间戳选项（RFC 7323），',
+          '几乎所有协议栈都这样；我们发送 "hello"，它的应用读到后先关闭：又是 TIME-WAIT。',
+        ],
+      },
       {
         title: '越过 TIME-WAIT 重新连接（tcp_tw_reuse）',
         say: [
@@ -277,7 +360,13 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
           '它的时间戳比这个连接见过的都旧：PAWS（RFC 7323 第 5 节）丢弃它，应用什么也读不到。',
         ],
       },
-      { title: '下一个连接，不带时间戳', say: ['我们在这个连接上发送 "hello"，再用同样的方式关闭它：又是 TIME-WAIT，带时间戳。', '它再次连接，这次我们的 SYN+ACK 不提供时间戳：新连接不使用时间戳。'] },
+      {
+        title: '下一个连接，不带时间戳',
+        say: [
+          '我们在这个连接上发送 "hello"，再用同样的方式关闭它：又是 TIME-WAIT，带时间戳。',
+          '它再次连接，这次我们的 SYN+ACK 不提供时间戳：新连接不使用时间戳。',
+        ],
+      },
       {
         title: '原样的旧重复报文：ACK 暴露了它',
         say: [
@@ -321,21 +410,55 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
     ],
     steps: [
       { title: '双方都关闭，然后服务端监听', say: ['服务端的应用开始监听（LISTEN）；我们什么都还没发，所以是 CLOSED。'] },
-      { title: 'SYN：我们进入 SYN-SENT', say: ['发出 SYN 让我们进入 SYN-SENT，目标进入 SYN-RECEIVED。它的 SYN+ACK 确认了我们的 SYN，', '这让我们立刻进入 ESTABLISHED（RFC 9293 3.10.7.3）：我们只欠它第三次握手。'] },
+      {
+        title: 'SYN：我们进入 SYN-SENT',
+        say: [
+          '发出 SYN 让我们进入 SYN-SENT，目标进入 SYN-RECEIVED。它的 SYN+ACK 确认了我们的 SYN，',
+          '这让我们立刻进入 ESTABLISHED（RFC 9293 3.10.7.3）：我们只欠它第三次握手。',
+        ],
+      },
       { title: 'ACK：双方都 ESTABLISHED', say: ['我们的 ACK 让目标也进入 ESTABLISHED。'] },
-      { title: '我们先关闭：FIN-WAIT-1，然后 FIN-WAIT-2', say: ['我们的 FIN 让我们进入 FIN-WAIT-1（笔记里的第一次挥手）。目标对它的 ACK 把我们带到 FIN-WAIT-2', '（第二次挥手），目标进入 CLOSE-WAIT：它仍可以发送；我们现在只接收。'] },
-      { title: '服务端的 FIN：我们进入 TIME-WAIT', say: ['服务端的应用关闭：它的 FIN（第三次挥手）让它进入 LAST-ACK，让我们进入 TIME-WAIT。', '我们的 ACK（第四次挥手）让目标关闭；我们要再等 2MSL，端口才能重新使用。'] },
+      {
+        title: '我们先关闭：FIN-WAIT-1，然后 FIN-WAIT-2',
+        say: [
+          '我们的 FIN 让我们进入 FIN-WAIT-1（笔记里的第一次挥手）。目标对它的 ACK 把我们带到 FIN-WAIT-2',
+          '（第二次挥手），目标进入 CLOSE-WAIT：它仍可以发送；我们现在只接收。',
+        ],
+      },
+      {
+        title: '服务端的 FIN：我们进入 TIME-WAIT',
+        say: [
+          '服务端的应用关闭：它的 FIN（第三次挥手）让它进入 LAST-ACK，让我们进入 TIME-WAIT。',
+          '我们的 ACK（第四次挥手）让目标关闭；我们要再等 2MSL，端口才能重新使用。',
+        ],
+      },
     ],
     ask: ['在梯形图里，我们经历过的哪些状态目标从没经历过？为什么？'],
-    answer: ['SYN-SENT、FIN-WAIT-1、FIN-WAIT-2 和 TIME-WAIT：它们属于先打开、先关闭的一方。', '目标是被动打开（LISTEN、SYN-RECEIVED），后关闭（CLOSE-WAIT、LAST-ACK）。'],
+    answer: [
+      'SYN-SENT、FIN-WAIT-1、FIN-WAIT-2 和 TIME-WAIT：它们属于先打开、先关闭的一方。',
+      '目标是被动打开（LISTEN、SYN-RECEIVED），后关闭（CLOSE-WAIT、LAST-ACK）。',
+    ],
   },
   'why-three': {
     title: '为什么建立要三次，关闭要四次',
     summary: '旧的重复 SYN：第三次握手让客户端拒绝它；全双工需要两个 FIN 和两个 ACK',
-    intro: ['为什么建立连接不用两个报文？一个 SYN 可能是旧的重复报文：一次早已放弃的连接尝试的副本，', '在网络里滞留了。只有客户端知道自己是否还想要这个连接；第三次握手就是它表态的地方。'],
+    intro: [
+      '为什么建立连接不用两个报文？一个 SYN 可能是旧的重复报文：一次早已放弃的连接尝试的副本，',
+      '在网络里滞留了。只有客户端知道自己是否还想要这个连接；第三次握手就是它表态的地方。',
+    ],
     steps: [
-      { title: '一个旧的重复 SYN', say: ['目标在监听。一个来自我们早已放弃的尝试的 SYN 到了（我们发出它来扮演这个旧副本）：', '目标分不出它是旧的，回 SYN+ACK，在 SYN-RECEIVED 中等待。'] },
-      { title: '客户端拒绝它', say: ['它的 SYN+ACK 确认的是一个我们并没有在尝试的 SYN：如 RFC 9293 图 8 所示，我们回 RST', '（seq 等于它的 ack）。目标丢弃这个半连接，回到 LISTEN；它的应用什么都没看到：', '`state` 显示它没有接受任何连接。'] },
+      {
+        title: '一个旧的重复 SYN',
+        say: ['目标在监听。一个来自我们早已放弃的尝试的 SYN 到了（我们发出它来扮演这个旧副本）：', '目标分不出它是旧的，回 SYN+ACK，在 SYN-RECEIVED 中等待。'],
+      },
+      {
+        title: '客户端拒绝它',
+        say: [
+          '它的 SYN+ACK 确认的是一个我们并没有在尝试的 SYN：如 RFC 9293 图 8 所示，我们回 RST',
+          '（seq 等于它的 ack）。目标丢弃这个半连接，回到 LISTEN；它的应用什么都没看到：',
+          '`state` 显示它没有接受任何连接。',
+        ],
+      },
       {
         title: '两次握手会怎样',
         say: [
@@ -344,9 +467,18 @@ export const LESSONS_ZH: Readonly<Record<WalkthroughName, LessonText>> = {
           '检查）。应用现在拿着一个没人要的连接，还会应答它、保持它。',
         ],
       },
-      { title: '关闭要四次：全双工', say: ['关闭需要两个 FIN 和两个 ACK，因为每个方向各自关闭。我们的 FIN 关闭我们这个方向；', '目标确认它，但仍然发送数据（它的方向还开着），直到它的应用关闭时才关闭。'] },
+      {
+        title: '关闭要四次：全双工',
+        say: [
+          '关闭需要两个 FIN 和两个 ACK，因为每个方向各自关闭。我们的 FIN 关闭我们这个方向；',
+          '目标确认它，但仍然发送数据（它的方向还开着），直到它的应用关闭时才关闭。',
+        ],
+      },
     ],
     ask: ['在梯形图里，第一个连接的哪些报文是三次握手挡住旧 SYN 所必需的？'],
-    answer: ['它的 SYN+ACK 和我们的 RST：SYN+ACK 问客户端“这是你发的吗？”，RST 回答“不是”。如果只有两个', '报文，目标在发出 SYN+ACK 后就进入 ESTABLISHED，再也无从得知那个 SYN 是旧的。'],
+    answer: [
+      '它的 SYN+ACK 和我们的 RST：SYN+ACK 问客户端“这是你发的吗？”，RST 回答“不是”。如果只有两个',
+      '报文，目标在发出 SYN+ACK 后就进入 ESTABLISHED，再也无从得知那个 SYN 是旧的。',
+    ],
   },
 };

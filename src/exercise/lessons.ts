@@ -59,8 +59,17 @@ export interface LessonText {
 }
 
 export type WalkthroughName =
-  | 'handshake' | 'close' | 'lost-ack' | 'time-wait' | 'half-close' | 'reset'
-  | 'isn' | 'syn-queue' | 'tw-reuse' | 'both-sides' | 'why-three';
+  | 'handshake'
+  | 'close'
+  | 'lost-ack'
+  | 'time-wait'
+  | 'half-close'
+  | 'reset'
+  | 'isn'
+  | 'syn-queue'
+  | 'tw-reuse'
+  | 'both-sides'
+  | 'why-three';
 
 export function lines(l: Lines, v: LessonValues): readonly string[] {
   return typeof l === 'function' ? l(v) : l;
@@ -98,7 +107,8 @@ export const UI_EN: Ui = {
   checkIt: 'Check it:',
   typeToCheck: (command) => `Type  ${command}  to check your answer (help lists every command, quit leaves).`,
   pressEnter: '(press Enter for the next step)',
-  atPause: (typed) => `  '${typed}' is not run between steps: press Enter for the next step, or quit (q) to leave; state, trace, isns and queue only look and are run.`,
+  atPause: (typed) =>
+    `  '${typed}' is not run between steps: press Enter for the next step, or quit (q) to leave; state, trace, isns and queue only look and are run.`,
   lessonCheckFailed: (want, fsm, kernel) => `✗ this step should leave the target in ${want}; the FSM says ${fsm}, the kernel ${kernel}`,
   timerMovedOn: (want, now) => `  (this step left the target in ${want}; a timer has since moved it to ${now}: see ⏱ above)`,
   labSettings: (settings) => `This lesson's lab: ${settings} (long enough to read; --lab-sysctl changes them)`,
@@ -229,10 +239,7 @@ export const LESSONS: readonly Lesson[] = [
       },
     ],
     question: {
-      ask: [
-        'Why did closing take four segments when opening took three?',
-        'Look at the ladder: which two segments could the target not merge into one?',
-      ],
+      ask: ['Why did closing take four segments when opening took three?', 'Look at the ladder: which two segments could the target not merge into one?'],
       command: 'trace',
       answer: [
         "TCP is full duplex: each direction is closed by its own FIN and that FIN's ACK. The target ACKed our FIN",
@@ -312,10 +319,7 @@ export const LESSONS: readonly Lesson[] = [
       },
       {
         title: 'Our FIN',
-        say: [
-          'Now we close too. The target acknowledges our FIN and enters TIME-WAIT.',
-          "`state` shows the kernel's TIME-WAIT timer, as ss -o prints it.",
-        ],
+        say: ['Now we close too. The target acknowledges our FIN and enters TIME-WAIT.', "`state` shows the kernel's TIME-WAIT timer, as ss -o prints it."],
         run: ['fin', 'state'],
         expect: 'TIME-WAIT',
       },
@@ -390,7 +394,7 @@ export const LESSONS: readonly Lesson[] = [
       },
     ],
     question: {
-      ask: ["Did the target's application really receive \"hello\", after it had shut down its own side?"],
+      ask: ['Did the target\'s application really receive "hello", after it had shut down its own side?'],
       command: 'agent read',
       answer: [
         'Yes: read() returns the 5 bytes, then end of stream (our FIN). shutdown(SHUT_WR) closed only its sending side.',
@@ -674,7 +678,7 @@ export const LESSONS: readonly Lesson[] = [
       command: 'trace',
       answer: [
         'Only one without timestamps whose old segment carried an acceptable ACK. Timestamps (PAWS) dropped the old copy',
-        'on the connection that had them; the jump of the new ISN made the exact copy\'s ACK too old (RFC 5961 5.2); and',
+        "on the connection that had them; the jump of the new ISN made the exact copy's ACK too old (RFC 5961 5.2); and",
         'without timestamps on the old connection, tcp_tw_reuse did not reuse its TIME-WAIT at all.',
       ],
     },
@@ -688,7 +692,7 @@ export const LESSONS: readonly Lesson[] = [
     intro: [
       "The note's figures show two columns: the client (SYN-SENT, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT)",
       'and the server. We are the client here: after each segment, "probe (us)" shows our own state, derived from',
-      'what we sent and received, beside the FSM\'s and the kernel\'s state of the target (the server).',
+      "what we sent and received, beside the FSM's and the kernel's state of the target (the server).",
     ],
     steps: [
       {
@@ -715,7 +719,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: 'We close first: FIN-WAIT-1, then FIN-WAIT-2',
         say: [
-          'Our FIN puts us in FIN-WAIT-1 (the note\'s first wave). The target\'s ACK of it moves us to FIN-WAIT-2',
+          "Our FIN puts us in FIN-WAIT-1 (the note's first wave). The target's ACK of it moves us to FIN-WAIT-2",
           '(second wave) and the target to CLOSE-WAIT: it may still send; we only receive now.',
         ],
         run: ['fin'],
@@ -724,7 +728,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: "The server's FIN: we are in TIME-WAIT",
         say: [
-          'The server\'s application closes: its FIN (third wave) puts it in LAST-ACK and us in TIME-WAIT.',
+          "The server's application closes: its FIN (third wave) puts it in LAST-ACK and us in TIME-WAIT.",
           'Our ACK (fourth wave) closes the target; we would wait 2 MSL before our port is free again.',
         ],
         run: ['agent close', 'ack'],

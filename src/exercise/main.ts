@@ -1,7 +1,7 @@
 // A small runner for the exercise session until the CLI wires `tcpfsm exercise` to runExercise:
 //   node dist/src/exercise/main.js [--walkthrough <name>] [--auto] [--lang en|zh] [--list]
 import { isUserFacing } from '../sys/errors.js';
-import { WALKTHROUGHS, runExercise, type Lang } from './index.js';
+import { type Lang, runExercise, WALKTHROUGHS } from './index.js';
 
 function usage(): never {
   process.stderr.write(`usage: main.js [--walkthrough <${WALKTHROUGHS.map((w) => w.name).join('|')}>] [--auto] [--lang en|zh] [--list]\n`);

@@ -63,7 +63,8 @@ export class ProbeSide {
       const synAck = (flags & ACK) !== 0;
       if (this.state === 'LISTEN' && !synAck) this.state = 'SYN-RECEIVED';
       else if (this.state === 'SYN-SENT' && synAck && s.ack === this.sndNxt) this.state = 'ESTABLISHED';
-      else if (this.state === 'SYN-SENT' && !synAck) this.state = 'SYN-RECEIVED'; // simultaneous open
+      else if (this.state === 'SYN-SENT' && !synAck)
+        this.state = 'SYN-RECEIVED'; // simultaneous open
       else return this.state;
       this.rcvNxt = Seq.add(s.seq, 1);
       return this.state;

@@ -7,25 +7,25 @@
 // (timers.ts), not flagged.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpState, TimeoutEvent } from '../fsm/index.js';
-import { AgentCommandError, AgentError, StateTimeoutError, labSysctlsFrom, sysctlPairs, type AgentClient, type ConnId, type LabSysctls } from '../lab/index.js';
-import { Seq, formatFlags, formatTcp, parseFlags } from '../packet/index.js';
-import { ACK, SYN, type DecodedTcp, type TcpOption } from '../packet/types.js';
-import { ExpectationError, PROBE_PORT_RANGE, PeerConnection, type SendSpec } from '../peer/connection.js';
+import { type AgentClient, AgentCommandError, AgentError, type ConnId, type LabSysctls, labSysctlsFrom, StateTimeoutError, sysctlPairs } from '../lab/index.js';
+import { formatFlags, formatTcp, parseFlags, Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, SYN, type TcpOption } from '../packet/types.js';
+import { ExpectationError, PeerConnection, PROBE_PORT_RANGE, type SendSpec } from '../peer/connection.js';
 import { RemoteModel } from '../peer/model.js';
 import type { FieldMismatch } from '../peer/pattern.js';
 import { QUIET_MS, REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from '../peer/scripted.js';
 import { socketDetails } from '../peer/timing.js';
+import { type IsnPair, Trace, type TraceEntry } from '../peer/trace.js';
+import { UsageError } from '../sys/errors.js';
 import type { StateSource } from '../target/stack.js';
 import { openTarget, type Target } from '../target/target.js';
-import { Trace, type IsnPair, type TraceEntry } from '../peer/trace.js';
-import { UsageError } from '../sys/errors.js';
 import type { WireSegment } from '../wire/transport.js';
-import { HELP, parseCommand, type AgentAction, type Command, type Offset, type SegmentCommand } from './commands.js';
+import { type AgentAction, type Command, HELP, type Offset, parseCommand, type SegmentCommand } from './commands.js';
 import { isnTable } from './isn-table.js';
 import { CONNECT_NOTE, ladder } from './ladder.js';
 import type { Printer } from './output.js';
 import { ProbeSide } from './probe-side.js';
-import { halfOpenSyns, queueReport, QUEUE_COUNTERS } from './syn-queue.js';
+import { halfOpenSyns, QUEUE_COUNTERS, queueReport } from './syn-queue.js';
 import { explainTimer } from './timers.js';
 import { ConnTimestamps, TsClock } from './timestamps.js';
 
@@ -121,7 +121,10 @@ export class Session {
   private readonly out: Printer;
   private readonly stable: boolean;
 
-  private constructor(readonly target: Target, opts: SessionOptions) {
+  private constructor(
+    readonly target: Target,
+    opts: SessionOptions,
+  ) {
     this.out = opts.printer;
     this.stable = opts.stable;
     this.trace = new LiveTrace((e) => this.recorded(e));
@@ -209,7 +212,8 @@ export class Session {
       case 'state':
         return this.state();
       case 'trace':
-        for (const row of ladder(this.trace.entries)) this.out.line(row.text, row.kind === 'bad' ? 'bad' : row.kind === 'out' ? 'out' : row.kind === 'in' ? 'in' : row.kind === 'note' ? 'note' : 'plain');
+        for (const row of ladder(this.trace.entries))
+          this.out.line(row.text, row.kind === 'bad' ? 'bad' : row.kind === 'out' ? 'out' : row.kind === 'in' ? 'in' : row.kind === 'note' ? 'note' : 'plain');
         return;
       case 'isns':
         return this.out.lines(isnTable(this.isnRows()).map((l) => `  ${l}`));
@@ -225,7 +229,9 @@ export class Session {
     this.listening.set(port, { backlog });
     this.lastListen = port;
     this.trace.note(`app listen(${port})`);
-    this.out.line(`  the target's application listens on port ${port}${backlog !== 511 ? ` with a backlog of ${backlog}` : ''}: its socket is in LISTEN (passive open, RFC 9293 3.5)`);
+    this.out.line(
+      `  the target's application listens on port ${port}${backlog !== 511 ? ` with a backlog of ${backlog}` : ''}: its socket is in LISTEN (passive open, RFC 9293 3.5)`,
+    );
   }
 
   private async connect(port = this.lastListen, from?: number): Promise<void> {
@@ -241,19 +247,37 @@ export class Session {
   }
 
   /** A new session connection on these ports; the pump shows what the target sends on it. */
-  private newConn(o: { port: number; localPort: number; origin: Conn['origin']; state: 'LISTEN' | 'CLOSED'; previous?: Conn; iss?: number; model?: RemoteModel }): Conn {
+  private newConn(o: {
+    port: number;
+    localPort: number;
+    origin: Conn['origin'];
+    state: 'LISTEN' | 'CLOSED';
+    previous?: Conn;
+    iss?: number;
+    model?: RemoteModel;
+  }): Conn {
     const { wire, profile } = this.target;
     const n = this.conns.length + 1;
     const peer = new PeerConnection(wire, this.target.address, o.port, {
-      trace: this.trace, localPort: o.localPort, ...(o.iss !== undefined ? { iss: o.iss } : {}), ...(o.origin === 'target' ? { acceptAnyPort: true } : {}),
+      trace: this.trace,
+      localPort: o.localPort,
+      ...(o.iss !== undefined ? { iss: o.iss } : {}),
+      ...(o.origin === 'target' ? { acceptAnyPort: true } : {}),
     });
     const model = o.model ?? RemoteModel.listening(profile);
     if (!o.model) model.state = o.state;
     const c = new ScriptedConnection(peer, model, this.truth());
     c.checkTruthOnSend = false; // showState checks after the answers (settle), once per step
     const conn: Conn = {
-      n, c, open: true, pump: Promise.resolve(), origin: o.origin, side: new ProbeSide(o.origin === 'target' ? 'LISTEN' : 'CLOSED'),
-      ts: new ConnTimestamps(), repeatsAt: [], previous: o.previous,
+      n,
+      c,
+      open: true,
+      pump: Promise.resolve(),
+      origin: o.origin,
+      side: new ProbeSide(o.origin === 'target' ? 'LISTEN' : 'CLOSED'),
+      ts: new ConnTimestamps(),
+      repeatsAt: [],
+      previous: o.previous,
     };
     this.conns.push(conn);
     this.current = conn;
@@ -355,7 +379,11 @@ export class Session {
     c.peer.sndNxt = sndNxt; // not accepted: our next byte is still the same
     const tcb = c.model.tcb;
     c.model.expected.push({
-      reply: { flags: ACK, seq: tcb.sndNxt, ack: tcb.rcvNxt }, len: 0, rfc: 'RFC 7323 5.3', ruleIds: [], answersOurSegment: true,
+      reply: { flags: ACK, seq: tcb.sndNxt, ack: tcb.rcvNxt },
+      len: 0,
+      rfc: 'RFC 7323 5.3',
+      ruleIds: [],
+      answersOurSegment: true,
       why: `PAWS: TSval older than TS.Recent: ACK and drop (RFC 7323 5.3)`,
     });
     this.trace.note(`PAWS: TSval ${paws.tsval} < TS.Recent ${paws.recent}: the target drops the segment`);
@@ -392,7 +420,15 @@ export class Session {
     const wasTimeWait = old.c.state === 'TIME-WAIT';
     await this.release(localPort);
     const listening = this.listening.has(port);
-    const conn = this.newConn({ port, localPort, origin: 'probe', state: listening ? 'LISTEN' : 'CLOSED', previous: old, iss, ...(wasTimeWait ? { model: old.c.model } : {}) });
+    const conn = this.newConn({
+      port,
+      localPort,
+      origin: 'probe',
+      state: listening ? 'LISTEN' : 'CLOSED',
+      previous: old,
+      iss,
+      ...(wasTimeWait ? { model: old.c.model } : {}),
+    });
     this.trace.note(`${CONNECT_NOTE} ${conn.n}: probe port ${localPort} → target port ${port}`);
     const where = wasTimeWait
       ? `the target still holds connection ${old.n} in TIME-WAIT: the SYN reaches that TIME-WAIT`
@@ -415,7 +451,9 @@ export class Session {
       const r = await agent.read(id);
       const text = r.data.toString('latin1');
       const shown = JSON.stringify(text.length > 60 ? text.slice(0, 59) + '…' : text);
-      this.out.line(`  the application read ${r.bytes} byte${r.bytes === 1 ? '' : 's'}${r.bytes ? `: ${shown}` : ''} (${r.total} in all)${r.fin ? '; then end of stream: the FIN arrived' : ''}`);
+      this.out.line(
+        `  the application read ${r.bytes} byte${r.bytes === 1 ? '' : 's'}${r.bytes ? `: ${shown}` : ''} (${r.total} in all)${r.fin ? '; then end of stream: the FIN arrived' : ''}`,
+      );
       return;
     }
     const before = c.state;
@@ -452,10 +490,12 @@ export class Session {
     const r = await this.app.connect(this.target.probeAddress, probePort, from !== undefined ? { localPort: from } : {});
     conn.agentConn = r.conn;
     this.out.line(`  the target's application calls connect() to probe port ${probePort}${from !== undefined ? ` from its port ${from}` : ''} (active open)`);
-    const failed = this.app.waitForEvent((e) => e.event === 'error' && e.conn === r.conn, REPLY_DEADLINE_MS).then(
-      (e) => e as { code: string | null; message: string },
-      () => null,
-    );
+    const failed = this.app
+      .waitForEvent((e) => e.event === 'error' && e.conn === r.conn, REPLY_DEADLINE_MS)
+      .then(
+        (e) => e as { code: string | null; message: string },
+        () => null,
+      );
     const syn = await Promise.race([conn.c.peer.next(REPLY_DEADLINE_MS), failed.then((e) => (e ? e : null))]);
     if (!syn || !('tcp' in syn)) {
       this.conns.splice(this.conns.indexOf(conn), 1);
@@ -479,7 +519,17 @@ export class Session {
     // The target's SYN-SENT, from what its SYN showed (src/peer/fixtures.ts toSynSent).
     const model = new RemoteModel(
       'SYN-SENT',
-      { iss: tcp.seq, irs: conn.c.iss, sndUna: tcp.seq, sndNxt: Seq.add(tcp.seq, 1), sndWnd: 0, rcvNxt: conn.c.iss, rcvWnd: tcp.window, passiveOpen: false, listening: false },
+      {
+        iss: tcp.seq,
+        irs: conn.c.iss,
+        sndUna: tcp.seq,
+        sndNxt: Seq.add(tcp.seq, 1),
+        sndWnd: 0,
+        rcvNxt: conn.c.iss,
+        rcvWnd: tcp.window,
+        passiveOpen: false,
+        listening: false,
+      },
       profile,
     );
     conn.c = new ScriptedConnection(conn.c.peer, model, this.truth());
@@ -525,10 +575,13 @@ export class Session {
     const agent = this.app;
     if (typeof action === 'object' && !('send' in action)) throw new Error('agent connect has no connection yet');
     const call =
-      action === 'close' ? 'close()'
-      : action === 'shutdown' ? 'shutdown(SHUT_WR)'
-      : action === 'abort' ? 'abort (SO_LINGER 0 + close())'
-      : `send(${action.send} bytes)`;
+      action === 'close'
+        ? 'close()'
+        : action === 'shutdown'
+          ? 'shutdown(SHUT_WR)'
+          : action === 'abort'
+            ? 'abort (SO_LINGER 0 + close())'
+            : `send(${action.send} bytes)`;
     this.trace.note(`app ${call}`);
     if (action === 'close') {
       await agent.close(id);
@@ -586,14 +639,19 @@ export class Session {
     const first = conn.lastIn.at - BigInt(Math.round(conn.repeatsAt.at(-1)! * 1e9));
     const s = (x: number) => (this.stable ? `${Math.round(x)}` : x.toFixed(1));
     const end = Number(endedAt - first) / 1e9;
-    this.out.line(`  the target sent it at 0 s and again at ${conn.repeatsAt.map((x) => `+${s(x)}`).join(', ')} s (the timeout doubling each time), then gave up: gone at about +${s(end)} s`, 'note');
+    this.out.line(
+      `  the target sent it at 0 s and again at ${conn.repeatsAt.map((x) => `+${s(x)}`).join(', ')} s (the timeout doubling each time), then gave up: gone at about +${s(end)} s`,
+      'note',
+    );
   }
 
   private async syns(n: number): Promise<void> {
     const port = this.lastListen;
     if (port === undefined) throw new UsageError('syns to which port? listen 8080 first');
     const ports = Array.from({ length: n }, () => this.freshPort());
-    this.out.line(`  ${n} SYN${n === 1 ? '' : 's'} to port ${port} from probe ports ${ports[0]}–${ports.at(-1)}, one every 50 ms; none of them will be completed`);
+    this.out.line(
+      `  ${n} SYN${n === 1 ? '' : 's'} to port ${port} from probe ports ${ports[0]}–${ports.at(-1)}, one every 50 ms; none of them will be completed`,
+    );
     const results = await halfOpenSyns(this.target, port, ports);
     for (const r of results) {
       if (r.answer) {
@@ -613,8 +671,10 @@ export class Session {
     const s = (name: string) => this.sysctls[name] ?? '?';
     const asked = this.listening.get(port)?.backlog ?? 511;
     this.out.line(`  listener on port ${port}: backlog ${q.backlog} (listen() asked ${asked}, capped at net.core.somaxconn = ${s('net.core.somaxconn')})`);
-    this.out.line(`  SYN queue: ${q.halfOpen} half-open connection${q.halfOpen === 1 ? '' : 's'} (SYN-RECV); full above ${q.backlog}` +
-      (s('net.ipv4.tcp_syncookies') === '0' ? `, and with cookies off also at 3/4 of tcp_max_syn_backlog = ${s('net.ipv4.tcp_max_syn_backlog')}` : ''));
+    this.out.line(
+      `  SYN queue: ${q.halfOpen} half-open connection${q.halfOpen === 1 ? '' : 's'} (SYN-RECV); full above ${q.backlog}` +
+        (s('net.ipv4.tcp_syncookies') === '0' ? `, and with cookies off also at 3/4 of tcp_max_syn_backlog = ${s('net.ipv4.tcp_max_syn_backlog')}` : ''),
+    );
     this.out.line(`  accept queue: ${q.acceptQueue} established, waiting for accept() (the lab's application accepts at once)`);
     this.out.line(`  tcp_syncookies = ${s('net.ipv4.tcp_syncookies')}, tcp_synack_retries = ${s('net.ipv4.tcp_synack_retries')}`);
     this.out.line(`  counters: ${QUEUE_COUNTERS.map((k) => `${k} ${q.counters[k] ?? 0}`).join(', ')}`);
@@ -642,14 +702,19 @@ export class Session {
     await this.showState(conn);
     const socket = await socketDetails(this.states, this.tuple(conn));
     if (socket) {
-      const timer = socket.timer && socket.timer.name !== 'off' ? `, timer ${socket.timer.name} ${this.remaining(socket.timer.remainingMs)}${socket.timer.retransmits ? ` (${socket.timer.retransmits} retransmissions so far)` : ''}` : ', no timer running';
+      const timer =
+        socket.timer && socket.timer.name !== 'off'
+          ? `, timer ${socket.timer.name} ${this.remaining(socket.timer.remainingMs)}${socket.timer.retransmits ? ` (${socket.timer.retransmits} retransmissions so far)` : ''}`
+          : ', no timer running';
       this.out.line(`  kernel socket (ss): ${socket.ssState}, Recv-Q ${socket.recvQ}, Send-Q ${socket.sendQ}${timer}`);
     } else {
       this.out.line('  kernel socket (ss): none for this connection');
     }
     const irs = c.peer.irs;
     const rel = (n: number, isn: number | undefined) => (isn === undefined ? '?' : String(Seq.sub(n, isn)));
-    this.out.line(`  probe (us):    ${conn.side.state}, SND.NXT ${rel(c.sndNxt, c.iss)}, RCV.NXT ${irs === undefined ? '- (no SYN from the target yet)' : rel(c.rcvNxt, irs)}   (relative to the ISNs)`);
+    this.out.line(
+      `  probe (us):    ${conn.side.state}, SND.NXT ${rel(c.sndNxt, c.iss)}, RCV.NXT ${irs === undefined ? '- (no SYN from the target yet)' : rel(c.rcvNxt, irs)}   (relative to the ISNs)`,
+    );
     const tcb = c.model.tcb;
     if (irs !== undefined && c.state !== 'LISTEN' && c.state !== 'CLOSED') {
       this.out.line(`  target (FSM):  SND.NXT ${rel(tcb.sndNxt, irs)}, SND.UNA ${rel(tcb.sndUna, irs)}, RCV.NXT ${rel(tcb.rcvNxt, c.iss)}`);
@@ -767,7 +832,10 @@ export class Session {
       const when = s10 < 0.5 ? 'less than half a second' : `≈${Math.round(s10)} s`;
       conn.repeatsAt.push(Number(s.at - prev.at) / 1e9 + (conn.repeatsAt.at(-1) ?? 0));
       conn.lastIn = { tcp, at: s.at };
-      this.out.line(`      ↻ a retransmission, ${when} after the previous copy: the target's retransmission timer fired (RFC 9293 3.8.1, RFC 6298 5.5)`, 'note');
+      this.out.line(
+        `      ↻ a retransmission, ${when} after the previous copy: the target's retransmission timer fired (RFC 9293 3.8.1, RFC 6298 5.5)`,
+        'note',
+      );
     } else {
       conn.lastIn = { tcp, at: s.at };
       conn.repeatsAt = [];
@@ -898,7 +966,9 @@ export class Session {
       return (await this.app.accepted(conn.c.peer.remotePort, conn.c.peer.localPort, 1000)).conn;
     } catch (e) {
       if (!(e instanceof AgentError)) throw e;
-      throw new UsageError(`the target's application has not accepted connection ${conn.n} (from probe port ${conn.c.peer.localPort}): complete the handshake first (syn, ack)`);
+      throw new UsageError(
+        `the target's application has not accepted connection ${conn.n} (from probe port ${conn.c.peer.localPort}): complete the handshake first (syn, ack)`,
+      );
     }
   }
 

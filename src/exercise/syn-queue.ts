@@ -3,11 +3,11 @@
 // the listener), the limits that bound them and the kernel's counters of what it dropped.
 // `syns` sends SYNs from fresh probe ports, paced, and never completes them: lab only.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PeerConnection } from '../peer/connection.js';
-import type { Target } from '../target/target.js';
-import { run } from '../sys/exec.js';
 import { formatTcp } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
+import { PeerConnection } from '../peer/connection.js';
+import { run } from '../sys/exec.js';
+import type { Target } from '../target/target.js';
 
 /** Between two SYNs of `syns`: slow enough to read as single segments, never a flood. */
 export const SYN_PACE_MS = 50;

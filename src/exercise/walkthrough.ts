@@ -4,9 +4,9 @@
 // longer shows what it says is caught. At a pause, `quit` (or q) leaves, the commands that only
 // look (state, trace, isns, queue) run, and anything else is answered, never silently dropped.
 import { lessonText, uiFor } from './i18n.js';
-import { lines, type Lang, type Lesson, type LessonValues } from './lessons.js';
-import { PROMPT } from './repl.js';
+import { type Lang, type Lesson, type LessonValues, lines } from './lessons.js';
 import type { Printer } from './output.js';
+import { PROMPT } from './repl.js';
 import type { Session } from './session.js';
 
 export interface WalkthroughIo {
@@ -69,7 +69,13 @@ export async function runWalkthrough(session: Session, out: Printer, lesson: Les
 }
 
 /** Wait for Enter; false when the student quits or the input ends. */
-async function pause(session: Session, out: Printer, next: () => Promise<string | null>, pressEnter: string, atPause: (typed: string) => string): Promise<boolean> {
+async function pause(
+  session: Session,
+  out: Printer,
+  next: () => Promise<string | null>,
+  pressEnter: string,
+  atPause: (typed: string) => string,
+): Promise<boolean> {
   for (;;) {
     out.line(pressEnter, 'dim');
     const line = await next();

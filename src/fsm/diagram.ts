@@ -1,9 +1,9 @@
 // The transition table the way the diagram shows it: one arrow per (from, to) pair of states that
 // a row changes, carrying every row that takes it, and per state the rows that keep it (the
 // self-loops), summarised as one badge. Each row carries the run's mark for it.
-import { eventLabel, sentLabel, type Mark } from './dot.js';
+import { eventLabel, type Mark, sentLabel } from './dot.js';
 import { states, type TcpState } from './states.js';
-import { fromStates, rfcTable, target, type Transition } from './table.js';
+import { fromStates, rfcTable, type Transition, target } from './table.js';
 
 export interface MarkedRow {
   row: Transition;

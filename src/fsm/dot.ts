@@ -1,8 +1,9 @@
 // The transition table as a Graphviz diagram in the layout of RFC 9293 Figure 5, each edge
 // labelled "event / action" and, after a run, coloured by what the run found for that row.
 // Render with `dot -Tsvg` / `neato -Tsvg` or @viz-js/viz (the graph pins positions, layout=neato).
-import { fromStates, rfcTable, target, type EventName, type Transition } from './table.js';
+
 import type { TcpState } from './states.js';
+import { type EventName, fromStates, rfcTable, type Transition, target } from './table.js';
 
 export type Mark = 'passed' | 'failed' | 'covered' | 'untested';
 
@@ -108,9 +109,7 @@ export function toDot(marks?: ReadonlyMap<string, Mark>, options: DotOptions = {
   const include = options.include ?? ((row: Transition) => row.on !== 'timeout-user');
   const lines: string[] = [
     `digraph tcp {`,
-    `  graph [layout=neato, splines=true, overlap=false, fontname="Helvetica", label=${quote(
-      options.title ?? 'RFC 9293 TCP connection states',
-    )}, labelloc=t];`,
+    `  graph [layout=neato, splines=true, overlap=false, fontname="Helvetica", label=${quote(options.title ?? 'RFC 9293 TCP connection states')}, labelloc=t];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", fontname="Helvetica", width=1.6];`,
     `  edge [fontname="Helvetica", fontsize=9];`,
   ];

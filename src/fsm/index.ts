@@ -1,36 +1,37 @@
 // Public surface of src/fsm: the state machine as data, the oracle, profiles, matrix, diagram.
-export { states, synchronizedStates, otherStates, isSynchronized, isTcpState, type TcpState } from './states.js';
-export type { Segment, Tcb, Reply, Prediction, Verdict } from './model.js';
-export { segLen, withDefaults } from './model.js';
-export { rfcTable, findRow, fromStates, target } from './table.js';
-export type { Transition, EventName, SegmentEvent, UserCall, TimeoutEvent, Timer } from './table.js';
-export { evaluate, instantiate, describeTemplate, FsmTableError, type SegmentTemplate } from './template.js';
-export { acceptable, idealize, rfcPredict } from './rfc.js';
-export { predict, predictEvent, type EventPrediction } from './oracle.js';
+
+export { type Arrow, type DiagramModel, type DiagramOptions, diagramModel, type MarkedRow, type StateLoops, shortLabel, summaryMark } from './diagram.js';
+export { type DotOptions, edgeLabel, eventLabel, type Mark, sentLabel, toDot } from './dot.js';
 export {
-  rfcProfile,
-  linuxProfile,
-  linuxDeviations,
-  linuxOptionsForRelease,
-  withTable,
-  profiles,
-  type Profile,
-  type ProfileName,
-  type Deviation,
-  type LinuxOptions,
-} from './profiles.js';
-export {
-  segmentKinds,
-  seqPositions,
-  cellSegment,
-  seqAt,
-  exampleTcb,
-  conformanceMatrix,
-  observable,
+  type Cell,
   cellName,
+  cellSegment,
+  conformanceMatrix,
+  exampleTcb,
+  observable,
   type SegmentKind,
   type SeqPosition,
-  type Cell,
+  segmentKinds,
+  seqAt,
+  seqPositions,
 } from './matrix.js';
-export { toDot, edgeLabel, sentLabel, eventLabel, type Mark, type DotOptions } from './dot.js';
-export { diagramModel, shortLabel, summaryMark, type DiagramModel, type DiagramOptions, type Arrow, type StateLoops, type MarkedRow } from './diagram.js';
+export type { Prediction, Reply, Segment, Tcb, Verdict } from './model.js';
+export { segLen, withDefaults } from './model.js';
+export { type EventPrediction, predict, predictEvent } from './oracle.js';
+export {
+  type Deviation,
+  type LinuxOptions,
+  linuxDeviations,
+  linuxOptionsForRelease,
+  linuxProfile,
+  type Profile,
+  type ProfileName,
+  profiles,
+  rfcProfile,
+  withTable,
+} from './profiles.js';
+export { acceptable, idealize, rfcPredict } from './rfc.js';
+export { isSynchronized, isTcpState, otherStates, states, synchronizedStates, type TcpState } from './states.js';
+export type { EventName, SegmentEvent, TimeoutEvent, Timer, Transition, UserCall } from './table.js';
+export { findRow, fromStates, rfcTable, target } from './table.js';
+export { describeTemplate, evaluate, FsmTableError, instantiate, type SegmentTemplate } from './template.js';

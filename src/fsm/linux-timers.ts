@@ -77,13 +77,13 @@ export const LINUX_RTO_MAX_MS = 120_000;
  * count can happen: `min` assumes every timer maximally late, `max` assumes none late.
  */
 export function linuxRetransmissionCount(
-  rtoMs: number, boundary: number, hz: KernelHz = kernelHz(), rtoBaseMs = LINUX_RTO_MIN_MS,
+  rtoMs: number,
+  boundary: number,
+  hz: KernelHz = kernelHz(),
+  rtoBaseMs = LINUX_RTO_MIN_MS,
 ): { min: number; max: number; budgetMs: number; why: string } {
   const thresh = Math.floor(Math.log2(LINUX_RTO_MAX_MS / rtoBaseMs));
-  const budgetMs =
-    boundary <= thresh
-      ? ((2 << boundary) - 1) * rtoBaseMs
-      : ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * LINUX_RTO_MAX_MS;
+  const budgetMs = boundary <= thresh ? ((2 << boundary) - 1) * rtoBaseMs : ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * LINUX_RTO_MAX_MS;
   const count = (late: (t: number) => number): number => {
     let sinceFirst = 0;
     for (let k = 1; ; k++) {
@@ -114,4 +114,3 @@ export function linuxRto(srttMs: number, rttVarMs: number, hz: KernelHz = kernel
     why: `srtt ${srttMs} + max(4 × rttvar ${rttVarMs}, rto_min ${LINUX_RTO_MIN_MS}) ms; the kernel keeps the RTO in jiffies rounded up (1 jiffy = ${round(jiffy)} ms at HZ=${hz.hz}) and ss rounds to µs`,
   };
 }
-

@@ -5,7 +5,7 @@ import { add, sub } from '../packet/seq.js';
 import { ACK, FIN, PSH, RST, SYN } from '../packet/types.js';
 import type { Prediction, Segment, Tcb } from './model.js';
 import { predict } from './oracle.js';
-import { rfcProfile, type Profile } from './profiles.js';
+import { type Profile, rfcProfile } from './profiles.js';
 import { states, type TcpState } from './states.js';
 
 export const segmentKinds = ['SYN', 'SYN-ACK', 'SYN-FIN', 'ACK', 'FIN', 'FIN-ACK', 'RST', 'RST-ACK', 'data'] as const;
@@ -29,10 +29,14 @@ const KIND_FLAGS: Readonly<Record<SegmentKind, number>> = {
 
 export function seqAt(position: SeqPosition, tcb: Tcb): number {
   switch (position) {
-    case 'RCV.NXT-1': return sub(tcb.rcvNxt, 1);
-    case 'RCV.NXT': return tcb.rcvNxt;
-    case 'RCV.NXT+RCV.WND-1': return sub(add(tcb.rcvNxt, tcb.rcvWnd), 1);
-    case 'RCV.NXT+RCV.WND': return add(tcb.rcvNxt, tcb.rcvWnd);
+    case 'RCV.NXT-1':
+      return sub(tcb.rcvNxt, 1);
+    case 'RCV.NXT':
+      return tcb.rcvNxt;
+    case 'RCV.NXT+RCV.WND-1':
+      return sub(add(tcb.rcvNxt, tcb.rcvWnd), 1);
+    case 'RCV.NXT+RCV.WND':
+      return add(tcb.rcvNxt, tcb.rcvWnd);
   }
 }
 
@@ -41,12 +45,7 @@ export function seqAt(position: SeqPosition, tcb: Tcb): number {
  * (SEG.ACK = SND.NXT) unless `ack` is given; 'data' carries `len` octets (default 1, so it fits
  * the window at every position inside it).
  */
-export function cellSegment(
-  kind: SegmentKind,
-  position: SeqPosition,
-  tcb: Tcb,
-  options: { ack?: number; len?: number } = {},
-): Segment {
+export function cellSegment(kind: SegmentKind, position: SeqPosition, tcb: Tcb, options: { ack?: number; len?: number } = {}): Segment {
   const flags = KIND_FLAGS[kind];
   return {
     flags,
@@ -129,5 +128,4 @@ export function observable(p: Prediction): string {
   return `${wire} -> ${p.next}`;
 }
 
-export const cellName = (c: Pick<Cell, 'state' | 'kind' | 'position'>): string =>
-  `${c.state} x ${c.kind} @ ${c.position}`;
+export const cellName = (c: Pick<Cell, 'state' | 'kind' | 'position'>): string => `${c.state} x ${c.kind} @ ${c.position}`;

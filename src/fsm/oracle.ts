@@ -1,11 +1,12 @@
 // The oracle: what a remote TCP in `state` must answer to `segment`, under a profile.
 // predict() is pure and total over valid input: any state, any uint32 segment and TCB.
-import { UsageError } from '../sys/errors.js';
+
 import { add } from '../packet/seq.js';
-import { withDefaults, type Prediction, type Reply, type Segment, type Tcb } from './model.js';
-import { arrival, profiles, rfcProfile, type Profile, type ProfileName } from './profiles.js';
+import { UsageError } from '../sys/errors.js';
+import { type Prediction, type Reply, type Segment, type Tcb, withDefaults } from './model.js';
+import { arrival, type Profile, type ProfileName, profiles, rfcProfile } from './profiles.js';
 import { isTcpState, type TcpState } from './states.js';
-import { findRow, target, type Timer, type TimeoutEvent, type UserCall } from './table.js';
+import { findRow, type TimeoutEvent, type Timer, target, type UserCall } from './table.js';
 import { instantiate } from './template.js';
 
 const UINT32_FIELDS = ['iss', 'irs', 'sndUna', 'sndNxt', 'sndWnd', 'rcvNxt', 'rcvWnd'] as const;
@@ -34,12 +35,7 @@ function checkInput(state: string, seg: Segment | null, tcb: Tcb): void {
  * What the remote does with `segment` in `state`: verdict, concrete reply, next state, updated
  * TCB, and the rule (table row or profile deviation) that decided it.
  */
-export function predict(
-  state: TcpState,
-  segment: Segment,
-  tcb: Tcb,
-  profileOrName: Profile | ProfileName = rfcProfile,
-): Prediction {
+export function predict(state: TcpState, segment: Segment, tcb: Tcb, profileOrName: Profile | ProfileName = rfcProfile): Prediction {
   checkInput(state, segment, tcb);
   const profile = resolveProfile(profileOrName);
   const seg: Segment = { flags: segment.flags, seq: segment.seq, ack: segment.ack, len: segment.len };

@@ -7,9 +7,10 @@
 // tcp_ipv4.c of the 6.x series). Sequence checks on full sockets compare against RCV.WUP (RCV.NXT
 // when the kernel last advertised a window); the oracle assumes RCV.WUP = RCV.NXT, which holds once
 // the kernel has acknowledged everything it received.
-import { ACK, FIN, RST, SYN } from '../packet/types.js';
+
 import { add, diff, gt, lt, sub } from '../packet/seq.js';
-import { segLen, type Prediction, type Reply, type Segment, type Tcb, type Verdict } from './model.js';
+import { ACK, FIN, RST, SYN } from '../packet/types.js';
+import { type Prediction, type Reply, type Segment, segLen, type Tcb, type Verdict } from './model.js';
 import { rfcPredict } from './rfc.js';
 import { otherStates, type TcpState } from './states.js';
 import { rfcTable, type Timer, type Transition } from './table.js';
@@ -90,10 +91,8 @@ const rightEdge = (tcb: Tcb): number => add(tcb.rcvNxt, tcb.rcvWnd);
 /** Linux keeps a passive SYN-RECEIVED as a request socket (tcp_check_req), not a full socket. */
 const isRequestSock = (a: Arrival): boolean => a.state === 'SYN-RECEIVED' && a.tcb.passiveOpen;
 /** TIME-WAIT, and an orphaned FIN-WAIT-2, live in a timewait socket (tcp_timewait_state_process). */
-const isTimewaitSock = (a: Arrival): boolean =>
-  a.state === 'TIME-WAIT' || (a.state === 'FIN-WAIT-2' && a.tcb.orphaned);
-const isFullSock = (a: Arrival): boolean =>
-  otherStates.includes(a.state) && !isRequestSock(a) && !isTimewaitSock(a);
+const isTimewaitSock = (a: Arrival): boolean => a.state === 'TIME-WAIT' || (a.state === 'FIN-WAIT-2' && a.tcb.orphaned);
+const isFullSock = (a: Arrival): boolean => otherStates.includes(a.state) && !isRequestSock(a) && !isTimewaitSock(a);
 
 /** tcp_minisocks.c tcp_in_window(): also admits a zero-length segment at the right edge. */
 function minisockInWindow(seg: Segment, tcb: Tcb): boolean {
@@ -113,9 +112,7 @@ function fullSockSeqOk(seg: Segment, tcb: Tcb): boolean {
 
 /** tcp_v4_send_reset(): <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
 function resetFor(seg: Segment): Reply {
-  return has(seg, ACK)
-    ? { flags: RST, seq: seg.ack, ack: 0 }
-    : { flags: RST | ACK, seq: 0, ack: endSeq(seg) };
+  return has(seg, ACK) ? { flags: RST, seq: seg.ack, ack: 0 } : { flags: RST | ACK, seq: 0, ack: endSeq(seg) };
 }
 
 const ackNow = (tcb: Tcb): Reply => ({ flags: ACK, seq: tcb.sndNxt, ack: tcb.rcvNxt });
@@ -198,9 +195,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     cite: 'net/ipv4/tcp_minisocks.c tcp_check_req(), net/ipv4/tcp_ipv4.c tcp_v4_send_reset()',
     applies: (a) => isRequestSock(a) && has(a.seg, ACK) && a.seg.ack !== add(a.tcb.iss, 1),
     predict: (a) =>
-      has(a.seg, RST)
-        ? { verdict: 'drop', reply: null, next: 'SYN-RECEIVED' }
-        : { verdict: 'rst', reply: resetFor(a.seg), next: 'SYN-RECEIVED' },
+      has(a.seg, RST) ? { verdict: 'drop', reply: null, next: 'SYN-RECEIVED' } : { verdict: 'rst', reply: resetFor(a.seg), next: 'SYN-RECEIVED' },
   });
 
   // Passive SYN-RECEIVED: any RST inside the window (not only at RCV.NXT) drops the request.
@@ -223,7 +218,8 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       id: 'linux-synrecv-rst-right-edge-challenge',
       title: 'SYN-RECEIVED answers a RST at RCV.NXT+RCV.WND with a challenge ACK',
       departsFrom: 'RFC 9293 3.10.7.4 (first, second): a RST outside RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND is dropped silently',
-      behaviour: 'tcp_check_req(): tcp_in_window() admits a zero-length segment with seq == rcv_nxt + window; a RST not at rcv_nxt then gets a challenge ACK (req->rsk_ops->send_ack)',
+      behaviour:
+        'tcp_check_req(): tcp_in_window() admits a zero-length segment with seq == rcv_nxt + window; a RST not at rcv_nxt then gets a challenge ACK (req->rsk_ops->send_ack)',
       why: 'the minisocket window test counts the right edge in for zero-length segments (window probes)',
       cite: 'net/ipv4/tcp_minisocks.c tcp_in_window(), tcp_check_req()',
       applies: (a) => isRequestSock(a) && has(a.seg, RST) && a.seg.seq === rightEdge(a.tcb) && minisockInWindow(a.seg, a.tcb),
@@ -239,9 +235,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     behaviour: 'tcp_check_req(): SYN not at IRS inside the window -> embryonic_reset -> req->rsk_ops->send_reset()',
     why: 'RFC 793 answered an in-window SYN with a reset; request sockets kept that behaviour',
     cite: 'net/ipv4/tcp_minisocks.c tcp_check_req()',
-    applies: (a) =>
-      isRequestSock(a) && has(a.seg, SYN) && !has(a.seg, RST) && a.seg.seq !== a.tcb.irs &&
-      minisockInWindow(a.seg, a.tcb),
+    applies: (a) => isRequestSock(a) && has(a.seg, SYN) && !has(a.seg, RST) && a.seg.seq !== a.tcb.irs && minisockInWindow(a.seg, a.tcb),
     predict: (a) => ({ verdict: 'rst', reply: resetFor(a.seg), next: 'LISTEN' }),
   });
 
@@ -286,11 +280,9 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     title: 'CLOSE-WAIT/CLOSING/LAST-ACK accept a RST at RCV.NXT-1',
     departsFrom: 'RFC 9293 3.10.7.4 (first, second) / RFC 5961 3.2: RCV.NXT-1 is outside the window, drop silently',
     behaviour: 'tcp_validate_incoming(): tcp_reset_check() accepts seq == rcv_nxt - 1 in CLOSE_WAIT, LAST_ACK, CLOSING',
-    why: 'a peer that sent FIN and then a RST may reuse the FIN\'s sequence number (the FIN consumed it)',
+    why: "a peer that sent FIN and then a RST may reuse the FIN's sequence number (the FIN consumed it)",
     cite: 'net/ipv4/tcp_input.c tcp_reset_check()',
-    applies: (a) =>
-      isFullSock(a) && has(a.seg, RST) && ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) &&
-      a.seg.seq === sub(a.tcb.rcvNxt, 1),
+    applies: (a) => isFullSock(a) && has(a.seg, RST) && ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) && a.seg.seq === sub(a.tcb.rcvNxt, 1),
     predict: () => ({ verdict: 'reset', reply: null, next: 'CLOSED' }),
   });
 
@@ -328,8 +320,12 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     why: 'RFC 5961 5 hardening applied to every state after the handshake',
     cite: 'net/ipv4/tcp_input.c tcp_rcv_state_process(), tcp_ack()',
     applies: (a) =>
-      isFullSock(a) && ['FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) &&
-      has(a.seg, ACK) && !has(a.seg, RST | SYN) && fullSockSeqOk(a.seg, a.tcb) && lt(a.seg.ack, a.tcb.sndUna),
+      isFullSock(a) &&
+      ['FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) &&
+      has(a.seg, ACK) &&
+      !has(a.seg, RST | SYN) &&
+      fullSockSeqOk(a.seg, a.tcb) &&
+      lt(a.seg.ack, a.tcb.sndUna),
     predict: (a) => ({ verdict: 'challenge-ack', reply: ackNow(a.tcb), next: a.state, rateLimited: true }),
   });
 
@@ -360,8 +356,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       why: 'behaviour since 2009; changed by "tcp: send a challenge ACK on SEG.ACK > SND.NXT" (2026)',
       cite: 'net/ipv4/tcp_input.c tcp_ack()',
       applies: (a) =>
-        isFullSock(a) && a.state === 'ESTABLISHED' && has(a.seg, ACK) && !has(a.seg, RST | SYN) &&
-        fullSockSeqOk(a.seg, a.tcb) && gt(a.seg.ack, a.tcb.sndNxt),
+        isFullSock(a) && a.state === 'ESTABLISHED' && has(a.seg, ACK) && !has(a.seg, RST | SYN) && fullSockSeqOk(a.seg, a.tcb) && gt(a.seg.ack, a.tcb.sndNxt),
       predict: () => ({ verdict: 'drop', reply: null, next: 'ESTABLISHED' }),
     });
   }
@@ -383,11 +378,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     // holds the peer's FIN that arrived after close() (nobody reads it). Seen in suites/matrix.ts:
     // CLOSING <- data @RCV.NXT+RCV.WND stays CLOSING, CLOSING <- FIN-ACK there reaches TIME-WAIT.
     applies: (a) =>
-      a.tcb.rcvWnd > 0 && a.seg.seq === rightEdge(a.tcb) &&
+      a.tcb.rcvWnd > 0 &&
+      a.seg.seq === rightEdge(a.tcb) &&
       !(gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
       (isFullSock(a) || (isRequestSock(a) && segLen(a.seg) === 0 && !has(a.seg, RST))),
-    predict: (a) =>
-      fromInner(a.engine(a.state, a.seg, { ...a.tcb, rcvWnd: a.tcb.rcvWnd + 1 }), { rcvWnd: a.tcb.rcvWnd }),
+    predict: (a) => fromInner(a.engine(a.state, a.seg, { ...a.tcb, rcvWnd: a.tcb.rcvWnd + 1 }), { rcvWnd: a.tcb.rcvWnd }),
   });
 
   // After the peer's FIN: a further FIN (at or after RCV.NXT) is not processed.
@@ -395,12 +390,17 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     id: 'linux-fin-after-fin-ignored',
     title: 'CLOSE-WAIT/CLOSING/LAST-ACK ignore a further FIN at or after RCV.NXT',
     departsFrom: 'RFC 9293 3.10.7.4 (eighth): advance RCV.NXT over the FIN and acknowledge it',
-    behaviour: 'tcp_rcv_state_process() step 7: CLOSE_WAIT/CLOSING/LAST_ACK "if (!before(seq, rcv_nxt)) break" (not queued, no tcp_fin); CLOSING -> TIME-WAIT consumes the segment',
+    behaviour:
+      'tcp_rcv_state_process() step 7: CLOSE_WAIT/CLOSING/LAST_ACK "if (!before(seq, rcv_nxt)) break" (not queued, no tcp_fin); CLOSING -> TIME-WAIT consumes the segment',
     why: 'the peer already closed its direction; a second FIN is meaningless',
     cite: 'net/ipv4/tcp_input.c tcp_rcv_state_process()',
     applies: (a) =>
-      isFullSock(a) && ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) && has(a.seg, FIN) &&
-      has(a.seg, ACK) && !has(a.seg, RST | SYN) && !lt(a.seg.seq, a.tcb.rcvNxt) &&
+      isFullSock(a) &&
+      ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'].includes(a.state) &&
+      has(a.seg, FIN) &&
+      has(a.seg, ACK) &&
+      !has(a.seg, RST | SYN) &&
+      !lt(a.seg.seq, a.tcb.rcvNxt) &&
       fullSockSeqOk(a.seg, a.tcb),
     predict: (a) => fromInner(a.engine(a.state, { ...a.seg, flags: a.seg.flags & ~FIN }, a.tcb)),
   });
@@ -413,8 +413,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     behaviour: 'tcp_timewait_state_process(), substate TCP_FIN_WAIT2: tcp_in_window() then "if (th->rst) goto kill"',
     why: 'the orphaned socket is a minimal timewait socket without the RFC 5961 machinery',
     cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
-    applies: (a) =>
-      a.state === 'FIN-WAIT-2' && a.tcb.orphaned && has(a.seg, RST) && minisockInWindow(a.seg, a.tcb),
+    applies: (a) => a.state === 'FIN-WAIT-2' && a.tcb.orphaned && has(a.seg, RST) && minisockInWindow(a.seg, a.tcb),
     predict: () => ({ verdict: 'reset', reply: null, next: 'CLOSED' }),
   });
 
@@ -427,8 +426,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     why: 'RFC 793 behaviour kept in the timewait socket',
     cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
     applies: (a) =>
-      a.state === 'FIN-WAIT-2' && a.tcb.orphaned && has(a.seg, SYN) && !has(a.seg, RST) &&
-      minisockInWindow(a.seg, a.tcb) && !lt(a.seg.seq, a.tcb.rcvNxt),
+      a.state === 'FIN-WAIT-2' && a.tcb.orphaned && has(a.seg, SYN) && !has(a.seg, RST) && minisockInWindow(a.seg, a.tcb) && !lt(a.seg.seq, a.tcb.rcvNxt),
     predict: (a) => ({ verdict: 'rst', reply: resetFor(a.seg), next: 'CLOSED' }),
   });
 
@@ -467,9 +465,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       'tcp_v4_rcv() kills the timewait socket and hands the SYN to the listener (which drops a SYN+FIN); without a listener it is ACKed',
     why: 'RFC 1122 4.2.2.13: a TCP MAY reopen from TIME-WAIT when the new ISN exceeds the old sequence space',
     cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process(), net/ipv4/tcp_ipv4.c tcp_v4_rcv()',
-    applies: (a) =>
-      a.state === 'TIME-WAIT' && a.tcb.listening && has(a.seg, SYN) && !has(a.seg, ACK | RST) &&
-      gt(a.seg.seq, a.tcb.rcvNxt),
+    applies: (a) => a.state === 'TIME-WAIT' && a.tcb.listening && has(a.seg, SYN) && !has(a.seg, ACK | RST) && gt(a.seg.seq, a.tcb.rcvNxt),
     predict: (a) => {
       if (has(a.seg, FIN)) return { verdict: 'drop', reply: null, next: 'CLOSED' };
       let isn = add(a.tcb.sndNxt, 65535 + 2);
@@ -518,8 +514,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     behaviour: 'tcp_timewait_state_process(): "In window segment, it may be only reset or bare ack" -> inet_twsk_reschedule(), TCP_TW_SUCCESS',
     why: 'a bare ACK at RCV.NXT is the peer acknowledging our last ACK; answering it would start an ACK loop',
     cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
-    applies: (a) =>
-      a.state === 'TIME-WAIT' && !has(a.seg, RST) && segLen(a.seg) === 0 && a.seg.seq === a.tcb.rcvNxt,
+    applies: (a) => a.state === 'TIME-WAIT' && !has(a.seg, RST) && segLen(a.seg) === 0 && a.seg.seq === a.tcb.rcvNxt,
     predict: () => ({ verdict: 'drop', reply: null, next: 'TIME-WAIT', timers: ['restart-2msl'] }),
   });
 
@@ -528,7 +523,8 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     id: 'linux-time-wait-ack-all',
     title: 'TIME-WAIT answers every other non-RST segment with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>',
     departsFrom: 'RFC 9293 3.10.7.4: a FIN at RCV.NXT advances RCV.NXT (ACK=RCV.NXT+1); an in-window segment without ACK is dropped',
-    behaviour: 'tcp_timewait_state_process(): "Out of window segment. All the segments are ACKed immediately" via tcp_timewait_check_oow_rate_limit() -> TCP_TW_ACK (tw_snd_nxt, tw_rcv_nxt)',
+    behaviour:
+      'tcp_timewait_state_process(): "Out of window segment. All the segments are ACKed immediately" via tcp_timewait_check_oow_rate_limit() -> TCP_TW_ACK (tw_snd_nxt, tw_rcv_nxt)',
     why: 'the timewait socket keeps only tw_snd_nxt/tw_rcv_nxt; its one answer is the ACK the peer may have lost',
     cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
     applies: (a) => a.state === 'TIME-WAIT' && !has(a.seg, RST),
@@ -566,7 +562,7 @@ export function linuxOptionsForRelease(release: string): Pick<LinuxOptions, 'syn
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return {};
   const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  const atLeast = (x: number, y: number, z: number) => major !== x ? major > x : minor !== y ? minor > y : patch >= z;
+  const atLeast = (x: number, y: number, z: number) => (major !== x ? major > x : minor !== y ? minor > y : patch >= z);
   return { synRecvRstExact: atLeast(6, 18, 44) };
 }
 

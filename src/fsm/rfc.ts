@@ -2,18 +2,12 @@
 // arriving segment into table events (and keeps the TCB variables); the rows in table.ts decide
 // the next state and the answer. RFC 5961 (3.2 RST, 4.2 SYN, 5.2 ACK) is applied as RFC 9293
 // 3.10.7.4 folds it in.
-import { ACK, FIN, RST, SYN } from '../packet/types.js';
+
 import { add, diff, gt, inWindow, le, lt, sub } from '../packet/seq.js';
-import { segLen, withDefaults, type Prediction, type Reply, type Segment, type Tcb } from './model.js';
+import { ACK, FIN, RST, SYN } from '../packet/types.js';
+import { type Prediction, type Reply, type Segment, segLen, type Tcb, withDefaults } from './model.js';
 import { otherStates, type TcpState } from './states.js';
-import {
-  findRow,
-  rfcTable,
-  target,
-  type EventName,
-  type Timer,
-  type Transition,
-} from './table.js';
+import { type EventName, findRow, rfcTable, type Timer, type Transition, target } from './table.js';
 import { FsmTableError, instantiate } from './template.js';
 
 /**
@@ -112,12 +106,7 @@ class Run {
 }
 
 /** What the RFC says the remote does with `seg` in `state`, using `table` for the outcomes. */
-export function rfcPredict(
-  state: TcpState,
-  seg: Segment,
-  tcb: Tcb,
-  table: readonly Transition[] = rfcTable,
-): Prediction {
+export function rfcPredict(state: TcpState, seg: Segment, tcb: Tcb, table: readonly Transition[] = rfcTable): Prediction {
   const run = new Run(state, withDefaults(tcb), seg, table);
   switch (state) {
     case 'CLOSED':

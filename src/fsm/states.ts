@@ -21,15 +21,7 @@ export type TcpState = (typeof states)[number];
  * The synchronized states (RFC 9293 3.5.2, group 3): both sides know each other's ISN, so an
  * unacceptable segment is answered with an ACK, never a RST.
  */
-export const synchronizedStates: readonly TcpState[] = [
-  'ESTABLISHED',
-  'FIN-WAIT-1',
-  'FIN-WAIT-2',
-  'CLOSE-WAIT',
-  'CLOSING',
-  'LAST-ACK',
-  'TIME-WAIT',
-];
+export const synchronizedStates: readonly TcpState[] = ['ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT'];
 
 /** States whose segment arrivals are governed by RFC 9293 3.10.7.4 ("Other States"). */
 export const otherStates: readonly TcpState[] = ['SYN-RECEIVED', ...synchronizedStates];

@@ -3,7 +3,7 @@
 // and becomes concrete numbers here, against one TCB and one arriving segment.
 import { parseFlags } from '../packet/flags.js';
 import { add, sub } from '../packet/seq.js';
-import { segLen, type Reply, type Segment, type Tcb } from './model.js';
+import { type Reply, type Segment, segLen, type Tcb } from './model.js';
 
 export interface SegmentTemplate {
   /** tcpdump spelling: 'S.' SYN-ACK, 'R' RST, 'R.' RST-ACK, '.' ACK, 'F.' FIN-ACK, 'P.' data */
@@ -21,33 +21,33 @@ export class FsmTableError extends Error {
   override name = 'FsmTableError';
 }
 
-export type Symbol =
-  | 'ISS'
-  | 'IRS'
-  | 'SND.UNA'
-  | 'SND.NXT'
-  | 'SND.WND'
-  | 'RCV.NXT'
-  | 'RCV.WND'
-  | 'SEG.SEQ'
-  | 'SEG.ACK'
-  | 'SEG.LEN';
+export type Symbol = 'ISS' | 'IRS' | 'SND.UNA' | 'SND.NXT' | 'SND.WND' | 'RCV.NXT' | 'RCV.WND' | 'SEG.SEQ' | 'SEG.ACK' | 'SEG.LEN';
 
 function symbolValue(name: string, tcb: Tcb, seg: Segment | null): number {
   switch (name) {
-    case 'ISS': return tcb.iss;
-    case 'IRS': return tcb.irs;
-    case 'SND.UNA': return tcb.sndUna;
-    case 'SND.NXT': return tcb.sndNxt;
-    case 'SND.WND': return tcb.sndWnd;
-    case 'RCV.NXT': return tcb.rcvNxt;
-    case 'RCV.WND': return tcb.rcvWnd;
+    case 'ISS':
+      return tcb.iss;
+    case 'IRS':
+      return tcb.irs;
+    case 'SND.UNA':
+      return tcb.sndUna;
+    case 'SND.NXT':
+      return tcb.sndNxt;
+    case 'SND.WND':
+      return tcb.sndWnd;
+    case 'RCV.NXT':
+      return tcb.rcvNxt;
+    case 'RCV.WND':
+      return tcb.rcvWnd;
   }
   if (seg) {
     switch (name) {
-      case 'SEG.SEQ': return seg.seq;
-      case 'SEG.ACK': return seg.ack;
-      case 'SEG.LEN': return segLen(seg);
+      case 'SEG.SEQ':
+        return seg.seq;
+      case 'SEG.ACK':
+        return seg.ack;
+      case 'SEG.LEN':
+        return segLen(seg);
     }
   }
   if (/^\d+$/.test(name)) return Number(name) >>> 0;

@@ -64,7 +64,7 @@ export function canonicalAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
   if (isIPv4(address) || !isIPv6(address)) return address;
-  let [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
+  const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
   const groups = (s: string | undefined) => (s ? s.split(':') : []);
   let h = groups(head);
   let t = groups(tail);
@@ -97,8 +97,7 @@ export function ssPortFilter(tuple: TcpTuple): string[] {
   return parts.length ? [parts.join(' and ')] : [];
 }
 
-export const describeTuple = (t: TcpTuple): string =>
-  `${t.localAddress ?? '*'}:${t.localPort ?? '*'} <-> ${t.peerAddress ?? '*'}:${t.peerPort ?? '*'}`;
+export const describeTuple = (t: TcpTuple): string => `${t.localAddress ?? '*'}:${t.localPort ?? '*'} <-> ${t.peerAddress ?? '*'}:${t.peerPort ?? '*'}`;
 
 /** Every TCP socket matching `tuple` (all of them when omitted); a namespace is read with ss. */
 export async function socketsOf(from: NamespaceRef | SocketSource, tuple: TcpTuple = {}): Promise<SsSocket[]> {

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { run } from '../sys/exec.js';
 import { isRunning, type ProcessIdentity } from '../sys/proc.js';
 import { LAB_PREFIX, labIdOf } from './addressing.js';
-import { NETNS_DIR, companionNamespaces, namespaceExists, ownerIdentityOf, removeLab, rootLinkExists } from './netns.js';
+import { companionNamespaces, NETNS_DIR, namespaceExists, ownerIdentityOf, removeLab, rootLinkExists } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
 
 export interface LabStatus {
@@ -57,8 +57,16 @@ export async function labStatus(id: number): Promise<LabStatus | null> {
   }
   const pids = (await Promise.all([name, ...companions].map(pidsIn))).flat();
   return {
-    id, name, namespace, probeLink, companions, owner: owner?.pid ?? null, ownerStart: owner?.start ?? null,
-    ownerAlive: owner !== null && isRunning(owner), pids, ageSeconds,
+    id,
+    name,
+    namespace,
+    probeLink,
+    companions,
+    owner: owner?.pid ?? null,
+    ownerStart: owner?.start ?? null,
+    ownerAlive: owner !== null && isRunning(owner),
+    pids,
+    ageSeconds,
   };
 }
 
@@ -103,8 +111,7 @@ export interface CleanupReport {
  * a probe link has no recorded creator: it counts as a leftover once older than `graceSeconds`
  * (creation puts both in place within one `ip` run).
  */
-const isLeftover = (s: LabStatus, graceSeconds: number): boolean =>
-  s.probeLink ? !s.ownerAlive : (s.ageSeconds ?? Infinity) > graceSeconds;
+const isLeftover = (s: LabStatus, graceSeconds: number): boolean => (s.probeLink ? !s.ownerAlive : (s.ageSeconds ?? Infinity) > graceSeconds);
 
 /**
  * Remove what crashed runs left: namespaces (after killing the processes inside), probe links,

@@ -3,18 +3,18 @@
 // sysctls set and read back. Everything is registered with the cleanup registry the moment it
 // exists, so every exit path removes it; a failure part-way through removes what was made.
 import { randomInt } from 'node:crypto';
-import { run, type RunResult } from '../sys/exec.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
-import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from './addressing.js';
+import { type RunResult, run } from '../sys/exec.js';
+import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from './addressing.js';
 import { AgentClient } from './agent/client.js';
+import { type StateWait, socketsOf, stateOf, type TcpTuple, waitForState } from './ground-truth.js';
 import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync, tableSizedSysctls } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
-import { holdWatchdog } from './watchdog.js';
-import { socketsOf, stateOf, waitForState, type StateWait, type TcpTuple } from './ground-truth.js';
 import type { SsSocket, TcpState } from './ss.js';
-import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite, type LabSysctls } from './sysctls.js';
 import { refuseHostSysctls } from './sysctl-probe.js';
+import { FAST_SUITE_SYSCTLS, type LabSysctls, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite } from './sysctls.js';
+import { holdWatchdog } from './watchdog.js';
 
 export interface LabOptions {
   /** Values on top of `sysctlDefaults`. */
@@ -112,7 +112,10 @@ class LabInstance implements Lab {
   /** the watchdog that removes this lab should the process be SIGKILLed (see watchdog.ts) */
   private readonly releaseWatchdog = holdWatchdog();
 
-  private constructor(addresses: LabAddresses, readonly ipv6: boolean) {
+  private constructor(
+    addresses: LabAddresses,
+    readonly ipv6: boolean,
+  ) {
     ({
       id: this.id,
       namespace: this.namespace,
@@ -123,7 +126,11 @@ class LabInstance implements Lab {
       prefixLength: this.prefixLength,
     } = addresses);
     // Registered before the first `ip` runs: a signal during creation still removes what exists.
-    this.registration = onCleanup(`lab ${this.namespace}`, () => this.teardown(), () => this.teardownSync());
+    this.registration = onCleanup(
+      `lab ${this.namespace}`,
+      () => this.teardown(),
+      () => this.teardownSync(),
+    );
   }
 
   /** The lab if id k was free, null if another process holds it. */
@@ -195,7 +202,10 @@ class LabInstance implements Lab {
   private async applySysctls(toWrite: Record<string, string>, alsoRead: string[]): Promise<Record<string, string>> {
     let values: Record<string, string>;
     try {
-      ({ values } = await this.agent.sysctl(toWrite, alsoRead.filter((n) => !(n in toWrite))));
+      ({ values } = await this.agent.sysctl(
+        toWrite,
+        alsoRead.filter((n) => !(n in toWrite)),
+      ));
     } catch (e) {
       throw new EnvironmentError(`lab ${this.namespace}: setting sysctls failed: ${(e as Error).message}`);
     }

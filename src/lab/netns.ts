@@ -2,10 +2,10 @@
 // `ip -batch` in the root namespace (namespace + veth + probe address), one `ip -n NS -batch`
 // inside it (lo, target address). Removal is one forced batch (link del, netns del).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { run, CommandError, missingTool } from '../sys/exec.js';
-import { formatIdentity, parseIdentity, selfIdentity, type ProcessIdentity } from '../sys/proc.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { EnvironmentError } from '../sys/errors.js';
+import { CommandError, missingTool, run } from '../sys/exec.js';
+import { formatIdentity, type ProcessIdentity, parseIdentity, selfIdentity } from '../sys/proc.js';
 import type { LabAddresses } from './addressing.js';
 
 export const NETNS_DIR = '/run/netns';
@@ -33,7 +33,9 @@ export const rootLinkExists = (name: string): boolean => existsSync(`/sys/class/
 /** Namespaces that belong to lab `name` besides its own: `tcpfsm-<k>-host` of a proxy lab. */
 export function companionNamespaces(name: string): string[] {
   try {
-    return readdirSync(NETNS_DIR).filter((n) => n.startsWith(`${name}-`)).sort();
+    return readdirSync(NETNS_DIR)
+      .filter((n) => n.startsWith(`${name}-`))
+      .sort();
   } catch {
     return [];
   }

@@ -32,7 +32,10 @@ const CLOCK_T_MS = 10;
 
 export class ProcTcpParseError extends Error {
   override name = 'ProcTcpParseError';
-  constructor(message: string, readonly line: string) {
+  constructor(
+    message: string,
+    readonly line: string,
+  ) {
     super(`${message} in /proc/net/tcp line: ${JSON.stringify(line)}`);
   }
 }
@@ -76,7 +79,8 @@ export function procPorts(line: string): { local: number; peer: number } | null 
  */
 export function parseProcTcpLine(line: string): SsSocket {
   const f = line.trim().split(/\s+/);
-  if (f.length < 10 || !/^\d+:$/.test(f[0]!)) throw new ProcTcpParseError('expected sl, addresses, state, queues, timer, retransmits, uid, timeout, inode', line);
+  if (f.length < 10 || !/^\d+:$/.test(f[0]!))
+    throw new ProcTcpParseError('expected sl, addresses, state, queues, timer, retransmits, uid, timeout, inode', line);
   const [, local, peer, st, queues, timer, retrnsmt, , , inode] = f as [string, string, string, string, string, string, string, string, string, string];
   const state = STATES[parseInt(st, 16)];
   const [tx, rx] = queues.split(':').map((x) => parseInt(x, 16)) as [number, number];

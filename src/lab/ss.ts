@@ -34,7 +34,10 @@ const STATE_OF: Record<string, TcpState> = {
 
 export class SsParseError extends Error {
   override name = 'SsParseError';
-  constructor(message: string, readonly line: string) {
+  constructor(
+    message: string,
+    readonly line: string,
+  ) {
     super(`${message} in ss line: ${JSON.stringify(line)}`);
   }
 }
@@ -264,13 +267,15 @@ export function parseSs(output: string): SsSocket[] {
       if (!current) throw new SsParseError('continuation line before any socket', line);
       current.push(line);
     } else if (/^State\s+Recv-Q/.test(line) || /^Recv-Q\s+Send-Q/.test(line)) {
-      continue; // header
     } else {
       records.push([line]);
     }
   }
   return records.map(([first, ...more]) => {
-    const info = more.map((l) => l.trim()).filter(Boolean).join(' ');
+    const info = more
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     return { ...parseFirstLine(first!), info: info ? parseTcpInfo(info) : null, raw: [first, ...more].join('\n') };
   });
 }

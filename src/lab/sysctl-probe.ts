@@ -2,10 +2,10 @@
 // `unshare --net` child, which the kernel tears down with the process; nothing is named, nothing
 // is left behind, nothing is written. Needs CAP_SYS_ADMIN (root), like the lab itself.
 import { existsSync } from 'node:fs';
-import { run } from '../sys/exec.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
+import { run } from '../sys/exec.js';
+import { hostWideByName, type NamespaceScope, refusal, scopeReason, sysctlProcPath } from './sysctl-scope.js';
 import { SYSCTL_NAMES } from './sysctls.js';
-import { hostWideByName, refusal, scopeReason, sysctlProcPath, type NamespaceScope } from './sysctl-scope.js';
 
 // For each path: "w" writable by root, "r" read-only, "-" absent. The owner bits are the ones the
 // kernel applies to root for sysctls (sysctl_perm), so stat's mode is the answer.
@@ -21,7 +21,8 @@ export async function namespaceScopes(names: readonly string[]): Promise<Map<str
     throw new EnvironmentError(`cannot check that the lab sysctls are per network namespace (unshare --net failed: ${(e as Error).message.split('\n')[0]})`);
   }
   const answers = out.trim().split('\n');
-  if (answers.length !== names.length) throw new EnvironmentError(`the network-namespace sysctl probe answered ${answers.length} lines for ${names.length} names`);
+  if (answers.length !== names.length)
+    throw new EnvironmentError(`the network-namespace sysctl probe answered ${answers.length} lines for ${names.length} names`);
   return new Map(names.map((n, i) => [n, answers[i] === 'w' ? 'writable' : answers[i] === 'r' ? 'read-only' : 'absent']));
 }
 

@@ -15,7 +15,8 @@ import { UsageError } from '../sys/errors.js';
 
 /** Writable in every network namespace, yet host-wide: refused by name, with the reason. */
 export const HOST_WIDE_IN_NETNS: Readonly<Record<string, string>> = {
-  'net.netfilter.nf_hooks_lwtunnel': 'writable in every network namespace, but it flips one static key for the whole kernel (net/netfilter/nf_hooks_lwtunnel.c) and cannot be turned off again',
+  'net.netfilter.nf_hooks_lwtunnel':
+    'writable in every network namespace, but it flips one static key for the whole kernel (net/netfilter/nf_hooks_lwtunnel.c) and cannot be turned off again',
 };
 
 /** A dotted sysctl name: segments of letters, digits, '_' and '-' (no '/', no '..'). */
@@ -35,8 +36,8 @@ export type NamespaceScope = 'writable' | 'read-only' | 'absent';
 
 /** Why a key with this scope in a fresh namespace may not be set in a lab; null: it may. */
 export function scopeReason(scope: NamespaceScope): string | null {
-  if (scope === 'absent') return 'it is not in a new network namespace\'s /proc/sys/net: the kernel keeps it for the host only';
-  if (scope === 'read-only') return 'it is read-only inside a network namespace: the kernel shares the host\'s value there';
+  if (scope === 'absent') return "it is not in a new network namespace's /proc/sys/net: the kernel keeps it for the host only";
+  if (scope === 'read-only') return "it is read-only inside a network namespace: the kernel shares the host's value there";
   return null;
 }
 

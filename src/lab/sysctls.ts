@@ -95,7 +95,8 @@ export function sysctlsToWrite(options: LabSysctls = {}, defaults: Readonly<LabS
     for (const [key, value] of Object.entries(src)) {
       if (key === 'extra' || value === undefined) continue;
       const name = SYSCTL_NAMES[key as SysctlKey];
-      if (!name) throw new UsageError(`unknown lab sysctl option '${key}' (known: ${Object.keys(SYSCTL_NAMES).join(', ')}; others go in 'extra' by dotted name)`);
+      if (!name)
+        throw new UsageError(`unknown lab sysctl option '${key}' (known: ${Object.keys(SYSCTL_NAMES).join(', ')}; others go in 'extra' by dotted name)`);
       add(name, value, key);
     }
     for (const [name, value] of Object.entries(src.extra ?? {})) add(name, value, name);

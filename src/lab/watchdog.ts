@@ -6,7 +6,7 @@
 // that process (pid and start time). When the last lab is removed normally, the process writes
 // `done` and the shell exits without running anything.
 // (prctl(PR_SET_PDEATHSIG) would need a native addon, and only signals: it cannot clean up.)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { selfIdentity } from '../sys/proc.js';
 

@@ -38,13 +38,7 @@ export function internetChecksum(buf: Uint8Array, start = 0, end = buf.length): 
  * srcOffset/dstOffset (addressLength 4 or 16). The segment length is added by the caller, as
  * tcpLengthSum(length), because it varies per segment while the addresses do not.
  */
-export function addressSum(
-  addressBytes: Uint8Array,
-  srcOffset: number,
-  dstOffset: number,
-  addressLength: number,
-  protocol = PROTOCOL_TCP,
-): number {
+export function addressSum(addressBytes: Uint8Array, srcOffset: number, dstOffset: number, addressLength: number, protocol = PROTOCOL_TCP): number {
   return sum16(addressBytes, srcOffset, srcOffset + addressLength, sum16(addressBytes, dstOffset, dstOffset + addressLength, protocol));
 }
 

@@ -6,7 +6,7 @@
 // the window is the raw header field (never scaled).
 import { formatFlags } from './flags.js';
 import { KIND_MSS, KIND_SACK, KIND_SACK_OK, KIND_TS, KIND_WSCALE } from './options.js';
-import { FIN, RST, SYN, ACK, URG, type Packet, type TcpOption, type TcpSegment } from './types.js';
+import { ACK, FIN, type Packet, RST, SYN, type TcpOption, type TcpSegment, URG } from './types.js';
 
 /** tcpdump without -S: sequence numbers relative to each side's initial sequence number. */
 export interface RelativeTo {

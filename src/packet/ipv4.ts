@@ -7,8 +7,9 @@
 // |                       Source Address                          |  12
 // |                    Destination Address                        |  16
 // |                    Options (0-40 bytes) ...                   |  20
-import { PROTOCOL_TCP, internetChecksum } from './checksum.js';
+
 import { formatIPv4, parseIPv4 } from './address.js';
+import { internetChecksum, PROTOCOL_TCP } from './checksum.js';
 import { checkField } from './options.js';
 import { DecodeError, type IPv4Header } from './types.js';
 

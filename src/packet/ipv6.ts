@@ -5,8 +5,9 @@
 // |         Payload Length        |  Next Header  |   Hop Limit   |   4
 // |                  Source Address (16 bytes)                    |   8
 // |               Destination Address (16 bytes)                  |  24
-import { PROTOCOL_TCP } from './checksum.js';
+
 import { formatIPv6, parseIPv6 } from './address.js';
+import { PROTOCOL_TCP } from './checksum.js';
 import { checkField } from './options.js';
 import { DecodeError, type IPv6Header } from './types.js';
 

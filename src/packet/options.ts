@@ -160,11 +160,7 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
       throw new DecodeError('tcp-option', `option kind ${kind} has length ${length} (the minimum is 2)`, at);
     }
     if (at + length > end) {
-      throw new DecodeError(
-        'tcp-option',
-        `option kind ${kind} has length ${length} but only ${end - at} bytes of options remain`,
-        at,
-      );
+      throw new DecodeError('tcp-option', `option kind ${kind} has length ${length} but only ${end - at} bytes of options remain`, at);
     }
     options.push(decodeOption(buf, at, kind, length));
     at += length;

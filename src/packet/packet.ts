@@ -1,10 +1,10 @@
 // A whole IP packet carrying one TCP segment: what the wire receives and what the pcap holds.
 // The TCP checksum is checked (and computed) with the pseudo-header read straight from the IP
 // header bytes, so no address text is parsed on the receive path.
-import { PROTOCOL_TCP, addressSum } from './checksum.js';
-import { IP_FLAG_MF, decodeIPv4, encodingLengthIPv4, writeIPv4 } from './ipv4.js';
-import { IPV6_HEADER_LENGTH, decodeIPv6, writeIPv6 } from './ipv6.js';
-import { decodeTcpWithSum, type DecodeOptions, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
+import { addressSum, PROTOCOL_TCP } from './checksum.js';
+import { decodeIPv4, encodingLengthIPv4, IP_FLAG_MF, writeIPv4 } from './ipv4.js';
+import { decodeIPv6, IPV6_HEADER_LENGTH, writeIPv6 } from './ipv6.js';
+import { type DecodeOptions, decodeTcpWithSum, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
 import { DecodeError, type IPv4Header, type IPv6Header, type Packet, type TcpSegment } from './types.js';
 
 /** IPv6 when the header says so, or when its version is unset and the source address has a ':'. */

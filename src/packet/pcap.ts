@@ -130,11 +130,7 @@ export function encodePcapRecord(record: PcapRecord, buf?: Buffer, offset = 0, n
 }
 
 /** The record at buf[offset] of a file with the given header; data is a view of buf. */
-export function decodePcapRecord(
-  buf: Buffer,
-  offset: number,
-  header: Pick<DecodedPcapHeader, 'nanoseconds' | 'littleEndian'>,
-): Required<PcapRecord> {
+export function decodePcapRecord(buf: Buffer, offset: number, header: Pick<DecodedPcapHeader, 'nanoseconds' | 'littleEndian'>): Required<PcapRecord> {
   if (!(offset >= 0 && buf.length - offset >= PCAP_RECORD_HEADER_LENGTH)) {
     throw new DecodeError('pcap', `truncated record header: ${Math.max(0, buf.length - offset)} bytes, need 16`, offset);
   }

@@ -11,17 +11,9 @@
 //
 // Undefined checksum / data offset are computed; explicit values are written as given, so a test
 // can send a segment with a wrong checksum or a lying data offset on purpose.
-import { PROTOCOL_TCP, fold, pseudoHeaderSum, sum16, tcpLengthSum, type PseudoHeader } from './checksum.js';
-import {
-  MAX_OPTIONS_LENGTH,
-  checkField,
-  decodeOptions,
-  encodeOptions,
-  encodingLengthOptions,
-  readUint32,
-  writeUint32,
-} from './options.js';
-import { DecodeError, type DecodedTcp, type TcpOption, type TcpSegment } from './types.js';
+import { fold, PROTOCOL_TCP, type PseudoHeader, pseudoHeaderSum, sum16, tcpLengthSum } from './checksum.js';
+import { checkField, decodeOptions, encodeOptions, encodingLengthOptions, MAX_OPTIONS_LENGTH, readUint32, writeUint32 } from './options.js';
+import { type DecodedTcp, DecodeError, type TcpOption, type TcpSegment } from './types.js';
 
 export const TCP_HEADER_LENGTH = 20;
 const CHECKSUM_AT = 16;
@@ -150,11 +142,7 @@ export function decodeTcpWithSum(buf: Buffer, offset: number, length: number, ad
     throw new DecodeError('tcp', `data offset ${dataOffset} is below the minimum of 5 (20 bytes)`, offset + 12);
   }
   if (headerLength > length) {
-    throw new DecodeError(
-      'tcp',
-      `data offset ${dataOffset} (${headerLength} bytes) runs past the end of the ${length}-byte segment`,
-      offset + 12,
-    );
+    throw new DecodeError('tcp', `data offset ${dataOffset} (${headerLength} bytes) runs past the end of the ${length}-byte segment`, offset + 12);
   }
   let checksumOk: boolean | null = null;
   if (addressSum !== undefined) {

@@ -3,13 +3,13 @@
 // (IRS, RCV.NXT, window, options); every field of a segment it sends can be overridden, so a
 // suite can send out-of-window or wrong-ack segments on purpose.
 import { randomInt } from 'node:crypto';
-import { Seq, parseFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, RST, SYN, type DecodedTcp, type IPv4Header, type TcpOption, type TcpSegment } from '../packet/types.js';
+import { formatTcp, parseFlags, Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, FIN, type IPv4Header, RST, SYN, type TcpOption, type TcpSegment } from '../packet/types.js';
+import type { Finding } from '../verdict/grade.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
-import type { Finding } from '../verdict/grade.js';
 import { PortMemory } from './ports.js';
-import { Trace, type IsnPair } from './trace.js';
+import { type IsnPair, Trace } from './trace.js';
 
 /** Source ports the probe uses; remote mode scopes its nft rule to this range. */
 export const PROBE_PORT_RANGE: [number, number] = [40000, 59999];
@@ -65,7 +65,9 @@ export class StaleIncarnationError extends Error {
 export class PathDivergedError extends Error {
   override name = 'PathDivergedError';
   constructor(readonly finding: Finding) {
-    super(`the target ${finding.level === 'choice' ? 'made a choice' : 'deviated'}: ${finding.check} (${finding.requirement}); expected ${finding.expected}, observed ${finding.observed}`);
+    super(
+      `the target ${finding.level === 'choice' ? 'made a choice' : 'deviated'}: ${finding.check} (${finding.requirement}); expected ${finding.expected}, observed ${finding.observed}`,
+    );
   }
 }
 
@@ -185,9 +187,8 @@ export class PeerConnection {
     this.sndUna = this.iss;
     this.window = opts.window ?? 65535;
     this.trace = opts.trace ?? new Trace();
-    this.unsubscribe = transport.listen(
-      { localPort: this.localPort, remoteAddr, remotePort: opts.acceptAnyPort ? undefined : remotePort },
-      (s) => this.arrive(s),
+    this.unsubscribe = transport.listen({ localPort: this.localPort, remoteAddr, remotePort: opts.acceptAnyPort ? undefined : remotePort }, (s) =>
+      this.arrive(s),
     );
   }
 
@@ -232,7 +233,8 @@ export class PeerConnection {
       this.sndNxt = Seq.add(this.sndNxt, len);
     }
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
-    if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent))) this.highestAckSent = seg.ack;
+    if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent)))
+      this.highestAckSent = seg.ack;
     const sent = await this.transport.send(this.remoteAddr, seg, s.ip);
     this.lastSent = seg;
     this.lastSentIp = s.ip;

@@ -30,7 +30,7 @@ export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'pro
 export type Fixture = (env: FixtureEnv) => Promise<ScriptedConnection>;
 
 function agentOf(env: FixtureEnv): AgentClient {
-  if (!env.agent) throw new Error('the state fixtures drive the target\'s application: this target has no agent (declare needs: [\'agent\'])');
+  if (!env.agent) throw new Error("the state fixtures drive the target's application: this target has no agent (declare needs: ['agent'])");
   return env.agent;
 }
 
@@ -115,8 +115,15 @@ export async function toSynSent(env: FixtureEnv): Promise<ScriptedConnection> {
     const model = new RemoteModel(
       'SYN-SENT',
       {
-        iss: syn.seq, irs: peer.iss, sndUna: syn.seq, sndNxt: Seq.add(syn.seq, 1), sndWnd: 0,
-        rcvNxt: peer.iss, rcvWnd: syn.window, passiveOpen: false, listening: false,
+        iss: syn.seq,
+        irs: peer.iss,
+        sndUna: syn.seq,
+        sndNxt: Seq.add(syn.seq, 1),
+        sndWnd: 0,
+        rcvNxt: peer.iss,
+        rcvWnd: syn.window,
+        passiveOpen: false,
+        listening: false,
       },
       env.profile,
     );

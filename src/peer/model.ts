@@ -2,10 +2,11 @@
 // state and TCB, and the queue of segments the oracle says it must send. Every segment we send
 // and every user call or timeout on the remote goes through src/fsm's oracle; every segment the
 // remote sends is checked against the head of that queue.
-import { predict, predictEvent, type Prediction, type Profile, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
-import { Seq, formatFlags } from '../packet/index.js';
-import { PSH, type DecodedTcp, type TcpSegment } from '../packet/types.js';
-import { departureGrade, type DepartureGrade } from '../fsm/departures.js';
+
+import { type DepartureGrade, departureGrade } from '../fsm/departures.js';
+import { type Prediction, type Profile, predict, predictEvent, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
+import { formatFlags, Seq } from '../packet/index.js';
+import { type DecodedTcp, PSH, type TcpSegment } from '../packet/types.js';
 import { judgeAnswer } from '../verdict/answer.js';
 import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
@@ -68,11 +69,7 @@ export class RemoteModel {
 
   /** A remote listening for our SYN: nothing is known of its ISS yet. */
   static listening(profile: Profile, rcvWnd = 65535): RemoteModel {
-    return new RemoteModel(
-      'LISTEN',
-      { iss: 0, irs: 0, sndUna: 0, sndNxt: 0, sndWnd: 0, rcvNxt: 0, rcvWnd, passiveOpen: true, listening: true },
-      profile,
-    );
+    return new RemoteModel('LISTEN', { iss: 0, irs: 0, sndUna: 0, sndNxt: 0, sndWnd: 0, rcvNxt: 0, rcvWnd, passiveOpen: true, listening: true }, profile);
   }
 
   /** Our segment reaches the remote. */
@@ -117,9 +114,17 @@ export class RemoteModel {
   match(actual: DecodedTcp): MatchResult {
     const expected = this.expected.shift();
     if (!expected) {
-      const followed = this.follow((d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'), 'nothing', actual);
+      const followed = this.follow(
+        (d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'),
+        'nothing',
+        actual,
+      );
       if (followed) return { expected: undefined, findings: [followed], mismatches: [] };
-      return { expected, findings: [], mismatches: [{ field: 'segment', expected: 'nothing (the FSM predicts no segment now)', actual: `[${formatFlags(actual.flags)}]` }] };
+      return {
+        expected,
+        findings: [],
+        mismatches: [{ field: 'segment', expected: 'nothing (the FSM predicts no segment now)', actual: `[${formatFlags(actual.flags)}]` }],
+      };
     }
     const { reply } = expected;
     const unknown = reply.unknown ?? [];
@@ -128,7 +133,11 @@ export class RemoteModel {
     const { findings } = judgeAnswer({ flags, seq: reply.seq, ack: reply.ack, len: expected.len, unknown, rule: expected.rfc }, actual);
     if (unknown.includes('seq')) this.learnIss(reply.seq, actual.seq);
     if (!this.profile.strict && findings.some((f) => f.level === 'violation')) {
-      const followed = this.follow((d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'), `[${formatFlags(reply.flags)}]`, actual);
+      const followed = this.follow(
+        (d) => d.p.reply !== null && !judgeAnswer(this.asPrediction(d.p), actual).findings.some((f) => f.level === 'violation'),
+        `[${formatFlags(reply.flags)}]`,
+        actual,
+      );
       if (followed) return { expected, findings: [followed], mismatches: [] };
     }
     const failing = this.profile.strict ? findings : findings.filter((f) => f.level === 'violation');
@@ -157,7 +166,12 @@ export class RemoteModel {
     return this.follow((d) => d.p.next === truth || (d.p.next === 'LISTEN' && truth === 'CLOSED'), this.state, null, truth);
   }
 
-  private follow(fits: (d: (typeof this.departures)[number]) => boolean, expected: string, actual: DecodedTcp | null, observedState?: string): Finding | undefined {
+  private follow(
+    fits: (d: (typeof this.departures)[number]) => boolean,
+    expected: string,
+    actual: DecodedTcp | null,
+    observedState?: string,
+  ): Finding | undefined {
     const d = this.departures.find(fits);
     if (!d || !this.beforeArrival) return undefined;
     this.departures = [];

@@ -9,14 +9,15 @@
 //   throttle  every send waits until its connection's bounds (--rate) and the target-wide total
 //             (rate × --max-conns per second) allow it, at most --max-conns half-open
 //             connections at once: a run never looks like a SYN flood
+
+import { execFileSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4 } from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { UsageError } from '../sys/errors.js';
 import { listTcpfsmTables } from '../wire/nft.js';
 import { RawWire } from '../wire/raw.js';
-import { routeTo, type Route } from '../wire/route.js';
+import { type Route, routeTo } from '../wire/route.js';
 import { ThrottledTransport } from '../wire/throttle.js';
 import { PROBE_PORT_RANGE } from './connection.js';
 
@@ -109,9 +110,13 @@ export async function resolveTarget(host: string): Promise<string> {
 export function checkRoute(route: Route, port: number, asRemote: boolean): void {
   if (route.iface === 'lo') {
     if (!isLoopback(route.dst))
-      throw new UsageError(`--target ${route.dst} is an address of this machine (the route is via lo): test it from another host, through a lab, or on 127.0.0.1`);
+      throw new UsageError(
+        `--target ${route.dst} is an address of this machine (the route is via lo): test it from another host, through a lab, or on 127.0.0.1`,
+      );
     if (port >= PROBE_PORT_RANGE[0] && port <= PROBE_PORT_RANGE[1])
-      throw new UsageError(`--target ${route.dst}:${port}: on loopback the target port must lie outside the probe's source ports ${PROBE_PORT_RANGE[0]}-${PROBE_PORT_RANGE[1]}`);
+      throw new UsageError(
+        `--target ${route.dst}:${port}: on loopback the target port must lie outside the probe's source ports ${PROBE_PORT_RANGE[0]}-${PROBE_PORT_RANGE[1]}`,
+      );
   }
   if (asRemote && (!isLabAddress(route.dst) || !route.iface.startsWith('tcpfsm-') || route.gateway))
     throw new UsageError(
@@ -160,11 +165,19 @@ export async function openRemoteTarget(opts: OpenRemoteOptions): Promise<RemoteT
   // on every path, and says whether the table is really gone.
   const verify: Registration = onCleanup(
     `check nft table ${table} is gone`,
-    async () => report(describeRemoval(table, (await listTcpfsmTables().catch(() => [])).some(([, n]) => n === table))),
+    async () =>
+      report(
+        describeRemoval(
+          table,
+          (await listTcpfsmTables().catch(() => [])).some(([, n]) => n === table),
+        ),
+      ),
     () => {
       let present = false;
       try {
-        present = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').some((l) => l.trim().split(/\s+/)[2] === table);
+        present = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' })
+          .split('\n')
+          .some((l) => l.trim().split(/\s+/)[2] === table);
       } catch {
         /* nft gone: nothing to check */
       }
@@ -190,7 +203,13 @@ export async function openRemoteTarget(opts: OpenRemoteOptions): Promise<RemoteT
   const wire = new ThrottledTransport(raw, { rate, maxHalfOpen: opts.maxConns ?? DEFAULT_MAX_CONNS });
   let closing: Promise<void> | undefined;
   return {
-    addr, port: opts.port, route, wire, raw, table, rule,
+    addr,
+    port: opts.port,
+    route,
+    wire,
+    raw,
+    table,
+    rule,
     close: () =>
       (closing ??= (async () => {
         await wire.close();
@@ -223,4 +242,3 @@ export function readRemoteOptions(json: string | undefined): RemoteOptions & { t
     ...(o.addr !== undefined && (!isIPv4(o.addr) || addressClassProblem(o.addr)) ? badAddr(o.addr) : {}),
   };
 }
-

@@ -1,17 +1,17 @@
 // A scripted connection: the peer (our side), the RemoteModel (the FSM's view of the remote) and,
 // in the lab, the kernel's ground truth. Each step checks two independent signals: the segments
 // the remote sends against the oracle, and the remote's real state against the model's.
-import { predict, type TcpState, type UserCall, type TimeoutEvent } from '../fsm/index.js';
+import { predict, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { StateTimeoutError } from '../lab/index.js';
+import { formatFlags, formatTcp, Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, FIN, PSH, RST, SYN } from '../packet/types.js';
 import type { StateSource } from '../target/stack.js';
 import type { Finding } from '../verdict/grade.js';
-import { Seq, formatFlags, formatTcp } from '../packet/index.js';
-import { ACK, FIN, PSH, RST, SYN, type DecodedTcp } from '../packet/types.js';
 import type { WireSegment } from '../wire/transport.js';
-import { InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, describePattern, type SendSpec } from './connection.js';
-import { RemoteModel, type ExpectedSegment } from './model.js';
+import { describePattern, InconclusiveError, PathDivergedError, type PeerConnection, type SendSpec, StaleIncarnationError } from './connection.js';
+import type { ExpectedSegment, RemoteModel } from './model.js';
 import { compareSegment, describeMismatches, type FieldMismatch, type SegmentPattern } from './pattern.js';
-import { inferStates, probeSegment, type Inference, type ProbeKnowledge } from './state-probe.js';
+import { type Inference, inferStates, type ProbeKnowledge, probeSegment } from './state-probe.js';
 
 /** How long a segment may take to arrive before we call it missing (delayed ACKs are up to 200 ms on Linux). */
 export const REPLY_DEADLINE_MS = 1500;
@@ -128,8 +128,12 @@ export class ScriptedConnection {
     }
     if (head && head.reply.flags & SYN && !(s.tcp.flags & (SYN | RST)) && s.tcp.flags & ACK && s.tcp.ack !== Seq.add(this.iss, 1)) {
       // An ACK that does not acknowledge our SYN answers an older connection on this 4-tuple.
-      this.peer.trace.note(`[${formatFlags(s.tcp.flags)}] ack ${s.tcp.ack} does not acknowledge our SYN: the target still holds an older incarnation of port ${this.peer.localPort}`);
-      throw new StaleIncarnationError(`source port ${this.peer.localPort} met an older incarnation of its 4-tuple at the target (ack ${s.tcp.ack}, not ${Seq.add(this.iss, 1)})`);
+      this.peer.trace.note(
+        `[${formatFlags(s.tcp.flags)}] ack ${s.tcp.ack} does not acknowledge our SYN: the target still holds an older incarnation of port ${this.peer.localPort}`,
+      );
+      throw new StaleIncarnationError(
+        `source port ${this.peer.localPort} met an older incarnation of its 4-tuple at the target (ack ${s.tcp.ack}, not ${Seq.add(this.iss, 1)})`,
+      );
     }
     const suite = compareSegment(p, s.tcp);
     const { expected, mismatches, findings } = this.model.match(s.tcp);
@@ -219,7 +223,15 @@ export class ScriptedConnection {
     if (!bad) return;
     this.badChecksumsSeen = this.peer.badChecksums.length;
     throw this.peer.failure(`the target sent ${formatTcp(bad.tcp)} with a wrong TCP checksum (0x${bad.tcp.checksum.toString(16)}): MUST-2 violated`, {
-      findings: [{ level: 'violation', requirement: 'MUST-2', check: 'TCP checksum', expected: 'a valid checksum', observed: `0x${bad.tcp.checksum.toString(16)} (invalid)` }],
+      findings: [
+        {
+          level: 'violation',
+          requirement: 'MUST-2',
+          check: 'TCP checksum',
+          expected: 'a valid checksum',
+          observed: `0x${bad.tcp.checksum.toString(16)} (invalid)`,
+        },
+      ],
     });
   }
   private badChecksumsSeen = 0;
@@ -279,14 +291,26 @@ export class ScriptedConnection {
       if (s && e.reply.unknown?.includes('seq')) shift = Seq.diff(s.tcp.seq, e.reply.seq);
     });
     const k: ProbeKnowledge = {
-      sndNxt: peer.sndNxt, rcvNxt: peer.rcvNxt, irs: peer.irs, ourFinSeq: peer.ourFinSeq, remoteFinSeq: peer.remoteFinSeq, highestAckSent: peer.highestAckSent,
+      sndNxt: peer.sndNxt,
+      rcvNxt: peer.rcvNxt,
+      irs: peer.irs,
+      ourFinSeq: peer.ourFinSeq,
+      remoteFinSeq: peer.remoteFinSeq,
+      highestAckSent: peer.highestAckSent,
     };
     const spec = probeSegment(k);
     const seg = peer.segment(spec);
-    const p = predict(this.model.state, { flags: seg.flags, seq: seg.seq, ack: Seq.sub(seg.ack, shift), len: seg.payload?.length ?? 0 }, this.model.tcb, this.model.profile);
+    const p = predict(
+      this.model.state,
+      { flags: seg.flags, seq: seg.seq, ack: Seq.sub(seg.ack, shift), len: seg.payload?.length ?? 0 },
+      this.model.tcb,
+      this.model.profile,
+    );
     if (p.next !== this.model.state)
       throw peer.failure(`no state-preserving probe for ${this.model.state}: the oracle says the probe would move it to ${p.next} (${p.rule})`);
-    peer.trace.note(`state probe: 1 old byte left of the window with ACK; the oracle expects ${p.reply ? `[${formatFlags(p.reply.flags)}]` : 'nothing'} in ${this.model.state} (${p.rule}, ${p.rfc})`);
+    peer.trace.note(
+      `state probe: 1 old byte left of the window with ACK; the oracle expects ${p.reply ? `[${formatFlags(p.reply.flags)}]` : 'nothing'} in ${this.model.state} (${p.rule}, ${p.rfc})`,
+    );
     let answer: DecodedTcp | null = null;
     // One retry: over a real network a probe or its answer may be lost.
     for (let attempt = 0; attempt < 2 && !answer; attempt++) {
@@ -305,19 +329,30 @@ export class ScriptedConnection {
     if (p.reply && !answer) mismatches.push({ field: 'segment', expected: `[${formatFlags(p.reply.flags)}]`, actual: 'nothing' });
     if (p.reply && answer) {
       const want = { flags: p.reply.flags, seq: Seq.add(p.reply.seq, shift), ack: p.reply.ack };
-      if (want.flags !== answer.flags) mismatches.push({ field: 'tcp_flags', expected: `[${formatFlags(want.flags)}]`, actual: `[${formatFlags(answer.flags)}]` });
-      if (!p.reply.unknown?.includes('seq') && want.seq >>> 0 !== answer.seq) mismatches.push({ field: 'tcp_seq', expected: String(want.seq >>> 0), actual: String(answer.seq) });
-      if (want.flags & ACK && !p.reply.unknown?.includes('ack') && want.ack >>> 0 !== answer.ack) mismatches.push({ field: 'tcp_ack_seq', expected: String(want.ack >>> 0), actual: String(answer.ack) });
+      if (want.flags !== answer.flags)
+        mismatches.push({ field: 'tcp_flags', expected: `[${formatFlags(want.flags)}]`, actual: `[${formatFlags(answer.flags)}]` });
+      if (!p.reply.unknown?.includes('seq') && want.seq >>> 0 !== answer.seq)
+        mismatches.push({ field: 'tcp_seq', expected: String(want.seq >>> 0), actual: String(answer.seq) });
+      if (want.flags & ACK && !p.reply.unknown?.includes('ack') && want.ack >>> 0 !== answer.ack)
+        mismatches.push({ field: 'tcp_ack_seq', expected: String(want.ack >>> 0), actual: String(answer.ack) });
     }
     this.peer.trace.state(this.model.state, inference.states.includes(this.model.state) ? this.model.state : inference.states.join('|') || '?', 'state probe');
     if (mismatches.length)
       throw peer.failure(`the answer to the state probe differs from the oracle's for ${this.model.state}: ${describeMismatches(mismatches)}`, {
-        model: this.model.state, inferred: inference.states, evidence: inference.evidence, mismatches,
+        model: this.model.state,
+        inferred: inference.states,
+        evidence: inference.evidence,
+        mismatches,
       });
     if (!inference.states.includes(this.model.state))
-      throw peer.failure(`the FSM model says ${this.model.state} but the state probe shows ${inference.states.join(' or ') || 'no state'} (${inference.evidence})`, {
-        model: this.model.state, inferred: inference.states, evidence: inference.evidence,
-      });
+      throw peer.failure(
+        `the FSM model says ${this.model.state} but the state probe shows ${inference.states.join(' or ') || 'no state'} (${inference.evidence})`,
+        {
+          model: this.model.state,
+          inferred: inference.states,
+          evidence: inference.evidence,
+        },
+      );
     return inference;
   }
 
@@ -347,12 +382,20 @@ export class ScriptedConnection {
       if (head && head.len === 0 && head.reply.flags === ACK) {
         if (!tcp.payload.length && !(tcp.flags & FIN)) {
           const { mismatches } = this.model.match(tcp);
-          if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: head.why, actual: formatTcp(tcp), mismatches });
+          if (mismatches.length)
+            throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
+              oracle: head.why,
+              actual: formatTcp(tcp),
+              mismatches,
+            });
           this.onStep?.(`< ${formatTcp(tcp, rel)} as the oracle predicts`);
           continue;
         }
         // Its ACK of our request rides on the response (delayed ACK, RFC 9293 3.8.6.3).
-        if (tcp.ack !== head.reply.ack >>> 0) throw this.peer.failure(`the response does not acknowledge our request: ack ${tcp.ack}, expected ${head.reply.ack >>> 0}`, { actual: formatTcp(tcp) });
+        if (tcp.ack !== head.reply.ack >>> 0)
+          throw this.peer.failure(`the response does not acknowledge our request: ack ${tcp.ack}, expected ${head.reply.ack >>> 0}`, {
+            actual: formatTcp(tcp),
+          });
         this.model.expected.shift();
         this.peer.trace.note('its ACK of our request rides on its response (RFC 9293 3.8.6.3)');
       } else if (head) {
@@ -370,21 +413,29 @@ export class ScriptedConnection {
         this.remoteCalled('send', { len: tcp.payload.length });
         const { expected, mismatches, findings } = this.model.match({ ...tcp, flags: tcp.flags & ~FIN });
         this.findings.push(...findings);
-        if (mismatches.length) throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, { oracle: expected?.why, actual: formatTcp(tcp), mismatches });
+        if (mismatches.length)
+          throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
+            oracle: expected?.why,
+            actual: formatTcp(tcp),
+            mismatches,
+          });
         this.onStep?.(`< ${tcp.payload.length} bytes of the server's data, as the oracle predicts for its send()`);
         bytes += tcp.payload.length;
         segments++;
         await this.send({ flags: '.', ack: Seq.add(tcp.seq, tcp.payload.length) });
       } else if (!(tcp.flags & FIN)) {
         // A window update: it may come at any time (RFC 9293 3.8.6.2.2) and carries nothing new.
-        if (tcp.seq !== dataSeq || Seq.gt(tcp.ack, this.peer.sndNxt)) throw this.peer.failure(`unexpected segment while waiting for the server to close: ${formatTcp(tcp, rel)}`);
+        if (tcp.seq !== dataSeq || Seq.gt(tcp.ack, this.peer.sndNxt))
+          throw this.peer.failure(`unexpected segment while waiting for the server to close: ${formatTcp(tcp, rel)}`);
         this.peer.trace.note('window update from the server');
         continue;
       }
       if (tcp.flags & FIN) {
         this.remoteCalled('close');
         // The PSH belonged to the data it rode with (RFC 9293 3.9.1), not to the FIN handed on.
-        const fin = tcp.payload.length ? { ...s, tcp: { ...tcp, flags: tcp.flags & ~PSH, seq: Seq.add(tcp.seq, tcp.payload.length), payload: Buffer.alloc(0) } } : s;
+        const fin = tcp.payload.length
+          ? { ...s, tcp: { ...tcp, flags: tcp.flags & ~PSH, seq: Seq.add(tcp.seq, tcp.payload.length), payload: Buffer.alloc(0) } }
+          : s;
         if (tcp.payload.length) this.peer.trace.note('its FIN rode on the last data segment: handed on as the FIN alone');
         this.peer.requeue(fin);
         return { bytes, segments };
@@ -404,4 +455,3 @@ export class ScriptedConnection {
     this.peer.close();
   }
 }
-

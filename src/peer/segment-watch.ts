@@ -62,7 +62,13 @@ export class SegmentWatch {
     const c = this.conns.get(tcp.dstPort);
     if (!c) return;
     if (s.ip.src !== c.dst || tcp.srcPort !== c.dstPort)
-      this.problems.push({ level: 'violation', requirement: 'MUST-45', check: 'source of an answer', expected: `${c.dst}.${c.dstPort} (where our segments went)`, observed: `${s.ip.src}.${tcp.srcPort}` });
+      this.problems.push({
+        level: 'violation',
+        requirement: 'MUST-45',
+        check: 'source of an answer',
+        expected: `${c.dst}.${c.dstPort} (where our segments went)`,
+        observed: `${s.ip.src}.${tcp.srcPort}`,
+      });
     if (tcp.flags & SYN) c.theirWscale = wscaleOf(tcp.options);
     if (!(tcp.flags & ACK) || tcp.flags & RST) return;
     // RFC 7323 2.2: the window of a SYN is never scaled; later ones are, when both sides offered it.
@@ -72,7 +78,13 @@ export class SegmentWatch {
     this.edges++;
     // Scaled windows are rounded to 2^shift: an edge within that of the last one has not moved.
     if (c.edge !== undefined && Seq.lt(edge, c.edge) && Seq.sub(c.edge, edge) >= 2 ** shift) {
-      this.problems.push({ level: 'deviation', requirement: 'SHLD-14', check: 'right window edge', expected: `at or right of ${c.edge} (${c.edgeText})`, observed: `${edge} (${text}): moved left by ${Seq.sub(c.edge, edge)} bytes` });
+      this.problems.push({
+        level: 'deviation',
+        requirement: 'SHLD-14',
+        check: 'right window edge',
+        expected: `at or right of ${c.edge} (${c.edgeText})`,
+        observed: `${edge} (${text}): moved left by ${Seq.sub(c.edge, edge)} bytes`,
+      });
       return;
     }
     if (c.edge === undefined || Seq.gt(edge, c.edge)) {
@@ -90,11 +102,30 @@ export class SegmentWatch {
       if (!failed.has(requirement)) held.push({ level: 'conforms', requirement, check, expected, observed });
     };
     if (this.segments) {
-      ok('MUST-45', 'source of every answer', 'the address and port our segments went to', `${this.segments} segments, all from there (a segment from elsewhere would not reach the connection and would show as a missing answer)`);
+      ok(
+        'MUST-45',
+        'source of every answer',
+        'the address and port our segments went to',
+        `${this.segments} segments, all from there (a segment from elsewhere would not reach the connection and would show as a missing answer)`,
+      );
       ok('RFC 9293 3.1', 'reserved header bits', 'zero', `zero in ${this.segments} segments`);
     }
-    if (this.withOptions) ok('MUST-68', 'option length fields', 'every option but EOL and NOP has a length inside the option area', `${this.withOptions} segments with options, all well-formed`);
-    if (this.withOptions) ok('MUST-69', 'header padding after EOL', 'zeros', this.withEol ? `${this.withEol} option lists ended by EOL, zero-padded` : `no EOL in ${this.withOptions} option lists (NOP-aligned to the header's end): nothing to pad`);
+    if (this.withOptions)
+      ok(
+        'MUST-68',
+        'option length fields',
+        'every option but EOL and NOP has a length inside the option area',
+        `${this.withOptions} segments with options, all well-formed`,
+      );
+    if (this.withOptions)
+      ok(
+        'MUST-69',
+        'header padding after EOL',
+        'zeros',
+        this.withEol
+          ? `${this.withEol} option lists ended by EOL, zero-padded`
+          : `no EOL in ${this.withOptions} option lists (NOP-aligned to the header's end): nothing to pad`,
+      );
     if (this.nonSyn) ok('MUST-65', 'no MSS option without SYN', 'no MSS option', `none in ${this.nonSyn} segments without SYN`);
     if (this.edges > 1) ok('SHLD-14', 'right window edge', 'never moves left', `${this.edges} acknowledgments, the edge never moved left`);
     return [...this.problems, ...held];

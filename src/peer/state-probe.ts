@@ -14,8 +14,8 @@
 // Known side effect: Linux restarts the TIME-WAIT timer on any ACK there (tcp_timewait_state_process);
 // the probe sends none in TIME-WAIT-timed tests, which need the lab anyway.
 import type { TcpState } from '../fsm/index.js';
-import { Seq, formatFlags } from '../packet/index.js';
-import { ACK, RST, type DecodedTcp } from '../packet/types.js';
+import { formatFlags, Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, RST } from '../packet/types.js';
 import type { SendSpec } from './connection.js';
 
 /** How far left of the remote's window the probe's byte sits. */
@@ -54,7 +54,8 @@ export interface Inference {
  */
 export function inferStates(answer: DecodedTcp | null, k: ProbeKnowledge): Inference {
   if (!answer) return { states: [], evidence: 'no answer to the probe (lost, filtered, or a stack that stays silent)' };
-  if (answer.flags & RST) return { states: ['CLOSED', 'LISTEN'], evidence: `[${formatFlags(answer.flags)}]: no connection for this 4-tuple (3.10.7.1/3.10.7.2)` };
+  if (answer.flags & RST)
+    return { states: ['CLOSED', 'LISTEN'], evidence: `[${formatFlags(answer.flags)}]: no connection for this 4-tuple (3.10.7.1/3.10.7.2)` };
   if (!(answer.flags & ACK)) return { states: [], evidence: `[${formatFlags(answer.flags)}] without ACK: not an answer any state gives to the probe` };
   const gotOurFin = k.ourFinSeq !== undefined && answer.ack === Seq.add(k.ourFinSeq, 1);
   const sentFin = k.remoteFinSeq !== undefined && answer.seq === Seq.add(k.remoteFinSeq, 1);

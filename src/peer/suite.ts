@@ -3,27 +3,45 @@
 // oracle, runs them under node-tap (TAP 14 on stdout), and leaves a SuiteResult JSON + pcap for
 // the reports. Tests say which capabilities they need (`needs`); a target without one skips them.
 //   TCPFSM_LIST=1 node dist/suites/x.js   prints the suite's tests as JSON and touches nothing.
-import t, { type Test } from 'tap';
+
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { release } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
-import { sysctlPairs, type AgentClient, type ConnId, type LabSysctls, type TcpTuple } from '../lab/index.js';
+import { type AgentClient, type ConnId, type LabSysctls, sysctlPairs, type TcpTuple } from '../lab/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
+import { isUserFacing, UsageError } from '../sys/errors.js';
+import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
 import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
 import { openTarget, profileByName, profileFor, type Target } from '../target/target.js';
-import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from './contract.js';
-import { UsageError, isUserFacing } from '../sys/errors.js';
-import { requirement } from '../verdict/requirements.js';
-import type { ExpectationKey } from './expectations.js';
 import type { Finding } from '../verdict/grade.js';
-import { watchParent } from '../sys/parent-watch.js';
+import { requirement } from '../verdict/requirements.js';
 import { PcapFileWriter } from '../wire/pcap-file.js';
-import { DEFAULT_MAX_CONNS, DEFAULT_RATE, HTTP_CLOSE_REQUEST, openRemoteTarget, planRemoteTarget, readRemoteOptions, type CloseTrigger, type RemoteTarget } from './remote.js';
-import { ExpectationError, InconclusiveError, PathDivergedError, PeerConnection, StaleIncarnationError, rememberPortsFor, type PeerOptions } from './connection.js';
+import {
+  ExpectationError,
+  InconclusiveError,
+  PathDivergedError,
+  PeerConnection,
+  type PeerOptions,
+  rememberPortsFor,
+  StaleIncarnationError,
+} from './connection.js';
+import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from './contract.js';
+import type { ExpectationKey } from './expectations.js';
 import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
+import {
+  type CloseTrigger,
+  DEFAULT_MAX_CONNS,
+  DEFAULT_RATE,
+  HTTP_CLOSE_REQUEST,
+  openRemoteTarget,
+  planRemoteTarget,
+  type RemoteTarget,
+  readRemoteOptions,
+} from './remote.js';
 import { ScriptedConnection, stateGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
 
@@ -134,7 +152,13 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
     declared.push({ name, meta: m, fn });
   });
   if (process.env.TCPFSM_LIST) {
-    const tests = declared.map((d) => ({ name: d.name, rfc: d.meta.rfc, slow: !!d.meta.slow, needs: d.meta.needs ?? [], requirements: d.meta.requirements ?? [] }));
+    const tests = declared.map((d) => ({
+      name: d.name,
+      rfc: d.meta.rfc,
+      slow: !!d.meta.slow,
+      needs: d.meta.needs ?? [],
+      requirements: d.meta.requirements ?? [],
+    }));
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
     return;
   }
@@ -159,8 +183,16 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const stack = parseStack(process.env[ENV.stack] || DEFAULT_STACK);
   const started = new Date();
   const result: SuiteResult = {
-    suite: meta.name, title: meta.title, rfc: meta.rfc, mode: remoteMode ? 'remote' : 'lab', ...(remoteMode ? {} : { stack }), profile: '', target: '',
-    startedAt: started.toISOString(), durationMs: 0, tests: [],
+    suite: meta.name,
+    title: meta.title,
+    rfc: meta.rfc,
+    mode: remoteMode ? 'remote' : 'lab',
+    ...(remoteMode ? {} : { stack }),
+    profile: '',
+    target: '',
+    startedAt: started.toISOString(),
+    durationMs: 0,
+    tests: [],
   };
 
   const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
@@ -213,7 +245,11 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       }
       try {
         remote = await openRemoteTarget({
-          host: (targetText && remoteOpts.addr) || host, port, asRemote: remoteOpts.asRemote, rate: remoteOpts.rate, maxConns: remoteOpts.maxConns,
+          host: (targetText && remoteOpts.addr) || host,
+          port,
+          asRemote: remoteOpts.asRemote,
+          rate: remoteOpts.rate,
+          maxConns: remoteOpts.maxConns,
           report: (text) => process.stdout.write(`# remote: ${text}\n`),
         });
       } catch (e) {
@@ -228,8 +264,12 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       result.target = describe;
       result.profile = profile.name;
       if (lab?.settings) result.sysctls = { ...lab.settings.values };
-      t.comment(`remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`);
-      t.comment(`remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? ' (this machine\'s kernel: the lab runs it)' : ' (assumed: --profile rfc judges by the RFC\'s letter)'}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`);
+      t.comment(
+        `remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
+      );
+      t.comment(
+        `remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? " (this machine's kernel: the lab runs it)" : " (assumed: --profile rfc judges by the RFC's letter)"}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`,
+      );
     });
   }
   if (runnable.length) {
@@ -246,7 +286,9 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       pcap?.close();
       if (remote) {
         const st = remote.wire.stats;
-        t.comment(`remote: ${st.sent} segments sent, ${st.paced} waited for their token (${Math.round(st.pacedMs)} ms in all), ${st.synWaits} SYNs waited for a half-open slot, at most ${st.peakHalfOpen} half-open at once`);
+        t.comment(
+          `remote: ${st.sent} segments sent, ${st.paced} waited for their token (${Math.round(st.pacedMs)} ms in all), ${st.synWaits} SYNs waited for a half-open slot, at most ${st.peakHalfOpen} half-open at once`,
+        );
       }
       if (!target) return;
       if (process.env[ENV.keepLab] === '1') {
@@ -327,8 +369,16 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const findings = [...graded.filter((f) => f.level !== 'conforms' && f.level !== 'violation'), ...conns.flatMap((c) => c.findings)];
       if (findings.length) tt.pass(`graded findings: ${findings.map((f) => `${f.level} ${f.requirement}`).join(', ')}`, { diagnostic: true, findings });
       result.tests.push({
-        name: d.name, rfc: d.meta.rfc, ok: tt.passing() && !error, ...(inconclusive ? { skip: inconclusive } : {}), durationMs: performance.now() - began,
-        error, trace: traceLines(trace), rows, figures, ...(findings.length ? { findings } : {}),
+        name: d.name,
+        rfc: d.meta.rfc,
+        ok: tt.passing() && !error,
+        ...(inconclusive ? { skip: inconclusive } : {}),
+        durationMs: performance.now() - began,
+        error,
+        trace: traceLines(trace),
+        rows,
+        figures,
+        ...(findings.length ? { findings } : {}),
       });
     });
   }
@@ -365,8 +415,18 @@ function remoteTarget(remote: RemoteTarget, port: number, profile: Profile, desc
       await lab?.close();
     })());
   return {
-    name: 'remote', describe, lab: lab ? labName(lab) : null, address: remote.addr, probeAddress: remote.wire.localAddr, wire: remote.wire, profile,
-    agent: null, states: null, settings: null, servicePort: port, close,
+    name: 'remote',
+    describe,
+    lab: lab ? labName(lab) : null,
+    address: remote.addr,
+    probeAddress: remote.wire.localAddr,
+    wire: remote.wire,
+    profile,
+    agent: null,
+    states: null,
+    settings: null,
+    servicePort: port,
+    close,
     keep: async () => {
       if (!lab?.keep) {
         await close();
@@ -438,9 +498,14 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined): TestTarg
 }
 
 function makeContext(
-  tt: Tap, target: Target, trace: Trace,
-  conns: ScriptedConnection[], figures: Figure[], expectations: Record<string, number>,
-  trigger: CloseTrigger | undefined, attach: (data: SuiteExtras) => void,
+  tt: Tap,
+  target: Target,
+  trace: Trace,
+  conns: ScriptedConnection[],
+  figures: Figure[],
+  expectations: Record<string, number>,
+  trigger: CloseTrigger | undefined,
+  attach: (data: SuiteExtras) => void,
 ): Omit<TestContext, 'finding'> {
   const { wire, profile, agent } = target;
   // Ground truth where the target has it; otherwise inState() asks the target with a state probe.
@@ -451,7 +516,11 @@ function makeContext(
     return (await agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
   };
   return {
-    target: testTarget(target, trigger), wire, profile, trace, t: tt,
+    target: testTarget(target, trigger),
+    wire,
+    profile,
+    trace,
+    t: tt,
     async listen(backlog) {
       if (!agent) {
         trace.note(`remote target listens on ${target.servicePort} (no agent: listen() is the target's port)`);
@@ -501,7 +570,11 @@ function makeContext(
 
 /** No agent: the server closes first when its close trigger makes it (remote mode). */
 async function triggerClose(
-  c: ScriptedConnection, action: RemoteAction, trigger: CloseTrigger | undefined, trace: Trace, noAgent: (what: string) => Error,
+  c: ScriptedConnection,
+  action: RemoteAction,
+  trigger: CloseTrigger | undefined,
+  trace: Trace,
+  noAgent: (what: string) => Error,
 ): Promise<void> {
   if (action !== 'close' && action !== 'shutdown') throw noAgent(`remote(c, ${JSON.stringify(action)})`);
   if (!trigger) throw new Error(`remote(c, '${action}') needs the server to close first: declare needs: ['app-close'] and give --close-trigger`);
@@ -558,7 +631,8 @@ function traceLines(trace: Trace): TraceLine[] {
     const tsec = Number(e.at - trace.startedAt) / 1e9;
     const body = text[i]!.replace(/^\+\S+ /, '');
     if (e.kind === 'note') lines.push({ t: tsec, kind: 'note', text: e.text });
-    else if (e.kind === 'state') lines.push({ t: tsec, kind: 'state', text: body, model: e.model as TraceLine['model'], truth: e.truth, ...(e.source ? { source: e.source } : {}) });
+    else if (e.kind === 'state')
+      lines.push({ t: tsec, kind: 'state', text: body, model: e.model as TraceLine['model'], truth: e.truth, ...(e.source ? { source: e.source } : {}) });
     else {
       const isn = e.isn?.() ?? {};
       const out = e.segment.dir === 'out';
@@ -566,8 +640,13 @@ function traceLines(trace: Trace): TraceLine[] {
       const dstIsn = (out ? isn.remote : isn.probe) ?? 0;
       const tcp = e.segment.tcp;
       lines.push({
-        t: tsec, kind: e.segment.dir, text: body.slice(2), flags: formatFlags(tcp.flags),
-        seq: Seq.sub(tcp.seq, srcIsn), ack: tcp.flags & 0x10 ? Seq.sub(tcp.ack, dstIsn) : undefined, len: tcp.payload.length,
+        t: tsec,
+        kind: e.segment.dir,
+        text: body.slice(2),
+        flags: formatFlags(tcp.flags),
+        seq: Seq.sub(tcp.seq, srcIsn),
+        ack: tcp.flags & 0x10 ? Seq.sub(tcp.ack, dstIsn) : undefined,
+        len: tcp.payload.length,
       });
     }
   });

@@ -3,18 +3,19 @@
 // target's own timers fire comes from its timer model (Linux's: src/fsm/linux-timers.ts), and
 // our own timestamps (`at`, taken when Node sees the segment) carry the probe's receive-path
 // latency, which we bound by measuring a request/answer round trip on the same path.
-import type { ExpectationKey } from './expectations.js';
-import { cpuStallUs, loadAverage } from '../sys/load.js';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { linuxRetransmissionCount, linuxRto, linuxTimerLateness, type KernelHz } from '../fsm/linux-timers.js';
-import { StateTimeoutError, type SsSocket, type TcpTuple } from '../lab/index.js';
-import type { StateSource } from '../target/stack.js';
+
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { TcpState } from '../fsm/index.js';
+import { type KernelHz, linuxRetransmissionCount, linuxRto, linuxTimerLateness } from '../fsm/linux-timers.js';
+import { type SsSocket, StateTimeoutError, type TcpTuple } from '../lab/index.js';
 import { Seq } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
+import { cpuStallUs, loadAverage } from '../sys/load.js';
+import type { StateSource } from '../target/stack.js';
 import { ExpectationError } from './connection.js';
+import type { ExpectationKey } from './expectations.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
-import type { TcpState } from '../fsm/index.js';
 
 export interface Tolerance {
   /** ± ms */
@@ -206,8 +207,13 @@ export async function socketDetails(states: StateSource, tuple: TcpTuple): Promi
  * loop's worst delay in the wait that ended with it).
  */
 export async function collectRetransmissions(
-  c: ScriptedConnection, original: DecodedTcp & { at: bigint }, dueMs: (i: number) => number,
-  stamp: StampError, gone: Promise<GoneAt>, comment: (text: string) => void, what: string,
+  c: ScriptedConnection,
+  original: DecodedTcp & { at: bigint },
+  dueMs: (i: number) => number,
+  stamp: StampError,
+  gone: Promise<GoneAt>,
+  comment: (text: string) => void,
+  what: string,
 ): Promise<{ stamps: bigint[]; errors: StampBound[] }> {
   const stamps = [original.at];
   const errors = [stamp.window()];
@@ -265,7 +271,9 @@ export interface RetransmissionScenario {
 export async function measureRetransmissions(ctx: TestContext, s: RetransmissionScenario): Promise<void> {
   const { listen, connect, target, t, figure, note, expectation } = ctx;
   const boundary = expectation(s.expectKey) ?? s.retries;
-  note(`${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`);
+  note(
+    `${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`,
+  );
 
   const c = connect(await listen());
   const stampErrorMs = await handshakeRoundTrip(c);
@@ -290,25 +298,50 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
   let gone: GoneAt | undefined;
   const goneP = waitGone(target.states, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
-  const { stamps, errors } = await collectRetransmissions(c, first, (i) => rtoMs * 2 ** i, stamp, goneP, (x) => t.comment(x), s.what);
+  const { stamps, errors } = await collectRetransmissions(
+    c,
+    first,
+    (i) => rtoMs * 2 ** i,
+    stamp,
+    goneP,
+    (x) => t.comment(x),
+    s.what,
+  );
   await goneP;
 
   figure({
-    name: `${s.what} retransmissions`, value: stamps.length - 1, unit: 'count', expected: (expectedCount.min + expectedCount.max) / 2, tolerance: (expectedCount.max - expectedCount.min) / 2,
+    name: `${s.what} retransmissions`,
+    value: stamps.length - 1,
+    unit: 'count',
+    expected: (expectedCount.min + expectedCount.max) / 2,
+    tolerance: (expectedCount.max - expectedCount.min) / 2,
     toleranceWhy: `${s.sysctl} = ${s.setting}, limit ${boundary}: ${expectedCount.why}`,
   });
   const delay = stamp.delay(); // what the busy machine may have added to every span below
   const schedule = backoffSchedule(rtoMs, stamps.length - 1);
   intervalsMs(stamps).forEach((ms, i) => {
     const tol = timerTolerance(schedule[i]!, errors[i]!, { end: errors[i + 1]! });
-    figure({ name: `${s.what} retransmission ${i + 1} interval`, value: ms, unit: 'ms', expected: schedule[i]!, tolerance: tol.ms, toleranceWhy: tol.why, ...delay });
+    figure({
+      name: `${s.what} retransmission ${i + 1} interval`,
+      value: ms,
+      unit: 'ms',
+      expected: schedule[i]!,
+      tolerance: tol.ms,
+      toleranceWhy: tol.why,
+      ...delay,
+    });
   });
   // The connection dies at the timer that would have sent the next retransmission.
   const runs = backoffSchedule(rtoMs, stamps.length);
   const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: gone!.resolutionMs });
   figure({
-    name: `${s.lifetime} lifetime (first ${s.what} → socket gone)`, value: round(msBetween(first.at, gone!.at)), unit: 'ms',
-    expected: runs.reduce((a, b) => a + b, 0), tolerance: tol.ms, toleranceWhy: tol.why, ...delay,
+    name: `${s.lifetime} lifetime (first ${s.what} → socket gone)`,
+    value: round(msBetween(first.at, gone!.at)),
+    unit: 'ms',
+    expected: runs.reduce((a, b) => a + b, 0),
+    tolerance: tol.ms,
+    toleranceWhy: tol.why,
+    ...delay,
   });
   figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
   stamp.stop();

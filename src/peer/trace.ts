@@ -5,9 +5,9 @@ import { formatTcp } from '../packet/index.js';
 import type { WireSegment } from '../wire/transport.js';
 
 export type TraceEntry =
-  | { kind: 'segment'; at: bigint; segment: WireSegment; /** the ISNs of the segment's connection, read when printed */ isn?: () => IsnPair }
+  | { kind: 'segment'; at: bigint; segment: WireSegment /** the ISNs of the segment's connection, read when printed */; isn?: () => IsnPair }
   | { kind: 'note'; at: bigint; text: string }
-  | { kind: 'state'; at: bigint; model: string; truth?: string; agree: boolean; /** where truth came from (default 'kernel') */ source?: string };
+  | { kind: 'state'; at: bigint; model: string; truth?: string; agree: boolean /** where truth came from (default 'kernel') */; source?: string };
 
 /** ISNs of both sides, so a line can print seq/ack relative like tcpdump without -S. */
 export interface IsnPair {
@@ -45,7 +45,14 @@ export class Trace {
   }
 
   state(model: string, truth: string | undefined, source?: string): void {
-    this.entries.push({ kind: 'state', at: process.hrtime.bigint(), model, truth, agree: truth === undefined || truth === model, ...(source ? { source } : {}) });
+    this.entries.push({
+      kind: 'state',
+      at: process.hrtime.bigint(),
+      model,
+      truth,
+      agree: truth === undefined || truth === model,
+      ...(source ? { source } : {}),
+    });
   }
 
   segments(): WireSegment[] {

@@ -6,9 +6,9 @@
 //   untested otherwise.
 // Row ids are rfcTable ids or profile deviation ids; deviations are not edges of the diagram
 // but are listed in the report's coverage table.
-import { linuxDeviations, rfcTable, type Mark, type Transition } from '../fsm/index.js';
-import { fsmDiagram, type FsmDiagram } from './fsm-diagram.js';
+import { linuxDeviations, type Mark, rfcTable, type Transition } from '../fsm/index.js';
 import type { TestResult } from '../peer/contract.js';
+import { type FsmDiagram, fsmDiagram } from './fsm-diagram.js';
 
 export interface RowCoverage {
   id: string;

@@ -1,9 +1,10 @@
 // The differential view of a run over several stacks: for each test and each matrix cell, what
 // every stack answered and how it was graded, and the rows where the stacks differ. Pure: it reads
 // the suites' results, one list per stack, and knows nothing of how they ran.
+
+import type { SuiteResult, TestResult } from '../peer/contract.js';
 import type { Grade } from '../verdict/grade.js';
 import { worst } from '../verdict/grade.js';
-import type { SuiteResult, TestResult } from '../peer/contract.js';
 import type { RunRecord } from './run.js';
 
 /** One stack's answer to one test or matrix cell. */
@@ -34,7 +35,14 @@ function testAnswer(t: TestResult): StackAnswer {
   const verdict = t.skip !== undefined ? (t.skip.startsWith('inconclusive') ? 'inconclusive' : 'skip') : t.ok ? 'pass' : 'fail';
   const grade: Grade = verdict === 'fail' ? 'violation' : verdict === 'inconclusive' ? 'inconclusive' : worst(findings);
   const first = findings.find((f) => f.level === grade);
-  const observed = verdict === 'fail' ? (t.error?.message ?? 'failed') : first ? `${first.check}: ${first.observed} (${first.requirement})` : verdict === 'skip' ? (t.skip ?? '') : '';
+  const observed =
+    verdict === 'fail'
+      ? (t.error?.message ?? 'failed')
+      : first
+        ? `${first.check}: ${first.observed} (${first.requirement})`
+        : verdict === 'skip'
+          ? (t.skip ?? '')
+          : '';
   return { verdict, grade, observed };
 }
 
@@ -52,7 +60,11 @@ export function differential(byStack: ReadonlyMap<string, readonly SuiteResult[]
     for (const suite of results) {
       for (const t of suite.tests) row(`${suite.suite} › ${t.name}`).byStack[stack] = testAnswer(t);
       for (const c of suite.matrix ?? []) {
-        row(`${suite.suite} › ${c.state} <- ${c.kind} @${c.position}`).byStack[stack] = { verdict: c.outcome, grade: CELL_GRADE[c.outcome] ?? 'violation', observed: c.observed };
+        row(`${suite.suite} › ${c.state} <- ${c.kind} @${c.position}`).byStack[stack] = {
+          verdict: c.outcome,
+          grade: CELL_GRADE[c.outcome] ?? 'violation',
+          observed: c.observed,
+        };
       }
     }
   }

@@ -2,9 +2,10 @@
 // small chart (the tolerance band around the expected value and a marker at the measured one),
 // the plain sentence "measured X, expected Y ± T" for figures out of range, and the derivation of
 // the tolerance on demand (<details>). Figures without an expectation are listed apart.
-import { xmlAttr as attr, xmlText as text } from './escape.js';
+
 import type { Figure } from '../peer/contract.js';
-import { SANS, textWidth, type FontSpec } from './text-width.js';
+import { xmlAttr as attr, xmlText as text } from './escape.js';
+import { type FontSpec, SANS, textWidth } from './text-width.js';
 
 export type FigureOutcome = 'pass' | 'fail' | 'inconclusive' | 'info';
 
@@ -82,11 +83,16 @@ export function figureChart(f: Figure): string {
   const y = CHART.axis;
   const parts: string[] = [];
   parts.push(`<line x1="${CHART.pad}" y1="${y}" x2="${CHART.w - CHART.pad}" y2="${y}" stroke="#b0bec5" stroke-width="1"/>`);
-  if (tol > 0) parts.push(`<rect class="band" x="${x(lo).toFixed(1)}" y="${y - 7}" width="${(x(hi) - x(lo)).toFixed(1)}" height="14" fill="#e8f5e9" stroke="#81c784"/>`);
-  parts.push(`<line class="expected" x1="${x(f.expected).toFixed(1)}" y1="${y - 10}" x2="${x(f.expected).toFixed(1)}" y2="${y + 10}" stroke="#37474f" stroke-width="1.5"/>`);
+  if (tol > 0)
+    parts.push(`<rect class="band" x="${x(lo).toFixed(1)}" y="${y - 7}" width="${(x(hi) - x(lo)).toFixed(1)}" height="14" fill="#e8f5e9" stroke="#81c784"/>`);
+  parts.push(
+    `<line class="expected" x1="${x(f.expected).toFixed(1)}" y1="${y - 10}" x2="${x(f.expected).toFixed(1)}" y2="${y + 10}" stroke="#37474f" stroke-width="1.5"/>`,
+  );
   parts.push(`<circle class="measured" cx="${x(f.value).toFixed(1)}" cy="${y}" r="5" fill="${COLOUR[outcome]}" stroke="#ffffff" stroke-width="1.2"/>`);
   const valueLabel = num(f.value);
-  parts.push(`<text x="${clampX(x(f.value), valueLabel).toFixed(1)}" y="${y - 13}" text-anchor="middle" font-size="${FONT.size}" font-weight="bold" fill="${COLOUR[outcome]}">${text(valueLabel)}</text>`);
+  parts.push(
+    `<text x="${clampX(x(f.value), valueLabel).toFixed(1)}" y="${y - 13}" text-anchor="middle" font-size="${FONT.size}" font-weight="bold" fill="${COLOUR[outcome]}">${text(valueLabel)}</text>`,
+  );
   // Band ends below the axis, or one label when they would collide.
   const below = y + 18;
   const loText = num(lo);
@@ -98,7 +104,9 @@ export function figureChart(f: Figure): string {
     parts.push(`<text x="${hiX.toFixed(1)}" y="${below}" text-anchor="middle" font-size="${FONT.size}" fill="#546e7a">${text(hiText)}</text>`);
   } else {
     const label = tol > 0 ? `${num(f.expected)} ± ${num(tol)}` : `${num(f.expected)} exactly`;
-    parts.push(`<text x="${clampX(x(f.expected), label).toFixed(1)}" y="${below}" text-anchor="middle" font-size="${FONT.size}" fill="#546e7a">${text(label)}</text>`);
+    parts.push(
+      `<text x="${clampX(x(f.expected), label).toFixed(1)}" y="${below}" text-anchor="middle" font-size="${FONT.size}" fill="#546e7a">${text(label)}</text>`,
+    );
   }
   const title = `${f.name}: ${figureSentence(f)}`;
   return (
@@ -128,7 +136,9 @@ function card(g: FigureGroup): string {
     const o = figureOutcome(f);
     const why = o === 'inconclusive' ? inconclusiveWhy(f) : undefined;
     const plain = o === 'fail' ? `<p class="fig-plain fail">${text(figureSentence(f))}</p>` : why ? `<p class="fig-plain skip">${text(why)}</p>` : '';
-    const derivation = f.toleranceWhy ? `<details><summary>how ± ${text(num(f.tolerance ?? 0))} was derived</summary><p>${text(f.toleranceWhy)}</p></details>` : '';
+    const derivation = f.toleranceWhy
+      ? `<details><summary>how ± ${text(num(f.tolerance ?? 0))} was derived</summary><p>${text(f.toleranceWhy)}</p></details>`
+      : '';
     return (
       `<tr class="fig-row outcome-${o}"><td class="fig-name">${text(f.name)}${plain}${derivation}</td>` +
       `<td class="fig-chart">${figureChart(f)}</td><td class="num">${text(measured(f))}</td><td class="num">${text(expectedText(f))}</td>` +
@@ -157,7 +167,12 @@ export function figuresSection(groups: readonly FigureGroup[]): string {
   if (!withFigures.length) return `<h2 id="figures">Measured figures</h2><p class="muted">No test measured a figure in this run.</p>`;
   const all = withFigures.flatMap((g) => g.figures.map(figureOutcome));
   const n = (o: FigureOutcome) => all.filter((x) => x === o).length;
-  const summary = [`${n('pass')} within tolerance`, `${n('fail')} out of range`, ...(n('inconclusive') ? [`${n('inconclusive')} inconclusive`] : []), `${n('info')} without an expectation`];
+  const summary = [
+    `${n('pass')} within tolerance`,
+    `${n('fail')} out of range`,
+    ...(n('inconclusive') ? [`${n('inconclusive')} inconclusive`] : []),
+    `${n('info')} without an expectation`,
+  ];
   return (
     `<h2 id="figures">Measured figures</h2><p>${all.length} figures from ${withFigures.length} test${withFigures.length === 1 ? '' : 's'}: ${summary.join(', ')}. ` +
     `The chart shows the allowed range (shaded), the expected value (tick) and the measured one (dot).</p>` +

@@ -3,10 +3,10 @@
 // counts the rows keeping the state, and after a run every row's colour from what the tests found
 // (passed / failed / covered / untested, coverage.ts). Hovering an arrow or badge shows its rows
 // (<title>). Every label's box is computed here, so the layout can be checked without a browser.
-import { diagramModel, summaryMark, type DiagramModel, type DiagramOptions, type Mark, type MarkedRow, type TcpState } from '../fsm/index.js';
+import { type DiagramModel, type DiagramOptions, diagramModel, type Mark, type MarkedRow, summaryMark, type TcpState } from '../fsm/index.js';
 import { xmlAttr, xmlText } from './escape.js';
-import { BOX, CENTER, HEIGHT, LEGEND_AT, LEGEND_WIDTH, WIDTH, badgeRect, boxOf, routeOf, type LabelSpot, type Rect } from './fsm-layout.js';
-import { SANS, textWidth, wrapText, type FontSpec } from './text-width.js';
+import { BOX, badgeRect, boxOf, CENTER, HEIGHT, type LabelSpot, LEGEND_AT, LEGEND_WIDTH, type Rect, routeOf, WIDTH } from './fsm-layout.js';
+import { type FontSpec, SANS, textWidth, wrapText } from './text-width.js';
 
 export const MARK_COLOUR: Readonly<Record<Mark, string>> = {
   passed: '#2e7d32',
@@ -209,7 +209,9 @@ function legend(model: DiagramModel, marked: boolean, labels: PlacedLabel[]): st
       const baseline = y + ascent(font) + line * LINE;
       const w = textWidth(l, { ...font, bold: opts.bold });
       labels.push({ owner: 'legend', rect: { x: x + (opts.indent ?? 0), y: baseline - ascent(font), w, h: ascent(font) + descent(font) } });
-      out.push(`<text x="${x + (opts.indent ?? 0)}" y="${baseline.toFixed(1)}" font-size="11"${opts.bold ? ' font-weight="bold"' : ''} fill="${opts.fill ?? '#424242'}">${xmlText(l)}</text>`);
+      out.push(
+        `<text x="${x + (opts.indent ?? 0)}" y="${baseline.toFixed(1)}" font-size="11"${opts.bold ? ' font-weight="bold"' : ''} fill="${opts.fill ?? '#424242'}">${xmlText(l)}</text>`,
+      );
       line++;
     }
   };
@@ -219,7 +221,9 @@ function legend(model: DiagramModel, marked: boolean, labels: PlacedLabel[]): st
     for (const r of [...model.arrows.flatMap((a) => a.rows), ...model.loops.flatMap((l) => l.rows)]) counts.set(r.mark, (counts.get(r.mark) ?? 0) + 1);
     for (const mark of ['passed', 'failed', 'covered', 'untested'] as const) {
       const ly = y + line * LINE + 3;
-      out.push(`<line x1="${x}" y1="${ly + 4}" x2="${x + 22}" y2="${ly + 4}" stroke="${MARK_COLOUR[mark]}" stroke-width="${mark === 'failed' ? 2.6 : 1.6}"${mark === 'untested' ? ' stroke-dasharray="5 4"' : ''}/>`);
+      out.push(
+        `<line x1="${x}" y1="${ly + 4}" x2="${x + 22}" y2="${ly + 4}" stroke="${MARK_COLOUR[mark]}" stroke-width="${mark === 'failed' ? 2.6 : 1.6}"${mark === 'untested' ? ' stroke-dasharray="5 4"' : ''}/>`,
+      );
       const what = { passed: 'all tests passed', failed: 'a test failed', covered: 'only skipped tests', untested: 'no test' }[mark];
       text(`${mark}: ${counts.get(mark) ?? 0} rows, ${what}`, { indent: 30, fill: MARK_COLOUR[mark] });
     }

@@ -39,15 +39,12 @@ export function renderHeatmap(cells: ReadonlyArray<HeatmapCell>): string {
   const th = 'style="border:1px solid #ccc;padding:2px 4px;font-weight:normal;background:#f4f4f4"';
   const out: string[] = [];
   out.push('<div class="tcpfsm-heatmap">');
-  out.push(
-    `<p>${cells.length} cells: ${count('pass')} match the RFC, ${count('deviation')} follow a documented deviation, ${count('fail')} fail.</p>`,
-  );
+  out.push(`<p>${cells.length} cells: ${count('pass')} match the RFC, ${count('deviation')} follow a documented deviation, ${count('fail')} fail.</p>`);
   out.push('<table style="border-collapse:collapse;font:12px monospace">');
   out.push(`<thead><tr><th ${th} rowspan="2">state</th>`);
   for (const kind of kinds) out.push(`<th ${th} colspan="${positions.length}">${xmlText(kind)}</th>`);
   out.push('</tr><tr>');
-  for (let i = 0; i < kinds.length; i++)
-    for (const position of positions) out.push(`<th ${th} title="${xmlAttr(position)}">${xmlText(position)}</th>`);
+  for (let i = 0; i < kinds.length; i++) for (const position of positions) out.push(`<th ${th} title="${xmlAttr(position)}">${xmlText(position)}</th>`);
   out.push('</tr></thead><tbody>');
   for (const state of states) {
     out.push(`<tr><th ${th.replace('padding', 'text-align:left;padding')}>${xmlText(state)}</th>`);

@@ -2,17 +2,17 @@
 // Summary, files, suites, failures with message, diagnostics, trace and ladder, measured
 // figures, the FSM coverage diagram and table, then every test with its ladder.
 import { stringify } from 'yaml';
-import type { RowCoverage } from './coverage.js';
-import { xmlAttr as attr, xmlText as text } from './escape.js';
-import { FIGURES_CSS, figuresSection, type FigureGroup } from './figures.js';
-import { ranNoTest } from './outcomes.js';
-import { differential, resultsByStack } from './differential.js';
-import { MARK_COLOUR } from './fsm-diagram.js';
 import { diagramModel, type Mark } from '../fsm/index.js';
 import type { TestResult } from '../peer/contract.js';
-import { countRun, runVerdict, suiteInterrupted, suiteOk, suiteRan, testsOf, verdictOf, type RunRecord, type SuiteRun } from './run.js';
+import type { RowCoverage } from './coverage.js';
 import { tableCoverage } from './coverage.js';
+import { differential, resultsByStack } from './differential.js';
+import { xmlAttr as attr, xmlText as text } from './escape.js';
+import { FIGURES_CSS, type FigureGroup, figuresSection } from './figures.js';
+import { MARK_COLOUR } from './fsm-diagram.js';
 import { renderHeatmap } from './heatmap.js';
+import { ranNoTest } from './outcomes.js';
+import { countRun, type RunRecord, runVerdict, type SuiteRun, suiteInterrupted, suiteOk, suiteRan, testsOf, verdictOf } from './run.js';
 import { traceText } from './trace-text.js';
 
 export interface LadderRef {
@@ -81,7 +81,9 @@ function sysctlRows(run: RunRecord): string {
   const rows = [...values.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, byValue]) => {
-      const v = [...byValue.entries()].map(([value, suites]) => (byValue.size > 1 ? `${text(value)} <span class="muted">(${text(suites.join(', '))})</span>` : text(value)));
+      const v = [...byValue.entries()].map(([value, suites]) =>
+        byValue.size > 1 ? `${text(value)} <span class="muted">(${text(suites.join(', '))})</span>` : text(value),
+      );
       const user = Object.keys(run.options.labSysctls).some((u) => k === u || k.endsWith(`.${u}`)) ? ' <span class="muted">(--lab-sysctl)</span>' : '';
       return `<tr><td><code>${text(k)}</code></td><td>${v.join('<br>')}${user}</td></tr>`;
     });
@@ -110,7 +112,10 @@ function summary(run: RunRecord): string {
       'suites',
       `${c.suites} <span class="muted">(${c.suites - c.suitesFailed - c.suitesNotRun - c.suitesInterrupted - noTests} passed, ${c.suitesFailed} failed${c.suitesInterrupted ? `, ${c.suitesInterrupted} interrupted` : ''}${noTests ? `, ${noTests} ran no test` : ''}${c.suitesNotRun ? `, ${c.suitesNotRun} not run` : ''})</span>`,
     ],
-    ['tests', `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>${c.interrupted ? `, <span class="skip">${c.interrupted} interrupted</span>` : ''}`],
+    [
+      'tests',
+      `${c.tests}: <span class="pass">${c.passed} passed</span>, <span class="${c.failed ? 'fail' : 'muted'}">${c.failed} failed</span>, <span class="skip">${c.skipped} skipped</span>${c.interrupted ? `, <span class="skip">${c.interrupted} interrupted</span>` : ''}`,
+    ],
     ['target', o.target ? text(o.target) : uniqueValues(run, (s) => s.result?.target)],
     ['mode', uniqueValues(run, (s) => s.result?.mode)],
     ['profile', o.profile ? text(o.profile) : uniqueValues(run, (s) => s.result?.profile)],
@@ -188,7 +193,9 @@ function selfLoopTable(input: HtmlInput): string {
   const loops = diagramModel(marks).loops.filter((l) => l.rows.length);
   const rows = loops.map((l) => {
     const n = (m: Mark) => l.rows.filter((r) => r.mark === m).length;
-    const counts = (['passed', 'failed', 'covered', 'untested'] as const).filter((m) => n(m)).map((m) => `<span style="color:${MARK_COLOUR[m]}">${n(m)} ${m}</span>`);
+    const counts = (['passed', 'failed', 'covered', 'untested'] as const)
+      .filter((m) => n(m))
+      .map((m) => `<span style="color:${MARK_COLOUR[m]}">${n(m)} ${m}</span>`);
     const list = l.rows.map((r) => {
       const tests = input.coverage.get(r.row.id)?.tests ?? [];
       const tip = `${r.row.id} · ${r.row.rfc} · ${r.row.note}${tests.length ? ` · tests: ${tests.join('; ')}` : ''}`;
@@ -226,9 +233,7 @@ function coverageSection(input: HtmlInput): string {
 
 /** Conformance matrix cells (suites/matrix.ts) as a heat map, one per suite that has them. */
 function matrixSection(run: RunRecord): string {
-  const parts = run.suites
-    .filter((s) => s.result?.matrix?.length)
-    .map((s) => `<h3>${text(s.suite)}</h3>${renderHeatmap(s.result!.matrix!)}`);
+  const parts = run.suites.filter((s) => s.result?.matrix?.length).map((s) => `<h3>${text(s.suite)}</h3>${renderHeatmap(s.result!.matrix!)}`);
   return parts.length ? `<h2 id="matrix">Conformance matrix</h2>${parts.join('\n')}` : '';
 }
 
@@ -253,7 +258,9 @@ function testsSection(run: RunRecord, ladders: HtmlInput['ladders']): string {
           : `<details><summary>ladder (${test.trace.length} lines)</summary><img loading="lazy" src="${attr(ladder.file)}" alt="${attr(`ladder diagram of ${test.name}`)}" style="max-width:100%"></details>`
         : test.skip !== undefined
           ? text(test.skip)
-          : test.interrupted !== undefined ? text(`interrupted by ${test.interrupted}`) : '';
+          : test.interrupted !== undefined
+            ? text(`interrupted by ${test.interrupted}`)
+            : '';
       return `<tr id="${anchor(s.suite, i)}"><td>${verdictCell(test)}</td><td>${text(test.name)}</td><td>${text(test.rfc)}</td><td class="num">${ms(test.durationMs)}</td><td>${body}</td></tr>`;
     });
     parts.push(`<table class="tests"><tr><th>result</th><th>test</th><th>RFC</th><th>duration</th><th>ladder</th></tr>${rows.join('')}</table>`);
@@ -274,9 +281,7 @@ export function indexHtml(input: HtmlInput): string {
   ]
     .map(([href, label]) => `<a href="${attr(href!)}">${text(label!)}</a>`)
     .join('');
-  const problems = input.problems.length
-    ? `<h2>Report problems</h2><ul>${input.problems.map((p) => `<li>${text(p)}</li>`).join('')}</ul>`
-    : '';
+  const problems = input.problems.length ? `<h2>Report problems</h2><ul>${input.problems.map((p) => `<li>${text(p)}</li>`).join('')}</ul>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -317,8 +322,12 @@ function differentialSection(run: RunRecord): string {
   const rows = [...d.rows].sort((a, b) => Number(b.differs) - Number(a.differs));
   const cell = (s: string, r: (typeof rows)[number]) => {
     const a = r.byStack[s];
-    return a ? `<td class="${GRADE_CLASS[a.grade] ?? ''}" title="${attr(a.observed)}">${text(a.verdict)}${a.grade !== 'conforms' && a.verdict !== 'skip' ? ` · ${text(a.grade)}` : ''}</td>` : '<td class="muted">—</td>';
+    return a
+      ? `<td class="${GRADE_CLASS[a.grade] ?? ''}" title="${attr(a.observed)}">${text(a.verdict)}${a.grade !== 'conforms' && a.verdict !== 'skip' ? ` · ${text(a.grade)}` : ''}</td>`
+      : '<td class="muted">—</td>';
   };
-  const body = rows.map((r) => `<tr${r.differs ? ' class="differs" style="background:#fff8e1"' : ''}><td>${text(r.key)}</td>${d.stacks.map((s) => cell(s, r)).join('')}</tr>`).join('');
+  const body = rows
+    .map((r) => `<tr${r.differs ? ' class="differs" style="background:#fff8e1"' : ''}><td>${text(r.key)}</td>${d.stacks.map((s) => cell(s, r)).join('')}</tr>`)
+    .join('');
   return `<h2 id="differential">Stacks side by side</h2><p>${rows.filter((r) => r.differs).length} of ${rows.length} tests and matrix cells differ between ${d.stacks.map(text).join(', ')} (highlighted, first; hover a cell for what was seen).</p><table id="differential-table"><tr><th>test or cell</th>${d.stacks.map((s) => `<th>${text(s)}</th>`).join('')}</tr>${body}</table>`;
 }

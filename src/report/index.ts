@@ -1,13 +1,13 @@
 // Reports of a run: TAP, JUnit, merged pcap, FSM coverage diagram, ladder diagrams, HTML.
-export { type SuiteResult, type TestResult, type TraceLine, type Figure } from '../peer/contract.js';
-export { countRun, runOk, suiteOk, suiteRan, testsOf, type Counts, type RunRecord, type RunOptionsRecord, type SuiteRun, type TapTest } from './run.js';
-export { TapComposer, suitePoint, yamlBlock } from './tap.js';
+export type { Figure, SuiteResult, TestResult, TraceLine } from '../peer/contract.js';
+export { coverageDiagram, type ExercisedTest, type RowCoverage, rowCoverage, tableCoverage } from './coverage.js';
+export { slug, xmlAttr, xmlText } from './escape.js';
+export { type HtmlInput, indexHtml, type LadderRef } from './html.js';
 export { junitXml } from './junit.js';
-export { mergePcaps, type MergedPcap, type PcapInput } from './pcap-merge.js';
-export { rowCoverage, tableCoverage, coverageDiagram, type RowCoverage, type ExercisedTest } from './coverage.js';
+export { type LadderOptions, ladderSvg, segmentLabel } from './ladder.js';
+export { type MergedPcap, mergePcaps, type PcapInput } from './pcap-merge.js';
+export { type Counts, countRun, type RunOptionsRecord, type RunRecord, runOk, type SuiteRun, suiteOk, suiteRan, type TapTest, testsOf } from './run.js';
 export { renderDot, svgElement } from './svg.js';
-export { ladderSvg, segmentLabel, type LadderOptions } from './ladder.js';
-export { indexHtml, type HtmlInput, type LadderRef } from './html.js';
-export { traceText, traceLineText } from './trace-text.js';
-export { xmlText, xmlAttr, slug } from './escape.js';
-export { createRunDir, linkLatest, runDirName, writeReports, type ReportFiles } from './write.js';
+export { suitePoint, TapComposer, yamlBlock } from './tap.js';
+export { traceLineText, traceText } from './trace-text.js';
+export { createRunDir, linkLatest, type ReportFiles, runDirName, writeReports } from './write.js';

@@ -8,9 +8,9 @@
 // carries the harness's message and the segment trace, and a crashed suite is an <error>.
 import { hostname } from 'node:os';
 import { stringify } from 'yaml';
-import { xmlAttr, xmlText } from './escape.js';
 import type { TestResult } from '../peer/contract.js';
-import { suiteRan, testsOf, type RunRecord, type SuiteRun } from './run.js';
+import { xmlAttr, xmlText } from './escape.js';
+import { type RunRecord, type SuiteRun, suiteRan, testsOf } from './run.js';
 import { traceText } from './trace-text.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
@@ -42,7 +42,9 @@ function testcase(s: SuiteRun, test: TestResult): string {
   } else if (test.interrupted !== undefined) {
     // JUnit has no "interrupted": the test did not finish, so it is neither a pass nor a failure.
     const seen = test.error ? `\n${test.error.message}` : '';
-    body.push(`${pad}  <skipped message="${xmlAttr(`interrupted by ${test.interrupted}`)}">${xmlText(`the run was interrupted while this test ran${seen ? '; what it saw then:' + seen : ''}`)}</skipped>`);
+    body.push(
+      `${pad}  <skipped message="${xmlAttr(`interrupted by ${test.interrupted}`)}">${xmlText(`the run was interrupted while this test ran${seen ? '; what it saw then:' + seen : ''}`)}</skipped>`,
+    );
   } else if (!test.ok) {
     const message = test.error?.message ?? 'failed';
     const details = test.error?.details && Object.keys(test.error.details).length ? stringify(test.error.details, { lineWidth: 0 }) : '';
@@ -92,7 +94,8 @@ function testsuite(s: SuiteRun, host: string): { xml: string; counts: SuiteCount
     ],
     '    ',
   );
-  if (!suiteRan(s)) out += `    <testcase name="${xmlAttr(s.suite)}" classname="tcpfsm.${xmlAttr(s.suite)}" time="0">\n      <skipped message="${xmlAttr(`not run: ${s.notRun}`)}"/>\n    </testcase>\n`;
+  if (!suiteRan(s))
+    out += `    <testcase name="${xmlAttr(s.suite)}" classname="tcpfsm.${xmlAttr(s.suite)}" time="0">\n      <skipped message="${xmlAttr(`not run: ${s.notRun}`)}"/>\n    </testcase>\n`;
   for (const test of tests) out += testcase(s, test);
   if (s.stderr.trim()) out += `    <system-err>${xmlText(s.stderr.trim())}</system-err>\n`;
   return { xml: out + '  </testsuite>\n', counts };
@@ -105,6 +108,8 @@ export function junitXml(run: RunRecord, host = hostname()): string {
     for (const k of Object.keys(total) as Array<keyof SuiteCounts>) total[k] += counts[k];
     return xml;
   });
-  const attrs = `name="tcpfsm" ${Object.entries(total).map(([k, v]) => `${k}="${v}"`).join(' ')} time="${seconds(run.durationMs)}" timestamp="${xmlAttr(run.startedAt.replace(/Z$/, ''))}"`;
+  const attrs = `name="tcpfsm" ${Object.entries(total)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(' ')} time="${seconds(run.durationMs)}" timestamp="${xmlAttr(run.startedAt.replace(/Z$/, ''))}"`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${attrs}>\n${suites.join('')}</testsuites>\n`;
 }

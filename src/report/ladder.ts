@@ -6,9 +6,10 @@
 // so, and the probe's segments are marked. Notes span the gap between the lifelines. Long text
 // wraps (SVG 1.1 text does not wrap itself) and each row is as tall as its text.
 // Hand-written SVG: every piece of text goes through xmlText.
-import { xmlAttr, xmlText } from './escape.js';
+
 import type { TestResult, TraceLine } from '../peer/contract.js';
-import { MONO as MONO_FONTS, SANS as SANS_FONTS, textWidth, wrapText, type FontSpec } from './text-width.js';
+import { xmlAttr, xmlText } from './escape.js';
+import { type FontSpec, MONO as MONO_FONTS, SANS as SANS_FONTS, textWidth, wrapText } from './text-width.js';
 
 const W = 1000;
 const TIME_X = 12;
@@ -98,12 +99,14 @@ function stateTexts(line: TraceLine, mode: LadderOptions['mode']): Array<{ text:
   if (!line.model && !line.truth) return [];
   const disagree = !!line.model && !!line.truth && line.model !== line.truth;
   const out: Array<{ text: string; font: FontSpec; colour: string }> = [];
-  if (line.model) for (const l of wrapText(`FSM: ${line.model}`, STATE_W, STATE_FONT)) out.push({ text: l, font: STATE_FONT, colour: disagree ? COLOUR.bad : COLOUR.text });
+  if (line.model)
+    for (const l of wrapText(`FSM: ${line.model}`, STATE_W, STATE_FONT)) out.push({ text: l, font: STATE_FONT, colour: disagree ? COLOUR.bad : COLOUR.text });
   if (line.truth) {
     const mark = disagree ? ' ≠ FSM' : line.model ? ' ✓' : '';
     const source = sourceOf(line, mode);
     const text = source === 'kernel' ? `kernel: ${line.truth}${mark}` : `inferred: ${line.truth}${mark} (from the ${source} above; no kernel state read)`;
-    for (const l of wrapText(text, STATE_W, TRUTH_FONT)) out.push({ text: l, font: TRUTH_FONT, colour: disagree ? COLOUR.bad : source === 'kernel' ? COLOUR.muted : COLOUR.probe });
+    for (const l of wrapText(text, STATE_W, TRUTH_FONT))
+      out.push({ text: l, font: TRUTH_FONT, colour: disagree ? COLOUR.bad : source === 'kernel' ? COLOUR.muted : COLOUR.probe });
   }
   return out;
 }
@@ -140,7 +143,8 @@ interface Row {
 
 function row(line: TraceLine, markerOf: (kind: 'out' | 'in') => string, mode: LadderOptions['mode'], probe: boolean): Row {
   const mid = (PROBE_X + TARGET_X) / 2;
-  const time = (y: number) => `<text class="time" x="${TIME_X}" y="${y + DROP / 2 + 4}" ${MONO} font-size="11" fill="${COLOUR.muted}">${xmlText(`+${line.t.toFixed(6)} s`)}</text>`;
+  const time = (y: number) =>
+    `<text class="time" x="${TIME_X}" y="${y + DROP / 2 + 4}" ${MONO} font-size="11" fill="${COLOUR.muted}">${xmlText(`+${line.t.toFixed(6)} s`)}</text>`;
   const states = stateTexts(line, mode);
   if (line.kind === 'out' || line.kind === 'in') {
     const kind = line.kind;
@@ -153,7 +157,9 @@ function row(line: TraceLine, markerOf: (kind: 'out' | 'in') => string, mode: La
         const y = top + 14 + above;
         const [x1, x2] = kind === 'out' ? [PROBE_X, TARGET_X] : [TARGET_X, PROBE_X];
         const colour = COLOUR[kind];
-        const tag = probe ? `<text x="${PROBE_X - 10}" y="${y + DROP / 2 + 4}" text-anchor="end" ${SANS} font-size="11" font-style="italic" fill="${COLOUR.probe}">${kind === 'out' ? 'state probe' : 'probe answer'}</text>` : '';
+        const tag = probe
+          ? `<text x="${PROBE_X - 10}" y="${y + DROP / 2 + 4}" text-anchor="end" ${SANS} font-size="11" font-style="italic" fill="${COLOUR.probe}">${kind === 'out' ? 'state probe' : 'probe answer'}</text>`
+          : '';
         return [
           `<g class="segment ${kind}${probe ? ' probe' : ''}">`,
           `<title>${xmlText(`${kind === 'out' ? '>' : '<'} ${line.text}${probe ? ' (state probe)' : ''}`)}</title>`,
@@ -202,7 +208,8 @@ function row(line: TraceLine, markerOf: (kind: 'out' | 'in') => string, mode: La
         time(y),
         `<rect x="${PROBE_X + 12}" y="${y - 6}" width="${NOTE_W}" height="${box}" rx="4" fill="${COLOUR.note.fill}" stroke="${COLOUR.note.stroke}"/>`,
         ...texts.map(
-          (t, k) => `<text x="${mid}" y="${y + 10 + k * LINE}" text-anchor="middle" ${SANS} font-size="12" font-style="italic" fill="${COLOUR.text}">${xmlText(t)}</text>`,
+          (t, k) =>
+            `<text x="${mid}" y="${y + 10 + k * LINE}" text-anchor="middle" ${SANS} font-size="12" font-style="italic" fill="${COLOUR.text}">${xmlText(t)}</text>`,
         ),
         '</g>',
       ].join('\n');
@@ -264,4 +271,3 @@ export function ladderSvg(test: TestResult, opts: LadderOptions): string {
   parts.push('</svg>');
   return parts.filter(Boolean).join('\n') + '\n';
 }
-

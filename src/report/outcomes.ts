@@ -1,7 +1,7 @@
 // What a run came to, counted the way the end of `tcpfsm run` prints it: one line per test
 // outcome, the suites that ran no test, and the measured figures by outcome.
-import { figureOutcome, type FigureOutcome } from './figures.js';
-import { suiteOk, suiteRan, testsOf, type Counts, type RunRecord, type SuiteRun } from './run.js';
+import { type FigureOutcome, figureOutcome } from './figures.js';
+import { type Counts, type RunRecord, type SuiteRun, suiteOk, suiteRan, testsOf } from './run.js';
 
 /** A suite that ran but gave no test a verdict (none matched, or every one was skipped): not a pass. */
 export const ranNoTest = (s: SuiteRun): boolean => suiteRan(s) && !testsOf(s).some((t) => t.skip === undefined);
@@ -23,7 +23,12 @@ export function outcomeLines(run: RunRecord, counts: Counts): string[] {
   const findings = run.suites.flatMap((s) => testsOf(s).flatMap((t) => t.findings ?? []));
   if (findings.length) {
     const by = (g: string) => findings.filter((f) => f.level === g).length;
-    lines.push(`  findings: ${['deviation', 'choice', 'inconclusive'].filter((g) => by(g)).map((g) => `${by(g)} ${g}${by(g) === 1 ? '' : 's'}`).join(', ')}`);
+    lines.push(
+      `  findings: ${['deviation', 'choice', 'inconclusive']
+        .filter((g) => by(g))
+        .map((g) => `${by(g)} ${g}${by(g) === 1 ? '' : 's'}`)
+        .join(', ')}`,
+    );
   }
   const figures = run.suites.flatMap((s) => testsOf(s).flatMap((t) => t.figures.map(figureOutcome)));
   const n = (o: FigureOutcome) => figures.filter((x) => x === o).length;

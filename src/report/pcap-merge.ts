@@ -2,12 +2,12 @@
 // does), so one `tcpdump -r` or Wireshark session shows the whole run. Suites run in parallel
 // labs, so their records interleave in time; a stable sort keeps each file's own order on ties.
 import {
-  LINKTYPE_RAW,
-  PCAP_HEADER_LENGTH,
-  PCAP_RECORD_HEADER_LENGTH,
   decodePcapHeader,
   decodePcapRecord,
   encodePcap,
+  LINKTYPE_RAW,
+  PCAP_HEADER_LENGTH,
+  PCAP_RECORD_HEADER_LENGTH,
   type PcapRecord,
 } from '../packet/index.js';
 import { DecodeError } from '../packet/types.js';
@@ -67,7 +67,10 @@ export function mergePcaps(inputs: readonly PcapInput[]): MergedPcap {
   }
   all.sort((a, b) => (a.record.timestamp < b.record.timestamp ? -1 : a.record.timestamp > b.record.timestamp ? 1 : a.order - b.order));
   return {
-    pcap: encodePcap(all.map((r) => r.record), { nanoseconds: true, linktype: linktype ?? LINKTYPE_RAW }),
+    pcap: encodePcap(
+      all.map((r) => r.record),
+      { nanoseconds: true, linktype: linktype ?? LINKTYPE_RAW },
+    ),
     records: all.length,
     problems,
   };

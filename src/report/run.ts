@@ -81,8 +81,7 @@ export const suiteRan = (s: SuiteRun): boolean => s.notRun === undefined;
 export const suiteOk = (s: SuiteRun): boolean => suiteRan(s) && s.exitCode === 0 && s.tapOk;
 
 /** The TAP point of a SuiteResult test: the harness names it "<name> [<rfc>]" or just "<name>". */
-const tapPointOf = (s: SuiteRun, name: string): TapTest | undefined =>
-  s.tapTests.find((p) => p.name === name || p.name.startsWith(`${name} [`));
+const tapPointOf = (s: SuiteRun, name: string): TapTest | undefined => s.tapTests.find((p) => p.name === name || p.name.startsWith(`${name} [`));
 
 function failureMessage(p: TapTest): string {
   const first = p.failures[0];
@@ -140,7 +139,9 @@ export function testsOf(s: SuiteRun): TestResult[] {
       ok: p.ok,
       ...(p.skip !== undefined ? { skip: p.skip } : p.todo !== undefined ? { skip: `todo: ${p.todo}` } : {}),
       durationMs: p.durationMs ?? 0,
-      ...(p.ok || (p.interrupted && !p.failures.length) ? {} : { error: { message: failureMessage(p), ...(p.failures[0]?.diag ? { details: p.failures[0].diag } : {}) } }),
+      ...(p.ok || (p.interrupted && !p.failures.length)
+        ? {}
+        : { error: { message: failureMessage(p), ...(p.failures[0]?.diag ? { details: p.failures[0].diag } : {}) } }),
       ...(p.interrupted ? { interrupted: p.interrupted } : {}),
       trace: [],
       rows: [],
@@ -175,7 +176,17 @@ export const verdictOf = (test: TestResult): Verdict =>
 export const suiteInterrupted = (s: SuiteRun): boolean => s.interrupted !== undefined && !testsOf(s).some((t) => verdictOf(t) === 'fail');
 
 export function countRun(run: RunRecord): Counts {
-  const c: Counts = { suites: run.suites.length, suitesFailed: 0, suitesNotRun: 0, suitesInterrupted: 0, tests: 0, passed: 0, failed: 0, skipped: 0, interrupted: 0 };
+  const c: Counts = {
+    suites: run.suites.length,
+    suitesFailed: 0,
+    suitesNotRun: 0,
+    suitesInterrupted: 0,
+    tests: 0,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    interrupted: 0,
+  };
   const key = { pass: 'passed', fail: 'failed', skip: 'skipped', interrupted: 'interrupted' } as const;
   for (const s of run.suites) {
     if (!suiteRan(s)) c.suitesNotRun++;

@@ -7,7 +7,7 @@
 // and writes live; the others buffer until it is their turn. So `--tap` on stdout is live for
 // one suite at a time and byte-for-byte the results.tap file.
 import { stringify } from 'yaml';
-import { suiteInterrupted, suiteOk, testsOf, verdictOf, type SuiteRun } from './run.js';
+import { type SuiteRun, suiteInterrupted, suiteOk, testsOf, verdictOf } from './run.js';
 
 interface Block {
   name: string;
@@ -110,7 +110,18 @@ export class TapComposer {
     // Suites that never ended (the runner gave up on them) are closed as they stand.
     for (const block of [this.holder, ...this.queue]) {
       if (block && !block.result) {
-        block.result = { suite: block.name, file: '', startedAt: '', durationMs: 0, exitCode: null, signal: null, tap: '', stderr: 'the suite did not finish', tapTests: [], tapOk: false };
+        block.result = {
+          suite: block.name,
+          file: '',
+          startedAt: '',
+          durationMs: 0,
+          exitCode: null,
+          signal: null,
+          tap: '',
+          stderr: 'the suite did not finish',
+          tapTests: [],
+          tapOk: false,
+        };
       }
     }
     if (this.holder) this.end(this.holder.result!);

@@ -1,17 +1,17 @@
 // reports/<timestamp>/ and reports/latest: every report file of one run, drawn from the run record.
 //   results.tap  junit.xml  trace.pcap  fsm.svg  ladders/<suite>/<n>-<test>.svg  index.html  run.json
 // Per-suite sidecars (JSON, pcap, TAP, stderr) stay under suites/, where the suites wrote them.
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { makeDirs } from '../sys/output-path.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { coverageDiagram, rowCoverage, type ExercisedTest } from './coverage.js';
+import type { TestResult } from '../peer/contract.js';
+import { makeDirs } from '../sys/output-path.js';
+import { coverageDiagram, type ExercisedTest, rowCoverage } from './coverage.js';
 import { slug } from './escape.js';
 import { indexHtml, type LadderRef } from './html.js';
 import { junitXml } from './junit.js';
 import { ladderSvg } from './ladder.js';
 import { mergePcaps, type PcapInput } from './pcap-merge.js';
-import type { TestResult } from '../peer/contract.js';
-import { testsOf, type RunRecord } from './run.js';
+import { type RunRecord, testsOf } from './run.js';
 
 export interface ReportFiles {
   dir: string;
@@ -27,7 +27,11 @@ export interface ReportFiles {
 }
 
 /** `2025-11-26T09-14-03Z`: sortable, no colons (they trouble some file systems and scp). */
-export const runDirName = (at: Date): string => at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+export const runDirName = (at: Date): string =>
+  at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 
 /** reports/<timestamp>/, with -2, -3, ... when two runs start in the same second. */
 export async function createRunDir(root: string, at = new Date()): Promise<string> {
@@ -99,7 +103,12 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
     tests.forEach((test, i) => {
       if (test.skip !== undefined || !test.trace.length) return;
       const rel = join('ladders', slug(s.suite), `${String(i + 1).padStart(2, '0')}-${slug(test.name)}.svg`);
-      const svg = ladderSvg(test, { suite: s.suite, targetLabel: targetLabel(s.result?.target), idPrefix: `l${++ladderNo}`, ...(s.result?.mode ? { mode: s.result.mode } : {}) });
+      const svg = ladderSvg(test, {
+        suite: s.suite,
+        targetLabel: targetLabel(s.result?.target),
+        idPrefix: `l${++ladderNo}`,
+        ...(s.result?.mode ? { mode: s.result.mode } : {}),
+      });
       mkdirSync(join(dir, 'ladders', slug(s.suite)), { recursive: true });
       writeFileSync(join(dir, rel), svg);
       files.ladders.push(join(dir, rel));
@@ -117,7 +126,14 @@ export async function writeReports(dir: string, run: RunRecord, tap: string): Pr
       fsmSvg: fsm.svg,
       coverage,
       ladders,
-      files: { tap: 'results.tap', junit: 'junit.xml', pcap: 'trace.pcap', fsm: 'fsm.svg', run: 'run.json', suitesDir: existsSync(join(dir, 'suites')) ? 'suites/' : '.' },
+      files: {
+        tap: 'results.tap',
+        junit: 'junit.xml',
+        pcap: 'trace.pcap',
+        fsm: 'fsm.svg',
+        run: 'run.json',
+        suitesDir: existsSync(join(dir, 'suites')) ? 'suites/' : '.',
+      },
       problems,
     }),
   );

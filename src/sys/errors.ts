@@ -13,5 +13,4 @@ export class EnvironmentError extends Error {
   readonly exitCode = 2;
 }
 
-export const isUserFacing = (e: unknown): e is UsageError | EnvironmentError =>
-  e instanceof UsageError || e instanceof EnvironmentError;
+export const isUserFacing = (e: unknown): e is UsageError | EnvironmentError => e instanceof UsageError || e instanceof EnvironmentError;

@@ -37,26 +37,19 @@ export interface RunResult {
 /** Run `cmd args…`; rejects with CommandError on a non-zero exit, EnvironmentError if cmd is missing. */
 export function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      cmd,
-      args as string[],
-      { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { code?: unknown };
-        if (e.code === 'ENOENT') return reject(missingTool(cmd));
-        reject(new CommandError([cmd, ...args], typeof e.code === 'number' ? e.code : null, stderr || e.message));
-      },
-    );
+    const child = execFile(cmd, args as string[], { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const e = err as NodeJS.ErrnoException & { code?: unknown };
+      if (e.code === 'ENOENT') return reject(missingTool(cmd));
+      reject(new CommandError([cmd, ...args], typeof e.code === 'number' ? e.code : null, stderr || e.message));
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
 export function missingTool(cmd: string): EnvironmentError {
   const pkg = PACKAGE_OF[cmd];
-  return new EnvironmentError(
-    `'${cmd}' was not found on PATH` + (pkg ? `: install the Debian package ${pkg} (apt-get install ${pkg})` : ''),
-  );
+  return new EnvironmentError(`'${cmd}' was not found on PATH` + (pkg ? `: install the Debian package ${pkg} (apt-get install ${pkg})` : ''));
 }
 
 /**

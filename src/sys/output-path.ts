@@ -48,7 +48,10 @@ function realLocation(abs: string): string {
 function refuseKernelFs(option: string, raw: string, abs: string, real = realLocation(abs)): void {
   const fs = KERNEL_FS.find((k) => real === k || real.startsWith(k + sep));
   const named = KERNEL_FS.find((k) => abs === k || abs.startsWith(k + sep));
-  if (fs ?? named) throw new UsageError(`${option} '${raw}': ${fs && real !== abs ? `(${real}) ` : ''}lies in ${fs ?? named}, a kernel file system: choose a path of your own`);
+  if (fs ?? named)
+    throw new UsageError(
+      `${option} '${raw}': ${fs && real !== abs ? `(${real}) ` : ''}lies in ${fs ?? named}, a kernel file system: choose a path of your own`,
+    );
 }
 
 function nonEmpty(option: string, raw: string): string {

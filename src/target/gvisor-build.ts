@@ -1,10 +1,11 @@
 // The gVisor target's program (stacks/gvisor, Go) is built offline against Debian's gVisor
 // sources by scripts/build-gvisor.sh (setup.sh runs it once); here it is rebuilt on demand when
 // the binary is missing or older than a source file.
+
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from 'node:child_process';
 import { EnvironmentError } from '../sys/errors.js';
 
 /** The repository (this file runs from dist/src/target/). */
@@ -14,7 +15,11 @@ export const GVISOR_BINARY = join(REPO, 'dist', 'bin', 'tcpfsm-gvisor');
 const BUILD_SCRIPT = join(REPO, 'scripts', 'build-gvisor.sh');
 
 function newestSource(): number {
-  return Math.max(...readdirSync(GVISOR_SOURCE).filter((f) => f.endsWith('.go')).map((f) => statSync(join(GVISOR_SOURCE, f)).mtimeMs));
+  return Math.max(
+    ...readdirSync(GVISOR_SOURCE)
+      .filter((f) => f.endsWith('.go'))
+      .map((f) => statSync(join(GVISOR_SOURCE, f)).mtimeMs),
+  );
 }
 
 export function binaryIsCurrent(): boolean {

@@ -2,10 +2,10 @@
 // lists netstack's TCP endpoints with their states, `settings` reads and writes netstack's TCP
 // protocol options (names in stacks/gvisor/settings.go). One JSON round trip per check, no fork.
 import type { AgentClient } from '../lab/agent/client.js';
+import { AgentCommandError } from '../lab/agent/client.js';
 import { matchesTuple, onlySocket, pollForState, type StateWait, type TcpTuple } from '../lab/ground-truth.js';
 import type { SsSocket, TcpInfo, TcpState } from '../lab/ss.js';
 import { sysctlMismatches } from '../lab/sysctls.js';
-import { AgentCommandError } from '../lab/agent/client.js';
 import { UsageError } from '../sys/errors.js';
 import type { StackSettings, StateSource } from './stack.js';
 
@@ -29,15 +29,42 @@ export interface NetstackEndpoint {
 /** netstack gives RTT, RTO and the congestion window; the rest of tcp_info has no counterpart here. */
 function tcpInfoOf(e: NetstackEndpoint): TcpInfo {
   return {
-    flags: [], congestion: null, wscale: null,
-    rtoMs: e.rtoMs, rttMs: e.rttMs, rttVarMs: e.rttVarMs,
-    atoMs: null, mss: null, pmtu: null, rcvMss: null, advMss: null,
-    cwnd: e.cwnd, ssthresh: e.ssthresh,
-    bytesSent: null, bytesRetrans: null, bytesAcked: null, bytesReceived: null,
-    segsOut: null, segsIn: null, dataSegsOut: null, dataSegsIn: null,
-    lastSndMs: null, lastRcvMs: null, lastAckMs: null, retrans: null, backoff: null,
-    lost: null, unacked: null, sacked: null, notsent: null, rcvSpace: null, rcvSsthresh: null,
-    minRttMs: null, sndWnd: null, rcvWnd: null, fields: {},
+    flags: [],
+    congestion: null,
+    wscale: null,
+    rtoMs: e.rtoMs,
+    rttMs: e.rttMs,
+    rttVarMs: e.rttVarMs,
+    atoMs: null,
+    mss: null,
+    pmtu: null,
+    rcvMss: null,
+    advMss: null,
+    cwnd: e.cwnd,
+    ssthresh: e.ssthresh,
+    bytesSent: null,
+    bytesRetrans: null,
+    bytesAcked: null,
+    bytesReceived: null,
+    segsOut: null,
+    segsIn: null,
+    dataSegsOut: null,
+    dataSegsIn: null,
+    lastSndMs: null,
+    lastRcvMs: null,
+    lastAckMs: null,
+    retrans: null,
+    backoff: null,
+    lost: null,
+    unacked: null,
+    sacked: null,
+    notsent: null,
+    rcvSpace: null,
+    rcvSsthresh: null,
+    minRttMs: null,
+    sndWnd: null,
+    rcvWnd: null,
+    fields: {},
   };
 }
 
@@ -62,7 +89,10 @@ export function ssSocketOf(e: NetstackEndpoint): SsSocket {
 export class NetstackStates implements StateSource {
   readonly describe: string;
 
-  constructor(private readonly agent: AgentClient, private readonly namespace: string) {
+  constructor(
+    private readonly agent: AgentClient,
+    private readonly namespace: string,
+  ) {
     this.describe = `netstack endpoints (gVisor in ${namespace})`;
   }
 

@@ -5,8 +5,8 @@
 // user space, so the namespace's own kernel stays silent. The program speaks the agent protocol
 // (app control) and reports netstack's own endpoints (ground truth) and options (settings).
 import { randomInt } from 'node:crypto';
+import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from '../lab/addressing.js';
 import { AgentClient } from '../lab/agent/client.js';
-import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from '../lab/addressing.js';
 import { claimLab, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
 import { requireLabPrivileges } from '../lab/privileges.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
@@ -67,7 +67,11 @@ export class GvisorHost implements StackHost {
     this.probe = { ipv4: addresses.probe.ipv4 };
     this.target = { ipv4: addresses.target.ipv4 };
     // Registered before the first `ip` runs: a signal during creation still removes what exists.
-    this.registration = onCleanup(`gvisor lab ${this.namespace}`, () => this.teardown(), () => this.teardownSync());
+    this.registration = onCleanup(
+      `gvisor lab ${this.namespace}`,
+      () => this.teardown(),
+      () => this.teardownSync(),
+    );
   }
 
   /** The host if lab id k was free (namespace and veth now exist), null if another process holds it. */

@@ -1,8 +1,9 @@
 // The linux stack: the host's own kernel in a lab namespace (src/lab), driven by the Node agent
 // inside it. Ground truth is the namespace's TCP table read by the agent (/proc/net/tcp{,6}, no
 // fork per check), with ss for tcp_info; settings are the namespace's sysctls.
-import { createLab, labSysctlsFrom, type Lab } from '../lab/index.js';
+
 import { agentTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
+import { createLab, type Lab, labSysctlsFrom } from '../lab/index.js';
 import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
 
 export async function openStack(opts: StackOptions = {}): Promise<StackHost> {

@@ -7,9 +7,10 @@
 // to, the application side of the proxied connection (passtTool.appControl, measured by
 // test/target/passt.test.ts). Its one start-time option that touches TCP is -m (the MSS it
 // announces is MTU - 40, capped at 8192); nothing is tunable while it runs.
+
+import { NETNS_DIR } from '../lab/netns.js';
 import { mtuOption, openProxy, PROXY_TAP, type ProxyHost, type ProxyTool } from './proxy.js';
 import type { StackOptions } from './stack.js';
-import { NETNS_DIR } from '../lab/netns.js';
 
 export const passtTool: ProxyTool = {
   stack: 'passt',
@@ -21,16 +22,44 @@ export const passtTool: ProxyTool = {
   readiness: 'pid-file',
   options: { mtu: mtuOption },
   args: (lab, options, pidFile) => [
-    '-f', '-q', '-4',
+    '-f',
+    '-q',
+    '-4',
     // As root without --runas it switches to nobody and cannot enter the namespaces.
-    '--runas', '0:0',
-    '-I', PROXY_TAP,
-    '-a', lab.probe.ipv4, '-n', '25', '-g', lab.target.ipv4,
-    '-m', options.mtu!,
-    '--no-dhcp', '--no-ndp', '--no-dhcpv6', '--no-ra', '--no-udp', '--no-icmp',
-    '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '-D', 'none', '-S', 'none',
-    '-P', pidFile,
-    '--netns', `${NETNS_DIR}/${lab.namespace}`,
+    '--runas',
+    '0:0',
+    '-I',
+    PROXY_TAP,
+    '-a',
+    lab.probe.ipv4,
+    '-n',
+    '25',
+    '-g',
+    lab.target.ipv4,
+    '-m',
+    options.mtu!,
+    '--no-dhcp',
+    '--no-ndp',
+    '--no-dhcpv6',
+    '--no-ra',
+    '--no-udp',
+    '--no-icmp',
+    '-t',
+    'none',
+    '-u',
+    'none',
+    '-T',
+    'none',
+    '-U',
+    'none',
+    '-D',
+    'none',
+    '-S',
+    'none',
+    '-P',
+    pidFile,
+    '--netns',
+    `${NETNS_DIR}/${lab.namespace}`,
   ],
   groundTruth:
     "No ground truth: pasta's connection table lives inside the process and cannot be read; the agent sees only the host-side sockets, which pasta connect()s from 127.0.0.1 and an ephemeral port of its own (not the probe's)",

@@ -27,13 +27,14 @@
 // quits ~0.1 s after its target namespace's file is deleted, would outlive a SIGKILLed tcpfsm);
 // every exit path of this process kills it through the cleanup registry, and removeLab takes
 // both namespaces.
+
+import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { PROXY_LAB_IDS, type ProxyLabAddresses, proxyLabAddresses } from '../lab/addressing.js';
 import { AgentClient } from '../lab/agent/client.js';
-import { PROXY_LAB_IDS, proxyLabAddresses, type ProxyLabAddresses } from '../lab/addressing.js';
 import { claimLab, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
 import { requireLabPrivileges } from '../lab/privileges.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
@@ -169,7 +170,11 @@ class ProxyLab implements ProxyHost {
     this.describe = `${tool.program} in namespace ${this.hostNamespace}, answering for ${this.target.ipv4} (${this.cidr}). ${tool.groundTruth}. ${tool.appControl}.`;
     this.workDir = mkdtempSync(join(tmpdir(), `${this.namespace}-`));
     // Registered before the first `ip` runs: a signal during creation still removes what exists.
-    this.registration = onCleanup(`${tool.stack} lab ${this.namespace}`, () => this.teardown(), () => this.teardownSync());
+    this.registration = onCleanup(
+      `${tool.stack} lab ${this.namespace}`,
+      () => this.teardown(),
+      () => this.teardownSync(),
+    );
   }
 
   /** The lab if id k was free, null if another process holds it (see claimLab). */
@@ -209,7 +214,14 @@ class ProxyLab implements ProxyHost {
     const target = (async () => {
       await run('ip', ['netns', 'exec', this.namespace, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       await run('ip', ['-n', this.namespace, '-batch', '-'], {
-        input: [`link add ${BRIDGE} type bridge`, `link set dev eth0 master ${BRIDGE}`, ...mtuLines('eth0'), 'link set dev eth0 up', `link set dev ${BRIDGE} up`].join('\n') + '\n',
+        input:
+          [
+            `link add ${BRIDGE} type bridge`,
+            `link set dev eth0 master ${BRIDGE}`,
+            ...mtuLines('eth0'),
+            'link set dev eth0 up',
+            `link set dev ${BRIDGE} up`,
+          ].join('\n') + '\n',
       });
     })();
     const host = (async () => {
@@ -232,7 +244,17 @@ class ProxyLab implements ProxyHost {
   /** Start the proxy in its namespace and wait until its TAP exists in the target namespace. */
   private async startProxy(): Promise<void> {
     const pidFile = join(this.workDir, 'proxy.pid');
-    const argv = ['--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', this.hostNamespace, this.tool.program, ...this.tool.args(this.addresses, this.options, pidFile)];
+    const argv = [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'ip',
+      'netns',
+      'exec',
+      this.hostNamespace,
+      this.tool.program,
+      ...this.tool.args(this.addresses, this.options, pidFile),
+    ];
     const child = spawn('setpriv', argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     this.proxy = child;
     let stderr = '';
@@ -247,9 +269,7 @@ class ProxyLab implements ProxyHost {
     });
     this.proxyExit = exited.then(() => undefined);
     const ready =
-      this.tool.readiness === 'fd3'
-        ? new Promise<void>((resolve) => child.stdio[3]!.once('data', () => resolve()))
-        : waitForPidFile(pidFile, exited);
+      this.tool.readiness === 'fd3' ? new Promise<void>((resolve) => child.stdio[3]!.once('data', () => resolve())) : waitForPidFile(pidFile, exited);
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       ready.then(() => 'ready' as const),

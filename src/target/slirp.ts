@@ -8,9 +8,10 @@
 // by test/target/slirp.test.ts).
 // slirp4netns takes no option that touches TCP besides --mtu (slirp's MSS is MTU - 40), and that
 // only at start: settings are start-time options (StackOptions.settings), never changed at run time.
+
+import { NETNS_DIR } from '../lab/netns.js';
 import { mtuOption, openProxy, PROXY_TAP, type ProxyHost, type ProxyTool } from './proxy.js';
 import type { StackOptions } from './stack.js';
-import { NETNS_DIR } from '../lab/netns.js';
 
 export const slirpTool: ProxyTool = {
   stack: 'slirp',

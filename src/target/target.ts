@@ -4,9 +4,9 @@
 // A lab stack (StackHost, by name through the registry) or a remote server (no agent, no states;
 // one port that serves) are both a Target; nobody downstream asks which.
 import { release } from 'node:os';
-import { linuxOptionsForRelease, linuxProfile, profiles, type Profile, type ProfileName } from '../fsm/index.js';
-import type { AgentClient } from '../lab/agent/client.js';
+import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName, profiles } from '../fsm/index.js';
 import { LAB_PREFIX } from '../lab/addressing.js';
+import type { AgentClient } from '../lab/agent/client.js';
 import { UsageError } from '../sys/errors.js';
 import { RawWire } from '../wire/raw.js';
 import type { Transport } from '../wire/transport.js';

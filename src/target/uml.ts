@@ -4,21 +4,22 @@
 // namespace's own kernel stays silent. Our init (uml/init.sh) gives the guest the target address
 // and starts our Node agent, which speaks the agent protocol on a second console line. One boot
 // serves a whole suite: ~1.5 s to the agent's ready line here, ~0.2 s to halt.
-import { accessSync, constants, rmSync } from 'node:fs';
+
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAB_INDEX_SPACE, labAddresses, type LabAddresses } from '../lab/addressing.js';
+import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from '../lab/addressing.js';
 import { AGENT_SCRIPT, AgentClient } from '../lab/agent/client.js';
-import { socketsOf, stateOf, waitForState, type NamespaceRef, type SocketSource, type TcpTuple } from '../lab/ground-truth.js';
+import { type NamespaceRef, type SocketSource, socketsOf, stateOf, type TcpTuple, waitForState } from '../lab/ground-truth.js';
 import { killProcessesIn } from '../lab/inventory.js';
 import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
 import { requireLabPrivileges } from '../lab/privileges.js';
-import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES, labSysctlsFrom, sysctlMismatches, sysctlsToWrite } from '../lab/sysctls.js';
+import { FAST_SUITE_SYSCTLS, labSysctlsFrom, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite } from '../lab/sysctls.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
-import { run, missingTool } from '../sys/exec.js';
+import { missingTool, run } from '../sys/exec.js';
 import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
 import { UML_INIT, UML_PROTOCOL_FD, umlKernelArgs, umlUmid } from './uml/kernel-args.js';
 
@@ -121,7 +122,11 @@ class UmlHost implements StackHost {
     };
     this.settings = new UmlSettings(() => this.agent, where);
     // Registered before the first `ip` runs: a signal during creation still removes what exists.
-    this.registration = onCleanup(`uml lab ${lab.namespace}`, () => this.teardown(), () => this.teardownSync());
+    this.registration = onCleanup(
+      `uml lab ${lab.namespace}`,
+      () => this.teardown(),
+      () => this.teardownSync(),
+    );
   }
 
   /** The host if lab id k was free, null if another process holds it. */

@@ -4,7 +4,7 @@
 // (its ACK bit, the sequence number a RST|ACK carries) a deviation, anything that makes it
 // another kind of answer (other control bits, another seq or ack) a violation of the rule.
 import { formatFlags } from '../packet/flags.js';
-import { ACK, CWR, ECE, FIN, PSH, RST, URG, type DecodedTcp } from '../packet/types.js';
+import { ACK, CWR, type DecodedTcp, ECE, FIN, PSH, RST, URG } from '../packet/types.js';
 import type { Finding } from './grade.js';
 
 export interface PredictedAnswer {

@@ -1,7 +1,7 @@
 // The requirement coverage table: each of RFC 9293's labelled requirements, how it can be
 // observed, and which tests judge it (from the suites' own `requirements` declarations, plus the
 // checks the harness makes on every segment of every test).
-import { REQUIREMENTS, REQUIREMENT_COUNTS, type Level, type Observability, type Requirement } from './requirements.js';
+import { type Level, type Observability, REQUIREMENT_COUNTS, REQUIREMENTS, type Requirement } from './requirements.js';
 
 /** Checks the harness applies to every segment of every test, whatever the suite. */
 export const HARNESS_CHECKS: Readonly<Record<string, string>> = {

@@ -7,7 +7,7 @@
 //   choice        a MAY, or something the RFC leaves open (PSH, data riding on a FIN, options)
 //   inconclusive  no evidence: loss on the path, a precondition not met, nothing listening
 import { UsageError } from '../sys/errors.js';
-import { isRfc9293Label, requirement, type Level } from './requirements.js';
+import { isRfc9293Label, type Level, requirement } from './requirements.js';
 
 export const GRADES = ['conforms', 'violation', 'deviation', 'choice', 'inconclusive'] as const;
 export type Grade = (typeof GRADES)[number];

@@ -27,7 +27,13 @@ const FIXED_LENGTH: Readonly<Record<number, { name: string; ok: (len: number) =>
   [KIND_TS]: { name: 'timestamps', ok: (l) => l === 10, want: '10', rfc: 'RFC 7323 3.2' },
 };
 
-const violation = (requirement: string, check: string, expected: string, observed: string): Finding => ({ level: 'violation', requirement, check, expected, observed });
+const violation = (requirement: string, check: string, expected: string, observed: string): Finding => ({
+  level: 'violation',
+  requirement,
+  check,
+  expected,
+  observed,
+});
 
 /** Problems in one option area; `syn` says whether the segment carries SYN (MSS is allowed only there). */
 export function judgeOptionBytes(area: Buffer, syn: boolean): Finding[] {

@@ -62,13 +62,22 @@ export const CONSTANT_STEP_SPREAD = 0.05;
  * Grade ISNs. `sameTuple`: successive connections from one 4-tuple (the PRF term is constant);
  * `differentTuples`: connections from distinct source ports. Each list needs ≥ 3 samples.
  */
-export function gradeIsns(sameTuple: readonly IsnSample[], differentTuples: readonly IsnSample[]): { findings: Finding[]; same: IsnFigures; different: IsnFigures } {
+export function gradeIsns(
+  sameTuple: readonly IsnSample[],
+  differentTuples: readonly IsnSample[],
+): { findings: Finding[]; same: IsnFigures; different: IsnFigures } {
   const same = isnFigures(sameTuple);
   const different = isnFigures(differentTuples);
   const findings: Finding[] = [];
   const show = (xs: number[]) => xs.slice(0, 8).join(' ') + (xs.length > 8 ? ' …' : '');
   if (sameTuple.length < 3 || differentTuples.length < 3) {
-    findings.push({ level: 'inconclusive', requirement: 'MUST-8', check: 'ISN clock component', expected: '≥ 3 SYN-ACKs per series', observed: `${sameTuple.length} and ${differentTuples.length}` });
+    findings.push({
+      level: 'inconclusive',
+      requirement: 'MUST-8',
+      check: 'ISN clock component',
+      expected: '≥ 3 SYN-ACKs per series',
+      observed: `${sameTuple.length} and ${differentTuples.length}`,
+    });
     return { findings, same, different };
   }
   // MUST-8: with the PRF term fixed, a clock-driven ISN moves forward between connections.

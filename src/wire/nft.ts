@@ -2,9 +2,10 @@
 // target's segments with RSTs that would kill every test. One nft table per run drops those RSTs,
 // scoped as narrowly as we can (the lab's interface, or exactly one remote address and our source
 // ports) and exempting the probe's own packets by socket mark (SO_MARK on the raw socket).
+
+import { execFileSync } from 'node:child_process';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { run } from '../sys/exec.js';
-import { execFileSync } from 'node:child_process';
 
 /** Socket mark carried by every segment the raw socket sends ("tcpf" in ASCII-ish hex). */
 export const PROBE_MARK = 0x7c9f0001;

@@ -8,7 +8,7 @@ import type { IPv4Header, TcpSegment } from '../packet/types.js';
 import { DecodeError } from '../packet/types.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError } from '../sys/errors.js';
-import { PROBE_MARK, suppressKernelRsts, type RstScope, type RstSuppression } from './nft.js';
+import { PROBE_MARK, type RstScope, type RstSuppression, suppressKernelRsts } from './nft.js';
 import { Demux, type Match, type Transport, type Unsubscribe, type WireSegment } from './transport.js';
 
 const SOL_SOCKET = 1;
@@ -48,7 +48,11 @@ export class RawWire implements Transport {
     this.iface = opts.iface;
     socket.on('message', (buf) => this.receive(buf));
     socket.on('error', (e) => process.stderr.write(`tcpfsm: raw socket error: ${e.message}\n`));
-    this.reg = onCleanup(`raw socket on ${opts.iface}`, () => this.closeSocket(), () => this.closeSocket());
+    this.reg = onCleanup(
+      `raw socket on ${opts.iface}`,
+      () => this.closeSocket(),
+      () => this.closeSocket(),
+    );
   }
 
   static async open(opts: RawWireOptions): Promise<RawWire> {
@@ -129,8 +133,7 @@ function createBoundSocket(iface: string, mark: number): raw.Socket {
   try {
     socket = raw.createSocket({ protocol: raw.Protocol.TCP, addressFamily: raw.AddressFamily.IPv4, bufferSize: 65536 });
   } catch (e) {
-    if (/not permitted|EPERM|EACCES/i.test((e as Error).message))
-      throw new EnvironmentError('raw sockets need root or CAP_NET_RAW (run with sudo)');
+    if (/not permitted|EPERM|EACCES/i.test((e as Error).message)) throw new EnvironmentError('raw sockets need root or CAP_NET_RAW (run with sudo)');
     throw e;
   }
   try {

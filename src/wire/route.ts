@@ -2,8 +2,8 @@
 // its raw socket to that interface and sends from that source address, so crafted segments take
 // exactly the path the kernel's own would, and the nft rule can be scoped to it.
 import { isIPv4 } from 'node:net';
-import { CommandError, run } from '../sys/exec.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
+import { CommandError, run } from '../sys/exec.js';
 
 export interface Route {
   /** the destination asked about */

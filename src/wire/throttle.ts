@@ -213,7 +213,10 @@ export class ThrottledTransport implements Transport {
     let p = this.conns.get(key);
     if (!p) {
       const b = this.bounds;
-      this.conns.set(key, (p = { second: new WindowLimiter(b.perConnPerSecond, 1000), burst: new WindowLimiter(b.burst, b.burstWindowMs), chain: Promise.resolve(), pending: 0 }));
+      this.conns.set(
+        key,
+        (p = { second: new WindowLimiter(b.perConnPerSecond, 1000), burst: new WindowLimiter(b.burst, b.burstWindowMs), chain: Promise.resolve(), pending: 0 }),
+      );
     }
     return p;
   }

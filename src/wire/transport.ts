@@ -38,8 +38,7 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-export const matchKey = (localPort: number, remoteAddr: string, remotePort: number | '*'): string =>
-  `${localPort}|${remoteAddr}|${remotePort}`;
+export const matchKey = (localPort: number, remoteAddr: string, remotePort: number | '*'): string => `${localPort}|${remoteAddr}|${remotePort}`;
 
 /**
  * Routes incoming segments to subscribers in O(1): an exact 4-tuple key first, then the
@@ -66,9 +65,7 @@ export class Demux {
   /** Returns false when nobody wanted the segment (it is then not observed either). */
   deliver(s: WireSegment): boolean {
     const remoteAddr = s.ip.src;
-    const h =
-      this.handlers.get(matchKey(s.tcp.dstPort, remoteAddr, s.tcp.srcPort)) ??
-      this.handlers.get(matchKey(s.tcp.dstPort, remoteAddr, '*'));
+    const h = this.handlers.get(matchKey(s.tcp.dstPort, remoteAddr, s.tcp.srcPort)) ?? this.handlers.get(matchKey(s.tcp.dstPort, remoteAddr, '*'));
     if (!h) return false;
     this.observe(s);
     h(s);

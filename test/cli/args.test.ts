@@ -14,11 +14,21 @@ t.test('--target', async (t) => {
 });
 
 t.test('--lab-sysctl', async (t) => {
-  t.same(parseLabSysctls(['tcp_fin_timeout=5', 'net.ipv4.tcp_synack_retries=3', 'net.ipv4.tcp_rmem=4096 8192 16384']), {
-    tcp_fin_timeout: '5', tcp_synack_retries: '3', 'net.ipv4.tcp_rmem': '4096 8192 16384',
-  }, 'a dotted name with a short form is stored under the short form');
+  t.same(
+    parseLabSysctls(['tcp_fin_timeout=5', 'net.ipv4.tcp_synack_retries=3', 'net.ipv4.tcp_rmem=4096 8192 16384']),
+    {
+      tcp_fin_timeout: '5',
+      tcp_synack_retries: '3',
+      'net.ipv4.tcp_rmem': '4096 8192 16384',
+    },
+    'a dotted name with a short form is stored under the short form',
+  );
   t.same(labSysctlsFrom({ tcp_fin_timeout: '5', 'net.ipv4.tcp_rmem': '1 2 3' }), { tcp_fin_timeout: 5, extra: { 'net.ipv4.tcp_rmem': '1 2 3' } });
-  t.same(labSysctlsFrom({ tcp_fin_timeout: '5' }, { tcp_rfc1337: 1, tcp_fin_timeout: 3 }), { tcp_rfc1337: 1, tcp_fin_timeout: 5 }, 'the user\'s value wins over a suite\'s own');
+  t.same(
+    labSysctlsFrom({ tcp_fin_timeout: '5' }, { tcp_rfc1337: 1, tcp_fin_timeout: 3 }),
+    { tcp_rfc1337: 1, tcp_fin_timeout: 5 },
+    "the user's value wins over a suite's own",
+  );
   t.same(parseLabSysctls(undefined), {});
   t.throws(() => parseLabSysctls(['tcp_fin_timeout']), { message: /wants key=value/ });
   t.throws(() => parseLabSysctls(['=5']), { message: /wants key=value/ });

@@ -64,14 +64,20 @@ export async function tcpfsmInProcess(args: string[]): Promise<Omit<CliResult, '
 export function tcpfsmThings(): Set<string> {
   const names = (dir: string, kind: string) => {
     try {
-      return readdirSync(dir).filter((n) => n.startsWith('tcpfsm')).map((n) => `${kind} ${n}`);
+      return readdirSync(dir)
+        .filter((n) => n.startsWith('tcpfsm'))
+        .map((n) => `${kind} ${n}`);
     } catch {
       return [];
     }
   };
   let tables: string[] = [];
   try {
-    tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)[2] ?? '').filter((n) => n.startsWith('tcpfsm')).map((n) => `nft ${n}`);
+    tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[2] ?? '')
+      .filter((n) => n.startsWith('tcpfsm'))
+      .map((n) => `nft ${n}`);
   } catch {
     // no nft, or not root: namespaces and links still tell
   }
@@ -108,10 +114,12 @@ function ownerOfThing(thing: string): number | null {
  */
 export async function leftoversSince(before: Set<string>): Promise<string[]> {
   const suspects = () =>
-    [...tcpfsmThings()].filter((x) => !before.has(x)).filter((x) => {
-      const owner = ownerOfThing(x);
-      return owner === null || owner === process.pid || !alive(owner);
-    });
+    [...tcpfsmThings()]
+      .filter((x) => !before.has(x))
+      .filter((x) => {
+        const owner = ownerOfThing(x);
+        return owner === null || owner === process.pid || !alive(owner);
+      });
   if (!suspects().length) return [];
   // Something new with no owner may be another process's lab half made or half removed: look again.
   await new Promise((r) => setTimeout(r, 2000));

@@ -1,7 +1,8 @@
 // The human output: plain lines when piped; on a terminal colours and a status line that shows
 // the running test's latest comment and is cleared before every printed line.
-import t from 'tap';
+
 import { Writable } from 'node:stream';
+import t from 'tap';
 import { HumanReporter, wantColour } from '../../src/cli/human.js';
 import type { SuiteRun } from '../../src/report/run.js';
 
@@ -18,7 +19,17 @@ function sink(): { stream: Writable; text: () => string } {
 
 const suite = { name: 'close', file: '/x/close.js' };
 const ended = (over: Partial<SuiteRun>): SuiteRun => ({
-  suite: 'close', file: '/x/close.js', startedAt: '', durationMs: 1, exitCode: 0, signal: null, tap: '', stderr: '', tapTests: [], tapOk: true, ...over,
+  suite: 'close',
+  file: '/x/close.js',
+  startedAt: '',
+  durationMs: 1,
+  exitCode: 0,
+  signal: null,
+  tap: '',
+  stderr: '',
+  tapTests: [],
+  tapOk: true,
+  ...over,
 });
 
 t.test('piped: plain lines, nothing extra for waits, no escapes', async (t) => {
@@ -31,7 +42,9 @@ t.test('piped: plain lines, nothing extra for waits, no escapes', async (t) => {
   h.test('close', { name: 'TIME-WAIT lasts 2MSL', ok: true, durationMs: 60_250, failures: [] });
   h.test('close', { name: 'bad', ok: false, durationMs: 5, failures: [1, 2, 3, 4].map((n) => ({ name: `step ${n}\nsecond line` })) });
   h.suiteEnd(ended({ exitCode: null, signal: 'SIGKILL', stderr: 'x\nlast words\n' }));
-  h.summary({ suites: 1, suitesFailed: 1, suitesNotRun: 0, suitesInterrupted: 0, tests: 2, passed: 1, failed: 1, skipped: 0, interrupted: 0 }, 61_000, ['reports: r/index.html']);
+  h.summary({ suites: 1, suitesFailed: 1, suitesNotRun: 0, suitesInterrupted: 0, tests: 2, passed: 1, failed: 1, skipped: 0, interrupted: 0 }, 61_000, [
+    'reports: r/index.html',
+  ]);
   t.equal(
     out.text(),
     [

@@ -1,6 +1,7 @@
 // lab up / status / down on the real machine (root), and cleanup of a crashed run's leftovers.
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
+import t from 'tap';
 import { labStatus, listLabs } from '../../src/lab/index.js';
 import { run } from '../../src/sys/exec.js';
 import { remnantsOf } from '../lab/helpers.js';
@@ -33,7 +34,10 @@ t.test('lab up leaves a live lab after the command exits; status shows it; clean
 
   const status = await tcpfsm(['lab', 'status']);
   t.equal(status.code, 0);
-  t.match(status.stdout, new RegExp(`^${info.namespace} {2}probe 198\\.18\\.\\S+ → target ${info.target.ipv4.replace(/\./g, '\\.')} {2}held by lab up process ${info.holder}`, 'm'));
+  t.match(
+    status.stdout,
+    new RegExp(`^${info.namespace} {2}probe 198\\.18\\.\\S+ → target ${info.target.ipv4.replace(/\./g, '\\.')} {2}held by lab up process ${info.holder}`, 'm'),
+  );
 
   const cleanup = await tcpfsm(['cleanup', String(info.id)]);
   t.equal(cleanup.code, 0);
@@ -56,7 +60,9 @@ t.test('cleanup removes what a crashed run left: namespace, probe link, nft tabl
   const taken = new Set((await listLabs()).map((l) => l.id));
   const id = [...Array(100).keys()].map((k) => 16000 + k).find((k) => !taken.has(k))!;
   const name = `tcpfsm-${id}`;
-  await run('ip', ['-batch', '-'], { input: `netns add ${name}\nlink add ${name} type veth peer name eth0 netns ${name}\nlink set dev ${name} alias tcpfsm:pid=${dead}\n` });
+  await run('ip', ['-batch', '-'], {
+    input: `netns add ${name}\nlink add ${name} type veth peer name eth0 netns ${name}\nlink set dev ${name} alias tcpfsm:pid=${dead}\n`,
+  });
   await run('nft', ['add', 'table', 'inet', name]);
   t.teardown(async () => {
     await run('ip', ['-force', '-batch', '-'], { input: `link del dev ${name}\nnetns del ${name}\n` }).catch(() => undefined);

@@ -1,10 +1,11 @@
 // A suite process watches the pipe `tcpfsm run` gave it (src/sys/parent-watch.ts): when the run
 // dies, even by SIGKILL, the suite gets SIGHUP (its cleanup registry removes its lab) at once.
-import t from 'tap';
+
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import t from 'tap';
 import { pidAlive } from '../lab/helpers.js';
 
 const WATCH = new URL('../../src/sys/parent-watch.js', import.meta.url).href;

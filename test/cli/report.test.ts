@@ -1,9 +1,10 @@
 // tcpfsm report open|path: the report page in one step, from a report root (its latest run), a
 // run's folder or the page itself; xdg-open when the machine has it, else the file:// URL.
-import t, { type Test as Tap } from 'tap';
+
 import { chmodSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import t, { type Test as Tap } from 'tap';
 import { tcpfsmInProcess } from './helpers.js';
 
 /** A report root with one run and `latest`; `bin` and `nothing` beside it for PATH. */
@@ -44,7 +45,7 @@ t.test('report open: xdg-open gets the file:// URL; without it the URL is printe
   chmodSync(join(bin, 'xdg-open'), 0o755);
   const opened = await withPath(bin, () => tcpfsmInProcess(['report', 'open', root]));
   t.same([opened.code, opened.stdout, opened.stderr], [0, `opened ${url}\n`, '']);
-  t.equal(readFileSync(log, 'utf8'), `${url}\n`, 'xdg-open was given the page\'s URL');
+  t.equal(readFileSync(log, 'utf8'), `${url}\n`, "xdg-open was given the page's URL");
 
   const printed = await withPath(nothing, () => tcpfsmInProcess(['report', 'open', root]));
   t.equal(printed.code, 0);

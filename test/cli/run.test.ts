@@ -1,11 +1,12 @@
 // `tcpfsm run` end to end on the fixture suites (real node-tap TAP, SuiteResult JSON, pcaps):
 // exit codes, the human and --tap outputs, every report file checked by an independent reader
 // (tap-parser, tcpdump, Chromium's XML parser and renderer), --bail, signals.
-import t, { type Test as Tap } from 'tap';
+
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import t, { type Test as Tap } from 'tap';
 import { Parser } from 'tap-parser';
 import { dumpDom, screenshot, xmlErrors } from '../report/chromium.js';
 import { tcpfsm } from './helpers.js';
@@ -31,7 +32,9 @@ const parseTap = (text: string): Promise<ParsedTap> =>
 /** tcpdump's reading of a pcap: one line per packet with an epoch timestamp (-tt). */
 function tcpdump(file: string): Promise<string[]> {
   return new Promise((resolve, reject) =>
-    execFile('tcpdump', ['-tt', '-n', '-r', file], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout.trim().split('\n').filter(Boolean)))),
+    execFile('tcpdump', ['-tt', '-n', '-r', file], (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout.trim().split('\n').filter(Boolean)),
+    ),
   );
 }
 
@@ -44,10 +47,26 @@ function latestRun(tt: Tap, reportDir: string): string {
 
 t.test('a passing run: exit 0, a line per test, every report file there and valid', async (t) => {
   const reportDir = t.testdir();
-  const r = await tcpfsm([
-    'run', 'pass', '--report-dir', reportDir, '--grep', 'SYN|ACK|TIME', '--expect', 'synack-retries=2',
-    '--lab-sysctl', 'tcp_fin_timeout=5', '--lab-sysctl', 'net.ipv4.tcp_rmem=4096 8192 16384', '--profile', 'rfc', '--keep-lab',
-  ], { env: { TAP_CHILD_ID: '99', TAP_TIMEOUT: '1' } });
+  const r = await tcpfsm(
+    [
+      'run',
+      'pass',
+      '--report-dir',
+      reportDir,
+      '--grep',
+      'SYN|ACK|TIME',
+      '--expect',
+      'synack-retries=2',
+      '--lab-sysctl',
+      'tcp_fin_timeout=5',
+      '--lab-sysctl',
+      'net.ipv4.tcp_rmem=4096 8192 16384',
+      '--profile',
+      'rfc',
+      '--keep-lab',
+    ],
+    { env: { TAP_CHILD_ID: '99', TAP_TIMEOUT: '1' } },
+  );
   t.equal(r.code, 0, 'exit 0');
   t.equal(r.stderr, '');
   t.match(r.stdout, /^ok +\d+ ms {2}pass › SYN to a listening port is answered by SYN-ACK \[RFC 9293 3\.5\]$/m, 'one line per test: verdict, duration, name');
@@ -60,10 +79,10 @@ t.test('a passing run: exit 0, a line per test, every report file there and vali
   const end = r.stdout.slice(r.stdout.indexOf('3 tests:')).split('\n').slice(1);
   t.same(end.slice(0, 4), ['  2 passed', '  0 failed', '  1 skipped', '  figures: 1 within tolerance, 0 out of range'], 'one line per outcome');
   t.match(end[4], /^report: \S+\/index\.html$/);
-  t.equal(end[5], `  ${pathToFileURL(realpathSync(join(dir, 'index.html'))).href}`, 'the file:// URL of the run\'s page');
+  t.equal(end[5], `  ${pathToFileURL(realpathSync(join(dir, 'index.html'))).href}`, "the file:// URL of the run's page");
   t.match(end[6], /^ {2}open it: tcpfsm report open \S+$/);
   const opened = await tcpfsm(['report', 'path', end[6]!.replace(/^ {2}open it: tcpfsm report open /, '')]);
-  t.equal(opened.stdout, `${realpathSync(join(dir, 'index.html'))}\n`, 'the printed command finds this run\'s page');
+  t.equal(opened.stdout, `${realpathSync(join(dir, 'index.html'))}\n`, "the printed command finds this run's page");
   for (const f of ['results.tap', 'junit.xml', 'trace.pcap', 'fsm.svg', 'index.html', 'run.json', 'suites/pass.json', 'suites/pass.pcap', 'suites/pass.tap']) {
     t.ok(existsSync(join(dir, f)), `${f} written`);
   }
@@ -90,8 +109,14 @@ t.test('a passing run: exit 0, a line per test, every report file there and vali
   t.match(junit, /<testsuites name="tcpfsm" tests="3" failures="0" errors="0" skipped="1"/);
   t.match(junit, /<property name="figure\.synack_rto" value="1003 ms \(expected 1000 ± 50\)"\/>/);
 
-  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { options: Record<string, unknown>; suites: Array<{ suite: string; exitCode: number }> };
-  t.same(run.suites.map((s) => [s.suite, s.exitCode]), [['pass', 0]]);
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+    options: Record<string, unknown>;
+    suites: Array<{ suite: string; exitCode: number }>;
+  };
+  t.same(
+    run.suites.map((s) => [s.suite, s.exitCode]),
+    [['pass', 0]],
+  );
   t.equal(run.options.profile, 'rfc');
 });
 
@@ -113,8 +138,16 @@ t.test('a failing run (2 at a time): exit 1, failures and the crash in every rep
     t.ok(block, `${name}: one contiguous block`);
     t.notMatch(block?.[1] ?? '', /^# Subtest/m, `${name}: nothing of another suite inside`);
   }
-  t.match(tap, /^not ok \d+ - crash # time=\d+ms\n {2}---\n(?: {2}.*\n)*? {2}exitCode: \d+\n(?: {2}.*\n)*? {2}stderr: .*the harness fell over/m, 'the crashed suite point carries exit status and stderr as YAML');
-  t.match(tap, /^ {8}not ok 2 - ack: expected 1 \(0x1\), got 2 \(0x2\) <bad> & "wrong"\n {10}---\n {10}trace:/m, 'the suite diagnostics with the trace stay in place');
+  t.match(
+    tap,
+    /^not ok \d+ - crash # time=\d+ms\n {2}---\n(?: {2}.*\n)*? {2}exitCode: \d+\n(?: {2}.*\n)*? {2}stderr: .*the harness fell over/m,
+    'the crashed suite point carries exit status and stderr as YAML',
+  );
+  t.match(
+    tap,
+    /^ {8}not ok 2 - ack: expected 1 \(0x1\), got 2 \(0x2\) <bad> & "wrong"\n {10}---\n {10}trace:/m,
+    'the suite diagnostics with the trace stay in place',
+  );
 
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   t.match(junit, /<testsuites name="tcpfsm" tests="7" failures="1" errors="1" skipped="1"/);
@@ -124,18 +157,39 @@ t.test('a failing run (2 at a time): exit 1, failures and the crash in every rep
   const packets = await tcpdump(join(dir, 'trace.pcap'));
   t.equal(packets.length, 9 + 6, 'both captures merged (the crashed suite wrote none)');
   const stamps = packets.map((p) => Number(p.split(' ')[0]));
-  t.same(stamps, [...stamps].sort((a, b) => a - b), 'in timestamp order');
-  t.ok(packets.some((p, i) => i > 0 && p.includes('40000') !== packets[i - 1]!.includes('40000')), 'records of the two suites interleave by time');
+  t.same(
+    stamps,
+    [...stamps].sort((a, b) => a - b),
+    'in timestamp order',
+  );
+  t.ok(
+    packets.some((p, i) => i > 0 && p.includes('40000') !== packets[i - 1]!.includes('40000')),
+    'records of the two suites interleave by time',
+  );
 
-  const ladders = readdirSync(join(dir, 'ladders'), { recursive: true }).map(String).filter((f) => f.endsWith('.svg'));
-  t.same(ladders.sort(), ['fail/01-in-window-rst-gets-a-challenge-ack.svg', 'fail/02-rst-with-seq-rcv-nxt-quotes-not-a-directive.svg', 'pass/01-syn-to-a-listening-port-is-answered-by-syn-ack.svg', 'pass/03-the-final-ack-makes-it-established.svg'].sort());
+  const ladders = readdirSync(join(dir, 'ladders'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.svg'));
+  t.same(
+    ladders.sort(),
+    [
+      'fail/01-in-window-rst-gets-a-challenge-ack.svg',
+      'fail/02-rst-with-seq-rcv-nxt-quotes-not-a-directive.svg',
+      'pass/01-syn-to-a-listening-port-is-answered-by-syn-ack.svg',
+      'pass/03-the-final-ack-makes-it-established.svg',
+    ].sort(),
+  );
   const failedLadder = readFileSync(join(dir, 'ladders', 'fail', '02-rst-with-seq-rcv-nxt-quotes-not-a-directive.svg'), 'utf8');
   t.match(failedLadder, /\[S\.\] seq 0 ack 1 len 0/, 'arrows carry tcpdump flags and relative numbers');
   t.match(failedLadder, /kernel: SYN-RECEIVED ≠ FSM/, 'a disagreement between FSM and kernel is marked');
   t.match(failedLadder, /RST with seq &lt;RCV\.NXT &amp; "quotes"/, 'text is escaped');
 
   const docs = [junit, readFileSync(join(dir, 'fsm.svg'), 'utf8'), ...ladders.map((l) => readFileSync(join(dir, 'ladders', l), 'utf8'))];
-  t.same(await xmlErrors(docs), docs.map(() => ''), 'junit.xml, fsm.svg and every ladder are well-formed XML (Chromium DOMParser)');
+  t.same(
+    await xmlErrors(docs),
+    docs.map(() => ''),
+    'junit.xml, fsm.svg and every ladder are well-formed XML (Chromium DOMParser)',
+  );
 
   mkdirSync(SHOTS, { recursive: true });
   const png = join(SHOTS, 'index.png');
@@ -143,14 +197,22 @@ t.test('a failing run (2 at a time): exit 1, failures and the crash in every rep
   t.ok(statSync(png).size > 50_000, `a screenshot of index.html with content: ${png}`);
   const dom = await dumpDom(join(dir, 'index.html'));
   t.match(dom, /<h1>tcpfsm run <span class="badge fail">FAIL<\/span><\/h1>/);
-  t.match(dom, /<table class="kv" id="summary">.*<th>tests<\/th><td>7: <span class="pass">4 passed<\/span>, <span class="fail">2 failed<\/span>, <span class="skip">1 skipped<\/span>/s, 'the summary table');
+  t.match(
+    dom,
+    /<table class="kv" id="summary">.*<th>tests<\/th><td>7: <span class="pass">4 passed<\/span>, <span class="fail">2 failed<\/span>, <span class="skip">1 skipped<\/span>/s,
+    'the summary table',
+  );
   t.match(dom, /<td><a href="#suite-crash">crash<\/a><\/td>.*?<span class="fail">FAIL<\/span>/s, 'the suites table');
   t.match(dom, /<div class="diagram" id="fsm-diagram"><svg [^>]*>.*?<\/svg>\s*<\/div>/s, 'fsm.svg inline');
   t.match(dom, /<td><code>rcv-rst-in-window<\/code><\/td><td>transition<\/td><td class="fail">failed<\/td>/, 'a row exercised by a failing test is failed');
   t.match(dom, /<td><code>syn-received-rcv-ack-of-syn<\/code><\/td><td>transition<\/td><td class="pass">passed<\/td>/, 'a row of passing tests only is passed');
-  t.match(dom, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="ladder"/, 'the failing test\'s ladder inline');
+  t.match(dom, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="ladder"/, "the failing test's ladder inline");
   t.match(dom, /ack: expected 1 \(0x1\), got 2 \(0x2\) &lt;bad&gt; &amp; "wrong"/, 'the failure message, escaped');
-  t.match(dom, /<section class="fig-card outcome-fail"><h3><a href="#t-fail-\d+">fail › [^<]*<\/a><\/h3>.*?<td class="fig-name">challenge_acks<p class="fig-plain fail">measured 3, expected 1 ± 0: 2 above the allowed range<\/p>/s, 'figures grouped by test; a failed one says measured vs expected');
+  t.match(
+    dom,
+    /<section class="fig-card outcome-fail"><h3><a href="#t-fail-\d+">fail › [^<]*<\/a><\/h3>.*?<td class="fig-name">challenge_acks<p class="fig-plain fail">measured 3, expected 1 ± 0: 2 above the allowed range<\/p>/s,
+    'figures grouped by test; a failed one says measured vs expected',
+  );
   for (const href of ['results.tap', 'junit.xml', 'trace.pcap']) t.match(dom, new RegExp(`href="${href.replace('.', '\\.')}"`), `links to ${href}`);
   t.notMatch(readFileSync(join(dir, 'index.html'), 'utf8'), /(src|href)="https?:/, 'nothing from the network');
 });
@@ -227,7 +289,10 @@ interface RunJson {
   suites: Array<{ suite: string; exitCode: number | null; interrupted?: string; tapTests: Array<{ name: string; ok: boolean; interrupted?: string }> }>;
 }
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   t.test(`${sig} is forwarded to the running suites, which finish their cleanup first; the run is interrupted, not failed`, async (t) => {
     const { r, dir } = await interruptedRun(t, sig, 'pass', /pass › /);
     t.equal(r.code, code, `exit ${code}`);
@@ -237,7 +302,11 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const wait = run.suites.find((s) => s.suite === 'wait')!;
     t.not(wait.exitCode, 0, 'the interrupted suite did not pass');
     t.equal(wait.interrupted, sig, 'run.json: the suite was interrupted');
-    t.same(wait.tapTests.map((p) => [p.name, p.interrupted]), [['waits for TIME-WAIT [RFC 9293 3.10.7.4]', sig]], 'run.json: its unfinished test is interrupted');
+    t.same(
+      wait.tapTests.map((p) => [p.name, p.interrupted]),
+      [['waits for TIME-WAIT [RFC 9293 3.10.7.4]', sig]],
+      'run.json: its unfinished test is interrupted',
+    );
 
     // What a person reads: the unfinished test is interrupted, what finished is as it was.
     t.match(r.stdout, new RegExp(`^intr +(\\d+ ms +)?wait › waits for TIME-WAIT.*\\(interrupted by ${sig}\\)$`, 'm'));
@@ -246,14 +315,21 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 
     const tap = readFileSync(join(dir, 'results.tap'), 'utf8');
     t.match(tap, new RegExp(`^ok \\d - wait # SKIP interrupted by ${sig}: 0 of 1 tests finished$`, 'm'), 'TAP: the suite point is not a failure');
-    t.ok(tap.endsWith(`\n# 2 passed, 0 failed, 1 skipped, 1 interrupted by ${sig}\nBail out! interrupted by ${sig}\n`), 'TAP: the stream ends with the summary and a Bail out! naming the signal');
+    t.ok(
+      tap.endsWith(`\n# 2 passed, 0 failed, 1 skipped, 1 interrupted by ${sig}\nBail out! interrupted by ${sig}\n`),
+      'TAP: the stream ends with the summary and a Bail out! naming the signal',
+    );
     const parsed = await new Promise<{ fail: number; bailout: string | boolean }>((resolve) => new Parser((res) => resolve(res)).end(tap));
     t.equal(parsed.fail, 0, 'TAP: no failing point');
     t.equal(parsed.bailout, `interrupted by ${sig}`);
 
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     t.match(junit, /<testsuites name="tcpfsm" tests="\d+" failures="0" errors="0"/, 'JUnit: no failure, no error');
-    t.match(junit, new RegExp(`<testcase name="waits for TIME-WAIT \\[RFC 9293 3\\.10\\.7\\.4\\]"[^>]*>\\s*<skipped message="interrupted by ${sig}">`), 'JUnit: the unfinished test is skipped as interrupted');
+    t.match(
+      junit,
+      new RegExp(`<testcase name="waits for TIME-WAIT \\[RFC 9293 3\\.10\\.7\\.4\\]"[^>]*>\\s*<skipped message="interrupted by ${sig}">`),
+      'JUnit: the unfinished test is skipped as interrupted',
+    );
     t.match(junit, new RegExp(`<property name="interrupted" value="${sig}"/>`));
 
     const html = readFileSync(join(dir, 'index.html'), 'utf8');

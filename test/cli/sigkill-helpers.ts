@@ -1,6 +1,6 @@
 // SIGKILL a tcpfsm command mid-work and watch what of it stays on the machine: its labs (namespace,
 // probe link, nft tables named after them) and every process it started (suite processes, agents).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { pidAlive, remnantsOf } from '../lab/helpers.js';
 import { MAIN } from './helpers.js';

@@ -2,11 +2,12 @@
 // `lab up` holder started must go by itself within a few seconds — suite processes and agents
 // notice their parent is gone and remove their labs; a lab whose only owner was killed is removed
 // by the owner's watchdog (the `tcpfsm cleanup` of that owner).
-import t, { type Test } from 'tap';
+
 import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
 import { cleanupLeftovers } from '../../src/lab/inventory.js';
 import { tcpfsm } from './helpers.js';
-import { killMidWork, leftovers, type KillOutcome } from './sigkill-helpers.js';
+import { type KillOutcome, killMidWork, leftovers } from './sigkill-helpers.js';
 
 const REAL_SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 /** From the kill until nothing is left: a lab's removal takes ~0.2 s; generous for a loaded machine. */
@@ -30,7 +31,11 @@ async function sweep(o: KillOutcome): Promise<void> {
 async function check(t: Test, what: string, o: KillOutcome): Promise<boolean> {
   t.teardown(() => sweep(o));
   const clean = o.left.length === 0;
-  t.ok(clean, `${what}: nothing of labs ${o.labs.join(', ')} or processes ${o.processes.join(', ')} left ${clean ? `after ${o.afterMs} ms` : `${o.afterMs} ms after the kill`}`, { left: o.left });
+  t.ok(
+    clean,
+    `${what}: nothing of labs ${o.labs.join(', ')} or processes ${o.processes.join(', ')} left ${clean ? `after ${o.afterMs} ms` : `${o.afterMs} ms after the kill`}`,
+    { left: o.left },
+  );
   return clean;
 }
 
@@ -40,7 +45,10 @@ t.test(`SIGKILL of tcpfsm run mid-run (${RUNS} times): suite processes, agents, 
   for (let i = 0; i < RUNS; i++) {
     // Two suites at once (two suite processes, two labs), killed a random moment after both are up.
     const o = await killMidWork(['run', 'timer-time-wait', 'timer-fin-wait-2', '--slow', '--jobs', '2', '--report-dir', t.testdir() + `/${i}`], {
-      env, labs: 2, delayMs: Math.floor(Math.random() * 1500), boundMs: BOUND_MS,
+      env,
+      labs: 2,
+      delayMs: Math.floor(Math.random() * 1500),
+      boundMs: BOUND_MS,
     });
     t.ok(o.processes.length >= 4, `run ${i + 1}: it had started suite processes and agents (${o.processes.length})`);
     if (await check(t, `run ${i + 1}`, o)) clean++;

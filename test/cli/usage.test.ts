@@ -14,10 +14,19 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
     [['run', '--lab-sysctl', 'tcp_fin_timeout'], /--lab-sysctl wants key=value, got 'tcp_fin_timeout'/],
     [['run', '--lab-sysctl', 'tcp_fin_timeout=soon'], /--lab-sysctl tcp_fin_timeout wants an integer, got 'soon'/],
     [['run', '--lab-sysctl', 'tcp_bogus=1'], /--lab-sysctl: unknown sysctl 'tcp_bogus'/],
-    [['run', '--lab-sysctl', 'kernel.printk_ratelimit=6'], /--lab-sysctl: refused lab sysctl: kernel\.printk_ratelimit \(kernel\.\* sysctls are the host's own/],
-    [['run', '--target', '198.18.0.2:80', '--as-remote', '--jobs', '2'], /--jobs 2: remote mode runs one suite at a time \(the pacing bounds hold for the whole target\)/],
+    [
+      ['run', '--lab-sysctl', 'kernel.printk_ratelimit=6'],
+      /--lab-sysctl: refused lab sysctl: kernel\.printk_ratelimit \(kernel\.\* sysctls are the host's own/,
+    ],
+    [
+      ['run', '--target', '198.18.0.2:80', '--as-remote', '--jobs', '2'],
+      /--jobs 2: remote mode runs one suite at a time \(the pacing bounds hold for the whole target\)/,
+    ],
     [['run', '--expect', 'synack-retries=lots'], /--expect synack-retries wants a number, got 'lots'/],
-    [['run', '--expect', 'synack_retries=3'], /--expect: no test reads 'synack_retries' \(known: synack-retries, fin-timeout, retries2, orphan-retries, time-wait\)/],
+    [
+      ['run', '--expect', 'synack_retries=3'],
+      /--expect: no test reads 'synack_retries' \(known: synack-retries, fin-timeout, retries2, orphan-retries, time-wait\)/,
+    ],
     [['run', '--grep', '('], /--grep: not a regular expression/],
     [['run', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd", Choices: "linux", "rfc"/],
     [['run', '--stack', 'bsd'], /unknown stack 'bsd' \(valid: linux, uml, gvisor, slirp, passt, or all\)/],
@@ -47,16 +56,28 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
 t.test('--help of each command explains it with examples', async (t) => {
   const commands: Array<[string[], RegExp[]]> = [
     [[], [/tcpfsm <command>/, /run \[suites\.\.\]/, /cleanup/]],
-    [['run'], [/--grep/, /--slow/, /--bail/, /--lab-sysctl/, /--expect/, /--report-dir/, /--tap/, /--jobs/, /--keep-lab/, /--profile/, /--target/, /--as-remote/]],
+    [
+      ['run'],
+      [/--grep/, /--slow/, /--bail/, /--lab-sysctl/, /--expect/, /--report-dir/, /--tap/, /--jobs/, /--keep-lab/, /--profile/, /--target/, /--as-remote/],
+    ],
     [['list'], [/--json/]],
     [['lab'], [/up/, /down/, /status/]],
-    [['lab', 'up'], [/--id/, /--lab-sysctl/]],
-    [['lab', 'down'], [/--all/, /--force/]],
+    [
+      ['lab', 'up'],
+      [/--id/, /--lab-sysctl/],
+    ],
+    [
+      ['lab', 'down'],
+      [/--all/, /--force/],
+    ],
     [['lab', 'status'], [/--json/]],
     [['fsm'], [/--dot/, /--svg/, /--profile/]],
     [['cleanup'], [/--force/]],
     [['report'], [/open/, /path/, /xdg-open/]],
-    [['report', 'open'], [/dir/, /reports/]],
+    [
+      ['report', 'open'],
+      [/dir/, /reports/],
+    ],
   ];
   const results = [];
   for (const [cmd] of commands) results.push(await tcpfsmInProcess([...cmd, '--help']));
@@ -87,8 +108,16 @@ t.test('list asks each suite for its tests without a lab', async (t) => {
   const json = await tcpfsmInProcess(['list', '--json', '--grep', 'ESTABLISHED']);
   t.equal(json.code, 0);
   const listing = JSON.parse(json.stdout) as Array<{ suite: string; tests: Array<{ name: string }> }>;
-  t.same(listing.map((l) => l.suite), ['crash', 'env', 'fail', 'pass', 'wait'], 'every suite, _fixture left out');
-  t.same(listing.flatMap((l) => l.tests.map((x) => x.name)), ['the final ACK makes it ESTABLISHED'], '--grep filters tests');
+  t.same(
+    listing.map((l) => l.suite),
+    ['crash', 'env', 'fail', 'pass', 'wait'],
+    'every suite, _fixture left out',
+  );
+  t.same(
+    listing.flatMap((l) => l.tests.map((x) => x.name)),
+    ['the final ACK makes it ESTABLISHED'],
+    '--grep filters tests',
+  );
 });
 
 t.test('fsm prints the table, DOT, or SVG drawn without graphviz', async (t) => {
@@ -102,7 +131,10 @@ t.test('fsm prints the table, DOT, or SVG drawn without graphviz', async (t) => 
   t.match(dot.stdout, /"LISTEN" -> "SYN-RECEIVED" \[label="rcv SYN \/ snd SYN,ACK"/);
   const svg = await tcpfsmInProcess(['fsm', '--svg']);
   t.equal(svg.code, 0);
-  t.match(svg.stdout, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="fsm-diagram" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"/);
+  t.match(
+    svg.stdout,
+    /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="fsm-diagram" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"/,
+  );
   for (const state of ['CLOSED', 'LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'TIME-WAIT']) t.match(svg.stdout, new RegExp(`>${state}</text>`), `${state} drawn`);
   t.match(svg.stdout, /<g class="arrow plain" data-from="LISTEN" data-to="SYN-RECEIVED">/, 'one arrow per pair of states');
   t.match(svg.stdout, /<g class="loops plain" data-state="ESTABLISHED"><title>ESTABLISHED keeps its state on 11 rows:/, 'self-loops as a badge per state');
@@ -136,10 +168,17 @@ t.test('bad input: one line, exit 2, nothing left behind', async (t) => {
     [['run', '--report-dir', `${dir}/a-file/sub`], /--report-dir '.*\/a-file\/sub': .*\/a-file is a file, not a directory/],
     [['run', '--report-dir', ''], /--report-dir wants a path, got an empty string/],
     [['run', '--report-dir'], /not enough arguments following: report-dir/],
-    [['run', '--report-dir', `${ro}/reports`], /--report-dir '.*\/ro\/reports': cannot create .*\/ro\/reports: read-only file system \(EROFS\)/, readOnly(process.execPath)],
+    [
+      ['run', '--report-dir', `${ro}/reports`],
+      /--report-dir '.*\/ro\/reports': cannot create .*\/ro\/reports: read-only file system \(EROFS\)/,
+      readOnly(process.execPath),
+    ],
     [['run', '--report-dir', ro], /--report-dir '.*\/ro': cannot write in .*\/ro: read-only file system \(EROFS\)/, readOnly(process.execPath)],
     [['fsm', '--svg', '-o', '/proc/x.svg'], /--output '\/proc\/x\.svg': lies in \/proc, a kernel file system/],
-    [['fsm', '-o', '/nonexistent-tcpfsm/x.txt'], /--output '\/nonexistent-tcpfsm\/x\.txt': directory \/nonexistent-tcpfsm: no such file or directory \(ENOENT\)/],
+    [
+      ['fsm', '-o', '/nonexistent-tcpfsm/x.txt'],
+      /--output '\/nonexistent-tcpfsm\/x\.txt': directory \/nonexistent-tcpfsm: no such file or directory \(ENOENT\)/,
+    ],
     [['fsm', '-o', dir], /--output '.*': is a directory; give a file name/],
     [['fsm', '-o', ''], /--output wants a path, got an empty string/],
     [['fsm', '-o', `${ro}/x.txt`], /--output '.*\/ro\/x\.txt': cannot write: read-only file system \(EROFS\)/, readOnly(process.execPath)],
@@ -175,7 +214,11 @@ t.test('bad input: one line, exit 2, nothing left behind', async (t) => {
     [['run', '--target', '240.0.0.1:80'], /--target 240\.0\.0\.1 is a reserved address/],
     [['run', '--target', 'nosuch.invalid:80'], /--target: cannot resolve 'nosuch\.invalid'/, inNoNetwork],
     [['run', '--target', '198.19.255.2:80'], /--target 198\.19\.255\.2:80: no route to 198\.19\.255\.2: .*Network is unreachable/, inNoNetwork],
-    [['run', '--target', '127.255.255.255:80'], /--target 127\.255\.255\.255:80: the route to 127\.255\.255\.255 is of type broadcast/, ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh']],
+    [
+      ['run', '--target', '127.255.255.255:80'],
+      /--target 127\.255\.255\.255:80: the route to 127\.255\.255\.255 is of type broadcast/,
+      ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'],
+    ],
     [['run', '--as-remote', '--target', '198.18.255.254:80'], /--target 198\.18\.255\.254:80: no route to 198\.18\.255\.254/, inNoNetwork],
     [['run', '--target', '127.0.0.1:80'], /remote mode needs root \(CAP_NET_RAW .*CAP_NET_ADMIN.*\); running as uid 65534/, nobody],
     [['run'], /the lab needs root/, nobody],

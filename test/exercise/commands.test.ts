@@ -15,7 +15,11 @@ t.test('seq/ack modifiers are relative: +/- from the next number, = from the ISN
   t.same(parseCommand('rst seq+100'), { kind: 'segment', flags: 'R', seq: { from: 'next', delta: 100 } });
   t.same(parseCommand('fin seq-1'), { kind: 'segment', flags: 'F.', seq: { from: 'next', delta: -1 } });
   t.same(parseCommand('seg S. seq=0 ack=5 win=0'), {
-    kind: 'segment', flags: 'S.', seq: { from: 'isn', delta: 0 }, ack: { from: 'isn', delta: 5 }, window: 0,
+    kind: 'segment',
+    flags: 'S.',
+    seq: { from: 'isn', delta: 0 },
+    ack: { from: 'isn', delta: 5 },
+    window: 0,
   });
   t.same(parseCommand('ack ack+3'), { kind: 'segment', flags: '.', ack: { from: 'next', delta: 3 } });
 });
@@ -109,6 +113,17 @@ t.test('completion offers the commands that start with what was typed', async (t
   t.same(complete('timeout '), [['timeout rexmt', 'timeout 2msl', 'timeout fin-wait-2', 'timeout user'], 'timeout ']);
   t.same(complete('zz'), [[], 'zz']);
   // Every completion is a command the parser takes (with an argument where it ends in a space).
-  const argument = (c: string) => (c.startsWith('wait') ? '1s' : c.startsWith('seg') ? 'S' : c.startsWith('send') ? 'x' : c.startsWith('sysctl') ? 'tcp_syncookies=1' : c.startsWith('agent connect') ? '45000' : '5');
+  const argument = (c: string) =>
+    c.startsWith('wait')
+      ? '1s'
+      : c.startsWith('seg')
+        ? 'S'
+        : c.startsWith('send')
+          ? 'x'
+          : c.startsWith('sysctl')
+            ? 'tcp_syncookies=1'
+            : c.startsWith('agent connect')
+              ? '45000'
+              : '5';
   for (const c of COMPLETIONS) t.doesNotThrow(() => parseCommand(c.endsWith(' ') ? `${c}${argument(c)}` : c), c);
 });

@@ -1,7 +1,7 @@
 // Shared by the exercise tests: run an exercise in this process with its output collected, and
 // find what a process left behind.
 import { PassThrough, Readable } from 'node:stream';
-import { runExercise, type ExerciseOptions } from '../../src/exercise/index.js';
+import { type ExerciseOptions, runExercise } from '../../src/exercise/index.js';
 import { run } from '../../src/sys/exec.js';
 
 /** Run an exercise; the transcript is everything it printed (not a terminal: plain, stable text). */

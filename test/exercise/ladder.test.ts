@@ -2,7 +2,7 @@
 // relative to each side's ISN, states sit beside the target, disagreements are marked.
 import t from 'tap';
 import { ladder } from '../../src/exercise/ladder.js';
-import { encodePacket, decodePacket } from '../../src/packet/index.js';
+import { decodePacket, encodePacket } from '../../src/packet/index.js';
 import { ACK, SYN, type TcpSegment } from '../../src/packet/types.js';
 import { Trace } from '../../src/peer/trace.js';
 import type { WireSegment } from '../../src/wire/transport.js';
@@ -14,8 +14,13 @@ const IRS = 1000;
 
 function wire(dir: 'out' | 'in', seg: Partial<TcpSegment> & Pick<TcpSegment, 'flags' | 'seq'>): WireSegment {
   const full: TcpSegment = {
-    srcPort: dir === 'out' ? 40001 : 8080, dstPort: dir === 'out' ? 8080 : 40001,
-    ack: 0, window: 65535, options: [], payload: Buffer.alloc(0), ...seg,
+    srcPort: dir === 'out' ? 40001 : 8080,
+    dstPort: dir === 'out' ? 8080 : 40001,
+    ack: 0,
+    window: 65535,
+    options: [],
+    payload: Buffer.alloc(0),
+    ...seg,
   };
   const bytes = encodePacket({ ttl: 64, src: dir === 'out' ? PROBE : TARGET, dst: dir === 'out' ? TARGET : PROBE }, full);
   const pkt = decodePacket(bytes);
@@ -42,8 +47,16 @@ t.test('a handshake with data: arrows, relative numbers, states beside the targe
   t.match(text[2], /── connection 1: probe port 40001 → target port 8080 ──/);
   t.match(text[3], /\|\s+\|  LISTEN \(kernel LISTEN\)$/, 'a state with no arrow gets its own row');
   t.match(text[4], /^ {3}SYN-SENT {5}\|-- \[S\] seq 0 -+>\|$/, 'our SYN points right, seq relative to our ISN; our state (SYN-SENT) on the left');
-  t.match(text[5], /^ {3}ESTABLISHED {2}\|<-+ \[S\.\] seq 0 ack 1 --\|  SYN-RECEIVED \(kernel SYN-RECEIVED\)$/, 'their SYN-ACK points left; the state sits beside it; we are ESTABLISHED');
-  t.match(text[6], /^ {16}\|-- \[P?\.\] seq 1 ack 1 len 5 -+>\|  FSM ESTABLISHED ≠ kernel SYN-RECEIVED  ✗$/, 'data length, seq relative across the 2^32 wrap, and a disagreement; our state unchanged: no label');
+  t.match(
+    text[5],
+    /^ {3}ESTABLISHED {2}\|<-+ \[S\.\] seq 0 ack 1 --\|  SYN-RECEIVED \(kernel SYN-RECEIVED\)$/,
+    'their SYN-ACK points left; the state sits beside it; we are ESTABLISHED',
+  );
+  t.match(
+    text[6],
+    /^ {16}\|-- \[P?\.\] seq 1 ack 1 len 5 -+>\|  FSM ESTABLISHED ≠ kernel SYN-RECEIVED  ✗$/,
+    'data length, seq relative across the 2^32 wrap, and a disagreement; our state unchanged: no label',
+  );
   t.equal(rows[6]!.kind, 'bad');
   t.equal(rows.length, 7, 'the repeated state and the oracle note add no rows');
   const widths = new Set(text.slice(4, 7).map((l) => l.indexOf('|', l.indexOf('|') + 1)));

@@ -3,7 +3,7 @@
 // values like the English ones; `--lang zh` runs a walkthrough in Chinese.
 import t from 'tap';
 import { lessonText, uiFor } from '../../src/exercise/i18n.js';
-import { LANGS, LESSONS, lines, type LessonValues } from '../../src/exercise/lessons.js';
+import { LANGS, LESSONS, type LessonValues, lines } from '../../src/exercise/lessons.js';
 import { labLinksOf, transcriptOf } from './helpers.js';
 
 const values: LessonValues = { sysctl: (name) => ({ tcp_synack_retries: '3', ip_local_port_range: '33333 33333' })[name] ?? '7' };
@@ -14,11 +14,29 @@ t.test('every lesson has its texts in every language, step for step', async (t) 
   for (const lesson of LESSONS) {
     for (const lang of LANGS) {
       const text = lessonText(lesson, lang);
-      const all = [text.title, text.summary, ...lines(text.intro, values), ...text.steps.flatMap((s) => [s.title, ...lines(s.say, values)]), ...lines(text.ask, values), ...lines(text.answer, values)];
+      const all = [
+        text.title,
+        text.summary,
+        ...lines(text.intro, values),
+        ...text.steps.flatMap((s) => [s.title, ...lines(s.say, values)]),
+        ...lines(text.ask, values),
+        ...lines(text.answer, values),
+      ];
       t.equal(text.steps.length, lesson.steps.length, `${lesson.name} (${lang}): a text for each of its ${lesson.steps.length} steps`);
-      t.ok(all.every((l) => l.trim().length > 0), `${lesson.name} (${lang}): no empty line`);
-      if (lang === 'zh') t.ok([text.title, text.summary, ...text.steps.map((s) => s.title)].every((l) => CJK.test(l)), `${lesson.name}: titles in Chinese`);
-      else t.notOk(all.some((l) => CJK.test(l)), `${lesson.name}: English text`);
+      t.ok(
+        all.every((l) => l.trim().length > 0),
+        `${lesson.name} (${lang}): no empty line`,
+      );
+      if (lang === 'zh')
+        t.ok(
+          [text.title, text.summary, ...text.steps.map((s) => s.title)].every((l) => CJK.test(l)),
+          `${lesson.name}: titles in Chinese`,
+        );
+      else
+        t.notOk(
+          all.some((l) => CJK.test(l)),
+          `${lesson.name}: English text`,
+        );
     }
   }
   const zh = lessonText(LESSONS.find((l) => l.name === 'lost-ack')!, 'zh');
@@ -33,6 +51,6 @@ t.test('--lang zh runs a walkthrough in Chinese', async (t) => {
   t.match(text, '── 步骤 2/4: 第一次握手：SYN ──');
   t.match(text, /答案:\n {2}都是 6/);
   t.match(text, '演练结束：FSM 与内核在每一步都一致。');
-  t.match(text, 'state: FSM ESTABLISHED | kernel ESTABLISHED', 'the session\'s own lines stay as they are');
+  t.match(text, 'state: FSM ESTABLISHED | kernel ESTABLISHED', "the session's own lines stay as they are");
   t.same(await labLinksOf(process.pid), []);
 });

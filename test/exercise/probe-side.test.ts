@@ -45,7 +45,7 @@ t.test('FINs crossing: CLOSING, then TIME-WAIT; a FIN+ACK of our FIN goes straig
   t.equal(q.received(seg(FIN | ACK, Y + 1, X + 2)), 'TIME-WAIT');
 });
 
-t.test('accepting the target\'s active open: LISTEN, SYN-RECEIVED, ESTABLISHED', async (t) => {
+t.test("accepting the target's active open: LISTEN, SYN-RECEIVED, ESTABLISHED", async (t) => {
   const p = new ProbeSide('LISTEN');
   t.equal(p.received(seg(SYN, Y)), 'SYN-RECEIVED');
   t.equal(p.sent(seg(SYN | ACK, X, Y + 1)), 'SYN-RECEIVED');

@@ -1,11 +1,12 @@
 // The interactive session in a real pseudo-terminal (tmux): typed commands, Tab completion,
 // history, the prompt, colours, and the screen showing ESTABLISHED from both the FSM and the
 // kernel; `quit` ends it with exit code 0 and its lab gone. Needs the Debian package tmux.
-import t from 'tap';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import t from 'tap';
 import { run } from '../../src/sys/exec.js';
 
 const MAIN = fileURLToPath(new URL('../../src/exercise/main.js', import.meta.url));
@@ -13,8 +14,7 @@ const MAIN = fileURLToPath(new URL('../../src/exercise/main.js', import.meta.url
 const NAME = `tcpfsm-ex-${process.pid}`;
 const tmux = (...args: string[]) => run('tmux', ['-L', NAME, ...args]);
 
-const screen = async (escapes = false): Promise<string> =>
-  (await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-S', '-', '-t', NAME)).stdout;
+const screen = async (escapes = false): Promise<string> => (await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-S', '-', '-t', NAME)).stdout;
 const prompts = (text: string): number => text.split('\n').filter((l) => l.startsWith('tcpfsm>')).length;
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
 

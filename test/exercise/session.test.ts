@@ -9,11 +9,25 @@ import { labLinksOf, outputOf, transcriptOf } from './helpers.js';
 t.test('a piped session', async (t) => {
   const { code, text, ms } = await transcriptOf({
     lines: [
-      'help', 'connect', 'ack=5', 'bogus', 'agent close',
-      'connect 9999', 'syn',
-      'listen 8080', 'connect', 'agent close', 'syn', 'ack',
-      'agent send 5', 'ack', 'send abc', 'agent read',
-      'timeout 2msl', 'timeout user', 'state',
+      'help',
+      'connect',
+      'ack=5',
+      'bogus',
+      'agent close',
+      'connect 9999',
+      'syn',
+      'listen 8080',
+      'connect',
+      'agent close',
+      'syn',
+      'ack',
+      'agent send 5',
+      'ack',
+      'send abc',
+      'agent read',
+      'timeout 2msl',
+      'timeout user',
+      'state',
       'trace',
       // no quit: the end of input ends the session
     ],
@@ -59,7 +73,10 @@ t.test('a piped session', async (t) => {
 
 t.test('usage errors come before any lab is made', async (t) => {
   await t.rejects(runExercise({ walkthrough: 'nope' }), UsageError);
-  await t.rejects(runExercise({ walkthrough: 'nope' }), /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset, isn, syn-queue, tw-reuse, both-sides, why-three\)/);
+  await t.rejects(
+    runExercise({ walkthrough: 'nope' }),
+    /unknown walkthrough 'nope' \(known: handshake, close, lost-ack, time-wait, half-close, reset, isn, syn-queue, tw-reuse, both-sides, why-three\)/,
+  );
   await t.rejects(runExercise({ walkthrough: 'handshake', lang: 'fr' as 'en' }), /unknown language 'fr' \(known: en, zh\)/);
   await t.rejects(runExercise({ auto: true }), /--auto runs a walkthrough without pauses/);
   t.same(await labLinksOf(process.pid), []);
@@ -84,16 +101,27 @@ t.test('input ending in the middle of a walkthrough ends it', async (t) => {
   t.same(await labLinksOf(process.pid), []);
 });
 
-t.test('a SYN for a closed connection reaches the port\'s listener: a new connection, relative numbers', async (t) => {
+t.test("a SYN for a closed connection reaches the port's listener: a new connection, relative numbers", async (t) => {
   const { code, text } = await transcriptOf({ lines: ['listen 8080', 'connect', 'syn', 'ack', 'fin', 'agent close', 'ack', 'syn', 'ack', 'trace'] });
   t.equal(code, 0);
   const again = outputOf(text, 'syn', 2);
-  t.match(again, 'connection 2: a new connection on the same ports (probe port 40001 → target port 8080); connection 1 is CLOSED but port 8080 still listens: the SYN reaches the listener (LISTEN)');
+  t.match(
+    again,
+    'connection 2: a new connection on the same ports (probe port 40001 → target port 8080); connection 1 is CLOSED but port 8080 still listens: the SYN reaches the listener (LISTEN)',
+  );
   t.match(again, /FSM: LISTEN → SYN-RECEIVED: SYN on LISTEN/);
-  t.match(again, /> probe\.40001 > target\.8080: Flags \[S\], seq 0, .*\n[\s\S]*< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+✓ as predicted/, 'relative to the new ISNs on both sides');
+  t.match(
+    again,
+    /> probe\.40001 > target\.8080: Flags \[S\], seq 0, .*\n[\s\S]*< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+✓ as predicted/,
+    'relative to the new ISNs on both sides',
+  );
   t.match(again, 'state: FSM SYN-RECEIVED | kernel SYN-RECEIVED  ✓ agree');
   t.match(outputOf(text, 'ack', 3), 'state: FSM ESTABLISHED | kernel ESTABLISHED  ✓ agree');
-  t.match(outputOf(text, 'trace'), /── connection 2: probe port 40001 → target port 8080 ──\n.*\|-- \[S\] seq 0 -+>\|/, 'the ladder starts the new connection before its SYN');
+  t.match(
+    outputOf(text, 'trace'),
+    /── connection 2: probe port 40001 → target port 8080 ──\n.*\|-- \[S\] seq 0 -+>\|/,
+    'the ladder starts the new connection before its SYN',
+  );
   t.notMatch(text, /✗/);
 });
 
@@ -106,7 +134,11 @@ t.test('a kernel timer that fires while the student reads is explained, not flag
   t.match(waited, /⏱ the target gave up after \d FIN retransmissions?: tcp_orphan_retries = 2; its application had closed the socket/);
   t.match(waited, 'FSM: FIN-WAIT-1 → CLOSED on timeout-retransmission-exhausted: a timer of the target fired while you read (not a disagreement)');
   t.match(waited, 'state: FSM CLOSED | kernel CLOSED  ✓ agree');
-  t.match(outputOf(text, 'ack', 2), /FSM: LISTEN → LISTEN: .*expects \[R\][\s\S]*< target\.8080 > probe\.40001: Flags \[R\], .*\n\s+✓ as predicted/, 'our late ACK: a RST, as predicted');
+  t.match(
+    outputOf(text, 'ack', 2),
+    /FSM: LISTEN → LISTEN: .*expects \[R\][\s\S]*< target\.8080 > probe\.40001: Flags \[R\], .*\n\s+✓ as predicted/,
+    'our late ACK: a RST, as predicted',
+  );
   t.notMatch(text, /✗/);
 });
 

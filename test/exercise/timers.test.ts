@@ -4,7 +4,10 @@ import t from 'tap';
 import { explainTimer, type TimerClue } from '../../src/exercise/timers.js';
 
 const sysctls = {
-  'net.ipv4.tcp_synack_retries': '2', 'net.ipv4.tcp_orphan_retries': '0', 'net.ipv4.tcp_retries2': '8', 'net.ipv4.tcp_fin_timeout': '60',
+  'net.ipv4.tcp_synack_retries': '2',
+  'net.ipv4.tcp_orphan_retries': '0',
+  'net.ipv4.tcp_retries2': '8',
+  'net.ipv4.tcp_fin_timeout': '60',
 };
 const clue = (c: Partial<TimerClue>): TimerClue => ({ fsm: 'ESTABLISHED', kernel: 'CLOSED', orphaned: false, retransmissions: 2, sysctls, ...c });
 

@@ -13,11 +13,16 @@ t.test('isn: real ISNs side by side, the same 4-tuple moving with the clock', as
   t.equal(rows.length, 4, 'four connections, one row each');
   const theirs = rows.map((r) => Number(r[4]));
   t.equal(new Set(theirs).size, 4, `four different ISNs from the target: ${theirs.join(' ')}`);
-  t.ok(theirs.every((n) => n >= 0 && n < 2 ** 32), 'absolute 32-bit numbers, not relative ones');
+  t.ok(
+    theirs.every((n) => n >= 0 && n < 2 ** 32),
+    'absolute 32-bit numbers, not relative ones',
+  );
   t.match(table, /steps between different 4-tuples: spread (\d+\.\d+)/);
   t.ok(Number(/spread (\d+\.\d+)/.exec(table)![1]) > 0.05, 'not a constant step');
   const again = outputOf(text, 'isns', 2);
-  const clock = /same 4-tuple \(probe port 40001\), connections 1 and 5: the ISN moved ([\d,]+) in ([\d.]+) s, ([\d.]+) million per second: the clock/.exec(again);
+  const clock = /same 4-tuple \(probe port 40001\), connections 1 and 5: the ISN moved ([\d,]+) in ([\d.]+) s, ([\d.]+) million per second: the clock/.exec(
+    again,
+  );
   t.ok(clock, 'the reused 4-tuple shows the clock part');
   // Linux: ktime_get_real_ns() >> 6, one every 64 ns: 15.6 million a second.
   t.ok(Number(clock![3]) > 10 && Number(clock![3]) < 20, `about 15.6 million per second (${clock![3]})`);
@@ -67,7 +72,7 @@ t.test('tw-reuse: TIME-WAIT kept without timestamps, reused with them; an old du
   t.match(outputOf(text, 'agent read', 4), 'the application read 0 bytes (0 in all)');
   const unprotected = outputOf(text, 'replay ack+0', 2);
   t.match(unprotected, /< target\.33333 > probe\.45001: Flags \[\.\], ack 6, .*\n\s+✓ as predicted/, 'the old bytes accepted');
-  t.match(outputOf(text, 'agent read', 5), 'the application read 5 bytes: "hello" (5 in all)', 'the application read the previous connection\'s bytes');
+  t.match(outputOf(text, 'agent read', 5), 'the application read 5 bytes: "hello" (5 in all)', "the application read the previous connection's bytes");
   const reopen = outputOf(text, 'syn seq+100000');
   t.match(reopen, 'the target still holds connection 5 in TIME-WAIT: the SYN reaches that TIME-WAIT');
   t.match(reopen, /FSM: TIME-WAIT → SYN-RECEIVED: TIME-WAIT accepts a SYN with SEG.SEQ > RCV.NXT as a new connection/);
@@ -76,17 +81,31 @@ t.test('tw-reuse: TIME-WAIT kept without timestamps, reused with them; an old du
   t.notMatch(text, /✗/);
 });
 
-t.test('both-sides: our states beside the target\'s, and on the ladder', async (t) => {
+t.test("both-sides: our states beside the target's, and on the ladder", async (t) => {
   const { code, text } = await transcriptOf({ walkthrough: 'both-sides', auto: true });
   t.equal(code, 0);
   t.match(outputOf(text, 'syn'), /probe \(us\): CLOSED → SYN-SENT[\s\S]*probe \(us\): SYN-SENT → ESTABLISHED/);
-  t.match(outputOf(text, 'fin'), /probe \(us\): ESTABLISHED → FIN-WAIT-1[\s\S]*probe \(us\): FIN-WAIT-1 → FIN-WAIT-2[\s\S]*state: FSM CLOSE-WAIT \| kernel CLOSE-WAIT {2}✓ agree {3}· probe \(us\): FIN-WAIT-2/);
-  t.match(outputOf(text, 'agent close'), /probe \(us\): FIN-WAIT-2 → TIME-WAIT[\s\S]*state: FSM LAST-ACK \| kernel LAST-ACK {2}✓ agree {3}· probe \(us\): TIME-WAIT/);
+  t.match(
+    outputOf(text, 'fin'),
+    /probe \(us\): ESTABLISHED → FIN-WAIT-1[\s\S]*probe \(us\): FIN-WAIT-1 → FIN-WAIT-2[\s\S]*state: FSM CLOSE-WAIT \| kernel CLOSE-WAIT {2}✓ agree {3}· probe \(us\): FIN-WAIT-2/,
+  );
+  t.match(
+    outputOf(text, 'agent close'),
+    /probe \(us\): FIN-WAIT-2 → TIME-WAIT[\s\S]*state: FSM LAST-ACK \| kernel LAST-ACK {2}✓ agree {3}· probe \(us\): TIME-WAIT/,
+  );
   const ladder = outputOf(text, 'trace');
-  for (const [ours, arrow] of [['SYN-SENT', /\|-- \[S\] seq 0/], ['FIN-WAIT-1', /\|-- \[F\.\] seq 1 ack 1/], ['FIN-WAIT-2', /\|<-+ \[\.\] seq 1 ack 2 --\|  CLOSE-WAIT/], ['TIME-WAIT', /\|<-+ \[F\.\] seq 1 ack 2 --\|  LAST-ACK/]] as const) {
+  for (const [ours, arrow] of [
+    ['SYN-SENT', /\|-- \[S\] seq 0/],
+    ['FIN-WAIT-1', /\|-- \[F\.\] seq 1 ack 1/],
+    ['FIN-WAIT-2', /\|<-+ \[\.\] seq 1 ack 2 --\|  CLOSE-WAIT/],
+    ['TIME-WAIT', /\|<-+ \[F\.\] seq 1 ack 2 --\|  LAST-ACK/],
+  ] as const) {
     t.match(ladder, new RegExp(`^ {3}${ours} +${arrow.source}`, 'm'), `${ours} on the left of its arrow`);
   }
-  t.same(statesIn(text).filter(([fsm, kernel]) => fsm !== kernel), []);
+  t.same(
+    statesIn(text).filter(([fsm, kernel]) => fsm !== kernel),
+    [],
+  );
   t.notMatch(text, /✗/);
 });
 
@@ -99,7 +118,11 @@ t.test('why-three: the old duplicate SYN refused by our RST; what two segments w
   t.match(outputOf(text, 'state'), 'connections its application has accepted: none');
   t.match(outputOf(text, 'state', 2), 'connections its application has accepted: 1', 'the "two-way" world let the old SYN in');
   const close = outputOf(text, 'agent send 5');
-  t.match(close, /< target\.8080 > probe\.40002: Flags \[P\.\], seq 1:6, ack 2, .*length 5\n\s+✓ as predicted/, 'data after our FIN: the other direction is open');
+  t.match(
+    close,
+    /< target\.8080 > probe\.40002: Flags \[P\.\], seq 1:6, ack 2, .*length 5\n\s+✓ as predicted/,
+    'data after our FIN: the other direction is open',
+  );
   t.match(outputOf(text, 'ack', 3), 'state: FSM CLOSED | kernel CLOSED');
   t.notMatch(text, /✗/);
 });

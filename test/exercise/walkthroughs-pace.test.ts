@@ -5,7 +5,7 @@
 import t from 'tap';
 import { WALKTHROUGHS } from '../../src/exercise/index.js';
 import { run } from '../../src/sys/exec.js';
-import { MAIN, TmuxServer, haveTmux } from './tmux.js';
+import { haveTmux, MAIN, TmuxServer } from './tmux.js';
 
 /** A few seconds of reading per step: the smallest pause that broke `close` and `time-wait`. */
 const PAUSE_MS = 4000;

@@ -10,7 +10,11 @@ t.test('lost-ack', async (t) => {
   t.comment(`lost-ack walkthrough: ${Math.round(ms)} ms`);
   t.equal(code, 0);
   t.match(outputOf(text, 'syn'), 'state: FSM SYN-RECEIVED | kernel SYN-RECEIVED');
-  t.match(text, '(this lab: 2; Linux defaults to 5), then it drops the half-open connection:\nabout 7 s after the first SYN-ACK.', 'the text quotes the lab\'s real value');
+  t.match(
+    text,
+    '(this lab: 2; Linux defaults to 5), then it drops the half-open connection:\nabout 7 s after the first SYN-ACK.',
+    "the text quotes the lab's real value",
+  );
   const gaveUp = outputOf(text, 'timeout rexmt');
   const copies = [...gaveUp.matchAll(/< target\.8080 > probe\.40001: Flags \[S\.\], seq 0, ack 1, .*\n\s+↻ a retransmission/g)];
   t.equal(copies.length, 2, 'the SYN-ACK retransmitted twice (tcp_synack_retries 2 in the lab)');
@@ -29,7 +33,11 @@ t.test('time-wait', async (t) => {
   const { code, text, ms } = await transcriptOf({ walkthrough: 'time-wait', auto: true });
   t.comment(`time-wait walkthrough: ${Math.round(ms)} ms`);
   t.equal(code, 0);
-  t.same(statesIn(text).filter(([fsm, kernel]) => fsm !== kernel), [], 'the kernel agrees at every step');
+  t.same(
+    statesIn(text).filter(([fsm, kernel]) => fsm !== kernel),
+    [],
+    'the kernel agrees at every step',
+  );
   t.match(outputOf(text, 'agent close'), 'state: FSM FIN-WAIT-1 | kernel FIN-WAIT-1');
   t.match(outputOf(text, 'ack', 2), 'state: FSM FIN-WAIT-2 | kernel FIN-WAIT-2');
   t.match(outputOf(text, 'fin'), 'state: FSM TIME-WAIT | kernel TIME-WAIT');

@@ -19,7 +19,10 @@ function assertStable(t: Test, text: string): void {
 }
 
 t.test('the walkthrough list names every lesson with a one-line description', async (t) => {
-  t.same(WALKTHROUGHS.map((w) => w.name), ['handshake', 'close', 'lost-ack', 'time-wait', 'half-close', 'reset', 'isn', 'syn-queue', 'tw-reuse', 'both-sides', 'why-three']);
+  t.same(
+    WALKTHROUGHS.map((w) => w.name),
+    ['handshake', 'close', 'lost-ack', 'time-wait', 'half-close', 'reset', 'isn', 'syn-queue', 'tw-reuse', 'both-sides', 'why-three'],
+  );
   for (const w of WALKTHROUGHS) t.ok(w.description.length > 20 && !w.description.includes('\n'), `${w.name}: ${w.description}`);
 });
 
@@ -28,9 +31,17 @@ t.test('handshake', async (t) => {
   t.comment(`handshake walkthrough: ${Math.round(ms)} ms`);
   t.equal(code, 0, 'exit code 0: the FSM and the kernel agreed');
   assertStable(t, text);
-  t.same(statesIn(text), [
-    ['LISTEN', 'LISTEN'], ['SYN-RECEIVED', 'SYN-RECEIVED'], ['ESTABLISHED', 'ESTABLISHED'], ['ESTABLISHED', 'ESTABLISHED'], ['ESTABLISHED', 'ESTABLISHED'],
-  ], 'states after each step and at the check, FSM = kernel');
+  t.same(
+    statesIn(text),
+    [
+      ['LISTEN', 'LISTEN'],
+      ['SYN-RECEIVED', 'SYN-RECEIVED'],
+      ['ESTABLISHED', 'ESTABLISHED'],
+      ['ESTABLISHED', 'ESTABLISHED'],
+      ['ESTABLISHED', 'ESTABLISHED'],
+    ],
+    'states after each step and at the check, FSM = kernel',
+  );
   const syn = outputOf(text, 'syn');
   t.match(syn, `${OUT} [S], seq 0, win 65535, options [mss 1460], length 0`, 'our SYN at relative seq 0');
   t.match(syn, /FSM: LISTEN → SYN-RECEIVED: .*expects \[S\.\]/, 'the FSM predicts the SYN-ACK');
@@ -82,8 +93,15 @@ t.test('half-close', async (t) => {
   const { code, text } = await transcriptOf({ walkthrough: 'half-close', auto: true });
   t.equal(code, 0);
   assertStable(t, text);
-  t.same(statesIn(text).map(([fsm]) => fsm), ['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'FIN-WAIT-2', 'TIME-WAIT']);
-  t.same(statesIn(text).filter(([fsm, kernel]) => fsm !== kernel), [], 'the kernel agrees at every step');
+  t.same(
+    statesIn(text).map(([fsm]) => fsm),
+    ['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'FIN-WAIT-2', 'TIME-WAIT'],
+  );
+  t.same(
+    statesIn(text).filter(([fsm, kernel]) => fsm !== kernel),
+    [],
+    'the kernel agrees at every step',
+  );
   t.match(outputOf(text, 'agent shutdown'), new RegExp(`${esc(IN)} \\[F\\.\\], seq 1, ack 1,`));
   const data = outputOf(text, 'send hello');
   t.match(data, new RegExp(`${esc(IN)} \\[\\.\\], ack 6, .*\\n\\s+✓ as predicted`), 'data accepted in FIN-WAIT-2');

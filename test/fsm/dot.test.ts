@@ -1,8 +1,8 @@
 // The diagram: Figure 5 layout, "event / action" labels, and coverage colours from a run.
 import t from 'tap';
-import { edgeLabel, toDot, type Mark } from '../../src/fsm/dot.js';
-import { rfcTable } from '../../src/fsm/table.js';
+import { edgeLabel, type Mark, toDot } from '../../src/fsm/dot.js';
 import { states } from '../../src/fsm/states.js';
+import { rfcTable } from '../../src/fsm/table.js';
 
 const edges = (dot: string): string[] => dot.split('\n').filter((line) => line.includes(' -> '));
 
@@ -16,7 +16,10 @@ t.test('plain diagram', async (t) => {
   t.match(dot, /"FIN-WAIT-1" -> "CLOSING" \[label="rcv FIN \/ snd ACK"/, 'simultaneous close');
   t.match(dot, /"FIN-WAIT-1" -> "TIME-WAIT" \[label="rcv FIN \+ ACK of FIN \/ snd ACK"/, 'Figure 5 note 2');
   t.match(dot, /"TIME-WAIT" -> "CLOSED" \[label="Timeout=2MSL \/ x"/);
-  t.notOk(edges(dot).some((line) => /color=/.test(line)), 'no edge colours without a run');
+  t.notOk(
+    edges(dot).some((line) => /color=/.test(line)),
+    'no edge colours without a run',
+  );
   t.notMatch(dot, /legend/);
   for (const line of edges(dot)) {
     const [, from, to] = /"([A-Z0-9-]+)" -> "([A-Z0-9-]+)"/.exec(line) ?? [];

@@ -1,10 +1,11 @@
 // Fixtures that compose, smoltcp style: each state is reached from the one before through the
 // oracle itself, so the TCB values in a test are the ones the RFC arithmetic produces.
-import { parseFlags } from '../../src/packet/flags.js';
-import { add } from '../../src/packet/seq.js';
+
 import type { Segment, Tcb } from '../../src/fsm/model.js';
 import { predict, predictEvent } from '../../src/fsm/oracle.js';
 import type { TcpState } from '../../src/fsm/states.js';
+import { parseFlags } from '../../src/packet/flags.js';
+import { add } from '../../src/packet/seq.js';
 
 /** The remote's initial send sequence number, and ours (the prober's). */
 export const REMOTE_ISS = 1000;

@@ -1,10 +1,11 @@
 // A wide grid of arrivals for exhaustive checks: every state, TCB variants (passive/active open,
 // orphaned or not, open or zero window), every segment kind and sequence position, and ACK fields
 // on both sides of every boundary (SND.UNA, SND.NXT, SND.UNA - MAX.SND.WND, ISS).
-import { add, sub } from '../../src/packet/seq.js';
+
+import { cellSegment, exampleTcb, type SegmentKind, type SeqPosition, segmentKinds, seqPositions } from '../../src/fsm/matrix.js';
 import type { Segment, Tcb } from '../../src/fsm/model.js';
-import { cellSegment, exampleTcb, segmentKinds, seqPositions, type SegmentKind, type SeqPosition } from '../../src/fsm/matrix.js';
 import { states, type TcpState } from '../../src/fsm/states.js';
+import { add, sub } from '../../src/packet/seq.js';
 
 export interface GridPoint {
   state: TcpState;

@@ -1,32 +1,30 @@
 // The conformance matrix and its building blocks: cells, positions, example TCBs, templates.
 import t from 'tap';
-import { ACK, FIN, PSH, RST, SYN } from '../../src/packet/types.js';
-import {
-  cellName,
-  cellSegment,
-  conformanceMatrix,
-  exampleTcb,
-  observable,
-  segmentKinds,
-  seqAt,
-  seqPositions,
-} from '../../src/fsm/matrix.js';
+import { cellName, cellSegment, conformanceMatrix, exampleTcb, observable, segmentKinds, seqAt, seqPositions } from '../../src/fsm/matrix.js';
 import { predict } from '../../src/fsm/oracle.js';
 import { linuxProfile, rfcProfile, withTable } from '../../src/fsm/profiles.js';
 import { isSynchronized, otherStates, states, synchronizedStates } from '../../src/fsm/states.js';
 import { rfcTable } from '../../src/fsm/table.js';
 import { describeTemplate, evaluate, FsmTableError } from '../../src/fsm/template.js';
+import { ACK, FIN, PSH, RST, SYN } from '../../src/packet/types.js';
 import { seg } from './fixtures.js';
 
 t.test('cells', async (t) => {
   const tcb = exampleTcb('ESTABLISHED');
   t.equal(tcb.rcvNxt, 5000 + 1, 'IRS + 1: their SYN');
-  t.same(seqPositions.map((p) => seqAt(p, tcb)), [5000, 5001, 5001 + 64240 - 1, 5001 + 64240]);
+  t.same(
+    seqPositions.map((p) => seqAt(p, tcb)),
+    [5000, 5001, 5001 + 64240 - 1, 5001 + 64240],
+  );
   t.same(cellSegment('SYN-FIN', 'RCV.NXT', tcb), { flags: SYN | FIN, seq: 5001, ack: 0, len: 0 });
   t.same(cellSegment('RST-ACK', 'RCV.NXT-1', tcb), { flags: RST | ACK, seq: 5000, ack: 1001, len: 0 }, 'ACK = SND.NXT');
   t.same(cellSegment('data', 'RCV.NXT', tcb, { len: 7, ack: 3 }), { flags: PSH | ACK, seq: 5001, ack: 3, len: 7 });
   const wrapped = { ...tcb, rcvNxt: 0xffffffff, rcvWnd: 2 };
-  t.same(seqPositions.map((p) => seqAt(p, wrapped)), [0xfffffffe, 0xffffffff, 0, 1], 'positions wrap at 2^32');
+  t.same(
+    seqPositions.map((p) => seqAt(p, wrapped)),
+    [0xfffffffe, 0xffffffff, 0, 1],
+    'positions wrap at 2^32',
+  );
 });
 
 t.test('example TCBs spell out SYN and FIN', async (t) => {
@@ -71,7 +69,10 @@ t.test('templates', async (t) => {
 });
 
 t.test('a table with a missing row is a harness error, named', async (t) => {
-  const holed = withTable(rfcProfile, rfcTable.filter((r) => r.id !== 'established-rcv-fin'));
+  const holed = withTable(
+    rfcProfile,
+    rfcTable.filter((r) => r.id !== 'established-rcv-fin'),
+  );
   t.throws(() => predict('ESTABLISHED', seg('F.', 5001, 1001), exampleTcb('ESTABLISHED'), holed), {
     name: 'FsmTableError',
     message: 'no transition for ESTABLISHED on rcv-fin',
@@ -80,7 +81,10 @@ t.test('a table with a missing row is a harness error, named', async (t) => {
 
 t.test('state groups', async (t) => {
   t.equal(states.length, 11);
-  t.same(synchronizedStates.filter((s) => !isSynchronized(s)), []);
+  t.same(
+    synchronizedStates.filter((s) => !isSynchronized(s)),
+    [],
+  );
   t.notOk(isSynchronized('SYN-RECEIVED'), 'SYN-RECEIVED is not synchronized (3.5.2 group 2)');
   t.ok(otherStates.includes('SYN-RECEIVED'), 'but it is handled by 3.10.7.4');
 });

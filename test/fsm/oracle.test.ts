@@ -1,19 +1,19 @@
 // The oracle against RFC 9293 3.10.7 and RFC 5961, state by state. Sequence arithmetic is spelled
 // out: REMOTE_ISS + 1 + 1 is "the remote's SYN, then its FIN".
 import t, { type Test } from 'tap';
-import { formatFlags } from '../../src/packet/flags.js';
-import { predict } from '../../src/fsm/oracle.js';
 import type { Prediction, Reply } from '../../src/fsm/model.js';
+import { predict } from '../../src/fsm/oracle.js';
+import { formatFlags } from '../../src/packet/flags.js';
 import {
-  closeWait,
   closed,
+  closeWait,
   closing,
   established,
   finWait1,
   finWait2,
+  LOCAL_ISS,
   lastAck,
   listen,
-  LOCAL_ISS,
   REMOTE_ISS,
   seg,
   synReceived,

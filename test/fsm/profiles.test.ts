@@ -1,10 +1,10 @@
 // The Linux profile differs from the RFC exactly where a documented deviation says so.
 import t from 'tap';
-import { predict } from '../../src/fsm/oracle.js';
 import { observable } from '../../src/fsm/matrix.js';
+import { predict } from '../../src/fsm/oracle.js';
 import { linuxDeviations, linuxProfile, rfcProfile } from '../../src/fsm/profiles.js';
-import { grid } from './grid.js';
 import { closeWait, established, finWait1, finWait2, LOCAL_ISS, REMOTE_ISS, seg, synReceived, timeWait, WINDOW } from './fixtures.js';
+import { grid } from './grid.js';
 
 const linux = linuxProfile();
 

@@ -1,13 +1,14 @@
 // Properties over random input: predict() is total (never throws for any state, segment and TCB,
 // under every profile) and its answers are well formed.
-import t from 'tap';
+
 import fc from 'fast-check';
-import { ACK, RST, SYN } from '../../src/packet/types.js';
-import { add } from '../../src/packet/seq.js';
+import t from 'tap';
+import type { Segment, Tcb } from '../../src/fsm/model.js';
 import { predict } from '../../src/fsm/oracle.js';
 import { linuxProfile, rfcProfile } from '../../src/fsm/profiles.js';
 import { isTcpState, states } from '../../src/fsm/states.js';
-import type { Segment, Tcb } from '../../src/fsm/model.js';
+import { add } from '../../src/packet/seq.js';
+import { ACK, RST, SYN } from '../../src/packet/types.js';
 
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
 const window = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 70000 }), uint32);
@@ -53,7 +54,7 @@ t.test('predict never throws and answers are well formed', async (t) => {
       runs++;
       const p = predict(state, segment, tcb, profiles[which]);
       if (!isTcpState(p.next)) return false;
-      if (p.ruleIds.length === 0 || p.ruleIds[p.ruleIds.length - 1] !== p.ruleId && p.ruleIds[0] !== p.ruleId) return false;
+      if (p.ruleIds.length === 0 || (p.ruleIds[p.ruleIds.length - 1] !== p.ruleId && p.ruleIds[0] !== p.ruleId)) return false;
       for (const v of [p.tcb.iss, p.tcb.irs, p.tcb.sndUna, p.tcb.sndNxt, p.tcb.rcvNxt, p.tcb.rcvWnd]) {
         if (!isUint32(v)) return false;
       }
@@ -82,9 +83,7 @@ t.test('predict never throws and answers are well formed', async (t) => {
 t.test('a RST is never answered with a RST, only ever with a challenge ACK', async (t) => {
   // RFC 9293 3.5.2 / 3.10.7: "unless the RST bit is set" everywhere; the one answer an RST can
   // get is the RFC 5961 3.2 challenge ACK.
-  const arb = tcbArb.chain((tcb) =>
-    fc.tuple(fc.constantFrom(...states), fc.constant(tcb), fc.nat({ max: profiles.length - 1 }), segmentArb(tcb)),
-  );
+  const arb = tcbArb.chain((tcb) => fc.tuple(fc.constantFrom(...states), fc.constant(tcb), fc.nat({ max: profiles.length - 1 }), segmentArb(tcb)));
   let challenged = 0;
   fc.assert(
     fc.property(arb, ([state, tcb, which, segment]) => {

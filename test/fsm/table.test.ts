@@ -1,15 +1,14 @@
 // The table itself: well-formed rows, every row reachable, and the table really governs the
 // oracle (mutating one row changes exactly the cells that row decides).
 import t from 'tap';
+import { exampleTcb, observable } from '../../src/fsm/matrix.js';
 import { predict, predictEvent } from '../../src/fsm/oracle.js';
-import { observable } from '../../src/fsm/matrix.js';
 import { rfcProfile, withTable } from '../../src/fsm/profiles.js';
-import { states, isTcpState } from '../../src/fsm/states.js';
+import { isTcpState, states } from '../../src/fsm/states.js';
 import { fromStates, rfcTable, type TimeoutEvent, type Transition, type UserCall } from '../../src/fsm/table.js';
 import { instantiate } from '../../src/fsm/template.js';
-import { exampleTcb } from '../../src/fsm/matrix.js';
-import { grid } from './grid.js';
 import { established, finWait1, LOCAL_ISS, REMOTE_ISS, seg } from './fixtures.js';
+import { grid } from './grid.js';
 
 const USER_CALLS: UserCall[] = ['passive-open', 'active-open', 'send', 'close', 'abort'];
 const TIMEOUTS: TimeoutEvent[] = ['timeout-retransmission-exhausted', 'timeout-user', 'timeout-2msl', 'timeout-fin-wait-2'];
@@ -71,7 +70,10 @@ t.test('mutation: changing one row changes exactly the cells it governs', async 
   const base = points.map((point) => predict(point.state, point.seg, point.tcb));
   const sentinel = [{ flags: 'R.', seq: '12345', ack: '54321' }];
   for (const row of rfcTable.filter(isSegmentRow)) {
-    const profile = withTable(rfcProfile, rfcTable.map((r) => (r.id === row.id ? { ...r, emits: sentinel } : r)));
+    const profile = withTable(
+      rfcProfile,
+      rfcTable.map((r) => (r.id === row.id ? { ...r, emits: sentinel } : r)),
+    );
     let governed = 0;
     let changed = 0;
     const strays: string[] = [];

@@ -1,12 +1,13 @@
 // The target agent against plain sockets in the root namespace, with the target kernel's state
 // checked through ss after each step. The root-namespace kernel answers at once (it ACKs a FIN
 // immediately), which is all these tests need; crafted segments come with src/wire.
-import t from 'tap';
+
 import net from 'node:net';
-import { createLab, type Lab } from '../../src/lab/lab.js';
+import t from 'tap';
 import { AgentCommandError, AgentError } from '../../src/lab/agent/client.js';
 import type { Command } from '../../src/lab/agent/protocol.js';
-import { agentTable, socketOf, socketsOf, stateOf, waitForState, StateTimeoutError, type TcpTuple } from '../../src/lab/ground-truth.js';
+import { agentTable, StateTimeoutError, socketOf, socketsOf, stateOf, type TcpTuple, waitForState } from '../../src/lab/ground-truth.js';
+import { createLab, type Lab } from '../../src/lab/lab.js';
 
 const lab: Lab = await createLab();
 t.teardown(() => lab.destroy());
@@ -220,7 +221,10 @@ t.test('ground truth: one poll costs a single ss run', async (t) => {
   const each = (performance.now() - t0) / n;
   t.comment(`socketsOf (ss -N NS -Htanoie 'sport = :P'): ${each.toFixed(2)} ms per poll`);
   const all = await socketsOf(lab);
-  t.ok(all.some((s) => s.state === 'LISTEN' && s.local.port === port), 'the unfiltered list includes the listener');
+  t.ok(
+    all.some((s) => s.state === 'LISTEN' && s.local.port === port),
+    'the unfiltered list includes the listener',
+  );
   await t.rejects(socketOf(lab, { localPort: port }), { message: /matches \d+ sockets/ }, 'an ambiguous tuple is an error, not a guess');
 });
 
@@ -236,10 +240,12 @@ t.test("the agent's TCP table (/proc/net/tcp in the namespace) agrees with ss on
   const table = agentTable(agent, lab.namespace);
   // The same instant is impossible; states that could still move were waited for above.
   const [fromProc, fromSs] = await Promise.all([socketsOf(table, { localPort: port }), socketsOf(lab, { localPort: port })]);
-  const key = (s: { local: { address: string; port: number | null }; peer: { address: string; port: number | null } }) => `${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port}`;
-  const view = (list: typeof fromSs) => new Map(list.map((s) => [key(s), { state: s.state, recvQ: s.state === 'LISTEN' ? 0 : s.recvQ, timer: s.timer?.name ?? null }]));
+  const key = (s: { local: { address: string; port: number | null }; peer: { address: string; port: number | null } }) =>
+    `${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port}`;
+  const view = (list: typeof fromSs) =>
+    new Map(list.map((s) => [key(s), { state: s.state, recvQ: s.state === 'LISTEN' ? 0 : s.recvQ, timer: s.timer?.name ?? null }]));
   t.ok(fromProc.length >= 4, `${fromProc.length} sockets on port ${port}`);
-  t.same(view(fromProc), view(fromSs), 'same sockets, states, queues and timers (a listener\'s Send-Q is its backlog in ss only)');
+  t.same(view(fromProc), view(fromSs), "same sockets, states, queues and timers (a listener's Send-Q is its backlog in ss only)");
   t.equal(await stateOf(table, dTuple), 'TIME-WAIT', 'stateOf through the agent');
   t.equal((await waitForState(table, dTuple, 'TIME-WAIT', 1000)).socket?.timer?.name, 'timewait');
   void bConn;
@@ -251,7 +257,10 @@ t.test('agent crash: calls fail with the reason, destroy still cleans up', async
   t.teardown(() => other.destroy());
   const pending = other.agent.call('connect', { host: other.probe.ipv4, port: 9 });
   process.kill(other.agent.pid, 'SIGKILL');
-  await t.rejects(pending.then(() => other.agent.ping()), { name: 'AgentError', message: /target agent \(pid \d+\) was killed by SIGKILL/ });
+  await t.rejects(
+    pending.then(() => other.agent.ping()),
+    { name: 'AgentError', message: /target agent \(pid \d+\) was killed by SIGKILL/ },
+  );
   t.equal(other.agent.alive, false);
   await t.rejects(other.agent.ping(), AgentError);
   await other.destroy();

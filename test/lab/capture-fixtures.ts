@@ -3,11 +3,12 @@
 //   node dist/test/lab/capture-fixtures.js
 // Drops are nft rules *inside* the lab namespace (they vanish with it). The client side is a
 // plain socket in the root namespace talking to the lab's own veth address.
-import net from 'node:net';
+
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type TcpTuple, waitForState } from '../../src/lab/ground-truth.js';
 import { createLab, type Lab } from '../../src/lab/lab.js';
-import { waitForState, type TcpTuple } from '../../src/lab/ground-truth.js';
 import type { TcpState } from '../../src/lab/ss.js';
 import { run } from '../../src/sys/exec.js';
 

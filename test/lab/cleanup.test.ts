@@ -1,11 +1,12 @@
 // Every way a process can end removes its labs: a SIGKILLed one through its watchdog; what a run
 // killed together with its watchdog leaves, cleanupLeftovers removes — and it leaves live labs
 // alone, telling a dead owner from a live one even when the pid was reused or is a zombie.
-import t, { type Test as Tap } from 'tap';
+
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createLab } from '../../src/lab/lab.js';
+import t, { type Test as Tap } from 'tap';
 import { cleanupLeftovers, labStatus, listLabs } from '../../src/lab/inventory.js';
+import { createLab } from '../../src/lab/lab.js';
 import { run } from '../../src/sys/exec.js';
 import { isRunning, selfIdentity, startTimeOf } from '../../src/sys/proc.js';
 import { pidAlive, remnantsOf, startChildLab } from './helpers.js';
@@ -106,7 +107,9 @@ async function fakeLab(t: Tap, alias: string): Promise<number> {
   const taken = new Set((await listLabs()).map((l) => l.id));
   const id = [...Array(100).keys()].map((k) => 16100 + k).find((k) => !taken.has(k))!;
   const name = `tcpfsm-${id}`;
-  await run('ip', ['-batch', '-'], { input: `netns add ${name}\nlink add ${name} type veth peer name eth0 netns ${name}\nlink set dev ${name} alias ${alias}\n` });
+  await run('ip', ['-batch', '-'], {
+    input: `netns add ${name}\nlink add ${name} type veth peer name eth0 netns ${name}\nlink set dev ${name} alias ${alias}\n`,
+  });
   t.teardown(() => run('ip', ['-force', '-batch', '-'], { input: `link del dev ${name}\nnetns del ${name}\n` }).catch(() => undefined));
   return id;
 }

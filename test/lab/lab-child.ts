@@ -19,6 +19,9 @@ if (mode === 'create') {
   const lab = await createLab();
   console.log(JSON.stringify({ id: lab.id, namespace: lab.namespace, agentPid: lab.agent.pid, watchdogPid: watchdogPid() }));
   if (mode === 'exit') process.exit(3);
-  if (mode === 'throw') setTimeout(() => { throw new Error('boom'); }, 10);
+  if (mode === 'throw')
+    setTimeout(() => {
+      throw new Error('boom');
+    }, 10);
   if (mode === 'wait') setInterval(() => undefined, 1000);
 }

@@ -1,16 +1,17 @@
 // Lab lifecycle: up, down, nothing left; sysctls that follow the setting; two labs at once;
 // failures part-way through leave nothing behind.
-import t from 'tap';
-import net from 'node:net';
+
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { createLab, type Lab } from '../../src/lab/lab.js';
+import net from 'node:net';
+import t from 'tap';
+import { LAB_INDEX_SPACE, labAddresses, labIdOf } from '../../src/lab/addressing.js';
 import { labStatus, listLabs } from '../../src/lab/inventory.js';
-import { labAddresses, labIdOf, LAB_INDEX_SPACE } from '../../src/lab/addressing.js';
+import { createLab, type Lab } from '../../src/lab/lab.js';
 import { missingLabCapabilities } from '../../src/lab/privileges.js';
-import { sysctlsToWrite, FAST_SUITE_SYSCTLS } from '../../src/lab/sysctls.js';
+import { FAST_SUITE_SYSCTLS, sysctlsToWrite } from '../../src/lab/sysctls.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { run } from '../../src/sys/exec.js';
-import { spawn } from 'node:child_process';
 import { CHILD, remnantsOf, startChildLab } from './helpers.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -53,14 +54,17 @@ t.test('a lab comes up, works, and goes away without a trace', async (t) => {
   t.ok(status?.namespace && status.probeLink, 'namespace and probe link exist');
   t.equal(status?.owner, process.pid, 'the probe link names its creator');
   t.ok(status?.pids.includes(lab.agent.pid), 'the agent runs inside the namespace');
-  t.ok((await listLabs()).some((s) => s.id === lab.id), 'listed');
+  t.ok(
+    (await listLabs()).some((s) => s.id === lab.id),
+    'listed',
+  );
 
-  const probeAddr = (await new Promise<string>((resolve, reject) => {
+  const probeAddr = await new Promise<string>((resolve, reject) => {
     // the target is reachable from the root namespace over the veth, v4 and v6
     const c = net.connect({ host: lab.target.ipv6, port: 9 });
     c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     c.on('connect', () => reject(new Error('nothing listens on port 9')));
-  }));
+  });
   t.equal(probeAddr, 'ECONNREFUSED', 'IPv6: the target kernel answers a SYN to a closed port with RST at once (no DAD wait)');
   const inside = (await lab.exec('ip', ['-o', 'addr', 'show', 'dev', lab.targetInterface])).stdout;
   t.match(inside, `inet ${lab.target.ipv4}/30`);
@@ -111,7 +115,10 @@ t.test('sysctls are set in the namespace and follow the setting', async (t) => {
   for (const [i, lab] of labs.entries()) {
     // read with a different tool than the one that wrote: sysctl(8) inside the namespace
     const { stdout } = await lab.exec('sysctl', ['-n', ...Object.values(names), 'net.ipv4.tcp_rmem']);
-    const read = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    const read = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '));
     t.same(read, [...Object.values(settings[i]!).map(String), '4096 65536 1048576'], `lab ${i}: sysctl -n reads what was set`);
     for (const [key, name] of Object.entries(names)) t.equal(lab.sysctls[name], String(settings[i]![key as keyof typeof names]), `lab ${i}: ${name} read back`);
   }

@@ -5,10 +5,11 @@
 //   ESTAB      198.18.180.42:34265 198.18.180.41:47120 ino:462100
 //   LISTEN     *:32999 (v6, v6only:0)
 //   ESTAB      [fd00:7c9f:2d0a::2]:32999 [fd00:7c9f:2d0a::1]:53746
-import t from 'tap';
+
 import { endianness } from 'node:os';
+import t from 'tap';
 import { canonicalAddress } from '../../src/lab/ground-truth.js';
-import { parseProcTcp, parseProcTcpLine, procAddress, ProcTcpParseError } from '../../src/lab/proc-tcp.js';
+import { ProcTcpParseError, parseProcTcp, parseProcTcpLine, procAddress } from '../../src/lab/proc-tcp.js';
 
 const LE = endianness() === 'LE';
 
@@ -22,21 +23,35 @@ const TCP6 = `  sl  local_address                         remote_address        
    1: 9F7C00FD00000A2D0000000002000000:80E7 9F7C00FD00000A2D0000000001000000:D1F2 01 00000000:00000000 00:00000000 00000000     0        0 462112 1 00000000dd08da11 20 0 0 10 -1
 `;
 
-t.test('captured lines: states, addresses, ports, timers, inodes as ss showed them', { skip: endianness() !== 'LE' && 'fixture captured on a little-endian machine' }, async (t) => {
-  const [listen, fw2, est] = parseProcTcp(TCP4);
-  t.match(listen, { state: 'LISTEN', ssState: 'LISTEN', local: { address: '0.0.0.0', port: 34265 }, peer: { address: '0.0.0.0', port: null }, timer: null, inode: 462097 });
-  t.match(fw2, { state: 'FIN-WAIT-2', local: { address: '198.18.180.42', port: 34265 }, peer: { address: '198.18.180.41', port: 47128 }, inode: null });
-  t.same(fw2!.timer, { name: 'timewait', remainingMs: 2840, retransmits: 0 }, 'tm->when in clock_t (10 ms)');
-  t.match(est, { state: 'ESTABLISHED', ssState: 'ESTAB', recvQ: 0, sendQ: 0, peer: { port: 47120 }, timer: null, inode: 462100, info: null, cookie: null });
-  const [l6, e6] = parseProcTcp(TCP6);
-  t.match(l6, { state: 'LISTEN', local: { address: '0:0:0:0:0:0:0:0', port: 32999 } });
-  t.equal(canonicalAddress(e6!.local.address), canonicalAddress('fd00:7c9f:2d0a::2'));
-  t.equal(canonicalAddress(e6!.peer.address), canonicalAddress('fd00:7c9f:2d0a::1'));
-  t.equal(e6!.peer.port, 53746);
-});
+t.test(
+  'captured lines: states, addresses, ports, timers, inodes as ss showed them',
+  { skip: endianness() !== 'LE' && 'fixture captured on a little-endian machine' },
+  async (t) => {
+    const [listen, fw2, est] = parseProcTcp(TCP4);
+    t.match(listen, {
+      state: 'LISTEN',
+      ssState: 'LISTEN',
+      local: { address: '0.0.0.0', port: 34265 },
+      peer: { address: '0.0.0.0', port: null },
+      timer: null,
+      inode: 462097,
+    });
+    t.match(fw2, { state: 'FIN-WAIT-2', local: { address: '198.18.180.42', port: 34265 }, peer: { address: '198.18.180.41', port: 47128 }, inode: null });
+    t.same(fw2!.timer, { name: 'timewait', remainingMs: 2840, retransmits: 0 }, 'tm->when in clock_t (10 ms)');
+    t.match(est, { state: 'ESTABLISHED', ssState: 'ESTAB', recvQ: 0, sendQ: 0, peer: { port: 47120 }, timer: null, inode: 462100, info: null, cookie: null });
+    const [l6, e6] = parseProcTcp(TCP6);
+    t.match(l6, { state: 'LISTEN', local: { address: '0:0:0:0:0:0:0:0', port: 32999 } });
+    t.equal(canonicalAddress(e6!.local.address), canonicalAddress('fd00:7c9f:2d0a::2'));
+    t.equal(canonicalAddress(e6!.peer.address), canonicalAddress('fd00:7c9f:2d0a::1'));
+    t.equal(e6!.peer.port, 53746);
+  },
+);
 
 t.test('port filter, v4-mapped addresses, unknown states, bad lines', async (t) => {
-  t.same(parseProcTcp(TCP4, { localPort: 34265, peerPort: 47120 }).map((s) => s.inode), [462100]);
+  t.same(
+    parseProcTcp(TCP4, { localPort: 34265, peerPort: 47120 }).map((s) => s.inode),
+    [462100],
+  );
   t.same(parseProcTcp(TCP4, { localPort: 1 }), []);
   t.same(parseProcTcp(''), []);
   const mapped = LE ? '0000000000000000FFFF0000020012C6' : '00000000000000000000FFFFC6120002';

@@ -1,7 +1,7 @@
 // Proxy labs' addresses: one /25 of 198.19.0.0/16 per id < 512, gateway .2 (the target), probe
 // .100; never inside 198.18.0.0/16, where every lab's /30 lives.
 import t from 'tap';
-import { labAddresses, proxyLabAddresses, PROXY_LAB_IDS } from '../../src/lab/addressing.js';
+import { labAddresses, PROXY_LAB_IDS, proxyLabAddresses } from '../../src/lab/addressing.js';
 
 t.test('one /25 per proxy lab id, after the /30s', async (t) => {
   const first = proxyLabAddresses(0);

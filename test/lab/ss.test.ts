@@ -1,10 +1,11 @@
 // The `ss` parser on output captured from real labs on this machine (kernel 6.18, iproute2 6.1):
 // one fixture per TCP state, re-captured with `node dist/test/lab/capture-fixtures.js`.
-import t from 'tap';
+
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseSs, parseSsDuration, parseSsEndpoint, parseSsTimer, parseTcpInfo, SsParseError, type SsSocket } from '../../src/lab/ss.js';
+import t from 'tap';
 import { canonicalAddress, matchesTuple, ssPortFilter } from '../../src/lab/ground-truth.js';
+import { parseSs, parseSsDuration, parseSsEndpoint, parseSsTimer, parseTcpInfo, SsParseError, type SsSocket } from '../../src/lab/ss.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../test/lab/fixtures/${name}.txt`, import.meta.url)), 'utf8');
 const only = (name: string): SsSocket => {

@@ -3,17 +3,17 @@
 // after); every other key is refused with exit 2 before anything exists (no namespace, link or
 // nft table, no report). Refused keys are given the host's CURRENT value, so that even a broken
 // build could not change the host while this test proves it refuses them.
-import t from 'tap';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listLabs, SYSCTL_NAMES } from '../../src/lab/index.js';
+import t from 'tap';
+import { AGENT_SCRIPT, AgentClient } from '../../src/lab/agent/client.js';
+import { createLab, listLabs, SYSCTL_NAMES } from '../../src/lab/index.js';
 import { namespaceScopes } from '../../src/lab/sysctl-probe.js';
 import { sysctlProcPath } from '../../src/lab/sysctl-scope.js';
-import { AgentClient, AGENT_SCRIPT } from '../../src/lab/agent/client.js';
-import { createLab } from '../../src/lab/index.js';
-import { remnantsOf } from './helpers.js';
 import { tcpfsm } from '../cli/helpers.js';
+import { remnantsOf } from './helpers.js';
 
 const hostValue = (name: string): string => readFileSync(sysctlProcPath(name), 'utf8').trim().split(/\s+/).join(' ');
 
@@ -126,8 +126,11 @@ t.test('the agent itself refuses: keys outside net.*, read-only ones, and any wr
   t.teardown(() => lab.destroy());
   const printk = hostValue('kernel.printk_ratelimit');
   await t.rejects(lab.agent.sysctl({ 'kernel.printk_ratelimit': printk }), /refused to write kernel\.printk_ratelimit: kernel\.\* sysctls are the host's own/);
-  await t.rejects(lab.agent.sysctl({ 'net.core.rmem_max': hostValue('net.core.rmem_max') }), /refused to write net\.core\.rmem_max: it is read-only inside a network namespace/);
-  t.same((await lab.agent.sysctl({ 'net.ipv4.tcp_fin_timeout': '9' })).values, { 'net.ipv4.tcp_fin_timeout': '9' }, 'its own namespace\'s keys it writes');
+  await t.rejects(
+    lab.agent.sysctl({ 'net.core.rmem_max': hostValue('net.core.rmem_max') }),
+    /refused to write net\.core\.rmem_max: it is read-only inside a network namespace/,
+  );
+  t.same((await lab.agent.sysctl({ 'net.ipv4.tcp_fin_timeout': '9' })).values, { 'net.ipv4.tcp_fin_timeout': '9' }, "its own namespace's keys it writes");
   t.equal(hostValue('kernel.printk_ratelimit'), printk);
 
   // An agent started in the host's namespace by mistake writes nothing, even a per-namespace key
@@ -135,6 +138,9 @@ t.test('the agent itself refuses: keys outside net.*, read-only ones, and any wr
   const host = await AgentClient.spawn(process.execPath, [AGENT_SCRIPT], 'the host namespace');
   t.teardown(() => host.stop());
   const fin = hostValue('net.ipv4.tcp_fin_timeout');
-  await t.rejects(host.sysctl({ 'net.ipv4.tcp_fin_timeout': fin }), /refused to write net\.ipv4\.tcp_fin_timeout: the agent is in the host's network namespace/);
+  await t.rejects(
+    host.sysctl({ 'net.ipv4.tcp_fin_timeout': fin }),
+    /refused to write net\.ipv4\.tcp_fin_timeout: the agent is in the host's network namespace/,
+  );
   t.equal(hostValue('net.ipv4.tcp_fin_timeout'), fin);
 });

@@ -1,7 +1,7 @@
 // PeerConnection.accepting(): the probe as the server of the remote's active open (SYN-SENT fixture).
 import t from 'tap';
+import { ACK, SYN } from '../../src/packet/types.js';
 import { PeerConnection } from '../../src/peer/connection.js';
-import { SYN, ACK } from '../../src/packet/types.js';
 import { MemoryTransport } from '../../src/wire/memory.js';
 
 const REMOTE = '198.18.0.2';
@@ -10,7 +10,16 @@ t.test('learns the remote port and ISN from the first SYN, then answers to that 
   const wire = new MemoryTransport('198.18.0.1');
   const peer = PeerConnection.accepting(wire, REMOTE, { iss: 7000 });
   t.equal(peer.remotePort, 0, 'unknown before the SYN');
-  const delivered = wire.inject(REMOTE, { srcPort: 45678, dstPort: peer.localPort, seq: 1234, ack: 0, flags: SYN, window: 64240, options: [], payload: Buffer.alloc(0) });
+  const delivered = wire.inject(REMOTE, {
+    srcPort: 45678,
+    dstPort: peer.localPort,
+    seq: 1234,
+    ack: 0,
+    flags: SYN,
+    window: 64240,
+    options: [],
+    payload: Buffer.alloc(0),
+  });
   t.ok(delivered, 'a SYN from any port of the remote reaches the connection');
   const syn = await peer.expect({ flags: 'S' }, 100);
   t.equal(syn.seq, 1234);

@@ -1,9 +1,14 @@
 // The heat map renderer: one row per state, kind x position columns, outcome colours, escaped text.
 import t from 'tap';
-import { renderHeatmap, type HeatmapCell } from '../../src/report/heatmap.js';
+import { type HeatmapCell, renderHeatmap } from '../../src/report/heatmap.js';
 
 const cell = (state: string, kind: string, position: string, outcome: HeatmapCell['outcome'], observed = '[.] -> X'): HeatmapCell => ({
-  state, kind, position, outcome, observed, expected: '[.] -> X',
+  state,
+  kind,
+  position,
+  outcome,
+  observed,
+  expected: '[.] -> X',
 });
 
 t.test('rows are states, columns kind x position, in the given order', async (t) => {

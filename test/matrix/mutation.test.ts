@@ -16,7 +16,10 @@ const sentinel = [{ flags: 'R.', seq: '12345', ack: '54321' }];
 t.test('mutating one row changes exactly the Linux-profile cells it governs', async (t) => {
   let rowsGoverning = 0;
   for (const row of rfcTable.filter((r) => r.on.startsWith('rcv-'))) {
-    const mutated = withTable(linux, rfcTable.map((r) => (r.id === row.id ? { ...r, emits: sentinel } : r)));
+    const mutated = withTable(
+      linux,
+      rfcTable.map((r) => (r.id === row.id ? { ...r, emits: sentinel } : r)),
+    );
     const strays: string[] = [];
     const missed: string[] = [];
     let governed = 0;
@@ -40,6 +43,9 @@ t.test('a deviation shadows its row: mutating the row leaves the deviation-decid
   // TIME-WAIT x ACK @ RCV.NXT is decided by linux-time-wait-bare-ack-silent, not the table.
   const cell = base.find((c) => c.state === 'TIME-WAIT' && c.kind === 'ACK' && c.position === 'RCV.NXT')!;
   t.equal(cell.prediction.deviation, 'linux-time-wait-bare-ack-silent');
-  const mutated = withTable(linux, rfcTable.map((r) => ({ ...r, emits: sentinel })));
+  const mutated = withTable(
+    linux,
+    rfcTable.map((r) => ({ ...r, emits: sentinel })),
+  );
   t.equal(observable(predict(cell.state, cell.segment, exampleTcb(cell.state), mutated)), observable(cell.prediction));
 });

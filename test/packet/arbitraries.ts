@@ -1,7 +1,7 @@
 // fast-check generators for valid values: every one must decode back to itself exactly.
 import fc from 'fast-check';
-import { optionLength, MAX_OPTIONS_LENGTH } from '../../src/packet/options.js';
 import { formatIPv6, parseIPv6 } from '../../src/packet/address.js';
+import { MAX_OPTIONS_LENGTH, optionLength } from '../../src/packet/options.js';
 import type { IPv4Header, IPv6Header, TcpOption, TcpSegment } from '../../src/packet/types.js';
 
 export const uint32 = fc.integer({ min: -0x80000000, max: 0x7fffffff }).map((x) => x >>> 0);
@@ -41,7 +41,13 @@ const afterEolByte = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(1), fc
  * non-zero bytes (what decodes as a plain EOL, the zero padding itself, is left out).
  */
 export const tcpOptions: fc.Arbitrary<TcpOption[]> = fc
-  .tuple(fc.array(tcpOption, { maxLength: 8, size: 'max' }), fc.constantFrom('none', 'eol', 'trailing'), fc.nat(9), fc.array(afterEolByte, { minLength: 39, maxLength: 39 }), fc.boolean())
+  .tuple(
+    fc.array(tcpOption, { maxLength: 8, size: 'max' }),
+    fc.constantFrom('none', 'eol', 'trailing'),
+    fc.nat(9),
+    fc.array(afterEolByte, { minLength: 39, maxLength: 39 }),
+    fc.boolean(),
+  )
   .map(([list, end, words, after, zeros]) => {
     const kept: TcpOption[] = [];
     let length = 0;

@@ -1,7 +1,7 @@
-import t from 'tap';
 import fc from 'fast-check';
-import { fold, internetChecksum, pseudoHeaderSum, sum16, tcpChecksum } from '../../src/packet/checksum.js';
+import t from 'tap';
 import { formatIPv4, formatIPv6, parseAddress, parseIPv4, parseIPv6 } from '../../src/packet/address.js';
+import { fold, internetChecksum, pseudoHeaderSum, sum16, tcpChecksum } from '../../src/packet/checksum.js';
 
 t.test('internet checksum (RFC 1071)', async (t) => {
   // RFC 1071 4.1 example: the words sum to 0x2ddf0, fold to 0xddf2, complement 0x220d.
@@ -34,11 +34,7 @@ t.test('TCP checksum with the IPv4 and IPv6 pseudo-headers', async (t) => {
   const zeroed = Buffer.from(syn4);
   zeroed.writeUInt16BE(0, 16);
   t.equal(tcpChecksum(v4, zeroed), 0xfc1e);
-  t.equal(
-    pseudoHeaderSum(v4),
-    0xc612 + 0x0001 + 0xc612 + 0x0002 + 6,
-    'IPv4 pseudo-header: addresses and protocol (the length is added per segment)',
-  );
+  t.equal(pseudoHeaderSum(v4), 0xc612 + 0x0001 + 0xc612 + 0x0002 + 6, 'IPv4 pseudo-header: addresses and protocol (the length is added per segment)');
   t.throws(() => pseudoHeaderSum({ src: '198.18.0.1', dst: '::1' }), RangeError, 'mixed families are refused');
 });
 

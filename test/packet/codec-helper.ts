@@ -29,10 +29,7 @@ export function testCodec<T extends object, D extends T>(t: Test, codec: Codec<T
   t.strictSame(written, bytes, 'encoding at an offset writes the same bytes');
   t.equal(written.buffer, buf.buffer, 'encoding at an offset writes into the given buffer');
   t.equal(written.byteOffset, buf.byteOffset + PAD, '... at that offset');
-  t.ok(
-    buf.subarray(0, PAD).every((b) => b === GUARD) && buf.subarray(PAD + bytes.length).every((b) => b === GUARD),
-    'bytes around the encoding are untouched',
-  );
+  t.ok(buf.subarray(0, PAD).every((b) => b === GUARD) && buf.subarray(PAD + bytes.length).every((b) => b === GUARD), 'bytes around the encoding are untouched');
   t.strictSame(pick(codec.decode(buf.subarray(0, PAD + bytes.length), PAD), value), expected, 'decodes at an offset');
   return { bytes, decoded };
 }

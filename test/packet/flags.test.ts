@@ -43,7 +43,11 @@ t.test('parseFlags reads scapy letters and tcpdump strings', async (t) => {
   ];
   for (const [text, flags] of cases) t.equal(parseFlags(text), flags, `"${text}"`);
   const all = Array.from({ length: 256 }, (_, flags) => flags);
-  t.strictSame(all.map((flags) => parseFlags(formatFlags(flags))), all, 'parseFlags(formatFlags(x)) === x for all 256 flag bytes');
+  t.strictSame(
+    all.map((flags) => parseFlags(formatFlags(flags))),
+    all,
+    'parseFlags(formatFlags(x)) === x for all 256 flag bytes',
+  );
   t.throws(() => parseFlags('SX'), { name: 'UsageError', message: /unknown TCP flag 'X' in "SX"/ });
   t.throws(() => parseFlags('s'), { name: 'UsageError' }, 'letters are upper case');
 });

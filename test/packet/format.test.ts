@@ -1,7 +1,7 @@
 import t from 'tap';
 import { formatOptions, formatPacket, formatSegment, formatTcp } from '../../src/packet/format.js';
 import { decodePacket, encodePacket } from '../../src/packet/packet.js';
-import { ACK, FIN, PSH, RST, SYN, URG, type TcpSegment } from '../../src/packet/types.js';
+import { ACK, FIN, PSH, RST, SYN, type TcpSegment, URG } from '../../src/packet/types.js';
 
 const SYN_ACK: TcpSegment = {
   srcPort: 40000,
@@ -41,10 +41,30 @@ t.test('which fields are printed follows tcpdump', async (t) => {
 t.test('relative sequence numbers, like tcpdump without -S', async (t) => {
   const relativeTo = { srcIsn: 0xfffffff0, dstIsn: 5000 };
   const data: TcpSegment = { srcPort: 1, dstPort: 2, seq: 0xfffffff1, ack: 5001, flags: PSH | ACK, window: 100, payload: Buffer.from('hello') };
-  t.equal(formatTcp(data, { relativeTo }), 'Flags [P.], seq 1:6, ack 1, win 100, length 5', 'seq from the sender ISN, ack from the receiver ISN, across the wrap');
+  t.equal(
+    formatTcp(data, { relativeTo }),
+    'Flags [P.], seq 1:6, ack 1, win 100, length 5',
+    'seq from the sender ISN, ack from the receiver ISN, across the wrap',
+  );
   t.equal(formatTcp({ ...data, seq: 0x10, payload: undefined, flags: FIN | ACK }, { relativeTo }), 'Flags [F.], seq 32, ack 1, win 100, length 0');
   t.equal(
-    formatTcp({ ...data, flags: ACK, payload: undefined, options: [{ kind: 'sack', blocks: [[5101, 5201], [5301, 5401]] }] }, { relativeTo }),
+    formatTcp(
+      {
+        ...data,
+        flags: ACK,
+        payload: undefined,
+        options: [
+          {
+            kind: 'sack',
+            blocks: [
+              [5101, 5201],
+              [5301, 5401],
+            ],
+          },
+        ],
+      },
+      { relativeTo },
+    ),
     'Flags [.], ack 1, win 100, options [sack 2 {101:201}{301:401}], length 0',
     'SACK edges are acknowledgment numbers: relative to the receiver ISN',
   );
@@ -54,8 +74,20 @@ t.test('relative sequence numbers, like tcpdump without -S', async (t) => {
 t.test('options', async (t) => {
   t.equal(formatOptions([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[1, 2]] }, { kind: 'eol' }]), 'nop,nop,sack 1 {1:2},eol');
   // After EOL: zeros are padding (tcpdump shows none of it), other bytes are shown.
-  t.equal(formatOptions([{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.alloc(7) }]), 'mss 1460,eol');
-  t.equal(formatOptions([{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.from('01000002', 'hex') }]), 'mss 1460,eol 0x01000002');
+  t.equal(
+    formatOptions([
+      { kind: 'mss', value: 1460 },
+      { kind: 'eol', trailing: Buffer.alloc(7) },
+    ]),
+    'mss 1460,eol',
+  );
+  t.equal(
+    formatOptions([
+      { kind: 'mss', value: 1460 },
+      { kind: 'eol', trailing: Buffer.from('01000002', 'hex') },
+    ]),
+    'mss 1460,eol 0x01000002',
+  );
   t.equal(formatOptions([{ kind: 'unknown', type: 99, data: Buffer.from([1, 2, 3]) }]), 'unknown-99 0x010203', "tcpdump's spelling");
   t.equal(formatOptions([{ kind: 'unknown', type: 200, data: Buffer.alloc(0) }]), 'unknown-200');
   t.equal(formatOptions([{ kind: 'unknown', type: 2, data: Buffer.from([5]) }]), 'mss[len 3] 0x05', 'a known kind with a bad length says so');

@@ -1,10 +1,10 @@
 import t from 'tap';
+import { internetChecksum } from '../../src/packet/checksum.js';
 import { decodeIPv4, encodeIPv4, encodingLengthIPv4 } from '../../src/packet/ipv4.js';
 import { decodeIPv6, encodeIPv6, encodingLengthIPv6 } from '../../src/packet/ipv6.js';
 import { decodePacket, encodePacket, encodingLengthPacket } from '../../src/packet/packet.js';
-import { internetChecksum } from '../../src/packet/checksum.js';
-import { ACK, PSH, SYN, type IPv4Header, type IPv6Header, type Packet, type TcpSegment } from '../../src/packet/types.js';
-import { testCodec, type Codec } from './codec-helper.js';
+import { ACK, type IPv4Header, type IPv6Header, type Packet, PSH, SYN, type TcpSegment } from '../../src/packet/types.js';
+import { type Codec, testCodec } from './codec-helper.js';
 
 const ipv4Codec: Codec<IPv4Header, Required<IPv4Header>> = {
   encode: (h, buf, offset) => encodeIPv4(h, buf, offset),
@@ -96,8 +96,16 @@ t.test('IPv4 header', async (t) => {
     const good = Buffer.from(SYN_IP, 'hex');
     t.throws(() => decodeIPv4(good.subarray(0, 19)), { name: 'DecodeError', layer: 'ipv4', problem: /truncated header: 19 bytes/ });
     t.throws(() => decodeIPv4(Buffer.from('65' + SYN_IP.slice(2), 'hex')), { name: 'DecodeError', layer: 'ipv4', problem: 'version 6 is not 4', offset: 0 });
-    t.throws(() => decodeIPv4(Buffer.from('44' + SYN_IP.slice(2), 'hex')), { name: 'DecodeError', layer: 'ipv4', problem: /header length 4 is below the minimum/ });
-    t.throws(() => decodeIPv4(Buffer.from('46' + SYN_IP.slice(2), 'hex')), { name: 'DecodeError', layer: 'ipv4', problem: /header length 6 \(24 bytes\) runs past the end of the 20 bytes/ });
+    t.throws(() => decodeIPv4(Buffer.from('44' + SYN_IP.slice(2), 'hex')), {
+      name: 'DecodeError',
+      layer: 'ipv4',
+      problem: /header length 4 is below the minimum/,
+    });
+    t.throws(() => decodeIPv4(Buffer.from('46' + SYN_IP.slice(2), 'hex')), {
+      name: 'DecodeError',
+      layer: 'ipv4',
+      problem: /header length 6 \(24 bytes\) runs past the end of the 20 bytes/,
+    });
   });
 });
 
@@ -107,7 +115,15 @@ t.test('IPv6 header', async (t) => {
     t.equal(bytes.toString('hex'), '60000000' + '0028' + '06' + '40' + '20010db8000000000000000000000001' + '20010db8000000000000000000000002');
   });
   t.test('round trip, every field set', async (t) => {
-    testCodec(t, ipv6Codec, { trafficClass: 0xb8, flowLabel: 0xfedcb, payloadLength: 9000, nextHeader: 59, hopLimit: 255, src: 'fe80::1', dst: '::ffff:198.18.0.1' });
+    testCodec(t, ipv6Codec, {
+      trafficClass: 0xb8,
+      flowLabel: 0xfedcb,
+      payloadLength: 9000,
+      nextHeader: 59,
+      hopLimit: 255,
+      src: 'fe80::1',
+      dst: '::ffff:198.18.0.1',
+    });
   });
   t.test('round trip, defaults computed', async (t) => {
     testCodec(t, ipv6Codec, { src: '::1', dst: '2001:db8:0:1:1:1:1:1' });
@@ -160,14 +176,28 @@ t.test('packets: IP header + TCP segment', async (t) => {
     };
     t.throws(() => decodePacket(Buffer.alloc(0)), { name: 'DecodeError', layer: 'ipv4', problem: /empty packet/ });
     t.throws(() => decodePacket(patch(0, 0x55)), { name: 'DecodeError', layer: 'ipv4', problem: 'IP version 5 is neither 4 nor 6' });
-    t.throws(() => decodePacket(good.subarray(0, 59)), { name: 'DecodeError', layer: 'ipv4', problem: 'truncated packet: total length 60 but 59 bytes', offset: 2 });
+    t.throws(() => decodePacket(good.subarray(0, 59)), {
+      name: 'DecodeError',
+      layer: 'ipv4',
+      problem: 'truncated packet: total length 60 but 59 bytes',
+      offset: 2,
+    });
     t.throws(() => decodePacket(patch(3, 19)), { name: 'DecodeError', layer: 'ipv4', problem: /total length 19 is shorter than the 20-byte header/ });
     t.throws(() => decodePacket(patch(9, 17)), { name: 'DecodeError', layer: 'ipv4', problem: 'protocol 17 is not TCP (6)', offset: 9 });
     t.throws(() => decodePacket(patch(6, 0x20)), { name: 'DecodeError', layer: 'ipv4', problem: /fragment/ }, 'MF set');
     t.throws(() => decodePacket(patch(7, 0x01)), { name: 'DecodeError', layer: 'ipv4', problem: /fragment/ }, 'non-zero fragment offset');
-    t.throws(() => decodePacket(patch(3, 39)), { name: 'DecodeError', layer: 'tcp', problem: /truncated header: 19 bytes/, offset: 20 }, 'total length cuts the TCP header');
+    t.throws(
+      () => decodePacket(patch(3, 39)),
+      { name: 'DecodeError', layer: 'tcp', problem: /truncated header: 19 bytes/, offset: 20 },
+      'total length cuts the TCP header',
+    );
     const v6 = encodePacket({ src: '::1', dst: '::2' }, SYN_SEGMENT);
-    t.throws(() => decodePacket(v6.subarray(0, v6.length - 1)), { name: 'DecodeError', layer: 'ipv6', problem: 'truncated packet: payload length 40 but 39 bytes follow the header', offset: 4 });
+    t.throws(() => decodePacket(v6.subarray(0, v6.length - 1)), {
+      name: 'DecodeError',
+      layer: 'ipv6',
+      problem: 'truncated packet: payload length 40 but 39 bytes follow the header',
+      offset: 4,
+    });
     const hopByHop = Buffer.from(v6);
     hopByHop[6] = 0;
     t.throws(() => decodePacket(hopByHop), { name: 'DecodeError', layer: 'ipv6', problem: /next header 0 is not TCP/ });

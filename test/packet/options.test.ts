@@ -1,7 +1,7 @@
 import t from 'tap';
 import { decodeOptions, encodeOptions, encodingLengthOptions } from '../../src/packet/options.js';
 import { DecodeError, type TcpOption } from '../../src/packet/types.js';
-import { testCodec, type Codec } from './codec-helper.js';
+import { type Codec, testCodec } from './codec-helper.js';
 
 // The option list as a codec of its own: an object wrapper so testCodec's field checks apply.
 interface OptionList {
@@ -30,7 +30,17 @@ t.test('each option round-trips, with its RFC layout', async (t) => {
     [[{ kind: 'sackOK' }, { kind: 'nop' }, { kind: 'nop' }], '04020101'],
     [[{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 0xdeadbeef, ecr: 1 }], '0101080adeadbeef00000001'],
     [
-      [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[0xfffffff0, 0x10], [100, 200]] }],
+      [
+        { kind: 'nop' },
+        { kind: 'nop' },
+        {
+          kind: 'sack',
+          blocks: [
+            [0xfffffff0, 0x10],
+            [100, 200],
+          ],
+        },
+      ],
       '01010512fffffff00000001000000064000000c8',
     ],
     [[{ kind: 'unknown', type: 99, data: Buffer.from([1, 2]) }], '63040102'],
@@ -110,11 +120,7 @@ t.test('hostile option bytes throw DecodeError naming the option and its offset'
   for (const [bytes, at, problem] of cases) {
     // Decode from an offset inside a larger buffer: the error offset is absolute.
     const buf = Buffer.concat([Buffer.alloc(20), Buffer.from(bytes, 'hex')]);
-    t.throws(
-      () => decodeOptions(buf, 20, buf.length),
-      { name: 'DecodeError', layer: 'tcp-option', problem, offset: 20 + at },
-      bytes,
-    );
+    t.throws(() => decodeOptions(buf, 20, buf.length), { name: 'DecodeError', layer: 'tcp-option', problem, offset: 20 + at }, bytes);
   }
   const err = (() => {
     try {
@@ -134,8 +140,8 @@ t.test('values that do not fit their field are refused when encoding', async (t)
   t.throws(() => encodeOptions([{ kind: 'ts', val: 2 ** 32, ecr: 0 }], out, 0), { name: 'RangeError', message: /ts.val/ });
   t.throws(() => encodeOptions([{ kind: 'sack', blocks: [[1.5, 2]] }], out, 0), { name: 'RangeError', message: /sack left/ });
   t.throws(() => encodeOptions([{ kind: 'unknown', type: 256, data: Buffer.alloc(0) }], out, 0), RangeError);
-  t.throws(
-    () => encodeOptions([{ kind: 'unknown', type: 99, data: Buffer.alloc(254) }], Buffer.alloc(300), 0),
-    { name: 'RangeError', message: /unknown option length/ },
-  );
+  t.throws(() => encodeOptions([{ kind: 'unknown', type: 99, data: Buffer.alloc(254) }], Buffer.alloc(300), 0), {
+    name: 'RangeError',
+    message: /unknown option length/,
+  });
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  LINKTYPE_RAW,
+  type DecodedPcapHeader,
   decodePcap,
   decodePcapHeader,
   decodePcapRecord,
@@ -9,11 +9,11 @@ import {
   encodePcapRecord,
   encodingLengthPcapHeader,
   encodingLengthPcapRecord,
-  type DecodedPcapHeader,
+  LINKTYPE_RAW,
   type PcapHeader,
   type PcapRecord,
 } from '../../src/packet/pcap.js';
-import { testCodec, type Codec } from './codec-helper.js';
+import { type Codec, testCodec } from './codec-helper.js';
 
 const headerCodec: Codec<PcapHeader, DecodedPcapHeader> = {
   encode: encodePcapHeader,
@@ -40,7 +40,11 @@ t.test('big-endian files are read too', async (t) => {
   const header = decodePcapHeader(be);
   t.strictSame(header, { nanoseconds: false, versionMajor: 2, versionMinor: 4, snaplen: 65535, linktype: 101, littleEndian: false });
   const record = Buffer.from('00000001' + '000003e8' + '00000002' + '00000003' + 'abcd', 'hex');
-  t.strictSame(decodePcapRecord(record, 0, header), { timestamp: 1_001_000_000n, data: Buffer.from('abcd', 'hex'), origLength: 3 }, 'microseconds scaled to ns');
+  t.strictSame(
+    decodePcapRecord(record, 0, header),
+    { timestamp: 1_001_000_000n, data: Buffer.from('abcd', 'hex'), origLength: 3 },
+    'microseconds scaled to ns',
+  );
 });
 
 t.test('records keep nanosecond timestamps', async (t) => {
@@ -73,5 +77,10 @@ t.test('hostile files throw DecodeError', async (t) => {
   t.throws(() => decodePcap(file.subarray(0, 23)), { name: 'DecodeError', layer: 'pcap', problem: /truncated file header: 23 bytes/ });
   t.throws(() => decodePcap(Buffer.alloc(24)), { name: 'DecodeError', layer: 'pcap', problem: 'bad magic 0x00000000: not a pcap file' });
   t.throws(() => decodePcap(file.subarray(0, 24 + 15)), { name: 'DecodeError', layer: 'pcap', problem: /truncated record header: 15 bytes/, offset: 24 });
-  t.throws(() => decodePcap(file.subarray(0, file.length - 1)), { name: 'DecodeError', layer: 'pcap', problem: 'truncated record: 10 bytes captured but 9 remain', offset: 32 });
+  t.throws(() => decodePcap(file.subarray(0, file.length - 1)), {
+    name: 'DecodeError',
+    layer: 'pcap',
+    problem: 'truncated record: 10 bytes captured but 9 remain',
+    offset: 32,
+  });
 });

@@ -1,11 +1,12 @@
 // Property tests: random valid values round-trip exactly; random, mutated and truncated bytes
 // make the decoders throw DecodeError and nothing else (the wire decodes whatever arrives).
-import t from 'tap';
-import fc from 'fast-check';
+
 import { isDeepStrictEqual } from 'node:util';
-import { decodeTcp, encodeTcp } from '../../src/packet/tcp.js';
-import { decodePacket, encodePacket } from '../../src/packet/packet.js';
+import fc from 'fast-check';
+import t from 'tap';
 import { formatPacket } from '../../src/packet/format.js';
+import { decodePacket, encodePacket } from '../../src/packet/packet.js';
+import { decodeTcp, encodeTcp } from '../../src/packet/tcp.js';
 import { DecodeError, type TcpSegment } from '../../src/packet/types.js';
 import { ipv4Header, ipv6Header, optionArea, tcpSegment } from './arbitraries.js';
 
@@ -110,7 +111,8 @@ t.test('hostile bytes: only DecodeError, never anything else', async (t) => {
       return decode();
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > length) throw new Error(`DecodeError offset ${e.offset} outside 0..${length}: ${e.message}`);
+      if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > length)
+        throw new Error(`DecodeError offset ${e.offset} outside 0..${length}: ${e.message}`);
       return undefined;
     }
   };

@@ -1,5 +1,5 @@
-import t from 'tap';
 import fc from 'fast-check';
+import t from 'tap';
 import { add, diff, ge, gt, inWindow, le, lt, max, min, sub } from '../../src/packet/seq.js';
 
 const uint32 = fc.integer({ min: -0x80000000, max: 0x7fffffff }).map((x) => x >>> 0);
@@ -55,23 +55,31 @@ t.test('inWindow: start <= x < start + length, modulo 2^32', async (t) => {
 
 t.test('properties against bigint arithmetic', async (t) => {
   const M = 2n ** 32n;
-  t.doesNotThrow(() => fc.assert(
-    fc.property(uint32, uint32, (a, b) => {
-      const d = diff(a, b);
-      // add(b, diff(a, b)) gets back to a, and d is in (-2^31, 2^31].
-      if (add(b, d) !== a || d <= -0x80000000 || d > 0x80000000) return false;
-      if (add(a, b) !== Number((BigInt(a) + BigInt(b)) % M)) return false;
-      if (sub(a, b) !== Number((((BigInt(a) - BigInt(b)) % M) + M) % M)) return false;
-      // exactly one of lt / eq / gt, except at the undefined distance 2^31
-      if (d !== 0x80000000 && Number(lt(a, b)) + Number(a === b) + Number(gt(a, b)) !== 1) return false;
-      return lt(a, b) === !ge(a, b) && gt(a, b) === !le(a, b);
-    }),
-    { numRuns: 20000 },
-  ), 'diff/add/sub/lt/le/gt/ge agree with bigint arithmetic on 20000 random pairs');
-  t.doesNotThrow(() => fc.assert(
-    fc.property(uint32, fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 0x7fffffff }), (start, length, k) => {
-      return inWindow(add(start, k), start, length) === k < length;
-    }),
-    { numRuns: 20000 },
-  ), 'inWindow agrees with the unwrapped comparison on 20000 random windows');
+  t.doesNotThrow(
+    () =>
+      fc.assert(
+        fc.property(uint32, uint32, (a, b) => {
+          const d = diff(a, b);
+          // add(b, diff(a, b)) gets back to a, and d is in (-2^31, 2^31].
+          if (add(b, d) !== a || d <= -0x80000000 || d > 0x80000000) return false;
+          if (add(a, b) !== Number((BigInt(a) + BigInt(b)) % M)) return false;
+          if (sub(a, b) !== Number((((BigInt(a) - BigInt(b)) % M) + M) % M)) return false;
+          // exactly one of lt / eq / gt, except at the undefined distance 2^31
+          if (d !== 0x80000000 && Number(lt(a, b)) + Number(a === b) + Number(gt(a, b)) !== 1) return false;
+          return lt(a, b) === !ge(a, b) && gt(a, b) === !le(a, b);
+        }),
+        { numRuns: 20000 },
+      ),
+    'diff/add/sub/lt/le/gt/ge agree with bigint arithmetic on 20000 random pairs',
+  );
+  t.doesNotThrow(
+    () =>
+      fc.assert(
+        fc.property(uint32, fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 0x7fffffff }), (start, length, k) => {
+          return inWindow(add(start, k), start, length) === k < length;
+        }),
+        { numRuns: 20000 },
+      ),
+    'inWindow agrees with the unwrapped comparison on 20000 random windows',
+  );
 });

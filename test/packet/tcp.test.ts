@@ -1,8 +1,8 @@
 import t from 'tap';
+import type { PseudoHeader } from '../../src/packet/checksum.js';
 import { decodeTcp, encodeTcp, encodingLengthTcp } from '../../src/packet/tcp.js';
 import { ACK, FIN, PSH, RST, SYN, type TcpSegment } from '../../src/packet/types.js';
-import type { PseudoHeader } from '../../src/packet/checksum.js';
-import { testCodec, type Codec } from './codec-helper.js';
+import { type Codec, testCodec } from './codec-helper.js';
 
 const V4: PseudoHeader = { src: '198.18.0.1', dst: '198.18.0.2' };
 const V4_BACK: PseudoHeader = { src: V4.dst, dst: V4.src };
@@ -26,8 +26,20 @@ const SYN_SEGMENT: TcpSegment = {
   options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
 };
 const SYN_BYTES =
-  '9c40' + '1f90' + '000003e8' + '00000000' + 'a0' + '02' + 'ffff' + 'fc1e' + '0000' + // ports, seq, ack, doff 10, SYN, win, cksum, urg
-  '020405b4' + '0402' + '080a0000000100000000' + '01' + '030307'; // mss 1460, sackOK, TS 1/0, nop, wscale 7
+  '9c40' +
+  '1f90' +
+  '000003e8' +
+  '00000000' +
+  'a0' +
+  '02' +
+  'ffff' +
+  'fc1e' +
+  '0000' + // ports, seq, ack, doff 10, SYN, win, cksum, urg
+  '020405b4' +
+  '0402' +
+  '080a0000000100000000' +
+  '01' +
+  '030307'; // mss 1460, sackOK, TS 1/0, nop, wscale 7
 const SYN_BYTES_V6_CHECKSUM = 0x2cd2;
 
 const FIN_ACK_SEGMENT: TcpSegment = { srcPort: 40000, dstPort: 8080, seq: 1006, ack: 2001, flags: FIN | ACK, window: 502 };
@@ -69,7 +81,18 @@ t.test('data segment with every field set', async (t) => {
     window: 1234,
     urgent: 7,
     reserved: 0x0f,
-    options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[1, 2], [3, 4], [5, 6]] }],
+    options: [
+      { kind: 'nop' },
+      { kind: 'nop' },
+      {
+        kind: 'sack',
+        blocks: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      },
+    ],
     payload: Buffer.from('hello, world'),
   };
   const { decoded } = testCodec(t, tcpCodec(V6), seg);
@@ -98,7 +121,12 @@ t.test('explicit checksum and data offset are sent as given', async (t) => {
   const lying = encodeTcp({ ...FIN_ACK_SEGMENT, dataOffset: 15 }, V4);
   t.equal(lying.length, 20, 'the bytes are still a 20-byte header');
   t.equal(lying[12]! >> 4, 15, 'but the data offset field says 15');
-  t.throws(() => decodeTcp(lying, 0, V4), { name: 'DecodeError', layer: 'tcp', problem: /data offset 15 \(60 bytes\) runs past the end of the 20-byte segment/, offset: 12 });
+  t.throws(() => decodeTcp(lying, 0, V4), {
+    name: 'DecodeError',
+    layer: 'tcp',
+    problem: /data offset 15 \(60 bytes\) runs past the end of the 20-byte segment/,
+    offset: 12,
+  });
 
   const short = encodeTcp({ ...FIN_ACK_SEGMENT, dataOffset: 4 }, V4);
   t.throws(() => decodeTcp(short), { name: 'DecodeError', layer: 'tcp', problem: /data offset 4 is below the minimum of 5/, offset: 12 });
@@ -113,12 +141,25 @@ t.test('explicit checksum and data offset are sent as given', async (t) => {
 
 t.test('truncated and malformed headers throw DecodeError naming the problem', async (t) => {
   const bytes = Buffer.from(SYN_BYTES, 'hex');
-  t.throws(() => decodeTcp(bytes.subarray(0, 19)), { name: 'DecodeError', layer: 'tcp', problem: 'truncated header: 19 bytes, the fixed header needs 20', offset: 0 });
+  t.throws(() => decodeTcp(bytes.subarray(0, 19)), {
+    name: 'DecodeError',
+    layer: 'tcp',
+    problem: 'truncated header: 19 bytes, the fixed header needs 20',
+    offset: 0,
+  });
   t.throws(() => decodeTcp(Buffer.alloc(0)), { name: 'DecodeError', layer: 'tcp', problem: /truncated header: 0 bytes/ });
-  t.throws(() => decodeTcp(bytes.subarray(0, 30)), { name: 'DecodeError', layer: 'tcp', problem: /data offset 10 \(40 bytes\) runs past the end of the 30-byte segment/ });
+  t.throws(() => decodeTcp(bytes.subarray(0, 30)), {
+    name: 'DecodeError',
+    layer: 'tcp',
+    problem: /data offset 10 \(40 bytes\) runs past the end of the 30-byte segment/,
+  });
   t.throws(() => decodeTcp(bytes, 30), { name: 'DecodeError', layer: 'tcp', problem: /truncated header: 10 bytes/, offset: 30 }, 'offset leaves too few bytes');
   t.throws(() => decodeTcp(bytes, 100), { name: 'DecodeError', layer: 'tcp', problem: /truncated header: 0 bytes/ }, 'offset past the end');
-  t.throws(() => decodeTcp(bytes, 0, undefined, 24), { name: 'DecodeError', layer: 'tcp', problem: /runs past the end of the 24-byte segment/ }, 'length bounds the segment');
+  t.throws(
+    () => decodeTcp(bytes, 0, undefined, 24),
+    { name: 'DecodeError', layer: 'tcp', problem: /runs past the end of the 24-byte segment/ },
+    'length bounds the segment',
+  );
   t.throws(() => decodeTcp(bytes, 0, undefined, 41), { name: 'DecodeError', layer: 'tcp', problem: /truncated/ }, 'a length past the buffer is truncation');
   const badOption = Buffer.from(bytes);
   badOption[21] = 1; // MSS length 1
@@ -135,7 +176,10 @@ t.test('length selects the segment inside a larger buffer (IP padding ignored)',
 
 t.test('encoding refuses what cannot be encoded', async (t) => {
   t.throws(() => encodeTcp(FIN_ACK_SEGMENT), { name: 'TypeError', message: /no pseudo-header/ });
-  t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, srcPort: 65536 }, V4), { name: 'RangeError', message: /tcp.srcPort must be an integer in 0..65535, got 65536/ });
+  t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, srcPort: 65536 }, V4), {
+    name: 'RangeError',
+    message: /tcp.srcPort must be an integer in 0..65535, got 65536/,
+  });
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, seq: -1 }, V4), { message: /tcp.seq/ });
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, ack: 2 ** 32 }, V4), { message: /tcp.ack/ });
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, flags: 256 }, V4), { message: /tcp.flags/ });
@@ -144,10 +188,10 @@ t.test('encoding refuses what cannot be encoded', async (t) => {
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, reserved: 16 }, V4), { message: /tcp.reserved/ });
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, urgent: 1.5 }, V4), { message: /tcp.urgent/ });
   t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, checksum: 0x10000 }), { message: /tcp.checksum/ });
-  t.throws(
-    () => encodeTcp({ ...FIN_ACK_SEGMENT, options: [{ kind: 'unknown', type: 99, data: Buffer.alloc(40) }] }, V4),
-    { name: 'RangeError', message: /options take 44 bytes; the header has room for 40/ },
-  );
+  t.throws(() => encodeTcp({ ...FIN_ACK_SEGMENT, options: [{ kind: 'unknown', type: 99, data: Buffer.alloc(40) }] }, V4), {
+    name: 'RangeError',
+    message: /options take 44 bytes; the header has room for 40/,
+  });
   t.throws(() => encodeTcp(FIN_ACK_SEGMENT, V4, Buffer.alloc(25), 6), { name: 'RangeError', message: /do not fit/ });
   t.throws(() => encodeTcp(FIN_ACK_SEGMENT, { src: '198.18.0.1', dst: 'nope' }), { name: 'UsageError', message: /not an IPv4 address: "nope"/ });
 });
@@ -163,7 +207,14 @@ t.test('padding after EOL survives decode and encode: the re-encoded segment is 
     const decoded = decodeTcp(fixed, 0, V4);
     t.equal(decoded.dataOffset, 8);
     t.equal(decoded.payload.length, 20);
-    t.strictSame(decoded.options, [{ kind: 'mss', value: 1460 }, { kind: 'eol', trailing: Buffer.from(after, 'hex') }], `after EOL: ${after}`);
+    t.strictSame(
+      decoded.options,
+      [
+        { kind: 'mss', value: 1460 },
+        { kind: 'eol', trailing: Buffer.from(after, 'hex') },
+      ],
+      `after EOL: ${after}`,
+    );
     const again = encodeTcp(decoded, V4);
     t.equal(again.length, 52, 'same length as received');
     t.equal(again.toString('hex'), fixed.toString('hex'), 'byte for byte');

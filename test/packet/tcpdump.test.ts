@@ -1,16 +1,17 @@
 // Cross-check with a real decoder: our packets go into a pcap file, tcpdump reads it back, and
 // its lines must match our formatter field for field (flags, seq, ack, win, urg, options, length),
 // its checksum verdicts must match ours, and its timestamps must be ours to the nanosecond.
-import t from 'tap';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../src/sys/exec.js';
-import { EnvironmentError } from '../../src/sys/errors.js';
-import { encodePcap, type PcapRecord } from '../../src/packet/pcap.js';
-import { decodePacket, encodePacket } from '../../src/packet/packet.js';
+import t from 'tap';
 import { formatPacket, type RelativeTo } from '../../src/packet/format.js';
-import { ACK, FIN, PSH, RST, SYN, URG, type IPv4Header, type IPv6Header, type TcpOption, type TcpSegment } from '../../src/packet/types.js';
+import { decodePacket, encodePacket } from '../../src/packet/packet.js';
+import { encodePcap, type PcapRecord } from '../../src/packet/pcap.js';
+import { ACK, FIN, type IPv4Header, type IPv6Header, PSH, RST, SYN, type TcpOption, type TcpSegment, URG } from '../../src/packet/types.js';
+import { EnvironmentError } from '../../src/sys/errors.js';
+import { run } from '../../src/sys/exec.js';
 
 const tcpdumpVersion = await run('tcpdump', ['--version']).then(
   (r) => r.stdout.split('\n')[0],
@@ -39,7 +40,10 @@ async function tcpdump(name: string, packets: Buffer[], args: string[]): Promise
   writeFileSync(file, encodePcap(records));
   const { stdout } = await run('tcpdump', ['-nn', '-tt', '--nano', ...args, '-r', file]);
   // With -v an IPv4 packet takes two lines; continuation lines start with white space.
-  const lines = stdout.replace(/\n\s+/g, ' ').split('\n').filter((l) => l !== '');
+  const lines = stdout
+    .replace(/\n\s+/g, ' ')
+    .split('\n')
+    .filter((l) => l !== '');
   return { records, lines };
 }
 
@@ -54,12 +58,52 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
   }
   const optionLists: TcpOption[][] = [
     [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }, { kind: 'ts', val: 1, ecr: 0 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }],
-    [{ kind: 'mss', value: 536 }, { kind: 'nop' }, { kind: 'wscale', shift: 14 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 0xffffffff, ecr: 123456 }, { kind: 'sackOK' }, { kind: 'eol' }],
+    [
+      { kind: 'mss', value: 536 },
+      { kind: 'nop' },
+      { kind: 'wscale', shift: 14 },
+      { kind: 'nop' },
+      { kind: 'nop' },
+      { kind: 'ts', val: 0xffffffff, ecr: 123456 },
+      { kind: 'sackOK' },
+      { kind: 'eol' },
+    ],
     [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[2100, 2200]] }],
-    [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[1, 2], [0xfffffff0, 0x10], [300, 400], [500, 600]] }],
-    [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 99, ecr: 98 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[7, 8], [9, 10], [11, 12]] }],
+    [
+      { kind: 'nop' },
+      { kind: 'nop' },
+      {
+        kind: 'sack',
+        blocks: [
+          [1, 2],
+          [0xfffffff0, 0x10],
+          [300, 400],
+          [500, 600],
+        ],
+      },
+    ],
+    [
+      { kind: 'nop' },
+      { kind: 'nop' },
+      { kind: 'ts', val: 99, ecr: 98 },
+      { kind: 'nop' },
+      { kind: 'nop' },
+      {
+        kind: 'sack',
+        blocks: [
+          [7, 8],
+          [9, 10],
+          [11, 12],
+        ],
+      },
+    ],
     [{ kind: 'unknown', type: 99, data: Buffer.from([1, 2, 3]) }, { kind: 'eol' }],
-    [{ kind: 'unknown', type: 200, data: Buffer.alloc(0) }, { kind: 'unknown', type: 253, data: Buffer.from('cafe', 'hex') }, { kind: 'nop' }, { kind: 'wscale', shift: 0 }],
+    [
+      { kind: 'unknown', type: 200, data: Buffer.alloc(0) },
+      { kind: 'unknown', type: 253, data: Buffer.from('cafe', 'hex') },
+      { kind: 'nop' },
+      { kind: 'wscale', shift: 0 },
+    ],
     [{ kind: 'mss', value: 65535 }, { kind: 'eol' }],
     [{ kind: 'nop' }],
     [{ kind: 'eol' }],
@@ -72,7 +116,12 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
   for (const size of [1, 5, 100, 1400]) {
     const payload = Buffer.alloc(size, 0x78);
     packets.push(encodePacket({ ...S4, id: size, ttl: 63, tos: 0x10 }, { ...base, srcPort: 5555, dstPort: 40000, flags: PSH | ACK, payload }));
-    packets.push(encodePacket({ ...C6, flowLabel: size, hopLimit: 255 }, { ...base, flags: PSH | ACK, payload, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: size, ecr: 1 }] }));
+    packets.push(
+      encodePacket(
+        { ...C6, flowLabel: size, hopLimit: 255 },
+        { ...base, flags: PSH | ACK, payload, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: size, ecr: 1 }] },
+      ),
+    );
   }
   packets.push(encodePacket(C4, { ...base, seq: 0xfffffffe, flags: PSH | ACK, payload: Buffer.from('wraps') })); // data across the wrap
   packets.push(encodePacket(C4, { ...base, flags: FIN | PSH | ACK, payload: Buffer.from('last') }));
@@ -100,7 +149,11 @@ t.test('absolute numbers (-S -v): flags, seq, ack, win, urg, options, length, ch
     const ip = packet.ip;
     if (ip.version === 4) {
       const flagsText = ip.ipFlags & 2 ? 'DF' : 'none';
-      t.match(line, `IP (tos 0x${ip.tos.toString(16)}, ttl ${ip.ttl}, id ${ip.id}, offset 0, flags [${flagsText}], proto TCP (6), length ${ip.totalLength})`, `#${i}: IPv4 fields`);
+      t.match(
+        line,
+        `IP (tos 0x${ip.tos.toString(16)}, ttl ${ip.ttl}, id ${ip.id}, offset 0, flags [${flagsText}], proto TCP (6), length ${ip.totalLength})`,
+        `#${i}: IPv4 fields`,
+      );
     } else {
       const flow = ip.flowLabel ? `flowlabel 0x${ip.flowLabel.toString(16).padStart(5, '0')}, ` : '';
       t.match(line, `IP6 (${flow}hlim ${ip.hopLimit}, next-header TCP (6) payload length: ${ip.payloadLength})`, `#${i}: IPv6 fields`);
@@ -117,7 +170,11 @@ t.test('bytes after EOL: tcpdump prints eol and stops; we agree, and show non-ze
     ['0101fe02000000', 'mss 1460,eol 0x0101fe02000000'], // NOPs and kinds after EOL are not options
   ];
   const wire = cases.map(([after]) =>
-    encodePacket(C4, { ...base, flags: SYN | ACK, options: [{ kind: 'mss', value: 1460 }, after ? { kind: 'eol', trailing: Buffer.from(after, 'hex') } : { kind: 'eol' }] }),
+    encodePacket(C4, {
+      ...base,
+      flags: SYN | ACK,
+      options: [{ kind: 'mss', value: 1460 }, after ? { kind: 'eol', trailing: Buffer.from(after, 'hex') } : { kind: 'eol' }],
+    }),
   );
   const { lines } = await tcpdump('eol', wire, ['-S']);
   t.equal(lines.length, wire.length);
@@ -143,9 +200,33 @@ t.test('relative numbers (no -S), as in a trace of one connection', { skip }, as
     [S4, { ...s, seq: serverIsn, ack: cSeq(1), flags: SYN | ACK, options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }] }, fromServer],
     [C4, { ...c, seq: cSeq(1), ack: sSeq(1), flags: ACK }, fromClient],
     [C4, { ...c, seq: cSeq(1), ack: sSeq(1), flags: PSH | ACK, payload: Buffer.from('hello') }, fromClient],
-    [S4, { ...s, seq: sSeq(1), ack: cSeq(6), flags: ACK, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[cSeq(11), cSeq(21)]] }] }, fromServer],
+    [
+      S4,
+      { ...s, seq: sSeq(1), ack: cSeq(6), flags: ACK, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[cSeq(11), cSeq(21)]] }] },
+      fromServer,
+    ],
     [S4, { ...s, seq: sSeq(1), ack: cSeq(6), flags: PSH | ACK, payload: Buffer.alloc(100, 0x79) }, fromServer],
-    [C4, { ...c, seq: cSeq(6), ack: sSeq(101), flags: ACK, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [[sSeq(201), sSeq(301)], [sSeq(401), sSeq(501)]] }] }, fromClient],
+    [
+      C4,
+      {
+        ...c,
+        seq: cSeq(6),
+        ack: sSeq(101),
+        flags: ACK,
+        options: [
+          { kind: 'nop' },
+          { kind: 'nop' },
+          {
+            kind: 'sack',
+            blocks: [
+              [sSeq(201), sSeq(301)],
+              [sSeq(401), sSeq(501)],
+            ],
+          },
+        ],
+      },
+      fromClient,
+    ],
     [C4, { ...c, seq: cSeq(6), ack: sSeq(101), flags: FIN | ACK }, fromClient],
     [S4, { ...s, seq: sSeq(101), ack: cSeq(7), flags: FIN | ACK }, fromServer],
     [C4, { ...c, seq: cSeq(7), ack: sSeq(102), flags: ACK }, fromClient],

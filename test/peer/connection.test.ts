@@ -1,9 +1,9 @@
 // PeerConnection over the in-memory transport: sequence tracking on both sides, and failure
 // messages that name the field with expected vs actual in decimal and hex (after packetdrill).
 import t from 'tap';
-import { PeerConnection, ExpectationError } from '../../src/peer/connection.js';
 import { Seq } from '../../src/packet/index.js';
 import { ACK, FIN, PSH, SYN, type TcpSegment } from '../../src/packet/types.js';
+import { ExpectationError, PeerConnection } from '../../src/peer/connection.js';
 import { MemoryTransport } from '../../src/wire/memory.js';
 import { PROBE_ADDR, REMOTE_ADDR, REMOTE_PORT } from './rfc-responder.js';
 
@@ -15,7 +15,15 @@ function setup() {
   const peer = new PeerConnection(transport, REMOTE_ADDR, REMOTE_PORT, { iss: ISS });
   const inject = (s: Partial<TcpSegment>) =>
     transport.inject(REMOTE_ADDR, {
-      srcPort: REMOTE_PORT, dstPort: peer.localPort, seq: 0, ack: 0, flags: ACK, window: 1000, options: [], payload: Buffer.alloc(0), ...s,
+      srcPort: REMOTE_PORT,
+      dstPort: peer.localPort,
+      seq: 0,
+      ack: 0,
+      flags: ACK,
+      window: 1000,
+      options: [],
+      payload: Buffer.alloc(0),
+      ...s,
     });
   return { transport, peer, inject };
 }
@@ -58,13 +66,22 @@ t.test('an expect() mismatch names the field, expected vs actual in decimal and 
   const { peer, inject } = setup();
   t.teardown(() => peer.close());
   inject({ flags: ACK, seq: 7, ack: 0xdeadbeef });
-  const err = await peer.expect({ flags: '.', ack: 0xdeadbeee }).then(() => null, (e: unknown) => e);
+  const err = await peer.expect({ flags: '.', ack: 0xdeadbeee }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof ExpectationError, 'ExpectationError');
   t.match((err as Error).message, 'tcp_ack_seq: expected: 3735928558 (0xdeadbeee) vs actual: 3735928559 (0xdeadbeef)');
   inject({ flags: ACK | FIN, seq: 7 });
-  const flagsErr = await peer.expect({ flags: '.' }).then(() => null, (e: unknown) => e);
+  const flagsErr = await peer.expect({ flags: '.' }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.match((flagsErr as Error).message, /tcp_flags: expected: \[\.\] vs actual: \[F\.\]/);
-  const none = await peer.expect('.', 50).then(() => null, (e: unknown) => e);
+  const none = await peer.expect('.', 50).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.match((none as Error).message, /within 50 ms, got nothing/);
 });
 
@@ -80,7 +97,14 @@ t.test('segments for another connection are not delivered to this one', async (t
   const { peer, transport } = setup();
   t.teardown(() => peer.close());
   const delivered = transport.inject(REMOTE_ADDR, {
-    srcPort: REMOTE_PORT + 1, dstPort: peer.localPort, seq: 0, ack: 0, flags: FIN | ACK, window: 0, options: [], payload: Buffer.alloc(0),
+    srcPort: REMOTE_PORT + 1,
+    dstPort: peer.localPort,
+    seq: 0,
+    ack: 0,
+    flags: FIN | ACK,
+    window: 0,
+    options: [],
+    payload: Buffer.alloc(0),
   });
   t.equal(delivered, false, 'no listener for that 4-tuple');
   t.equal(peer.pending().length, 0);

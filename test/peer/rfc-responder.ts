@@ -50,8 +50,14 @@ export class RfcResponder {
 
   private reply(flags: number): void {
     const seg: TcpSegment = {
-      srcPort: REMOTE_PORT, dstPort: this.probePort, seq: flags & SYN ? REMOTE_ISS : this.sndNxt, ack: this.rcvNxt,
-      flags, window: 64240, options: flags & SYN ? [{ kind: 'mss', value: 1460 }] : [], payload: Buffer.alloc(0),
+      srcPort: REMOTE_PORT,
+      dstPort: this.probePort,
+      seq: flags & SYN ? REMOTE_ISS : this.sndNxt,
+      ack: this.rcvNxt,
+      flags,
+      window: 64240,
+      options: flags & SYN ? [{ kind: 'mss', value: 1460 }] : [],
+      payload: Buffer.alloc(0),
     };
     this.transport!.inject(REMOTE_ADDR, seg);
   }

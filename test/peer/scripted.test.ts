@@ -2,11 +2,11 @@
 // predictions are checked on every segment, and a wrong oracle (a mutated FSM row) makes the
 // scripted exchange fail — a suite cannot pass with a broken state machine.
 import t, { type Test as Tap } from 'tap';
-import { PeerConnection, ExpectationError } from '../../src/peer/connection.js';
+import { type Profile, rfcProfile, withTable } from '../../src/fsm/profiles.js';
+import { rfcTable, type Transition } from '../../src/fsm/table.js';
+import { ExpectationError, PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
-import { rfcProfile, withTable, type Profile } from '../../src/fsm/profiles.js';
-import { rfcTable, type Transition } from '../../src/fsm/table.js';
 import { MemoryTransport } from '../../src/wire/memory.js';
 import { PROBE_ADDR, REMOTE_ADDR, REMOTE_PORT, RfcResponder } from './rfc-responder.js';
 
@@ -42,18 +42,31 @@ t.test('the RFC oracle and an RFC-behaving remote agree on a whole passive close
   t.equal(remote.state, 'CLOSED', 'the remote itself ended CLOSED');
   t.equal(c.irs, 0x8000_0000, 'the remote ISS was learned from its SYN-ACK');
   t.ok(steps.length >= 10, `each step was checked (${steps.length})`);
-  t.same([...c.model.rows].sort(), ['close-wait-close', 'established-rcv-fin', 'last-ack-rcv-ack-of-fin', 'listen-rcv-syn', 'rcv-ack', 'syn-received-rcv-ack-of-syn'].sort(), 'rows exercised');
+  t.same(
+    [...c.model.rows].sort(),
+    ['close-wait-close', 'established-rcv-fin', 'last-ack-rcv-ack-of-fin', 'listen-rcv-syn', 'rcv-ack', 'syn-received-rcv-ack-of-syn'].sort(),
+    'rows exercised',
+  );
 });
 
 const mutate = (tt: Tap, id: string, change: Partial<Transition>): Profile => {
-  tt.ok(rfcTable.some((r) => r.id === id), `row ${id} exists`);
-  return withTable(rfcProfile, rfcTable.map((r) => (r.id === id ? { ...r, ...change } : r)));
+  tt.ok(
+    rfcTable.some((r) => r.id === id),
+    `row ${id} exists`,
+  );
+  return withTable(
+    rfcProfile,
+    rfcTable.map((r) => (r.id === id ? { ...r, ...change } : r)),
+  );
 };
 
 t.test('a mutated row (ESTABLISHED + FIN → ESTABLISHED, no ACK) makes the passive close fail', async (t) => {
   const { c, remote } = scripted(mutate(t, 'established-rcv-fin', { to: 'same', emits: [] }));
   t.teardown(() => c.close());
-  const err = await passiveClose(c, remote).then(() => null, (e: unknown) => e);
+  const err = await passiveClose(c, remote).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof ExpectationError, 'the scripted connection throws ExpectationError');
   t.match((err as Error).message, /segment differs from the FSM oracle's prediction: segment: expected: nothing/, (err as Error).message);
   t.equal(c.model.state, 'ESTABLISHED', 'the wrong oracle kept the model in ESTABLISHED');
@@ -62,7 +75,10 @@ t.test('a mutated row (ESTABLISHED + FIN → ESTABLISHED, no ACK) makes the pass
 t.test('a mutated row (ESTABLISHED + FIN → LAST-ACK) fails at the state check', async (t) => {
   const { c, remote } = scripted(mutate(t, 'established-rcv-fin', { to: 'LAST-ACK' }));
   t.teardown(() => c.close());
-  const err = await passiveClose(c, remote).then(() => null, (e: unknown) => e);
+  const err = await passiveClose(c, remote).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof ExpectationError, 'the scripted connection throws ExpectationError');
   t.match((err as Error).message, 'the FSM model puts the remote in LAST-ACK, the suite expects CLOSE-WAIT');
 });

@@ -18,8 +18,16 @@ t.test('lab mode and --as-remote agree test by test', async (t) => {
   }
   t.ok(compared >= 8, `${compared} tests ran in both modes`);
   const skipped = [...remote.verdicts].filter(([, v]) => v.startsWith('skip'));
-  t.ok(skipped.every(([, v]) => /needs the lab agent|needs the server to close first/.test(v)), 'as-remote skips only for declared needs', { skipped });
-  t.match(remote.stdout, /# remote: installed nft table inet tcpfsm-remote-\d+: oifname "tcpfsm-\d+" ip daddr 198\.1[89]\.\d+\.\d+ tcp sport 40000-59999/, 'the table is scoped to the lab link, the target address and the probe ports');
+  t.ok(
+    skipped.every(([, v]) => /needs the lab agent|needs the server to close first/.test(v)),
+    'as-remote skips only for declared needs',
+    { skipped },
+  );
+  t.match(
+    remote.stdout,
+    /# remote: installed nft table inet tcpfsm-remote-\d+: oifname "tcpfsm-\d+" ip daddr 198\.1[89]\.\d+\.\d+ tcp sport 40000-59999/,
+    'the table is scoped to the lab link, the target address and the probe ports',
+  );
   t.match(remote.stderr, /removed nft table inet tcpfsm-remote-\d+ \(checked: nft list tables\)/, 'the CLI says the table was removed');
   t.same(await tablesLeftBy(remote), [], 'no remote-mode nft table of this run is left');
 });

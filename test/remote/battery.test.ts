@@ -24,12 +24,38 @@ t.test('lab mode and --as-remote --profile rfc agree on the battery suites, with
     t.same(violations, [], 'no violation recorded');
   }
   // Graded from packets alone: each requirement has a conforming finding in the remote run.
-  for (const req of ['MUST-3', 'MUST-5', 'MUST-6', 'MUST-7', 'MUST-30', 'MUST-31', 'MUST-40', 'MUST-45', 'MUST-50', 'MUST-59', 'MUST-64', 'MUST-65', 'MUST-68', 'SHLD-2', 'SHLD-14', 'SHLD-31', 'MUST-25'])
+  for (const req of [
+    'MUST-3',
+    'MUST-5',
+    'MUST-6',
+    'MUST-7',
+    'MUST-30',
+    'MUST-31',
+    'MUST-40',
+    'MUST-45',
+    'MUST-50',
+    'MUST-59',
+    'MUST-64',
+    'MUST-65',
+    'MUST-68',
+    'SHLD-2',
+    'SHLD-14',
+    'SHLD-31',
+    'MUST-25',
+  ])
     t.match(remote.stdout, new RegExp(`conforms: [^\\n]*\\(${req}\\)`), `${req} conforms in remote mode`);
   const skipped = [...remote.verdicts].filter(([, v]) => v.startsWith('skip'));
-  t.ok(skipped.every(([, v]) => v === 'skip: needs the lab agent'), 'remote mode skips only what needs the agent', { skipped });
+  t.ok(
+    skipped.every(([, v]) => v === 'skip: needs the lab agent'),
+    'remote mode skips only what needs the agent',
+    { skipped },
+  );
   // Only this run's tables: other remote runs on the machine may hold theirs right now.
   const ours = [...remote.stdout.matchAll(/installed nft table inet (tcpfsm-remote-\d+)/g)].map((m) => m[1]!);
   t.ok(ours.length >= 1, `the run installed its tables (${ours.join(', ')})`);
-  t.same((await remoteTables()).filter((n) => ours.includes(n)), [], 'none of them is left');
+  t.same(
+    (await remoteTables()).filter((n) => ours.includes(n)),
+    [],
+    'none of them is left',
+  );
 });

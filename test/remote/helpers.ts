@@ -1,7 +1,7 @@
 // Runs the built `tcpfsm run` against the real suites (dist/suites) and reads each test's verdict
 // back from the run's reports (suites/<name>.json, src/peer/contract.ts SuiteResult).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,11 @@ export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?:
 function readResults(reportDir: string, dir = join(reportDir, 'latest', 'suites')): SuiteResult[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? readResults(reportDir, join(dir, e.name)) : e.name.endsWith('.json') ? [JSON.parse(readFileSync(join(dir, e.name), 'utf8')) as SuiteResult] : [],
+    e.isDirectory()
+      ? readResults(reportDir, join(dir, e.name))
+      : e.name.endsWith('.json')
+        ? [JSON.parse(readFileSync(join(dir, e.name), 'utf8')) as SuiteResult]
+        : [],
   );
 }
 

@@ -1,7 +1,7 @@
 // nginx as a real third-party server inside a lab namespace: its own config, pid, logs and temp
 // paths in a temp dir, listening on the lab's target address only. Started in the foreground
 // (`daemon off`) so the test owns the process and kills it in teardown.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,11 @@ http {
 export async function startNginx(lab: Lab, port = 8080): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpfsm-nginx-'));
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, lab.target.ipv4, port));
-  const child = spawn('ip', ['netns', 'exec', lab.namespace, 'nginx', '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', lab.namespace, 'nginx', '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -51,7 +55,9 @@ export async function startNginx(lab: Lab, port = 8080): Promise<Nginx> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    port, dir, child,
+    port,
+    dir,
+    child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM'); // the master stops its workers (fast shutdown)

@@ -76,7 +76,9 @@ function fastestRun(stamps: readonly bigint[], n: number): number {
  * without SYN, our RST, or the target's RST.
  */
 export function maxHalfOpen(ours: readonly SentSegment[], theirs: readonly SentSegment[]): number {
-  const events = [...ours.map((s) => ({ ...s, mine: true })), ...theirs.map((s) => ({ ...s, mine: false }))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const events = [...ours.map((s) => ({ ...s, mine: true })), ...theirs.map((s) => ({ ...s, mine: false }))].sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+  );
   const open = new Set<string>();
   let best = 0;
   for (const e of events) {

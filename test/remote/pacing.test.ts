@@ -6,8 +6,8 @@
 import t from 'tap';
 import { createLab } from '../../src/lab/index.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
-import { auditPacing, maxInWindow, sentTo } from './pacing-audit.js';
 import { PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
+import { auditPacing, maxInWindow, sentTo } from './pacing-audit.js';
 
 t.test('a remote run stays within its pacing bounds, per connection and in total (measured from trace.pcap)', async (t) => {
   const lab = await createLab();
@@ -24,7 +24,10 @@ t.test('a remote run stays within its pacing bounds, per connection and in total
   t.comment(`measured: ${JSON.stringify(audit)}`);
   t.comment(`bounds: ${JSON.stringify(bounds)}`);
   t.ok(audit.sent >= 50 && audit.connections >= 10, `a real run to measure (${audit.sent} segments on ${audit.connections} connections)`);
-  t.ok(audit.maxPerConnPerSecond <= bounds.perConnPerSecond, `per connection: at most ${audit.maxPerConnPerSecond} segments in any 1 s (bound ${bounds.perConnPerSecond}; busiest ${audit.busiestConn})`);
+  t.ok(
+    audit.maxPerConnPerSecond <= bounds.perConnPerSecond,
+    `per connection: at most ${audit.maxPerConnPerSecond} segments in any 1 s (bound ${bounds.perConnPerSecond}; busiest ${audit.busiestConn})`,
+  );
   t.ok(audit.maxTotalPerSecond <= bounds.totalPerSecond, `in total: at most ${audit.maxTotalPerSecond} segments in any 1 s (bound ${bounds.totalPerSecond})`);
   t.ok(audit.maxHalfOpen <= DEFAULT_MAX_CONNS, `at most ${audit.maxHalfOpen} connections half-open at once (--max-conns ${DEFAULT_MAX_CONNS})`);
   // Back to back: at most `burst` segments of one connection in any burst/rate window.

@@ -1,8 +1,8 @@
 // Remote mode's set-up checks, no packets: what no TCP server can be (address class), what the
 // suites receive from the CLI (the resolved address), and which privileges remote mode needs.
 import t from 'tap';
-import { addressClassProblem, readRemoteOptions, resolveTarget } from '../../src/peer/remote.js';
 import { missingRemoteCapabilities } from '../../src/lab/privileges.js';
+import { addressClassProblem, readRemoteOptions, resolveTarget } from '../../src/peer/remote.js';
 
 t.test('address class: unspecified, broadcast, multicast and reserved addresses are no server', async (t) => {
   const refused: Array<[string, RegExp]> = [
@@ -15,9 +15,14 @@ t.test('address class: unspecified, broadcast, multicast and reserved addresses 
   ];
   for (const [addr, why] of refused) {
     t.match(addressClassProblem(addr), why, addr);
-    await t.rejects(resolveTarget(addr), { message: new RegExp(`--target ${addr.replace(/\./g, '\\.')} .*${why.source}`) }, `${addr}: refused before any lookup or route`);
+    await t.rejects(
+      resolveTarget(addr),
+      { message: new RegExp(`--target ${addr.replace(/\./g, '\\.')} .*${why.source}`) },
+      `${addr}: refused before any lookup or route`,
+    );
   }
-  for (const addr of ['198.18.0.2', '198.19.255.254', '127.0.0.1', '223.255.255.255', '1.0.0.0']) t.equal(addressClassProblem(addr), undefined, `${addr} may be a server`);
+  for (const addr of ['198.18.0.2', '198.19.255.254', '127.0.0.1', '223.255.255.255', '1.0.0.0'])
+    t.equal(addressClassProblem(addr), undefined, `${addr} may be a server`);
   t.equal(await resolveTarget('198.18.0.2'), '198.18.0.2');
 });
 

@@ -25,7 +25,11 @@ t.test('SIGINT during a remote run leaves no nft table behind', async (t) => {
   const ours = async () => (await listLabs()).filter((l) => !labsBefore.has(l.name));
   for (let i = 0; i < 100 && (await ours()).some((l) => l.ownerAlive); i++) await new Promise((r) => setTimeout(r, 100));
   const leftover = await ours();
-  t.same(leftover.map((l) => l.name), [], 'no lab of the run is left');
+  t.same(
+    leftover.map((l) => l.name),
+    [],
+    'no lab of the run is left',
+  );
 });
 
 let buffered = '';

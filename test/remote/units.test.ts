@@ -1,13 +1,13 @@
 // Pure parts of remote mode, no root: the token bucket and the half-open cap that keep a run from
 // looking like a flood, the route parser, and the state inference from the probe's answer.
 import t from 'tap';
-import { ACK, FIN, RST, SYN, type DecodedTcp } from '../../src/packet/types.js';
-import { inferStates, probeSegment, PROBE_BACKOFF } from '../../src/peer/state-probe.js';
-import { parseRouteGet } from '../../src/wire/route.js';
-import { ThrottledTransport, WindowLimiter, pacingBounds } from '../../src/wire/throttle.js';
-import { maxInWindow } from './pacing-audit.js';
-import { MemoryTransport } from '../../src/wire/memory.js';
 import { Seq } from '../../src/packet/index.js';
+import { ACK, type DecodedTcp, FIN, RST, SYN } from '../../src/packet/types.js';
+import { inferStates, PROBE_BACKOFF, probeSegment } from '../../src/peer/state-probe.js';
+import { MemoryTransport } from '../../src/wire/memory.js';
+import { parseRouteGet } from '../../src/wire/route.js';
+import { pacingBounds, ThrottledTransport, WindowLimiter } from '../../src/wire/throttle.js';
+import { maxInWindow } from './pacing-audit.js';
 
 /** A fake clock: sleep() advances it, so waits are exact and instant. */
 function fakeClock() {
@@ -35,7 +35,11 @@ t.test('window limiter: at most cap events in any [t, t + width); a saturated on
 
 t.test('pacing bounds: per connection ⌊rate⌋ a second and 2 back to back; rate × max-conns in total', async (t) => {
   t.same(pacingBounds(5, 4), { perConnPerSecond: 5, burst: 2, burstWindowMs: 400, totalPerSecond: 20, maxHalfOpen: 4 });
-  t.same(pacingBounds(0.5, 1), { perConnPerSecond: 1, burst: 1, burstWindowMs: 2000, totalPerSecond: 1, maxHalfOpen: 1 }, 'below 1/s: one segment per 1/rate s');
+  t.same(
+    pacingBounds(0.5, 1),
+    { perConnPerSecond: 1, burst: 1, burstWindowMs: 2000, totalPerSecond: 1, maxHalfOpen: 1 },
+    'below 1/s: one segment per 1/rate s',
+  );
   t.same(pacingBounds(1.5, 3), { perConnPerSecond: 1, burst: 1, burstWindowMs: 1000 / 1.5, totalPerSecond: 4, maxHalfOpen: 3 });
   t.throws(() => pacingBounds(0, 1), /rate must be > 0/);
   t.throws(() => pacingBounds(1, 0), /maxHalfOpen must be an integer ≥ 1/);
@@ -59,7 +63,14 @@ function measured(stamps: Array<{ at: number; conn: string }>, b: ReturnType<typ
   const byConn = new Map<string, bigint[]>();
   for (const s of stamps) (byConn.get(s.conn) ?? byConn.set(s.conn, []).get(s.conn)!).push(ns(s.at));
   const per = (width: number) => Math.max(...[...byConn.values()].map((st) => maxInWindow(st, ns(width))));
-  return { perConn: per(1000), burst: per(b.burstWindowMs), total: maxInWindow(stamps.map((s) => ns(s.at)), ns(1000)) };
+  return {
+    perConn: per(1000),
+    burst: per(b.burstWindowMs),
+    total: maxInWindow(
+      stamps.map((s) => ns(s.at)),
+      ns(1000),
+    ),
+  };
 }
 
 t.test('throttled transport: one connection sending flat out stays within its bounds', async (t) => {
@@ -81,7 +92,8 @@ t.test('throttled transport: many connections at once stay within the total; slo
     const { inner, stamps } = stampingTransport(clock, costMs);
     const w = new ThrottledTransport(inner, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
     const sends = [];
-    for (let c = 0; c < 12; c++) for (let k = 0; k < 8; k++) sends.push(w.send('198.18.0.2', { srcPort: 41000 + c, dstPort: 80, seq: k, ack: 1, flags: ACK, window: 1000 }));
+    for (let c = 0; c < 12; c++)
+      for (let k = 0; k < 8; k++) sends.push(w.send('198.18.0.2', { srcPort: 41000 + c, dstPort: 80, seq: k, ack: 1, flags: ACK, window: 1000 }));
     await Promise.all(sends);
     const m = measured(stamps, w.bounds);
     t.ok(m.perConn <= 5 && m.burst <= 2 && m.total <= 20, `send cost ${costMs} ms: per connection ${m.perConn}/s, burst ${m.burst}, total ${m.total}/s`);
@@ -130,10 +142,16 @@ t.test('throttled transport: never more than maxHalfOpen SYNs outstanding; an AC
 
 t.test('route: ip -j route get output parsed; unusable routes are clear errors', async (t) => {
   t.same(parseRouteGet('[{"dst":"198.18.0.2","dev":"tcpfsm-0","prefsrc":"198.18.0.1","flags":[],"uid":0,"cache":[]}]', '198.18.0.2'), {
-    dst: '198.18.0.2', iface: 'tcpfsm-0', src: '198.18.0.1', type: 'unicast',
+    dst: '198.18.0.2',
+    iface: 'tcpfsm-0',
+    src: '198.18.0.1',
+    type: 'unicast',
   });
   t.same(parseRouteGet('[{"type":"local","dst":"127.0.0.1","dev":"lo","prefsrc":"127.0.0.1"}]', '127.0.0.1').iface, 'lo');
-  t.match(parseRouteGet('[{"dst":"198.51.100.7","gateway":"10.0.0.1","dev":"eth0","prefsrc":"10.0.0.2"}]', '198.51.100.7'), { gateway: '10.0.0.1', iface: 'eth0' });
+  t.match(parseRouteGet('[{"dst":"198.51.100.7","gateway":"10.0.0.1","dev":"eth0","prefsrc":"10.0.0.2"}]', '198.51.100.7'), {
+    gateway: '10.0.0.1',
+    iface: 'eth0',
+  });
   t.throws(() => parseRouteGet('[]', '198.18.0.9'), /the kernel has no route to 198\.18\.0\.9/);
   t.throws(() => parseRouteGet('[{"type":"unreachable","dst":"198.18.0.9","dev":"lo"}]', '198.18.0.9'), /of type unreachable/);
   t.throws(() => parseRouteGet('garbage', '198.18.0.9'), /printed no JSON/);
@@ -143,8 +161,21 @@ t.test('state inference: the probe sits left of the window; each answer narrows 
   const k = { sndNxt: 1001, rcvNxt: 5001, irs: 5000, highestAckSent: 5001 };
   const probe = probeSegment(k);
   t.equal(probe.seq, Seq.sub(1001, PROBE_BACKOFF), 'one old byte, 2^20 left of RCV.NXT: never acceptable');
-  const ack = (seq: number, ackNo: number): DecodedTcp =>
-    ({ srcPort: 80, dstPort: 40001, seq, ack: ackNo, flags: ACK, window: 1000, urgent: 0, dataOffset: 5, checksum: 0, reserved: 0, options: [], payload: Buffer.alloc(0), checksumOk: true });
+  const ack = (seq: number, ackNo: number): DecodedTcp => ({
+    srcPort: 80,
+    dstPort: 40001,
+    seq,
+    ack: ackNo,
+    flags: ACK,
+    window: 1000,
+    urgent: 0,
+    dataOffset: 5,
+    checksum: 0,
+    reserved: 0,
+    options: [],
+    payload: Buffer.alloc(0),
+    checksumOk: true,
+  });
   t.same(inferStates(ack(5001, 1001), k).states, ['ESTABLISHED']);
   t.same(inferStates(ack(5001, 1001), { ...k, highestAckSent: undefined }).states, ['SYN-RECEIVED'], 'we never ACKed its SYN');
   t.same(inferStates(ack(5002, 1001), { ...k, remoteFinSeq: 5001 }).states, ['FIN-WAIT-1'], 'its FIN not ACKed by us');

@@ -57,7 +57,11 @@ export async function xmlErrors(docs: readonly string[]): Promise<string[]> {
     const dom = await dumpDom(page);
     const m = /<pre id="out">([\s\S]*?)<\/pre>/.exec(dom);
     if (!m) throw new Error(`no result in the dumped DOM: ${dom.slice(0, 300)}`);
-    const json = m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const json = m[1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
     return JSON.parse(json) as string[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -113,12 +117,18 @@ export async function svgTextBoxes(html: string, selector = 'svg', windowSize = 
       pre.textContent = JSON.stringify(out);
       document.body.appendChild(pre);`;
     const page = join(dir, 'boxes.html');
-    const body = html.includes('</body>') ? html.replace('</body>', `<script>${script}</script></body>`) : `<!DOCTYPE html><html><body>${html}<script>${script}</script></body></html>`;
+    const body = html.includes('</body>')
+      ? html.replace('</body>', `<script>${script}</script></body>`)
+      : `<!DOCTYPE html><html><body>${html}<script>${script}</script></body></html>`;
     writeFileSync(page, body);
     const dom = await chromium(['--dump-dom', `--window-size=${windowSize}`, pathToFileURL(page).href]);
     const m = /<pre id="tcpfsm-boxes">([\s\S]*?)<\/pre>/.exec(dom);
     if (!m) throw new Error(`no boxes in the dumped DOM: ${dom.slice(0, 300)}`);
-    const json = m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const json = m[1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
     return JSON.parse(json) as SvgBoxes[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -126,7 +136,8 @@ export async function svgTextBoxes(html: string, selector = 'svg', windowSize = 
 }
 
 const EPS = 0.5;
-const meets = (a: Box, b: Box): boolean => Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > EPS && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > EPS;
+const meets = (a: Box, b: Box): boolean =>
+  Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > EPS && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > EPS;
 const inside = (a: Box, f: Box): boolean => a.x >= f.x - EPS && a.y >= f.y - EPS && a.x + a.w <= f.x + f.w + EPS && a.y + a.h <= f.y + f.h + EPS;
 
 /** Every problem of one SVG's text: pairs of text boxes that intersect, text outside the frame, text on a box of another group. */

@@ -1,18 +1,58 @@
 // The differential view over stacks: answers side by side, differences flagged by verdict and grade.
 import t from 'tap';
-import { differential, differentialText } from '../../src/report/differential.js';
 import type { SuiteResult, TestResult } from '../../src/peer/contract.js';
+import { differential, differentialText } from '../../src/report/differential.js';
 
-const test = (name: string, over: Partial<TestResult> = {}): TestResult => ({ name, rfc: 'RFC 9293', ok: true, durationMs: 1, trace: [], rows: [], figures: [], ...over });
+const test = (name: string, over: Partial<TestResult> = {}): TestResult => ({
+  name,
+  rfc: 'RFC 9293',
+  ok: true,
+  durationMs: 1,
+  trace: [],
+  rows: [],
+  figures: [],
+  ...over,
+});
 const suite = (tests: TestResult[], matrix?: SuiteResult['matrix']): SuiteResult =>
-  ({ suite: 'reset', title: '', rfc: '', mode: 'lab', profile: 'rfc', target: '', startedAt: '', durationMs: 1, tests, ...(matrix ? { matrix } : {}) }) as SuiteResult;
+  ({
+    suite: 'reset',
+    title: '',
+    rfc: '',
+    mode: 'lab',
+    profile: 'rfc',
+    target: '',
+    startedAt: '',
+    durationMs: 1,
+    tests,
+    ...(matrix ? { matrix } : {}),
+  }) as SuiteResult;
 
 t.test('stacks that agree show no difference; a choice, a failure and a cell outcome do', async (t) => {
   const choice = { level: 'choice' as const, requirement: 'MAY-12', check: 'challenge ACK', expected: '[.]', observed: 'nothing' };
   const d = differential(
     new Map([
-      ['linux', [suite([test('exact RST closes'), test('in-window RST'), test('SYN in ESTABLISHED')], [{ state: 'LISTEN', kind: 'SYN', position: 'RCV.NXT', outcome: 'pass', observed: '[S.]', expected: '[S.]' }])]],
-      ['gvisor', [suite([test('exact RST closes'), test('in-window RST', { findings: [choice] }), test('SYN in ESTABLISHED', { ok: false, error: { message: 'expected [.] got [R.]' } })], [{ state: 'LISTEN', kind: 'SYN', position: 'RCV.NXT', outcome: 'deviation', observed: 'nothing', expected: '[S.]' }])]],
+      [
+        'linux',
+        [
+          suite(
+            [test('exact RST closes'), test('in-window RST'), test('SYN in ESTABLISHED')],
+            [{ state: 'LISTEN', kind: 'SYN', position: 'RCV.NXT', outcome: 'pass', observed: '[S.]', expected: '[S.]' }],
+          ),
+        ],
+      ],
+      [
+        'gvisor',
+        [
+          suite(
+            [
+              test('exact RST closes'),
+              test('in-window RST', { findings: [choice] }),
+              test('SYN in ESTABLISHED', { ok: false, error: { message: 'expected [.] got [R.]' } }),
+            ],
+            [{ state: 'LISTEN', kind: 'SYN', position: 'RCV.NXT', outcome: 'deviation', observed: 'nothing', expected: '[S.]' }],
+          ),
+        ],
+      ],
       ['slirp', [suite([test('exact RST closes'), test('in-window RST', { skip: 'needs the lab agent' })])]],
     ]),
   );
@@ -28,5 +68,15 @@ t.test('stacks that agree show no difference; a choice, a failure and a cell out
   const text = differentialText(d);
   t.match(text[0], /^differences between linux, gvisor, slirp: 3 of 4 tests and cells$/);
   t.ok(text.some((l) => /^ {4}gvisor +fail \(violation\): expected \[\.\] got \[R\.\]$/.test(l)));
-  t.same(differentialText(differential(new Map([['linux', [suite([test('a')])]], ['uml', [suite([test('a')])]]]))), ['stacks linux, uml: no differences']);
+  t.same(
+    differentialText(
+      differential(
+        new Map([
+          ['linux', [suite([test('a')])]],
+          ['uml', [suite([test('a')])]],
+        ]),
+      ),
+    ),
+    ['stacks linux, uml: no differences'],
+  );
 });

@@ -3,18 +3,19 @@
 // browser; no two labels may intersect, none may leave its drawing or sit on a state box. The
 // same check on the old Graphviz coverage diagram finds its pile of labels (the check has teeth).
 // Screenshots stay in .tap/report-render/ for a person to look at.
-import t from 'tap';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rfcTable, toDot, type Mark } from '../../src/fsm/index.js';
+import t from 'tap';
+import { type Mark, rfcTable, toDot } from '../../src/fsm/index.js';
 import { coverageDiagram, rowCoverage } from '../../src/report/coverage.js';
 import { fsmDiagram } from '../../src/report/fsm-diagram.js';
 import { REPORT_CSS } from '../../src/report/html.js';
-import { renderDot } from '../../src/report/svg.js';
 import { testsOf } from '../../src/report/run.js';
+import { renderDot } from '../../src/report/svg.js';
 import { writeReports } from '../../src/report/write.js';
-import { screenshot, svgTextBoxes, textProblems, type SvgBoxes } from './chromium.js';
+import { type SvgBoxes, screenshot, svgTextBoxes, textProblems } from './chromium.js';
 import { sampleRun } from './sample-run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,7 +45,10 @@ t.test('FSM diagram: every label readable in Chromium, in the plain and the cove
   }
   const labels = (await svgTextBoxes(versions['fsm-run'], 'svg.fsm-diagram'))[0]!.texts;
   for (const want of ['rcv SYN / snd SYN,ACK', 'rcv ACK of SYN', 'rcv FIN / snd ACK', 'Timeout=2MSL', 'passive OPEN']) {
-    t.ok(labels.some((l) => l.text.includes(want)), `a label says "${want}"`);
+    t.ok(
+      labels.some((l) => l.text.includes(want)),
+      `a label says "${want}"`,
+    );
   }
   t.ok(labels.filter((l) => l.owner.startsWith('loops')).length >= 10, 'a ↻ badge per state with rows that keep it');
 });
@@ -69,7 +73,7 @@ t.test('the report page: figures, FSM and ladders readable; inferred states and 
   // Widths relative to the drawing (the page may scale it): bold from a stray CSS class would add ~8 %.
   const widths = (s: SvgBoxes) => s.texts.map((x) => x.w / s.frame.w);
   const restyled = widths(fsmInPage).filter((w, i) => Math.abs(w / widths(alone)[i]! - 1) > 0.03).length;
-  t.equal(restyled, 0, 'the page\'s CSS leaves the diagram\'s text as fsm.svg draws it');
+  t.equal(restyled, 0, "the page's CSS leaves the diagram's text as fsm.svg draws it");
   await screenshot(files.index, join(SHOTS, 'index.png'), '1280,2200');
 
   // The figures section alone, for a person to look at.
@@ -78,7 +82,10 @@ t.test('the report page: figures, FSM and ladders readable; inferred states and 
   await screenshot(join(SHOTS, 'figures.html'), join(SHOTS, 'figures.png'), '1280,1500');
 
   // Ladders, all in one page: no overlaps, every note line inside its box, nothing cut with "…".
-  const ladderFiles = readdirSync(join(dir, 'ladders'), { recursive: true }).map(String).filter((f) => f.endsWith('.svg')).sort();
+  const ladderFiles = readdirSync(join(dir, 'ladders'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.svg'))
+    .sort();
   const ladderSvgs = ladderFiles.map((f) => readFileSync(join(dir, 'ladders', f), 'utf8'));
   const ladders = await svgTextBoxes(page('ladders', ladderSvgs.join('\n')), 'svg.ladder', '1020,1000');
   t.equal(ladders.length, ladderFiles.length, `${ladderFiles.length} ladders measured`);
@@ -86,8 +93,14 @@ t.test('the report page: figures, FSM and ladders readable; inferred states and 
     const f = ladderFiles[i]!;
     t.same(textProblems(l), [], `${f}: no overlaps`);
     const notes = l.shapes.filter((s) => s.owner === 'note');
-    const outside = l.texts.filter((x) => x.owner === 'note' && x.cls !== 'time' && !notes.some((n) => x.x >= n.x && x.x + x.w <= n.x + n.w && x.y >= n.y && x.y + x.h <= n.y + n.h));
-    t.same(outside.map((x) => x.text), [], `${f}: every note line inside its box`);
+    const outside = l.texts.filter(
+      (x) => x.owner === 'note' && x.cls !== 'time' && !notes.some((n) => x.x >= n.x && x.x + x.w <= n.x + n.w && x.y >= n.y && x.y + x.h <= n.y + n.h),
+    );
+    t.same(
+      outside.map((x) => x.text),
+      [],
+      `${f}: every note line inside its box`,
+    );
     t.notMatch(ladderSvgs[i], /…/, `${f}: nothing cut with …`);
   });
   const remote = ladderFiles.find((f) => f.startsWith('passive-close/01'))!;

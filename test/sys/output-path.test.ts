@@ -1,7 +1,8 @@
 // Output paths the user names: created without Node's recursive mkdir (which loops forever under
 // /proc or through a dangling link), proved writable up front, refused in one line naming why.
-import t from 'tap';
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import t from 'tap';
 import { checkOutputFile, makeDirs, prepareOutputDir } from '../../src/sys/output-path.js';
 
 t.test('prepareOutputDir creates missing directories and leaves no probe file', async (t) => {
@@ -31,7 +32,7 @@ t.test('refused paths: kernel file systems (also through a link), files, danglin
   t.notOk(existsSync(`${dir}/nowhere`), 'nothing made through the dangling link');
 });
 
-t.test('makeDirs stops where Node\'s recursive mkdir would spin (it would hang this test)', async (t) => {
+t.test("makeDirs stops where Node's recursive mkdir would spin (it would hang this test)", async (t) => {
   t.throws(() => makeDirs('--x', '/proc/tcpfsm-x/y', '/proc/tcpfsm-x/y'), /cannot create \/proc\/tcpfsm-x: no such file or directory \(ENOENT\)/);
 });
 

@@ -1,16 +1,17 @@
 // The gVisor target for real (as root): netstack behind the lab's veth, driven from the probe with
 // crafted segments (RawWire + PeerConnection) and from inside by its agent; its own endpoint table
 // is the ground truth. Then: nothing is left behind, and the program dies with its harness.
-import t, { type Test } from 'tap';
+
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { openStack, type GvisorHost } from '../../src/target/gvisor.js';
-import { PeerConnection } from '../../src/peer/connection.js';
-import { Seq } from '../../src/packet/index.js';
-import { RawWire } from '../../src/wire/raw.js';
+import t, { type Test } from 'tap';
 import { cleanupLeftovers } from '../../src/lab/inventory.js';
+import { Seq } from '../../src/packet/index.js';
+import { PeerConnection } from '../../src/peer/connection.js';
 import { UsageError } from '../../src/sys/errors.js';
+import { type GvisorHost, openStack } from '../../src/target/gvisor.js';
+import { RawWire } from '../../src/wire/raw.js';
 import { pidAlive, remnantsOf } from '../lab/helpers.js';
 
 /** A gVisor target with a wire on its veth (the probe kernel's RSTs suppressed), closed at teardown. */
@@ -41,7 +42,11 @@ async function establish(host: GvisorHost, wire: RawWire, port: number) {
 t.test('a crafted handshake puts a netstack endpoint in ESTABLISHED', async (t) => {
   const { host, wire, port } = await target(t);
   t.match(host.target.ipv4, /^198\.18\./, 'the target address is in the lab range');
-  t.same((await host.states.sockets({ localPort: port })).map((s) => s.state), ['LISTEN'], 'the listener is in netstack’s table');
+  t.same(
+    (await host.states.sockets({ localPort: port })).map((s) => s.state),
+    ['LISTEN'],
+    'the listener is in netstack’s table',
+  );
   const { peer, tuple } = await establish(host, wire, port);
   t.teardown(() => peer.close());
   const wait = await host.states.waitForState(tuple, 'ESTABLISHED', 2000);
@@ -128,7 +133,11 @@ t.test('close() leaves nothing: namespace, links, nft table, the netstack proces
     const t0 = performance.now();
     const host = await openStack();
     const pid = host.agent.pid;
-    const wire = await RawWire.open({ iface: host.probeInterface, localAddr: host.probe.ipv4, suppress: { id: String(host.id), oifname: host.probeInterface } });
+    const wire = await RawWire.open({
+      iface: host.probeInterface,
+      localAddr: host.probe.ipv4,
+      suppress: { id: String(host.id), oifname: host.probeInterface },
+    });
     await wire.close();
     await host.close();
     await host.close(); // idempotent

@@ -3,11 +3,12 @@
 // crafted handshake from the probe becomes a connection the host-side agent accepts; data arrives;
 // what the agent's close/abort make the proxy send to the probe; close() (and a SIGKILLed owner
 // plus cleanup) leaves nothing.
-import t from 'tap';
+
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import t from 'tap';
 import { cleanupLeftovers } from '../../src/lab/inventory.js';
 import { formatTcp, Seq } from '../../src/packet/index.js';
 import { PeerConnection } from '../../src/peer/connection.js';
@@ -15,8 +16,8 @@ import type { SegmentPattern } from '../../src/peer/pattern.js';
 import { run } from '../../src/sys/exec.js';
 import type { ProxyHost } from '../../src/target/proxy.js';
 import type { StackOptions } from '../../src/target/stack.js';
-import { RawWire } from '../../src/wire/raw.js';
 import { listTcpfsmTables } from '../../src/wire/nft.js';
+import { RawWire } from '../../src/wire/raw.js';
 import { pidAlive } from '../lab/helpers.js';
 
 export interface ProxyCase {
@@ -68,20 +69,31 @@ export function proxyTests(c: ProxyCase): void {
     t.same(hostAddrs.sort(), ['127.0.0.1', '::1'], 'no address but loopback in the proxy namespace');
     t.same(await ipJson(['-n', host.hostNamespace, 'link', 'show', 'master', 'sink0']).catch(() => []), [], 'no link is a port of sink0');
     // A lab address outside this lab: the proxy's connect() there must find no way out.
-    const route = await run('ip', ['-n', host.hostNamespace, 'route', 'get', '198.18.0.1']).then((r) => r.stdout, (e: Error) => e.message);
+    const route = await run('ip', ['-n', host.hostNamespace, 'route', 'get', '198.18.0.1']).then(
+      (r) => r.stdout,
+      (e: Error) => e.message,
+    );
     if (c.hostLinks.includes('sink0')) t.match(route, /dev sink0/, 'everything routed into the port-less sink');
     else t.match(route, /Network is unreachable/, 'no route out');
     t.ok((await run('ip', ['netns', 'pids', host.hostNamespace])).stdout.split(/\s+/).includes(String(host.proxyPid)), 'the proxy runs in its own namespace');
 
     const targetAddrs = (await ipJson(['-n', host.namespace, 'addr', 'show'])).flatMap((l) => (l.addr_info as Array<{ local: string }>).map((a) => a.local));
-    t.same(targetAddrs.filter((a) => a !== '127.0.0.1'), [], 'the target namespace kernel has no address to answer from');
+    t.same(
+      targetAddrs.filter((a) => a !== '127.0.0.1'),
+      [],
+      'the target namespace kernel has no address to answer from',
+    );
   });
 
   t.test(`${c.stack}: a crafted handshake becomes a connection the host-side agent accepts`, async (t) => {
     const host = await c.openStack();
     t.teardown(() => host.close());
     const { port } = await host.agent.listen(0);
-    const wire = await RawWire.open({ iface: host.probeInterface, localAddr: host.probe.ipv4, suppress: { id: String(host.id), oifname: host.probeInterface } });
+    const wire = await RawWire.open({
+      iface: host.probeInterface,
+      localAddr: host.probe.ipv4,
+      suppress: { id: String(host.id), oifname: host.probeInterface },
+    });
     t.teardown(() => wire.close());
 
     const open = async () => {
@@ -105,7 +117,10 @@ export function proxyTests(c: ProxyCase): void {
       const accepted = host.agent.events.filter((e) => e.event === 'accepted').at(-1)!;
       t.equal(accepted.event === 'accepted' && accepted.remote.address, '127.0.0.1', 'the host side sees the proxy, from loopback');
       t.not(accepted.event === 'accepted' && accepted.remote.port, conn.localPort, "from a port of the proxy's own, not the probe's");
-      await host.agent.waitForEvent((e) => e.event === 'data' && e.conn === (accepted.event === 'accepted' ? accepted.conn : -1) && e.total === payload.length, 3000);
+      await host.agent.waitForEvent(
+        (e) => e.event === 'data' && e.conn === (accepted.event === 'accepted' ? accepted.conn : -1) && e.total === payload.length,
+        3000,
+      );
       t.equal((await host.agent.read(accepted.event === 'accepted' ? accepted.conn : -1)).data.toString(), payload, 'the data arrives at the agent');
     });
 

@@ -1,8 +1,8 @@
 // Stack names as users type them, and loading a stack's module by name (no lab needed).
 import t from 'tap';
+import { EnvironmentError, UsageError } from '../../src/sys/errors.js';
 import { loadStack, parseStack, parseStacks } from '../../src/target/registry.js';
 import { STACK_NAMES, type StackName } from '../../src/target/stack.js';
-import { EnvironmentError, UsageError } from '../../src/sys/errors.js';
 
 t.test('parseStacks: names in order, all, duplicates dropped, unknown names listed', async (t) => {
   t.same(parseStacks('linux'), ['linux']);

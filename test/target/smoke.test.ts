@@ -3,8 +3,8 @@
 // every stack (differences between stacks are findings, not harness errors), the Linux column must
 // pass, and the differential must be written and name the stacks.
 import t from 'tap';
-import { runTcpfsm } from '../remote/helpers.js';
 import { STACK_NAMES } from '../../src/target/stack.js';
+import { runTcpfsm } from '../remote/helpers.js';
 
 const SMOKE = ['handshake', 'passive-close', 'active-close', 'reset'];
 

@@ -1,10 +1,11 @@
 // The linux.uml command line, without root: fixed MAC per lab, the target address for init,
 // the protocol on con1, and a path with a blank refused (the kernel would split it).
+
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { labAddresses } from '../../src/lab/addressing.js';
 import { EnvironmentError } from '../../src/sys/errors.js';
 import { UML_INIT, umlKernelArgs, umlMac } from '../../src/target/uml/kernel-args.js';
-import { existsSync } from 'node:fs';
 
 t.test('one MAC per lab, locally administered', async (t) => {
   t.equal(umlMac(0), '02:7c:9f:00:00:02');

@@ -2,19 +2,20 @@
 // handshake reaches ESTABLISHED in the guest's own TCP stack (ground truth: ss inside the guest),
 // the agent's close() gives FIN-WAIT-1 then FIN-WAIT-2, a RST closes, and close() leaves no
 // namespace, link, nft table, umid directory or linux.uml process behind.
-import t, { type Test } from 'tap';
+
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStack } from '../../src/target/uml.js';
+import t, { type Test } from 'tap';
 import { labAddresses } from '../../src/lab/addressing.js';
 import { FAST_SUITE_SYSCTLS, SYSCTL_NAMES } from '../../src/lab/sysctls.js';
-import { PeerConnection } from '../../src/peer/connection.js';
 import { Seq } from '../../src/packet/index.js';
-import { RawWire } from '../../src/wire/raw.js';
+import { PeerConnection } from '../../src/peer/connection.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { run } from '../../src/sys/exec.js';
 import { umlUmid } from '../../src/target/uml/kernel-args.js';
+import { openStack } from '../../src/target/uml.js';
+import { RawWire } from '../../src/wire/raw.js';
 import { pidAlive, remnantsOf } from '../lab/helpers.js';
 
 const host = await openStack();
@@ -53,7 +54,10 @@ t.test('the guest is Linux 6.1 with the lab sysctls, reached at its own address'
   for (const [key, value] of Object.entries(FAST_SUITE_SYSCTLS)) {
     t.equal(host.settings!.values[SYSCTL_NAMES[key as keyof typeof SYSCTL_NAMES]], String(value), `${key} read back`);
   }
-  t.ok(Object.values(SYSCTL_NAMES).every((n) => n in host.settings!.values), 'every known sysctl is read back');
+  t.ok(
+    Object.values(SYSCTL_NAMES).every((n) => n in host.settings!.values),
+    'every known sysctl is read back',
+  );
   // The namespace's own kernel must stay silent: its veth end has no address and no IPv6.
   const { stdout } = await run('ip', ['-n', `tcpfsm-${host.id}`, '-o', 'addr', 'show', 'dev', 'eth0']);
   t.equal(stdout.trim(), '', 'the target-side veth end has no address');

@@ -13,7 +13,7 @@ t.test('within the tolerance: conforms, with or without delay', async (t) => {
   t.equal(gradeFigure({ ...fig, value: 1100, delay: 500 }).grade, 'conforms');
 });
 
-t.test('the issue\'s case: 1134 ms vs 1000 ± 104 ms', async (t) => {
+t.test("the issue's case: 1134 ms vs 1000 ± 104 ms", async (t) => {
   t.equal(gradeFigure(fig).grade, 'violation', 'no delay measured: a violation, as before');
   t.equal(gradeFigure({ ...fig, delay: 2 }).grade, 'violation', 'a quiet machine (2 ms wake-up delay) does not explain 30 ms');
   const g = gradeFigure({ ...fig, delay: 45, delayWhy: 'worst probe wake-up delay 45 ms' });

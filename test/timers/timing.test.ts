@@ -1,7 +1,7 @@
 // The timer arithmetic the timer suites derive their expectations and tolerances from.
 import t from 'tap';
-import { backoffSchedule, intervalsMs, msBetween, timerTolerance } from '../../src/peer/timing.js';
 import { kernelHz, linuxRetransmissionCount, linuxRto, wheelGranularityMs } from '../../src/fsm/linux-timers.js';
+import { backoffSchedule, intervalsMs, msBetween, timerTolerance } from '../../src/peer/timing.js';
 
 const HZ250 = { hz: 250, source: 'test' };
 const HZ1000 = { hz: 1000, source: 'test' };

@@ -3,13 +3,13 @@
 // checksum offload turned back on for its veth: veth then hands over partial checksums, so every
 // SYN-ACK reaches the probe with a checksum that does not verify.
 import t from 'tap';
-import { openTarget } from '../../src/target/target.js';
 import { TARGET_INTERFACE } from '../../src/lab/addressing.js';
-import { run } from '../../src/sys/exec.js';
+import { Seq } from '../../src/packet/index.js';
 import { PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
-import { Seq } from '../../src/packet/index.js';
+import { run } from '../../src/sys/exec.js';
+import { openTarget } from '../../src/target/target.js';
 
 async function synAckFrom(offload: 'on' | 'off') {
   const target = await openTarget({ profile: 'rfc' });

@@ -1,9 +1,10 @@
 // The requirement coverage table from the suites' declarations, and `tcpfsm requirements` over
 // the real suites: counts add up, gaps are the wire-observable MUST/SHOULDs nobody covers.
+
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { requirementCoverage } from '../../src/verdict/coverage.js';
 import { tcpfsm } from '../cli/helpers.js';
-import { fileURLToPath } from 'node:url';
 
 t.test('coverage rows, counts and gaps', async (t) => {
   const cov = requirementCoverage([
@@ -21,7 +22,10 @@ t.test('coverage rows, counts and gaps', async (t) => {
   t.equal(cov.counts.MUST.total + cov.counts.SHOULD.total + cov.counts.MAY.total, 118);
   t.notOk(cov.gaps.includes('MUST-13'));
   t.ok(cov.gaps.includes('MUST-3'), 'MUST-3 is observable and not covered here');
-  t.notOk(cov.gaps.some((g) => g.startsWith('MAY')), 'MAYs are never gaps');
+  t.notOk(
+    cov.gaps.some((g) => g.startsWith('MAY')),
+    'MAYs are never gaps',
+  );
 });
 
 t.test('tcpfsm requirements over the real suites', async (t) => {

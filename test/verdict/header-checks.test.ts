@@ -3,11 +3,11 @@
 // crafted 'raw' option lists that the header battery sends. Deviant segments are built here:
 // a Linux target never sends them.
 import t from 'tap';
-import { judgeHeader, judgeOptionBytes, optionArea } from '../../src/verdict/header-checks.js';
-import { SegmentWatch } from '../../src/peer/segment-watch.js';
-import { PeerConnection } from '../../src/peer/connection.js';
 import { decodePacket, encodePacket, formatTcp } from '../../src/packet/index.js';
 import { ACK, SYN, type TcpSegment } from '../../src/packet/types.js';
+import { PeerConnection } from '../../src/peer/connection.js';
+import { SegmentWatch } from '../../src/peer/segment-watch.js';
+import { judgeHeader, judgeOptionBytes, optionArea } from '../../src/verdict/header-checks.js';
 import { MemoryTransport } from '../../src/wire/memory.js';
 
 const b = (...bytes: number[]) => Buffer.from(bytes);
@@ -42,7 +42,10 @@ t.test('MSS only with SYN (MUST-65); a known kind with a wrong length is named b
 t.test('reserved bits: the three reserved ones must be zero, the AE bit is not judged', async (t) => {
   const pkt = encodePacket({ src: '198.18.0.2', dst: '198.18.0.1' }, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: ACK, window: 1, reserved: 0x4 });
   t.same(optionArea(pkt).length, 0, 'no options');
-  t.same(judgeHeader(pkt, ACK, 0x4).map((f) => f.requirement), ['RFC 9293 3.1']);
+  t.same(
+    judgeHeader(pkt, ACK, 0x4).map((f) => f.requirement),
+    ['RFC 9293 3.1'],
+  );
   t.same(judgeHeader(pkt, ACK, 0x1), []);
 });
 
@@ -61,7 +64,8 @@ t.test('the segment watch: a clean exchange conforms; MSS without SYN, malformed
   const wire = new MemoryTransport('198.18.0.1');
   const peer = new PeerConnection(wire, '198.18.0.2', 80, { iss: 1000 });
   t.teardown(() => peer.close());
-  const from = (s: Partial<TcpSegment>) => wire.inject('198.18.0.2', { srcPort: 80, dstPort: peer.localPort, seq: 5000, ack: 1001, flags: ACK, window: 1000, ...s });
+  const from = (s: Partial<TcpSegment>) =>
+    wire.inject('198.18.0.2', { srcPort: 80, dstPort: peer.localPort, seq: 5000, ack: 1001, flags: ACK, window: 1000, ...s });
 
   let watch = new SegmentWatch(wire);
   await peer.send('S');
@@ -70,7 +74,11 @@ t.test('the segment watch: a clean exchange conforms; MSS without SYN, malformed
   from({ ack: 1001, window: 1000 });
   from({ ack: 1101, window: 900 }); // same right edge: not shrunk
   const clean = watch.stop();
-  t.same(clean.filter((f) => f.level !== 'conforms'), [], 'nothing wrong');
+  t.same(
+    clean.filter((f) => f.level !== 'conforms'),
+    [],
+    'nothing wrong',
+  );
   t.same(clean.map((f) => f.requirement).sort(), ['MUST-45', 'MUST-65', 'MUST-68', 'MUST-69', 'RFC 9293 3.1', 'SHLD-14'].sort());
 
   watch = new SegmentWatch(wire);
@@ -79,6 +87,12 @@ t.test('the segment watch: a clean exchange conforms; MSS without SYN, malformed
   from({ options: [{ kind: 'raw', bytes: b(99, 0, 0, 0) }] });
   from({ ack: 1101, window: 500 }); // right edge 1601 after 2001: shrunk by 400
   const bad = watch.stop();
-  t.same(bad.filter((f) => f.level !== 'conforms').map((f) => `${f.level} ${f.requirement}`), ['violation MUST-65', 'violation MUST-68', 'deviation SHLD-14']);
-  t.match(bad.find((f) => f.requirement === 'SHLD-14'), { observed: /moved left by 400 bytes/ });
+  t.same(
+    bad.filter((f) => f.level !== 'conforms').map((f) => `${f.level} ${f.requirement}`),
+    ['violation MUST-65', 'violation MUST-68', 'deviation SHLD-14'],
+  );
+  t.match(
+    bad.find((f) => f.requirement === 'SHLD-14'),
+    { observed: /moved left by 400 bytes/ },
+  );
 });

@@ -1,8 +1,9 @@
 // ISN grading on synthetic series: an RFC 6528 generator (clock + keyed hash of the 4-tuple)
 // conforms; a constant step (old BSD: +64000 per connection) and a clock-free ISN are caught.
-import t from 'tap';
+
 import { createHash } from 'node:crypto';
-import { gradeIsns, isnFigures, type IsnSample } from '../../src/verdict/isn.js';
+import t from 'tap';
+import { gradeIsns, type IsnSample, isnFigures } from '../../src/verdict/isn.js';
 
 const MS = 1_000_000n;
 // Linux: M = ns >> 6 (a 64 ns tick), F = keyed hash of the 4-tuple.
@@ -18,7 +19,13 @@ t.test('an RFC 6528 generator conforms to MUST-8 and SHLD-1', async (t) => {
   const same = series(6, (_, at) => rfc6528(40000, at));
   const different = series(20, (i, at) => rfc6528(40001 + i, at));
   const { findings, same: fs } = gradeIsns(same, different);
-  t.same(findings.map((f) => [f.requirement, f.level]), [['MUST-8', 'conforms'], ['SHLD-1', 'conforms']]);
+  t.same(
+    findings.map((f) => [f.requirement, f.level]),
+    [
+      ['MUST-8', 'conforms'],
+      ['SHLD-1', 'conforms'],
+    ],
+  );
   t.ok(Math.abs(fs.rates[0]! / 15_625_000 - 1) < 0.01, `same-tuple rate is the clock's 15.6 M/s (${fs.rates[0]})`);
 });
 
@@ -26,7 +33,13 @@ t.test('a constant step across 4-tuples is predictable: SHLD-1 deviation', async
   const same = series(6, (i) => 1000 + 64000 * i);
   const different = series(20, (i) => 7 + 64000 * i);
   const { findings, different: fd } = gradeIsns(same, different);
-  t.same(findings.map((f) => [f.requirement, f.level]), [['MUST-8', 'conforms'], ['SHLD-1', 'deviation']]);
+  t.same(
+    findings.map((f) => [f.requirement, f.level]),
+    [
+      ['MUST-8', 'conforms'],
+      ['SHLD-1', 'deviation'],
+    ],
+  );
   t.equal(fd.gcd, 64000, "nmap's GCD finds the step");
   t.equal(fd.stepSpread, 0);
 });
@@ -40,10 +53,19 @@ t.test('an ISN that does not advance for a reused 4-tuple violates MUST-8', asyn
 });
 
 t.test('increments are taken modulo 2^32 the short way round; too few samples is inconclusive', async (t) => {
-  const f = isnFigures([{ isn: 0xfffffff0, atNs: 0n }, { isn: 0x10, atNs: 1_000_000_000n }]);
+  const f = isnFigures([
+    { isn: 0xfffffff0, atNs: 0n },
+    { isn: 0x10, atNs: 1_000_000_000n },
+  ]);
   t.same(f.increments, [0x20]);
   t.equal(f.rates[0], 32);
   t.equal(f.isr, 40, 'ISR = 8·log2(32)');
-  const { findings } = gradeIsns(series(2, (i) => i), series(2, (i) => i));
-  t.same(findings.map((x) => x.level), ['inconclusive']);
+  const { findings } = gradeIsns(
+    series(2, (i) => i),
+    series(2, (i) => i),
+  );
+  t.same(
+    findings.map((x) => x.level),
+    ['inconclusive'],
+  );
 });

@@ -3,11 +3,11 @@
 // stack with keep-alives on by default looks like from outside) is caught as a violation, both
 // from the probe on the wire and from the kernel's armed keep-alive timer.
 import t from 'tap';
-import { openTarget } from '../../src/target/target.js';
 import { PeerConnection } from '../../src/peer/connection.js';
+import { watchForKeepAlives } from '../../src/peer/keep-alive.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection, stateGroundTruth } from '../../src/peer/scripted.js';
-import { watchForKeepAlives } from '../../src/peer/keep-alive.js';
+import { openTarget } from '../../src/target/target.js';
 
 async function idleFinding(keepAliveMs: number | undefined) {
   const target = await openTarget();

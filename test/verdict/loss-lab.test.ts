@@ -4,13 +4,13 @@
 //   silence after loss   the test is inconclusive (loss on the path may explain it), not failed
 //   silence, no loss     the target never answered: the step fails as before
 import t from 'tap';
-import { openTarget, type Target } from '../../src/target/target.js';
-import { run } from '../../src/sys/exec.js';
+import { Seq } from '../../src/packet/index.js';
 import { ExpectationError, InconclusiveError, PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
 import { Trace } from '../../src/peer/trace.js';
-import { Seq } from '../../src/packet/index.js';
+import { run } from '../../src/sys/exec.js';
+import { openTarget, type Target } from '../../src/target/target.js';
 
 const nft = (target: Target, ...args: string[]) => run('ip', ['netns', 'exec', target.lab!, 'nft', ...args]);
 
@@ -24,7 +24,11 @@ async function withTarget(fn: (target: Target, c: ScriptedConnection) => Promise
   const target = await openTarget({ profile: 'rfc' });
   try {
     const { port } = await target.agent!.listen(0);
-    const c = new ScriptedConnection(new PeerConnection(target.wire, target.address, port, { trace: new Trace() }), RemoteModel.listening(target.profile), null);
+    const c = new ScriptedConnection(
+      new PeerConnection(target.wire, target.address, port, { trace: new Trace() }),
+      RemoteModel.listening(target.profile),
+      null,
+    );
     try {
       await fn(target, c);
     } finally {

@@ -3,18 +3,19 @@
 // with the old connection's ACK (RFC 9293 3.10.7.4, TIME-WAIT; Linux tcp_timewait_state_process).
 // The harness recognises that answer instead of calling it a wrong SYN-ACK; and source ports are
 // remembered across runs so that a remote server's TIME-WAIT 4-tuples are not met again.
-import t from 'tap';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTarget } from '../../src/target/target.js';
+import t from 'tap';
+import { Seq } from '../../src/packet/index.js';
 import { PeerConnection, StaleIncarnationError } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
-import { ScriptedConnection } from '../../src/peer/scripted.js';
 import { PORT_QUIET_MS, PortMemory } from '../../src/peer/ports.js';
-import { Seq } from '../../src/packet/index.js';
+import { ScriptedConnection } from '../../src/peer/scripted.js';
+import { openTarget } from '../../src/target/target.js';
 
-t.test('a SYN answered by an older incarnation\'s ACK is recognised', async (t) => {
+t.test("a SYN answered by an older incarnation's ACK is recognised", async (t) => {
   const target = await openTarget();
   t.teardown(() => target.close());
   const { wire } = target;

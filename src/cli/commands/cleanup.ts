@@ -12,7 +12,12 @@ export interface CleanupArgs {
 
 export function cleanupBuilder(y: Argv): Argv<CleanupArgs> {
   return y
-    .positional('ids', { describe: 'only these lab ids (tcpfsm-<id>) and their nft tables (default: every leftover)', type: 'string', array: true, default: [] })
+    .positional('ids', {
+      describe: 'only these lab ids (tcpfsm-<id>) and their nft tables (default: every leftover)',
+      type: 'string',
+      array: true,
+      default: [],
+    })
     .option('force', { describe: 'also remove labs whose tcpfsm process is still running (including `lab up` labs)', type: 'boolean', default: false })
     .example('$0 cleanup', 'remove leftovers of crashed runs')
     .example('$0 cleanup 7', 'remove lab tcpfsm-7, e.g. one kept with run --keep-lab')
@@ -22,7 +27,8 @@ export function cleanupBuilder(y: Argv): Argv<CleanupArgs> {
 export async function cleanupCommand(a: CleanupArgs): Promise<number> {
   const ids = a.ids.map((raw) => {
     const id = Number(String(raw).replace(/^tcpfsm-/, ''));
-    if (!Number.isInteger(id) || id < 0 || id >= LAB_INDEX_SPACE) throw new UsageError(`cleanup: '${raw}' is not a lab id (0..${LAB_INDEX_SPACE - 1}, or tcpfsm-<id>)`);
+    if (!Number.isInteger(id) || id < 0 || id >= LAB_INDEX_SPACE)
+      throw new UsageError(`cleanup: '${raw}' is not a lab id (0..${LAB_INDEX_SPACE - 1}, or tcpfsm-<id>)`);
     return id;
   });
   const r = await cleanupLeftovers({ includeLive: a.force, ...(ids.length ? { ids } : {}) });

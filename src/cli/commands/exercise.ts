@@ -2,7 +2,7 @@
 // behaviour from the teaching note (handshake, close, lost third ACK, TIME-WAIT, half-close, reset,
 // ISNs, the SYN queue, TIME-WAIT reuse, both sides' states, why three and four), in English or Chinese.
 import type { Argv } from 'yargs';
-import { LANGS, runExercise, WALKTHROUGHS, type Lang } from '../../exercise/index.js';
+import { LANGS, type Lang, runExercise, WALKTHROUGHS } from '../../exercise/index.js';
 import { labSysctlsFrom } from '../../lab/index.js';
 import { parseLabSysctls, refuseHostWideLabSysctls } from '../args.js';
 
@@ -22,7 +22,13 @@ export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
     .option('walkthrough', { alias: 'w', describe: 'a guided lesson instead of the free session', choices: WALKTHROUGHS.map((w) => w.name), requiresArg: true })
     .option('auto', { describe: 'run the walkthrough straight through (no Enter between steps); stable text', type: 'boolean', default: false })
     .option('lang', { describe: 'language of the lesson texts (the teaching note is Chinese)', choices: LANGS, default: 'en' as Lang, requiresArg: true })
-    .option('lab-sysctl', { describe: 'set a sysctl in the lab namespace (repeatable), e.g. tcp_synack_retries=3', type: 'string', array: true, default: [], requiresArg: true })
+    .option('lab-sysctl', {
+      describe: 'set a sysctl in the lab namespace (repeatable), e.g. tcp_synack_retries=3',
+      type: 'string',
+      array: true,
+      default: [],
+      requiresArg: true,
+    })
     .example('$0 exercise', 'interactive: type `listen 8080`, `connect`, `syn`, `ack`, `state`, `trace`, `help`')
     .example('$0 exercise --walkthrough handshake', 'the 3-way handshake, step by step (Enter to continue)')
     .example('$0 exercise -w time-wait --auto', 'the TIME-WAIT lesson straight through')

@@ -1,7 +1,7 @@
 // tcpfsm fsm: the RFC 9293 state machine as the harness uses it — the transition table as text,
 // Graphviz DOT (--dot) or SVG (--svg, rendered in-process by @viz-js/viz).
 import type { Argv } from 'yargs';
-import { fromStates, linuxDeviations, profiles, target, toDot, type ProfileName } from '../../fsm/index.js';
+import { fromStates, linuxDeviations, type ProfileName, profiles, target, toDot } from '../../fsm/index.js';
 import { fsmDiagram } from '../../report/fsm-diagram.js';
 import { UsageError } from '../../sys/errors.js';
 import { checkOutputFile, writeOutputFile } from '../../sys/output-path.js';
@@ -19,8 +19,17 @@ export function fsmBuilder(y: Argv): Argv<FsmArgs> {
   return y
     .option('dot', { describe: 'print Graphviz DOT', type: 'boolean' })
     .option('svg', { describe: 'print SVG in the layout of RFC 9293 Figure 5 (no graphviz needed)', type: 'boolean' })
-    .option('profile', { describe: 'profile: the RFC alone, or Linux with its documented deviations', choices: ['rfc', 'linux'] as const, default: 'rfc' as const, requiresArg: true })
-    .option('self-loops', { describe: 'with --dot: also draw rows that keep the state (the SVG counts them in a badge per state)', type: 'boolean', default: false })
+    .option('profile', {
+      describe: 'profile: the RFC alone, or Linux with its documented deviations',
+      choices: ['rfc', 'linux'] as const,
+      default: 'rfc' as const,
+      requiresArg: true,
+    })
+    .option('self-loops', {
+      describe: 'with --dot: also draw rows that keep the state (the SVG counts them in a badge per state)',
+      type: 'boolean',
+      default: false,
+    })
     .option('output', { alias: 'o', describe: 'write to this file instead of stdout', type: 'string', requiresArg: true })
     .conflicts('dot', 'svg')
     .example('$0 fsm', 'the transition table as text')
@@ -49,7 +58,10 @@ export async function fsmCommand(a: FsmArgs): Promise<number> {
   // The file is checked before the (slow) rendering: a bad path is one line, exit 2.
   const file = a.output !== undefined ? checkOutputFile('--output', a.output) : undefined;
   const table = profiles[a.profile].table;
-  const title = a.profile === 'rfc' ? 'RFC 9293 TCP connection states' : `RFC 9293 TCP connection states (profile ${a.profile}: ${linuxDeviations().length} deviations not drawn)`;
+  const title =
+    a.profile === 'rfc'
+      ? 'RFC 9293 TCP connection states'
+      : `RFC 9293 TCP connection states (profile ${a.profile}: ${linuxDeviations().length} deviations not drawn)`;
   let out: string;
   if (a.svg) {
     out = `<?xml version="1.0" encoding="UTF-8"?>\n${fsmDiagram({ table, title }).svg}`;

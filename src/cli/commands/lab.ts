@@ -14,10 +14,19 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import { cleanupLeftovers, createLab, labAddresses, labStatus, listLabs, tcpfsmNftTables, LAB_INDEX_SPACE, type LabStatus } from '../../lab/index.js';
+import {
+  cleanupLeftovers,
+  createLab,
+  LAB_INDEX_SPACE,
+  type LabStatus,
+  labAddresses,
+  labStatus,
+  labSysctlsFrom,
+  listLabs,
+  tcpfsmNftTables,
+} from '../../lab/index.js';
 import { requireLabPrivileges } from '../../lab/privileges.js';
 import { EnvironmentError, UsageError } from '../../sys/errors.js';
-import { labSysctlsFrom } from '../../lab/index.js';
 import { parseLabSysctls, parsePositiveInt, refuseHostWideLabSysctls } from '../args.js';
 import { io } from '../io.js';
 
@@ -156,7 +165,13 @@ async function up(a: LabUpArgs): Promise<number> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      const why = stderr.trim().split('\n').filter(Boolean).pop()?.replace(/^tcpfsm:\s*/, '') ?? `exit ${code}`;
+      const why =
+        stderr
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .pop()
+          ?.replace(/^tcpfsm:\s*/, '') ?? `exit ${code}`;
       reject(new EnvironmentError(`lab up failed: ${why}`));
     });
   });
@@ -241,11 +256,15 @@ async function status(a: LabStatusArgs): Promise<number> {
     return 0;
   }
   for (const r of rows) {
-    const owner = r.owner === null ? 'owner unknown' : `${r.heldByLabUp ? 'held by lab up' : 'owned by'} process ${r.owner}${r.ownerAlive ? '' : ' (gone: a leftover, see tcpfsm cleanup)'}`;
+    const owner =
+      r.owner === null
+        ? 'owner unknown'
+        : `${r.heldByLabUp ? 'held by lab up' : 'owned by'} process ${r.owner}${r.ownerAlive ? '' : ' (gone: a leftover, see tcpfsm cleanup)'}`;
     const age = r.ageSeconds !== null ? `, up ${Math.round(r.ageSeconds)} s` : '';
     io.out(`${r.name}  probe ${r.addresses.probe.ipv4} → target ${r.addresses.target.ipv4}  ${owner}${age}\n`);
-    io.out(`  namespace ${r.namespace ? 'yes' : 'no'}, probe link ${r.probeLink ? 'yes' : 'no'}, processes inside: ${r.pids.join(' ') || 'none'}${r.nftTables.length ? `, nft ${r.nftTables.join(', ')}` : ''}\n`);
+    io.out(
+      `  namespace ${r.namespace ? 'yes' : 'no'}, probe link ${r.probeLink ? 'yes' : 'no'}, processes inside: ${r.pids.join(' ') || 'none'}${r.nftTables.length ? `, nft ${r.nftTables.join(', ')}` : ''}\n`,
+    );
   }
   return 0;
 }
-

@@ -1,9 +1,9 @@
 // tcpfsm list [suites..]: the suites and their tests, as each suite reports them itself
 // (TCPFSM_LIST=1), without creating a lab.
 import type { Argv } from 'yargs';
-import { listSuite, discoverSuites, selectSuites, suitesDir, type SuiteListing } from '../suites.js';
 import { parseGrep } from '../args.js';
 import { io } from '../io.js';
+import { discoverSuites, listSuite, type SuiteListing, selectSuites, suitesDir } from '../suites.js';
 
 export interface ListArgs {
   suites: string[];

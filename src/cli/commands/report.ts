@@ -22,7 +22,8 @@ export function reportIndex(dir: string): string {
   const abs = resolve(dir);
   const candidates = [abs, join(abs, 'index.html'), join(abs, 'latest', 'index.html')];
   const found = candidates.find((c) => c.endsWith('.html') && existsSync(c) && statSync(c).isFile());
-  if (!found) throw new UsageError(`no report in ${dir}: looked for ${dir}/index.html and ${dir}/latest/index.html (run 'tcpfsm run' first, or name a report folder)`);
+  if (!found)
+    throw new UsageError(`no report in ${dir}: looked for ${dir}/index.html and ${dir}/latest/index.html (run 'tcpfsm run' first, or name a report folder)`);
   return realpathSync(found);
 }
 

@@ -2,7 +2,7 @@
 // and the tests that judge it, built from the suites' own declarations (no lab needed).
 import type { Argv } from 'yargs';
 import { UsageError } from '../../sys/errors.js';
-import { OBSERVABILITY_TEXT, requirementCoverage, type CoverageRow } from '../../verdict/coverage.js';
+import { type CoverageRow, OBSERVABILITY_TEXT, requirementCoverage } from '../../verdict/coverage.js';
 import type { Level } from '../../verdict/requirements.js';
 import { io } from '../io.js';
 import { discoverSuites, listSuite, suitesDir } from '../suites.js';
@@ -22,7 +22,7 @@ export function requirementsBuilder(y: Argv): Argv<RequirementsArgs> {
     .option('level', { describe: 'only one level: must, should or may', type: 'string', requiresArg: true })
     .option('uncovered', { describe: 'only requirements observable on the wire that no test covers', type: 'boolean', default: false })
     .option('suites-dir', { type: 'string', hidden: true, requiresArg: true })
-    .example('$0 requirements', "every labelled requirement, how it can be observed, the tests that judge it")
+    .example('$0 requirements', 'every labelled requirement, how it can be observed, the tests that judge it')
     .example('$0 requirements --level must --uncovered', 'the wire-observable MUSTs no test judges yet')
     .example('$0 requirements --json', 'machine-readable, with the coverage counts') as unknown as Argv<RequirementsArgs>;
 }
@@ -42,7 +42,9 @@ export async function requirementsCommand(a: RequirementsArgs): Promise<number> 
   io.out(
     `\ncovered / observable on the wire / labelled: MUST ${c.MUST.covered}/${c.MUST.observable}/${c.MUST.total}, ` +
       `SHOULD ${c.SHOULD.covered}/${c.SHOULD.observable}/${c.SHOULD.total}, MAY ${c.MAY.covered}/${c.MAY.observable}/${c.MAY.total}\n` +
-      (coverage.gaps.length ? `wire-observable MUST/SHOULD not covered yet: ${coverage.gaps.join(' ')}\n` : 'every wire-observable MUST and SHOULD is covered\n'),
+      (coverage.gaps.length
+        ? `wire-observable MUST/SHOULD not covered yet: ${coverage.gaps.join(' ')}\n`
+        : 'every wire-observable MUST and SHOULD is covered\n'),
   );
   return 0;
 }

@@ -2,28 +2,37 @@
 // print one line per test (or TAP with --tap), write reports/<timestamp>/ and reports/latest.
 // Exit 0 all passed, 1 a test failed, 2 usage or environment error, 128+n when stopped by signal n.
 import { writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
-import { describeExpectations } from '../../peer/expectations.js';
-import type { FailOn } from '../../verdict/grade.js';
-import { differential, differentialText, resultsByStack } from '../../report/differential.js';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
 import { ENV } from '../../peer/contract.js';
-import { countRun, runOk, suiteRan, testsOf, type RunRecord, type SuiteRun } from '../../report/run.js';
+import { describeExpectations } from '../../peer/expectations.js';
+import {
+  DEFAULT_MAX_CONNS,
+  DEFAULT_RATE,
+  isLabAddress,
+  parseCloseTrigger,
+  parseMaxConns,
+  parseRate,
+  planRemoteTarget,
+  type RemoteOptions,
+} from '../../peer/remote.js';
+import { differential, differentialText, resultsByStack } from '../../report/differential.js';
+import { countRun, type RunRecord, runOk, type SuiteRun, suiteRan, testsOf } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
-import { isIP } from 'node:net';
-import { DEFAULT_MAX_CONNS, DEFAULT_RATE, isLabAddress, parseCloseTrigger, parseMaxConns, parseRate, planRemoteTarget, type RemoteOptions } from '../../peer/remote.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
+import { loadStack, parseStacks } from '../../target/registry.js';
+import { STACK_NAMES, type StackName } from '../../target/stack.js';
+import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { reportWhere } from '../report-where.js';
-import { runSuites, type RunnerListener } from '../runner.js';
-import { discoverSuites, listSuite, selectSuites, suitesDir, type SuiteFile } from '../suites.js';
+import { type RunnerListener, runSuites } from '../runner.js';
+import { discoverSuites, listSuite, type SuiteFile, selectSuites, suitesDir } from '../suites.js';
 import { VERSION } from '../version.js';
-import { loadStack, parseStacks } from '../../target/registry.js';
-import { STACK_NAMES, type StackName } from '../../target/stack.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
@@ -55,24 +64,66 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('grep', { describe: 'run only tests whose name matches this regular expression (at least one must)', type: 'string', requiresArg: true })
     .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
     .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
-    .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name', type: 'string', array: true, default: [], requiresArg: true })
-    .option('expect', { describe: `expectation for a measured figure, name=number (repeatable); names: ${describeExpectations()}`, type: 'string', array: true, default: [], requiresArg: true })
-    .option('report-dir', { describe: 'where reports/<timestamp>/ and reports/latest go (created and checked writable before any lab)', type: 'string', default: 'reports', requiresArg: true })
+    .option('lab-sysctl', {
+      describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name',
+      type: 'string',
+      array: true,
+      default: [],
+      requiresArg: true,
+    })
+    .option('expect', {
+      describe: `expectation for a measured figure, name=number (repeatable); names: ${describeExpectations()}`,
+      type: 'string',
+      array: true,
+      default: [],
+      requiresArg: true,
+    })
+    .option('report-dir', {
+      describe: 'where reports/<timestamp>/ and reports/latest go (created and checked writable before any lab)',
+      type: 'string',
+      default: 'reports',
+      requiresArg: true,
+    })
     .option('tap', { describe: 'print the run as TAP 14 on stdout, nothing else', type: 'boolean', default: false })
     .option('jobs', { alias: 'j', describe: 'suites in parallel, one lab each (default 2; remote mode runs one at a time)', type: 'string', requiresArg: true })
-    .option('keep-lab', { describe: 'keep each suite\'s lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)', type: 'boolean', default: false })
-    .option('fail-on', { describe: 'the least grade that fails the run (exit 1): violation (a MUST broken, or another kind of answer) or deviation (also a SHOULD not followed, or a detail of a prescribed segment)', choices: ['violation', 'deviation'] as const, default: 'violation' as FailOn, requiresArg: true })
+    .option('keep-lab', { describe: "keep each suite's lab after it ends (passed to the suites as TCPFSM_KEEP_LAB=1)", type: 'boolean', default: false })
+    .option('fail-on', {
+      describe:
+        'the least grade that fails the run (exit 1): violation (a MUST broken, or another kind of answer) or deviation (also a SHOULD not followed, or a detail of a prescribed segment)',
+      choices: ['violation', 'deviation'] as const,
+      default: 'violation' as FailOn,
+      requiresArg: true,
+    })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
-    .option('as-remote', { describe: 'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)', type: 'boolean', default: false })
+    .option('as-remote', {
+      describe:
+        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)',
+      type: 'boolean',
+      default: false,
+    })
     .option('rate', {
       describe: `remote mode: segments per second per connection (default ${DEFAULT_RATE}). Over any 1 s window a connection sends at most ⌊rate⌋ (at least 1), and at most 2 back to back (2 per 2/rate s); all connections together at most ⌊rate × max-conns⌋ (default ${DEFAULT_RATE * DEFAULT_MAX_CONNS}); one suite at a time, so these hold for the whole target`,
-      type: 'string', requiresArg: true,
+      type: 'string',
+      requiresArg: true,
     })
-    .option('max-conns', { describe: `remote mode: half-open connections at once, target-wide (default ${DEFAULT_MAX_CONNS})`, type: 'string', requiresArg: true })
-    .option('close-trigger', { describe: "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0) or 'idle:SECONDS'", type: 'string', requiresArg: true })
-    .option('suites-dir', { describe: 'directory of compiled suites (default dist/suites; env TCPFSM_SUITES_DIR)', type: 'string', hidden: true, requiresArg: true })
+    .option('max-conns', {
+      describe: `remote mode: half-open connections at once, target-wide (default ${DEFAULT_MAX_CONNS})`,
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('close-trigger', {
+      describe: "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0) or 'idle:SECONDS'",
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('suites-dir', {
+      describe: 'directory of compiled suites (default dist/suites; env TCPFSM_SUITES_DIR)',
+      type: 'string',
+      hidden: true,
+      requiresArg: true,
+    })
     .example('$0 run', 'every suite, each against a fresh lab, reports in reports/latest/')
     .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
@@ -112,7 +163,8 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
   const remote = remoteOptions(a, target);
   // Remote mode: one suite process at a time, so the pacing bounds are the target's, not each suite's.
-  if (remote && a.jobs !== undefined && jobs > 1) throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
+  if (remote && a.jobs !== undefined && jobs > 1)
+    throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   const parallel = remote ? 1 : jobs;
   const stacks = await stackOption(a, target);
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
@@ -180,13 +232,27 @@ export async function runCommand(a: RunArgs): Promise<number> {
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     command: ['tcpfsm', ...process.argv.slice(2)].join(' '),
-    options: { ...(a.grep !== undefined ? { grep: a.grep } : {}), slow: a.slow, bail: a.bail, jobs: parallel, ...(a.profile ? { profile: a.profile } : {}), ...(stacks ? { stack: stacks.join(',') } : {}), ...(target ? { target } : {}), asRemote: a.asRemote, keepLab: a.keepLab, labSysctls, expect },
+    options: {
+      ...(a.grep !== undefined ? { grep: a.grep } : {}),
+      slow: a.slow,
+      bail: a.bail,
+      jobs: parallel,
+      ...(a.profile ? { profile: a.profile } : {}),
+      ...(stacks ? { stack: stacks.join(',') } : {}),
+      ...(target ? { target } : {}),
+      asRemote: a.asRemote,
+      keepLab: a.keepLab,
+      labSysctls,
+      expect,
+    },
     suites: result.suites,
     ...(result.interrupted ? { interrupted: result.interrupted } : {}),
   };
   const counts = countRun(run);
   const tapText = tap.finish(
-    [`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${run.interrupted ? `, ${counts.interrupted} interrupted by ${run.interrupted}` : ''}`],
+    [
+      `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${run.interrupted ? `, ${counts.interrupted} interrupted by ${run.interrupted}` : ''}`,
+    ],
     run.interrupted,
   );
   const files = await writeReports(runDir, run, tapText);
@@ -198,7 +264,12 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const byStack = resultsByStack(run);
   const diffLines = byStack ? differentialText(differential(byStack)) : [];
   if (byStack) writeFileSync(join(runDir, 'differential.txt'), differentialText(differential(byStack), Infinity).join('\n') + '\n');
-  human?.summary(counts, run.durationMs, [...diffLines, ...reportWhere(run, counts, files.index, join(shown, 'index.html')), ...kept, ...files.problems.map((p) => `report problem: ${p}`)]);
+  human?.summary(counts, run.durationMs, [
+    ...diffLines,
+    ...reportWhere(run, counts, files.index, join(shown, 'index.html')),
+    ...kept,
+    ...files.problems.map((p) => `report problem: ${p}`),
+  ]);
   if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
@@ -217,7 +288,9 @@ async function requireGrepMatches(grep: string, suites: readonly SuiteFile[]): P
   const re = new RegExp(grep);
   const listings = await Promise.all(suites.map((s) => listSuite(s)));
   if (listings.some((l) => l.tests.some((t) => re.test(t.name) || re.test(`${l.suite} ${t.name}`)))) return;
-  throw new UsageError(`--grep '${grep}' matches no test in ${suites.length === 1 ? `suite ${suites[0]!.name}` : `the ${suites.length} selected suites`} (see: tcpfsm list)`);
+  throw new UsageError(
+    `--grep '${grep}' matches no test in ${suites.length === 1 ? `suite ${suites[0]!.name}` : `the ${suites.length} selected suites`} (see: tcpfsm list)`,
+  );
 }
 
 /** The target's address, checked once: resolution, address class, route, privileges (all before any suite). */
@@ -249,7 +322,9 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;
-  const given = [a.rate !== undefined && '--rate', a.maxConns !== undefined && '--max-conns', a.closeTrigger !== undefined && '--close-trigger'].filter(Boolean);
+  const given = [a.rate !== undefined && '--rate', a.maxConns !== undefined && '--max-conns', a.closeTrigger !== undefined && '--close-trigger'].filter(
+    Boolean,
+  );
   if (!remote) {
     if (given.length) throw new UsageError(`${given.join(', ')} only apply to remote mode (--target or --as-remote)`);
     return undefined;

@@ -1,12 +1,13 @@
 // The harness side of the target agent: spawns it inside the lab namespace, turns each command
 // into an awaitable call with a deadline, and keeps every event it pushes (accepted, data, end,
 // error, close) so a test can wait for one that may already have happened.
-import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+
 import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { spawn, missingTool } from '../../sys/exec.js';
+import { fileURLToPath } from 'node:url';
+import { missingTool, spawn } from '../../sys/exec.js';
 import type { AgentEvent, Command, ConnId, RequestMap } from './protocol.js';
 
 export type { AgentEvent, ConnId, Endpoint } from './protocol.js';
@@ -65,7 +66,10 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
 
   private readonly input: Writable;
 
-  private constructor(private readonly child: ChildProcess, opts: AgentClientOptions) {
+  private constructor(
+    private readonly child: ChildProcess,
+    opts: AgentClientOptions,
+  ) {
     super();
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.pid = child.pid ?? -1;
@@ -152,16 +156,12 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
 
   ping = () => this.call('ping', {});
   sysctl = (set: Record<string, string>, get: string[] = []) => this.call('sysctl', { set, get });
-  listen = (port: number, opts: { host?: string; backlog?: number; keepAliveMs?: number } = {}) =>
-    this.call('listen', { port, ...opts });
+  listen = (port: number, opts: { host?: string; backlog?: number; keepAliveMs?: number } = {}) => this.call('listen', { port, ...opts });
   unlisten = (port: number) => this.call('unlisten', { port });
   connect = (host: string, port: number, opts: { localAddress?: string; localPort?: number; keepAliveMs?: number } = {}) =>
     this.call('connect', { host, port, ...opts });
   send = (conn: ConnId, data: Buffer | string | { n: number }) =>
-    this.call(
-      'send',
-      Buffer.isBuffer(data) ? { conn, hex: data.toString('hex') } : typeof data === 'string' ? { conn, text: data } : { conn, n: data.n },
-    );
+    this.call('send', Buffer.isBuffer(data) ? { conn, hex: data.toString('hex') } : typeof data === 'string' ? { conn, text: data } : { conn, n: data.n });
   read = async (conn: ConnId) => {
     const r = await this.call('read', { conn });
     return { ...r, data: Buffer.from(r.hex, 'hex') };

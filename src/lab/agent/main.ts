@@ -2,18 +2,22 @@
 // (`ip netns exec tcpfsm-<k> node dist/src/lab/agent/main.js`) and does to real kernel sockets
 // whatever the harness asks, one JSON line at a time on stdin; answers and events go to stdout.
 // It exits when stdin closes, so it never outlives the harness.
-import * as net from 'node:net';
-import { openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+
 import { execFile } from 'node:child_process';
+import { openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { createInterface } from 'node:readline';
 import { SS_ARGS } from '../ground-truth.js';
-import { hostWideByName, SYSCTL_NAME, sysctlProcPath } from '../sysctl-scope.js';
 import { parseProcTcp } from '../proc-tcp.js';
-import { COMMANDS, type AgentEvent, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
+import { hostWideByName, SYSCTL_NAME, sysctlProcPath } from '../sysctl-scope.js';
+import { type AgentEvent, COMMANDS, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
 
 /** A command failure the harness should see verbatim (bad argument, unknown conn, EADDRINUSE…). */
 class CommandFailure extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -137,7 +141,8 @@ function refuseHostWrite(name: string, path: string): void {
   } catch {
     throw new CommandFailure(`sysctl ${name} does not exist in the lab namespace`, 'ENOENT');
   }
-  if (!(mode & 0o200)) throw new CommandFailure(`refused to write ${name}: it is read-only inside a network namespace (the kernel shares the host's value there)`, 'EPERM');
+  if (!(mode & 0o200))
+    throw new CommandFailure(`refused to write ${name}: it is read-only inside a network namespace (the kernel shares the host's value there)`, 'EPERM');
 }
 const normalizeSysctl = (v: string): string => v.trim().split(/\s+/).join(' ');
 
@@ -238,9 +243,7 @@ const handlers: { [C in Command]: Handler<C> } = {
         boundPort = (server.address() as net.AddressInfo).port;
         servers.set(boundPort, server);
         server.removeAllListeners('error');
-        server.on('error', (err: NodeJS.ErrnoException) =>
-          event({ event: 'server-error', port: boundPort, code: err.code ?? null, message: err.message }),
-        );
+        server.on('error', (err: NodeJS.ErrnoException) => event({ event: 'server-error', port: boundPort, code: err.code ?? null, message: err.message }));
         resolve({ port: boundPort, host });
       });
     }),

@@ -64,7 +64,21 @@ export interface RequestMap {
 
 export type Command = keyof RequestMap;
 export const COMMANDS: readonly Command[] = [
-  'ping', 'sysctl', 'listen', 'unlisten', 'connect', 'send', 'read', 'shutdown', 'close', 'abort', 'pause', 'resume', 'list', 'ss', 'tcp',
+  'ping',
+  'sysctl',
+  'listen',
+  'unlisten',
+  'connect',
+  'send',
+  'read',
+  'shutdown',
+  'close',
+  'abort',
+  'pause',
+  'resume',
+  'list',
+  'ss',
+  'tcp',
 ];
 
 export interface ConnSummary {
@@ -79,9 +93,7 @@ export interface ConnSummary {
 
 export type Request = { [C in Command]: { id: number; cmd: C } & RequestMap[C]['args'] }[Command];
 
-export type Response =
-  | ({ id: number; ok: true } & Record<string, unknown>)
-  | { id: number | null; ok: false; error: string; code?: string };
+export type Response = ({ id: number; ok: true } & Record<string, unknown>) | { id: number | null; ok: false; error: string; code?: string };
 
 export type AgentEvent =
   | { event: 'ready'; pid: number; node: string }

@@ -38,7 +38,12 @@ export const umlUmid = (lab: LabAddresses): string => `${lab.namespace}-uml`;
 export function umlKernelArgs(boot: UmlBoot): string[] {
   const init = boot.init ?? UML_INIT;
   // Kernel parameters are split on blanks and passed to init as environment variables.
-  for (const [what, path] of [['node', boot.node], ['agent', boot.agent], ['init', init], ['uml_dir', boot.umlDir]] as const) {
+  for (const [what, path] of [
+    ['node', boot.node],
+    ['agent', boot.agent],
+    ['init', init],
+    ['uml_dir', boot.umlDir],
+  ] as const) {
     if (/\s/.test(path)) throw new EnvironmentError(`User-Mode Linux cannot be given the ${what} path '${path}': it contains a blank`);
   }
   const { lab } = boot;
