@@ -103,3 +103,15 @@ export function resultsByStack(run: RunRecord): Map<string, SuiteResult[]> | nul
   }
   return by.size > 1 ? by : null;
 }
+
+/** The results of lab runs grouped by the stack they ran on (remote runs have none). */
+export function labResultsByStack(run: RunRecord): Map<string, SuiteResult[]> {
+  const by = new Map<string, SuiteResult[]>();
+  for (const s of run.suites) {
+    const stack = s.result?.stack;
+    if (!stack || !s.result) continue;
+    if (!by.has(stack)) by.set(stack, []);
+    by.get(stack)!.push(s.result);
+  }
+  return by;
+}

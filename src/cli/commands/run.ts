@@ -18,7 +18,7 @@ import {
   planRemoteTarget,
   type RemoteOptions,
 } from '../../peer/remote.js';
-import { differential, differentialText, resultsByStack } from '../../report/differential.js';
+import { differential, differentialText, labResultsByStack, resultsByStack } from '../../report/differential.js';
 import { countRun, type RunRecord, runOk, type SuiteRun, suiteRan, testsOf } from '../../report/run.js';
 import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
@@ -26,6 +26,7 @@ import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js'
 import { prepareOutputDir } from '../../sys/output-path.js';
 import { loadStack, parseStacks } from '../../target/registry.js';
 import { STACK_NAMES, type StackName } from '../../target/stack.js';
+import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
@@ -260,12 +261,21 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   const envFailure = result.suites.find(isEnvironmentFailure);
   const kept = a.keepLab ? ["labs kept for inspection (--keep-lab): 'tcpfsm lab status' lists them, 'tcpfsm cleanup' removes them"] : [];
+  // Each stack's findings against its expectations file (expectations/<stack>.json), and written
+  // in that file's form (findings-<stack>.json) so a maintainer can adopt them.
+  const expectationNotes: string[] = [];
+  for (const [st, results] of labResultsByStack(run)) {
+    writeFileSync(join(runDir, `findings-${st}.json`), `${JSON.stringify({ stack: st, known: observedFindings(results) }, null, 2)}\n`);
+    const known = loadExpectations(st);
+    if (known) expectationNotes.push(...expectationLines(st, checkExpectations(known, results)));
+  }
   // Several stacks: what differs between them, at the end of the run and in differential.txt.
   const byStack = resultsByStack(run);
   const diffLines = byStack ? differentialText(differential(byStack)) : [];
   if (byStack) writeFileSync(join(runDir, 'differential.txt'), differentialText(differential(byStack), Infinity).join('\n') + '\n');
   human?.summary(counts, run.durationMs, [
     ...diffLines,
+    ...expectationNotes,
     ...reportWhere(run, counts, files.index, join(shown, 'index.html')),
     ...kept,
     ...files.problems.map((p) => `report problem: ${p}`),
