@@ -324,6 +324,21 @@ export class ScriptedConnection {
     }
     const inference = inferStates(answer, k);
     peer.trace.note(`state probe answer: ${inference.evidence} → ${inference.states.join(' or ') || 'no state'}`);
+    if (p.reply && !answer && p.reply.flags === ACK && !this.model.profile.strict) {
+      // RFC 9293 3.10.7.4 (first): an unacceptable segment "should" be ACKed (no requirement
+      // label). A stack that stays silent departs from that, and its state cannot be read.
+      this.findings.push({
+        level: 'deviation',
+        requirement: 'RFC 9293 3.10.7.4 (first)',
+        check: 'an unacceptable segment (the state probe) is acknowledged',
+        expected: '[.]',
+        observed: 'nothing, twice',
+      });
+      throw new InconclusiveError(
+        `the target does not answer the state probe (an old byte left of its window, RFC 9293 3.10.7.4 first check): its state (the model says ${this.model.state}) cannot be inferred from packets`,
+        peer.trace.lines(),
+      );
+    }
     const mismatches: FieldMismatch[] = [];
     if (!p.reply && answer) mismatches.push({ field: 'segment', expected: 'nothing', actual: formatTcp(answer) });
     if (p.reply && !answer) mismatches.push({ field: 'segment', expected: `[${formatFlags(p.reply.flags)}]`, actual: 'nothing' });

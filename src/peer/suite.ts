@@ -426,6 +426,7 @@ function remoteTarget(remote: RemoteTarget, port: number, profile: Profile, desc
     states: null,
     settings: null,
     servicePort: port,
+    appSeesProbe: true,
     close,
     keep: async () => {
       if (!lab?.keep) {
@@ -513,7 +514,8 @@ function makeContext(
   const noAgent = (what: string) => new Error(`${what} needs the lab agent, which this target does not have: declare needs: ['agent'] on this test`);
   const accepted = async (c: ScriptedConnection): Promise<ConnId> => {
     if (!agent) throw noAgent('accepted()');
-    return (await agent.accepted(c.peer.remotePort, c.peer.localPort)).conn;
+    // Behind a proxy the application's peer is the proxy itself: the listening port alone says.
+    return (await agent.accepted(c.peer.remotePort, target.appSeesProbe ? c.peer.localPort : undefined)).conn;
   };
   return {
     target: testTarget(target, trigger),

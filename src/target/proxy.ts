@@ -144,6 +144,8 @@ class ProxyLab implements ProxyHost {
   readonly cidr: string;
   readonly states = null;
   readonly settings = null;
+  /** the agent's peer is the proxy's own host-side connection, not our address and port */
+  readonly appSeesProbe = false;
   readonly describe: string;
   setupMs = 0;
   private agentClient: AgentClient | null = null;

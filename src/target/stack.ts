@@ -46,6 +46,12 @@ export interface StackHost {
   readonly probe: { ipv4: string };
   /** Where the stack's TCP endpoints answer (for proxies: the address they terminate). */
   readonly target: { ipv4: string };
+  /**
+   * The application sees our address and port as its peer's (false for a proxy: its host-side
+   * socket is the proxy's own connection, so the agent's accepted connection is found by the
+   * listening port alone).
+   */
+  readonly appSeesProbe?: boolean;
   /** App control on the target side; null where the stack has no application we can drive. */
   readonly agent: AgentClient | null;
   /** Ground truth; null where the stack's TCBs cannot be read (proxies). */

@@ -28,6 +28,8 @@ export interface Target {
   readonly profile: Profile;
   /** app control; null: the target's application cannot be driven (remote servers) */
   readonly agent: AgentClient | null;
+  /** see StackHost.appSeesProbe; true where there is no agent */
+  readonly appSeesProbe: boolean;
   /** ground truth; null: states are inferred from packets (remote servers, proxies) */
   readonly states: StateSource | null;
   readonly settings: StackSettings | null;
@@ -79,6 +81,7 @@ export function stackTarget(host: StackHost, wire: Transport, profile: Profile):
     wire,
     profile,
     agent: host.agent,
+    appSeesProbe: host.appSeesProbe ?? true,
     states: host.states,
     settings: host.settings,
     servicePort: null,
