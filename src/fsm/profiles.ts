@@ -621,7 +621,8 @@ export function rfc793Deviations(): Deviation[] {
       why: 'RFC 5961 is optional (MAY-12)',
       cite: 'RFC 793 3.9, RFC 9293 MAY-12',
       applies: (a) => otherStates.includes(a.state) && !(a.state === 'SYN-RECEIVED' && a.tcb.passiveOpen) && has(a.seg, SYN) && !has(a.seg, RST) && inWindow(a),
-      predict: (a) => ({ verdict: 'rst', reply: { ...resetFor(a.seg), unknown: ['seq'] }, next: 'CLOSED' }),
+      // The reset's numbers are a detail here: the choice is resetting instead of a challenge ACK.
+      predict: (a) => ({ verdict: 'rst', reply: { ...resetFor(a.seg), unknown: ['seq', 'ack'] }, next: 'CLOSED' }),
     },
   ];
 }

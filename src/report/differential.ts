@@ -69,7 +69,8 @@ export function differential(byStack: ReadonlyMap<string, readonly SuiteResult[]
     }
   }
   for (const r of rows.values()) {
-    const seen = stacks.map((s) => r.byStack[s]).filter((a): a is StackAnswer => a !== undefined && a.verdict !== 'skip');
+    // A skip or an inconclusive answer is no evidence either way: not a difference.
+    const seen = stacks.map((s) => r.byStack[s]).filter((a): a is StackAnswer => a !== undefined && a.verdict !== 'skip' && a.verdict !== 'inconclusive');
     r.differs = new Set(seen.map((a) => `${a.verdict}|${a.grade}|${a.verdict === 'pass' ? '' : a.observed}`)).size > 1;
   }
   return { stacks, rows: [...rows.values()] };
