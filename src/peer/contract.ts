@@ -70,6 +70,8 @@ export interface SuiteResult {
   mode: 'lab' | 'remote';
   /** the lab stack the suite ran on (src/target/registry.ts); unset in remote mode */
   stack?: string;
+  /** --expect names some test of this suite read (the run reports the ones nobody read) */
+  expectationsUsed?: string[];
   profile: string;
   /** where the segments went: 'lab tcpfsm-12 198.18.0.50:…' or the remote target */
   target: string;

@@ -27,3 +27,6 @@ export const describeExpectations = (): string =>
   Object.entries(EXPECTATIONS)
     .map(([k, v]) => `${k} (${v.unit}: ${v.what})`)
     .join('; ');
+
+/** Expectations some test of this suite process read (the suite reports them; the run names the unused). */
+export const expectationsUsed = new Set<ExpectationKey>();

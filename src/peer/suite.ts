@@ -29,7 +29,7 @@ import {
   StaleIncarnationError,
 } from './connection.js';
 import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } from './contract.js';
-import type { ExpectationKey } from './expectations.js';
+import { EXPECTATIONS, type ExpectationInfo, type ExpectationKey, expectationsUsed } from './expectations.js';
 import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
 import {
@@ -301,6 +301,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
     result.durationMs = Date.now() - started.getTime();
     if (outDir) {
       mkdirSync(outDir, { recursive: true });
+      if (expectationsUsed.size) result.expectationsUsed = [...expectationsUsed];
       writeFileSync(join(outDir, `${meta.name}.json`), JSON.stringify(result, null, 2));
     }
   });
@@ -474,7 +475,7 @@ async function releaseRemoteConnections(conns: readonly ScriptedConnection[]): P
 }
 
 /** The target with each capability a getter that names the missing `needs` declaration. */
-function testTarget(target: Target, trigger: CloseTrigger | undefined): TestTarget {
+function testTarget(target: Target, trigger: CloseTrigger | undefined, changed: Set<string>): TestTarget {
   const missing = (what: string, need: Need) =>
     new Error(`ctx.target.${what}: this target (${target.name}) has none; declare needs: ['${need}'] on the test so it is skipped here`);
   return {
@@ -491,8 +492,18 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined): TestTarg
       return target.states;
     },
     get settings() {
-      if (!target.settings) throw missing('settings', 'settings');
-      return target.settings;
+      const settings = target.settings;
+      if (!settings) throw missing('settings', 'settings');
+      // What the test sets itself: the user's expectation for it no longer applies (see expectation()).
+      return {
+        get values() {
+          return settings.values;
+        },
+        set: (values: Readonly<Record<string, string>>) => {
+          for (const name of Object.keys(values)) changed.add(name);
+          return settings.set(values);
+        },
+      };
     },
     has: (need) => !lacking([need], capabilitiesOf(target, trigger)),
   };
@@ -509,6 +520,7 @@ function makeContext(
   attach: (data: SuiteExtras) => void,
 ): Omit<TestContext, 'finding'> {
   const { wire, profile, agent } = target;
+  const changed = new Set<string>();
   // Ground truth where the target has it; otherwise inState() asks the target with a state probe.
   const truth = target.states ? stateGroundTruth(target.states, target.address, target.probeAddress) : null;
   const noAgent = (what: string) => new Error(`${what} needs the lab agent, which this target does not have: declare needs: ['agent'] on this test`);
@@ -518,7 +530,7 @@ function makeContext(
     return (await agent.accepted(c.peer.remotePort, target.appSeesProbe ? c.peer.localPort : undefined)).conn;
   };
   return {
-    target: testTarget(target, trigger),
+    target: testTarget(target, trigger, changed),
     wire,
     profile,
     trace,
@@ -564,7 +576,13 @@ function makeContext(
     },
     tuple: (c) => ({ localAddress: target.address, localPort: c.peer.remotePort, peerAddress: target.probeAddress, peerPort: c.peer.localPort }),
     figure: (f) => recordFigure(tt, figures, f),
-    expectation: (key) => expectations[key],
+    expectation: (key) => {
+      // A test that sets the very setting a figure follows measures its own value, not the user's.
+      const setting = (EXPECTATIONS[key] as ExpectationInfo).setting;
+      if (setting && changed.has(setting)) return undefined;
+      if (expectations[key] !== undefined) expectationsUsed.add(key);
+      return expectations[key];
+    },
     note: (text) => trace.note(text),
     attach,
   };

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { runTcpfsm } from '../remote/helpers.js';
 
 const suiteJs = fileURLToPath(new URL('../../suites/timer-fin-wait-2.js', import.meta.url));
 
@@ -38,4 +39,14 @@ t.test("the same run with the lab's own value passes", async (t) => {
       .join('\n') || 'passes',
   );
   t.match(out, /ok \d+ - orphaned FIN-WAIT-2 lifetime [^\n]*expected 3000 ±/);
+});
+
+t.test('a test that sets the setting itself measures its own value; an expectation nobody read is named', async (t) => {
+  // timer-synack's second test sets tcp_synack_retries to 1 itself: the user's 3 is not its expectation.
+  const run = await runTcpfsm(['timer-synack', '--grep', 'follows tcp_synack_retries', '--lab-sysctl', 'tcp_synack_retries=3', '--expect', 'synack-retries=3']);
+  t.equal(run.code, 0, 'passes: it expects the 1 it set', { stderr: run.stderr });
+  t.match(run.stderr, /--expect synack-retries: no test that ran used it/);
+  const other = await runTcpfsm(['handshake', '--grep', 'listening port', '--expect', 'fin-timeout=5']);
+  t.equal(other.code, 0);
+  t.match(other.stderr, /--expect fin-timeout: no test that ran used it/);
 });

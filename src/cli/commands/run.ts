@@ -269,6 +269,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
     const known = loadExpectations(st);
     if (known) expectationNotes.push(...expectationLines(st, checkExpectations(known, results)));
   }
+  // An expectation no test read (the tests that follow it did not run, or set the value themselves).
+  const read = new Set(run.suites.flatMap((s) => s.result?.expectationsUsed ?? []));
+  const unused = Object.keys(expect).filter((k) => !read.has(k));
+  if (unused.length) expectationNotes.push(`--expect ${unused.join(', ')}: no test that ran used ${unused.length > 1 ? 'them' : 'it'}`);
   // Several stacks: what differs between them, at the end of the run and in differential.txt.
   const byStack = resultsByStack(run);
   const diffLines = byStack ? differentialText(differential(byStack)) : [];
@@ -280,7 +284,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     ...kept,
     ...files.problems.map((p) => `report problem: ${p}`),
   ]);
-  if (a.tap) process.stderr.write(`tcpfsm: reports in ${shown}\n`);
+  if (a.tap) for (const line of [...expectationNotes, `reports in ${shown}`]) process.stderr.write(`tcpfsm: ${line}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
   if (envFailure) {
