@@ -58,6 +58,8 @@ export interface TestResult {
   /** FSM table row ids (src/fsm rfcTable ids or profile deviation ids) this test's steps exercised */
   rows: string[];
   figures: Figure[];
+  /** the RFC 9293 requirement labels the test judges (its declaration) */
+  requirements?: string[];
   /** graded findings that did not fail the test (choices, deviations; see src/verdict) */
   findings?: Finding[];
 }

@@ -372,6 +372,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       result.tests.push({
         name: d.name,
         rfc: d.meta.rfc,
+        ...(d.meta.requirements?.length ? { requirements: d.meta.requirements } : {}),
         ok: tt.passing() && !error,
         ...(inconclusive ? { skip: inconclusive } : {}),
         durationMs: performance.now() - began,

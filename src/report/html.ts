@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { diagramModel, type Mark } from '../fsm/index.js';
 import type { TestResult } from '../peer/contract.js';
+import { isRfc9293Label, REQUIREMENTS } from '../verdict/requirements.js';
 import type { RowCoverage } from './coverage.js';
 import { tableCoverage } from './coverage.js';
 import { differential, resultsByStack } from './differential.js';
@@ -119,6 +120,7 @@ function summary(run: RunRecord): string {
     ['target', o.target ? text(o.target) : uniqueValues(run, (s) => s.result?.target)],
     ['mode', uniqueValues(run, (s) => s.result?.mode)],
     ['profile', o.profile ? text(o.profile) : uniqueValues(run, (s) => s.result?.profile)],
+    ['grades', gradeCounts(run)],
     ['options', opts.length ? `<code>${text(opts.join(' '))}</code>` : '<span class="muted">—</span>'],
     ['command', `<code>${text(run.command)}</code>`],
     ['tcpfsm', text(run.version)],
@@ -305,6 +307,7 @@ ${figures(run)}
 ${coverageSection(input)}
 ${matrixSection(run)}
 ${differentialSection(run)}
+${requirementsSection(run)}
 ${testsSection(run, input.ladders)}
 ${problems}
 </body>
@@ -330,4 +333,51 @@ function differentialSection(run: RunRecord): string {
     .map((r) => `<tr${r.differs ? ' class="differs" style="background:#fff8e1"' : ''}><td>${text(r.key)}</td>${d.stacks.map((s) => cell(s, r)).join('')}</tr>`)
     .join('');
   return `<h2 id="differential">Stacks side by side</h2><p>${rows.filter((r) => r.differs).length} of ${rows.length} tests and matrix cells differ between ${d.stacks.map(text).join(', ')} (highlighted, first; hover a cell for what was seen).</p><table id="differential-table"><tr><th>test or cell</th>${d.stacks.map((s) => `<th>${text(s)}</th>`).join('')}</tr>${body}</table>`;
+}
+
+/**
+ * Per target (stack, or the remote server): tests that conformed, and the graded findings the
+ * tests carried — violations (failed tests), deviations, choices, inconclusive.
+ */
+function gradeCounts(run: RunRecord): string {
+  const by = new Map<string, Record<string, number>>();
+  for (const s of run.suites) {
+    const key = s.result?.stack ?? s.result?.target ?? s.suite;
+    const c = by.get(key) ?? { conforms: 0, violation: 0, deviation: 0, choice: 0, inconclusive: 0 };
+    by.set(key, c);
+    for (const t of testsOf(s)) {
+      const v = verdictOf(t);
+      if (v === 'fail') c.violation!++;
+      else if (t.skip?.startsWith('inconclusive')) c.inconclusive!++;
+      else if (v === 'pass' && !(t.findings ?? []).length) c.conforms!++;
+      for (const f of t.findings ?? []) if (f.level !== 'conforms' && f.level !== 'violation') c[f.level] = (c[f.level] ?? 0) + 1;
+    }
+  }
+  const row = (c: Record<string, number>) =>
+    ['conforms', 'violation', 'deviation', 'choice', 'inconclusive'].map((g) => `<span class="${GRADE_CLASS[g] ?? ''}">${c[g] ?? 0} ${g}</span>`).join(', ');
+  return [...by].map(([k, c]) => (by.size > 1 ? `${text(k)}: ${row(c)}` : row(c))).join('<br>');
+}
+
+/** RFC 9293's labelled requirements this run judged: the tests that declared each, and the grades seen. */
+function requirementsSection(run: RunRecord): string {
+  const rows = new Map<string, { tests: string[]; grades: string[] }>();
+  const row = (id: string) => rows.get(id) ?? rows.set(id, { tests: [], grades: [] }).get(id)!;
+  for (const s of run.suites) {
+    for (const t of testsOf(s)) {
+      const v = verdictOf(t);
+      for (const id of t.requirements ?? []) row(id).tests.push(`${s.suite} › ${t.name}: ${v}`);
+      for (const f of t.findings ?? []) if (isRfc9293Label(f.requirement)) row(f.requirement).grades.push(f.level);
+    }
+  }
+  if (!rows.size) return '';
+  const order = (id: string) => (id.startsWith('MUST') ? 0 : id.startsWith('SHLD') ? 1 : 2) * 1000 + Number(id.split('-')[1]);
+  const body = [...rows]
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([id, r]) => {
+      const req = REQUIREMENTS.get(id);
+      const grades = [...new Set(r.grades)].map((g) => `<span class="${GRADE_CLASS[g] ?? ''}">${text(g)}</span>`).join(', ');
+      return `<tr><td>${text(id)}</td><td>${text(req?.feature ?? '')}</td><td>${r.tests.map(text).join('<br>') || '<span class="muted">—</span>'}</td><td>${grades || '<span class="muted">—</span>'}</td></tr>`;
+    })
+    .join('');
+  return `<h2 id="requirements">Requirements judged</h2><p class="muted">RFC 9293's labels this run's tests declared or graded (all 118: <code>tcpfsm requirements</code>).</p><table id="requirements-table"><tr><th>requirement</th><th>feature</th><th>tests and their verdicts</th><th>findings</th></tr>${body}</table>`;
 }

@@ -35,6 +35,9 @@ function testcase(s: SuiteRun, test: TestResult): string {
     const expected = f.expected !== undefined ? ` (expected ${f.expected}${f.tolerance !== undefined ? ` ± ${f.tolerance}` : ''})` : '';
     props.push([`figure.${f.name}`, `${f.value} ${f.unit}${expected}`]);
   }
+  // Graded findings (src/verdict), as other tools read them: one property each.
+  for (const [i, f] of (test.findings ?? []).entries())
+    props.push([`finding.${i + 1}`, `${f.level} ${f.requirement}: ${f.check}: expected ${f.expected}, observed ${f.observed}`]);
   const propText = properties(props, pad + '  ');
   if (propText) body.push(propText.trimEnd());
   if (test.skip !== undefined) {
