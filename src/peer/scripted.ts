@@ -126,6 +126,7 @@ export class ScriptedConnection {
         { expected: head?.why ?? describePattern(p), modelState: this.model.state },
       );
     }
+    if (head && head.reply.flags & SYN) this.failIfRefused(s.tcp);
     if (head && head.reply.flags & SYN && !(s.tcp.flags & (SYN | RST)) && s.tcp.flags & ACK && s.tcp.ack !== Seq.add(this.iss, 1)) {
       // An ACK that does not acknowledge our SYN answers an older connection on this 4-tuple.
       this.peer.trace.note(
@@ -243,7 +244,26 @@ export class ScriptedConnection {
   }
 
   /** Assert the remote is in `state`: the FSM model must say so, and in the lab the kernel too. */
+  /**
+   * Remote mode: the service port refuses our first SYN with a reset. Nothing listens there — a
+   * precondition of the test, not the target's conformance.
+   */
+  private failIfRefused(tcp: DecodedTcp): void {
+    if (!this.probeStates || this.model.state !== 'SYN-RECEIVED' || !(tcp.flags & RST) || tcp.ack !== Seq.add(this.iss, 1)) return;
+    this.peer.trace.note(`[${formatFlags(tcp.flags)}] to our SYN: nothing listens on port ${this.peer.remotePort}`);
+    throw new InconclusiveError(
+      `nothing listens on port ${this.peer.remotePort} of the target (our SYN was refused with a reset): the test's precondition is not met`,
+      this.peer.trace.lines(),
+    );
+  }
+
   async inState(state: TcpState): Promise<void> {
+    if (this.probeStates && this.model.state === 'SYN-RECEIVED' && (this.model.expected[0]?.reply.flags ?? 0) & SYN) {
+      // Our SYN's answer comes first: a refusal means nothing listens (see failIfRefused).
+      if (!this.peer.pending().length) await this.peer.waitQueued(1, REPLY_DEADLINE_MS);
+      const first = this.peer.pending()[0];
+      if (first) this.failIfRefused(first.tcp);
+    }
     if (this.model.state !== state && this.followedDeparture) throw new PathDivergedError(this.followedDeparture);
     if (this.model.state !== state)
       throw this.peer.failure(`the FSM model puts the remote in ${this.model.state}, the suite expects ${state}`, { model: this.model.state });
@@ -389,7 +409,12 @@ export class ScriptedConnection {
     for (;;) {
       const left = deadline - performance.now();
       const s = left > 0 ? await this.peer.next(left) : null;
-      if (!s) throw this.peer.failure(`the server did not close within ${opts.timeoutMs} ms (${bytes} bytes of data seen)`, { modelState: this.model.state });
+      // A precondition, not conformance: the close trigger did not make this server close.
+      if (!s)
+        throw new InconclusiveError(
+          `the server did not close within ${opts.timeoutMs} ms (${bytes} bytes of data seen): the close trigger did not work on it, so the test's precondition is not met`,
+          this.peer.trace.lines(),
+        );
       const tcp = s.tcp;
       const rel = { relativeTo: { srcIsn: this.peer.irs ?? 0, dstIsn: this.iss } };
       if (tcp.flags & RST) throw this.peer.failure(`the server reset the connection instead of closing it: ${formatTcp(tcp, rel)}`);
