@@ -147,8 +147,9 @@ t.test('cleanup keeps a lab whose recorded owner (pid and start time) runs', asy
 });
 
 t.test('cleanup removes a lab whose owner is a zombie (dead, not yet reaped)', async (t) => {
-  // `sleep 0 &` exits at once; its parent then execs `sleep 30`, which never reaps it.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The forked child exits at once; its parent never waits for it, so it stays a zombie. (A shell's
+  // `sleep 0 & exec sleep 30` raced: the shell could reap the child before its exec.)
+  const parent = spawn('perl', ['-e', '$| = 1; my $p = fork(); exit 0 unless $p; print "$p\n"; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => parent.kill('SIGKILL'));
   const zombie = Number(await new Promise<string>((r) => createInterface({ input: parent.stdout! }).once('line', r)));
   for (let i = 0; i < 100 && isRunning({ pid: zombie, start: null }); i++) await new Promise((r) => setTimeout(r, 10));
