@@ -278,11 +278,12 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const diffLines = byStack ? differentialText(differential(byStack)) : [];
   if (byStack) writeFileSync(join(runDir, 'differential.txt'), differentialText(differential(byStack), Infinity).join('\n') + '\n');
   human?.summary(counts, run.durationMs, [
-    ...diffLines,
-    ...expectationNotes,
     ...reportWhere(run, counts, files.index, join(shown, 'index.html')),
     ...kept,
     ...files.problems.map((p) => `report problem: ${p}`),
+    // After the outcome and the report's place: how the stacks differ, what was (un)expected.
+    ...diffLines,
+    ...expectationNotes,
   ]);
   if (a.tap) for (const line of [...expectationNotes, `reports in ${shown}`]) process.stderr.write(`tcpfsm: ${line}\n`);
 
