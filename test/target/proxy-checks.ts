@@ -96,15 +96,20 @@ export function proxyTests(c: ProxyCase): void {
     });
     t.teardown(() => wire.close());
 
+    const accepts = () => host.agent.events.filter((e) => e.event === 'accepted').length;
     const open = async () => {
       const conn = new PeerConnection(wire, host.target.ipv4, port);
       t.teardown(() => conn.close());
+      const before = accepts();
       await conn.send({ flags: 'S', options: [{ kind: 'mss', value: 1460 }] });
       const synAck = await conn.expect({ flags: 'S.', ack: Seq.add(conn.iss, 1) }, 3000, 'SYN-ACK');
       await conn.send('.');
       const payload = `hello ${conn.localPort}`;
       await conn.send({ flags: 'P.', payload });
       await conn.expect({ flags: '.', ack: Seq.add(conn.iss, 1 + payload.length) }, 3000, 'ACK of the data');
+      // The proxy's host-side connect() may reach the agent after our handshake: wait for its
+      // accept, or lastAccepted() would name the previous test's connection.
+      if (accepts() === before) await host.agent.waitForEvent(() => accepts() > before, 3000);
       return { conn, synAck, payload };
     };
 
