@@ -16,6 +16,25 @@ export {
 } from './checksum.js';
 export { formatFlags, parseFlags } from './flags.js';
 export { type FormatOptions, formatOptions, formatPacket, formatSegment, formatTcp, type RelativeTo } from './format.js';
+export {
+  type DecodedIcmp,
+  decodeIcmp,
+  describeIcmp,
+  encodeIcmp,
+  encodeIcmpPacket,
+  encodingLengthIcmp,
+  ICMP_HEADER_LENGTH,
+  ICMP4,
+  ICMP6,
+  type IcmpFamily,
+  type IcmpMessage,
+  invokingQuote,
+  PROTOCOL_ICMP,
+  PROTOCOL_ICMPV6,
+  type QuotedTcp,
+  quotedTcp,
+  UNREACH4,
+} from './icmp.js';
 export { decodeIPv4, encodeIPv4, encodingLengthIPv4, IP_FLAG_DF, IP_FLAG_MF, IPV4_HEADER_LENGTH } from './ipv4.js';
 export { decodeIPv6, encodeIPv6, encodingLengthIPv6, IPV6_HEADER_LENGTH } from './ipv6.js';
 export {

@@ -103,7 +103,7 @@ export interface Packet {
 export class DecodeError extends Error {
   override name = 'DecodeError';
   constructor(
-    readonly layer: 'ipv4' | 'ipv6' | 'tcp' | 'tcp-option' | 'pcap',
+    readonly layer: 'ipv4' | 'ipv6' | 'tcp' | 'tcp-option' | 'icmp' | 'pcap',
     readonly problem: string,
     readonly offset: number,
   ) {

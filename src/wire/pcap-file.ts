@@ -21,10 +21,13 @@ export class PcapFileWriter {
   /** Record everything `transport` sends or receives from now on. */
   attach(transport: Transport): this {
     this.subscriptions.push(transport.onSegment((s) => this.write(s)));
+    // ICMP errors we send (suites/icmp.ts) belong in the trace too.
+    const ip = transport.onIpPacket?.((at, data) => this.write({ at, bytes: data }));
+    if (ip) this.subscriptions.push(ip);
     return this;
   }
 
-  write(s: WireSegment): void {
+  write(s: Pick<WireSegment, 'at' | 'bytes'>): void {
     if (this.fd === undefined) return;
     writeSync(this.fd, encodePcapRecord({ timestamp: s.at + this.epochOffsetNs, data: s.bytes }));
     this.records++;

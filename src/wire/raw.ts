@@ -35,6 +35,7 @@ export class RawWire implements Transport {
   /** bytes that did not decode as IPv4/TCP, counted not thrown */
   undecodable = 0;
   private readonly demux = new Demux();
+  private readonly ipObservers = new Set<(at: bigint, bytes: Buffer) => void>();
   private ipId = (Math.random() * 0xffff) | 0;
   private closed = false;
   private readonly reg: Registration;
@@ -92,6 +93,37 @@ export class RawWire implements Transport {
     });
   }
 
+  /**
+   * A whole IP packet built by the caller (an ICMP error): IP_HDRINCL sends any protocol through
+   * this socket, from our address (the kernel fills in only a zero id, the total length and the
+   * header checksum). `about` is for pacing wires; the packet goes to `dst` and nowhere else.
+   */
+  sendIp(dst: string, packet: Buffer, _about?: Match): Promise<bigint> {
+    if (this.closed) return Promise.reject(new Error('sendIp on a closed RawWire'));
+    return new Promise((resolve, reject) => {
+      let at = 0n;
+      this.socket.send(
+        packet,
+        0,
+        packet.length,
+        dst,
+        () => {
+          at = process.hrtime.bigint();
+        },
+        (err) => {
+          if (err) return reject(err);
+          for (const o of this.ipObservers) o(at, packet);
+          resolve(at);
+        },
+      );
+    });
+  }
+
+  onIpPacket(observer: (at: bigint, bytes: Buffer) => void): Unsubscribe {
+    this.ipObservers.add(observer);
+    return () => this.ipObservers.delete(observer);
+  }
+
   listen(match: Match, handler: (s: WireSegment) => void): Unsubscribe {
     return this.demux.listen(match, handler);
   }
@@ -109,6 +141,7 @@ export class RawWire implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.demux.clear();
+    this.ipObservers.clear();
     this.socket.close();
   }
 

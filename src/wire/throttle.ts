@@ -145,7 +145,7 @@ export class ThrottledTransport implements Transport {
     }
     const pace = this.pace(key);
     pace.pending++;
-    const turn = pace.chain.then(() => this.paced(pace, dst, seg, ip));
+    const turn = pace.chain.then(() => this.paced(pace, () => this.inner.send(dst, seg, ip)));
     pace.chain = turn.catch(() => undefined);
     let sent: WireSegment;
     try {
@@ -159,11 +159,11 @@ export class ThrottledTransport implements Transport {
   }
 
   /** This connection's turn: wait for its own windows, then for the total's, then send. */
-  private async paced(pace: ConnPace, dst: string, seg: TcpSegment, ip?: Partial<IPv4Header>): Promise<WireSegment> {
+  private async paced<T>(pace: ConnPace, send: () => Promise<T>): Promise<T> {
     const waited = await this.waitFor([pace.second, pace.burst]);
     const turn = this.totalChain.then(async () => {
       const more = await this.waitFor([this.total]);
-      const sent = await this.inner.send(dst, seg, ip);
+      const sent = await send();
       const at = this.now(); // after the socket took it: never earlier than its pcap stamp
       for (const w of [pace.second, pace.burst, this.total]) w.record(at);
       return { sent, more };
@@ -202,6 +202,25 @@ export class ThrottledTransport implements Transport {
 
   onSegment(observer: (s: WireSegment) => void): Unsubscribe {
     return this.inner.onSegment(observer);
+  }
+
+  /** An ICMP error about one of our connections counts as one of that connection's segments. */
+  async sendIp(dst: string, packet: Buffer, about: Match): Promise<bigint> {
+    const inner = this.inner;
+    if (!inner.sendIp) throw new Error('this transport cannot send IP packets');
+    const pace = this.pace(connKey(dst, about.remotePort ?? 0, about.localPort));
+    pace.pending++;
+    const turn = pace.chain.then(() => this.paced(pace, () => inner.sendIp!(dst, packet, about)));
+    pace.chain = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      pace.pending--;
+    }
+  }
+
+  onIpPacket(observer: (at: bigint, bytes: Buffer) => void): Unsubscribe {
+    return this.inner.onIpPacket?.(observer) ?? (() => undefined);
   }
 
   close(): Promise<void> {

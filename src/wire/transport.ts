@@ -35,6 +35,13 @@ export interface Transport {
   listen(match: Match, handler: (s: WireSegment) => void): Unsubscribe;
   /** Every segment sent or received through this transport, in order (for traces and pcap). */
   onSegment(observer: (s: WireSegment) => void): Unsubscribe;
+  /**
+   * Send a whole IP packet that is not a TCP segment of ours — an ICMP error about our own
+   * connection `about` — to `dst`; resolves with its send time. Only a raw socket has it.
+   */
+  sendIp?(dst: string, packet: Buffer, about: Match): Promise<bigint>;
+  /** Every packet sendIp() sent, for the pcap. */
+  onIpPacket?(observer: (at: bigint, bytes: Buffer) => void): Unsubscribe;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
 // segments one connection sent in any 1 s window, the most all connections sent together, the
 // most back to back (closer than 1/rate), and the most connections half-open at once.
 // A window is half-open, [t, t + 1 s): the count that a sliding one-second meter shows.
-import { decodePacket, decodePcap } from '../../src/packet/index.js';
+import { decodeIcmp, decodeIPv4, decodePacket, decodePcap, PROTOCOL_ICMP, type QuotedTcp, quotedTcp } from '../../src/packet/index.js';
 import { ACK, RST, SYN } from '../../src/packet/types.js';
 
 export interface SentSegment {
@@ -31,10 +31,23 @@ export interface PacingAudit {
 
 const SECOND_NS = 1_000_000_000n;
 
+/** An IPv4 ICMP error in the trace: where it went, and the segment it quotes. */
+function icmpAbout(data: Buffer): (QuotedTcp & { dst: string }) | undefined {
+  if (data[0]! >>> 4 !== 4 || data[9] !== PROTOCOL_ICMP) return undefined;
+  const ip = decodeIPv4(data);
+  return { ...quotedTcp(decodeIcmp(data, ip.ihl * 4, ip.totalLength - ip.ihl * 4).body), dst: ip.dst };
+}
+
 /** Every segment of `pcap` sent to `target` (the probe's side of the trace), in time order. */
 export function sentTo(pcap: Buffer, target: string): SentSegment[] {
   const out: SentSegment[] = [];
   for (const r of decodePcap(pcap).records) {
+    const icmp = icmpAbout(r.data);
+    if (icmp) {
+      // An ICMP error we sent about the target's segment counts as a send of that connection.
+      if (icmp.dst === target) out.push({ at: r.timestamp, conn: `${icmp.dstPort}>${icmp.srcPort}`, flags: 0 });
+      continue;
+    }
     const p = decodePacket(r.data);
     if (p.ip.dst !== target) continue;
     out.push({ at: r.timestamp, conn: `${p.tcp.srcPort}>${p.tcp.dstPort}`, flags: p.tcp.flags });
@@ -46,6 +59,7 @@ export function sentTo(pcap: Buffer, target: string): SentSegment[] {
 export function sentBy(pcap: Buffer, target: string): SentSegment[] {
   const out: SentSegment[] = [];
   for (const r of decodePcap(pcap).records) {
+    if (icmpAbout(r.data)) continue;
     const p = decodePacket(r.data);
     if (p.ip.src !== target) continue;
     out.push({ at: r.timestamp, conn: `${p.tcp.dstPort}>${p.tcp.srcPort}`, flags: p.tcp.flags });
