@@ -50,17 +50,20 @@ async function established(ctx: TestContext, segs: TargetSegments): Promise<{ c:
   await c.handshake();
   await c.send({ flags: 'P.', payload: 'x' });
   await c.expect('.');
+  const quote = segs.of(c);
   await c.inState('ESTABLISHED');
-  return { c, quote: segs.of(c) };
+  return { c, quote };
 }
 
 /** Our SYN answered by the SYN-ACK; we hold the final ACK: the SYN-ACK is the segment to quote (seq = ISN = SND.UNA). */
-async function halfOpen(ctx: TestContext): Promise<ScriptedConnection> {
+async function halfOpen(ctx: TestContext, segs: TargetSegments): Promise<{ h: ScriptedConnection; synAck: WireSegment }> {
   const h = ctx.connect(await ctx.listen());
   await h.send('S');
   await h.expect('S.');
+  // Taken now: a state probe's answer (seq ISN + 1) is not what a router saw (Linux wants the ISN itself).
+  const synAck = segs.of(h);
   await h.inState('SYN-RECEIVED');
-  return h;
+  return { h, synAck };
 }
 
 const count = (segs: readonly WireSegment[]) => (segs.length ? `; meanwhile it sent ${segs.length} segment(s)` : '');
@@ -104,8 +107,8 @@ suite(
     test('soft errors do not abort a half-open connection either (SYN-RECEIVED)', { rfc: 'RFC 9293 3.9.2.2', requirements: ['MUST-56'] }, async (ctx) => {
       const segs = new TargetSegments(ctx);
       for (const [name, error] of SOFT) {
-        const h = await halfOpen(ctx);
-        await sendIcmpError(ctx, h, segs.of(h), error);
+        const { h, synAck } = await halfOpen(ctx, segs);
+        await sendIcmpError(ctx, h, synAck, error);
         const after = await aftermath(ctx, h);
         const check = { requirement: 'MUST-56', check: `ICMP ${name} in SYN-RECEIVED`, expected: 'the connection is not aborted' };
         const observed = `${after.evidence}${count(after.meanwhile)}`;
@@ -127,8 +130,8 @@ suite(
       };
       for (const [name, error] of HARD) {
         // Half-open: the error quotes the SYN-ACK (its sequence number is the ISN: SND.UNA).
-        const h = await halfOpen(ctx);
-        await sendIcmpError(ctx, h, segs.of(h), error);
+        const { h, synAck } = await halfOpen(ctx, segs);
+        await sendIcmpError(ctx, h, synAck, error);
         judge('SYN-RECEIVED', name, await aftermath(ctx, h));
         const { c, quote } = await established(ctx, segs);
         await sendIcmpError(ctx, c, quote, error);
