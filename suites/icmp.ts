@@ -11,9 +11,11 @@
 //                < . retransmitted and new data in IP packets of at most 1000 bytes                SHLD-6, MUST-54
 // Code 4 is in RFC 9293's list of hard errors, but with DF set it is path MTU discovery's signal
 // (RFC 1191, RFC 5461 4.1: not a reason to abort); it is judged as such here, not under SHLD-26.
-// MUST-56 names no state: a half-open connection (SYN-RECEIVED) dropped on a soft error is
-// aborted too, a violation of the letter however common (RFC 5461 4.1 describes stacks that abort
-// connection attempts on soft errors; it is informational and changes no requirement).
+// A passive half-open connection (SYN-RECEIVED) dropped on a soft error goes back to LISTEN, as
+// it does on a RST (3.10.7.4): no user connection is aborted, so MUST-56 is not broken, but the
+// RFC's soft-error handling would have kept the handshake going — a deviation of 3.9.2.2 (RFC
+// 5461 4.1 describes stacks that drop connection attempts on soft errors). Read strictly, MUST-56
+// names no state; a stricter grader would call it a violation.
 // Linux (tcp_v4_err, tcp_req_err) drops a SYN-RECEIVED request on net/host unreachable, time
 // exceeded and parameter problem but keeps it on a hard error; it aborts a synchronized connection
 // on a hard error only when its socket asked for errors (IP_RECVERR), otherwise it only remembers
@@ -110,9 +112,14 @@ suite(
         const { h, synAck } = await halfOpen(ctx, segs);
         await sendIcmpError(ctx, h, synAck, error);
         const after = await aftermath(ctx, h);
-        const check = { requirement: 'MUST-56', check: `ICMP ${name} in SYN-RECEIVED`, expected: 'the connection is not aborted' };
+        const check = { check: `ICMP ${name} in SYN-RECEIVED`, expected: 'the handshake goes on (the soft error is not acted on)' };
         const observed = `${after.evidence}${count(after.meanwhile)}`;
-        ctx.finding({ ...check, level: after.alive === undefined ? 'inconclusive' : after.alive ? 'conforms' : 'violation', observed });
+        if (after.alive === undefined) ctx.finding({ ...check, requirement: 'MUST-56', level: 'inconclusive', observed });
+        else if (after.alive) ctx.finding({ ...check, requirement: 'MUST-56', level: 'conforms', observed });
+        // Dropped: back to LISTEN, as a passive open goes on a RST (3.10.7.4); the listening
+        // application loses nothing. The RFC's soft-error handling keeps it: a deviation of 3.9.2.2.
+        else
+          ctx.finding({ ...check, requirement: 'RFC 9293 3.9.2.2', level: 'deviation', observed: `${observed}: the half-open connection went back to LISTEN` });
       }
     });
 

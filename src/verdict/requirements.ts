@@ -74,7 +74,7 @@ const ROWS: Row[] = [
     'needs data from the target to see its segment size',
   ],
   ['MUST-16', false, 'TCP options', 'effective send segment size from the MSS received', 'app', 'needs data from the target to see its segment size'],
-  ['SHLD-6', false, 'TCP options', 'MSS accounts for a varying MTU', 'none', 'path MTU changes are not driven by the harness'],
+  ['SHLD-6', false, 'TCP options', 'MSS accounts for a varying MTU', 'wire', 'after an ICMP fragmentation needed the segments fit the new path MTU'],
   ['MUST-65', true, 'TCP options', 'no MSS option on non-SYN segments', 'wire', "the target's segments after the handshake"],
   ['MUST-67', false, 'TCP options', 'MSS value based on MMS_R', 'none', 'the receive MTU of the target is not known from outside'],
   ['MUST-69', false, 'TCP options', 'pad the option list with zeros', 'wire', "the target's own option padding"],

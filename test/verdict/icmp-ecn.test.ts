@@ -1,5 +1,5 @@
 // The icmp and ecn suites on the lab's Linux: each requirement gets the grade this kernel earns
-// (tcp_v4_err / tcp_req_err: soft errors drop a SYN-RECEIVED request, hard errors are only
+// (tcp_v4_err / tcp_req_err: soft errors drop a SYN-RECEIVED request, a deviation; hard errors are only
 // remembered; fragmentation needed shrinks the segments; tcp_ecn=2 answers ECN on request),
 // a lab configured otherwise gets the other grade, and --as-remote (packets only, ICMP paced
 // like the segments) grades the packet-only checks as lab mode does.
@@ -33,15 +33,20 @@ const lab = () => (labRun ??= runTcpfsm(['icmp', 'ecn'], { timeoutMs: 120_000 })
 
 t.test('lab Linux: the grade of each ICMP and ECN requirement', async (t) => {
   const run = await lab();
-  t.equal(run.code, 1, 'the run fails: soft errors abort SYN-RECEIVED (a MUST-56 violation)', { stderr: run.stderr });
+  t.equal(run.code, 0, 'no violation', { stderr: run.stderr });
   const g = graded(run);
   t.same(levelOf(g, 'MUST-55', /source quench/), ['conforms'], 'MUST-55: source quench discarded');
   for (const code of SOFT) t.same(levelOf(g, 'MUST-56', new RegExp(`${code.source}.* in ESTABLISHED`)), ['conforms'], `MUST-56 ESTABLISHED ${code.source}`);
   // tcp_req_err: a request is dropped on net/host unreachable, time exceeded and parameter problem.
   for (const code of SOFT) {
     // Kept: source route failed, and a time exceeded in reassembly (icmp_unreach ignores ICMP_EXC_FRAGTIME).
-    const want = /code 5|time exceeded, code 1/.test(code.source) ? 'conforms' : 'violation';
-    t.same(levelOf(g, 'MUST-56', new RegExp(`${code.source}.* in SYN-RECEIVED`)), [want], `MUST-56 SYN-RECEIVED ${code.source}: ${want}`);
+    const kept = /code 5|time exceeded, code 1/.test(code.source);
+    const where = new RegExp(`${code.source}.* in SYN-RECEIVED`);
+    t.same(
+      [...levelOf(g, 'MUST-56', where), ...levelOf(g, 'RFC 9293 3.9.2.2', where)],
+      [kept ? 'conforms' : 'deviation'],
+      `SYN-RECEIVED ${code.source}: ${kept ? 'kept' : 'back to LISTEN, a deviation'}`,
+    );
   }
   t.same(levelOf(g, 'SHLD-26', /./), ['deviation', 'deviation', 'deviation', 'deviation'], 'SHLD-26: no hard error aborts (without IP_RECVERR)');
   t.same(levelOf(g, 'MUST-54', /./).sort(), ['conforms', 'inconclusive'], 'MUST-54: shown by fragmentation needed, not by hard errors');
