@@ -4,8 +4,11 @@
 // a lab configured otherwise gets the other grade, and --as-remote (packets only, ICMP paced
 // like the segments) grades the packet-only checks as lab mode does.
 import t from 'tap';
+import { decodeIPv4, decodePcap, PROTOCOL_ICMP } from '../../src/packet/index.js';
+import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
 import type { Finding } from '../../src/verdict/grade.js';
 import { type RunOutcome, runTcpfsm } from '../remote/helpers.js';
+import { auditPacing } from '../remote/pacing-audit.js';
 
 t.setTimeout(180_000);
 
@@ -82,5 +85,12 @@ t.test('--as-remote grades the packet-only checks as lab mode does, the ICMP pac
     remote.verdicts.get('icmp > fragmentation needed (unreachable 4) makes the sender use smaller segments (path MTU discovery)'),
     'skip: needs the lab agent',
   );
-  t.match(remote.stdout, /remote: \d+ segments sent/, 'paced by the remote wire');
+  // The ICMP errors are in the run's pcap, counted with their connection's segments, within the bounds.
+  const target = /^remote ([\d.]+):/.exec(remote.results.find((r) => r.suite === 'icmp')?.target ?? '')?.[1];
+  t.ok(target && remote.pcap, 'the icmp suite ran against the lab as remote and wrote its pcap');
+  const icmp = decodePcap(remote.pcap!).records.filter((r) => r.data[9] === PROTOCOL_ICMP && decodeIPv4(r.data).dst === target);
+  t.ok(icmp.length >= 12, `${icmp.length} ICMP errors in the pcap, all to the target`);
+  const audit = auditPacing(remote.pcap!, target!);
+  t.ok(audit.maxPerConnPerSecond <= DEFAULT_RATE, `at most ${audit.maxPerConnPerSecond} packets of one connection in any 1 s (bound ${DEFAULT_RATE})`);
+  t.ok(audit.maxTotalPerSecond <= DEFAULT_RATE * DEFAULT_MAX_CONNS, `at most ${audit.maxTotalPerSecond} in total in any 1 s`);
 });
