@@ -7,6 +7,7 @@ import { inferStates, PROBE_BACKOFF, probeSegment } from '../../src/peer/state-p
 import { MemoryTransport } from '../../src/wire/memory.js';
 import { parseRouteGet } from '../../src/wire/route.js';
 import { pacingBounds, ThrottledTransport, WindowLimiter } from '../../src/wire/throttle.js';
+import type { Match } from '../../src/wire/transport.js';
 import { maxInWindow } from './pacing-audit.js';
 
 /** A fake clock: sleep() advances it, so waits are exact and instant. */
@@ -84,6 +85,29 @@ t.test('throttled transport: one connection sending flat out stays within its bo
   const m = measured(stamps, w.bounds);
   t.same(m, { perConn: 5, burst: 2, total: 5 }, 'at most 5 in any 1 s and 2 in any 400 ms: and it used them');
   t.ok(stamps.at(-1)!.at - stamps[0]!.at >= ((30 - 5) / 5) * 1000, 'long-run rate ≤ 5/s');
+});
+
+t.test('throttled transport: ICMP errors about a connection count among its segments', async (t) => {
+  const clock = fakeClock();
+  const { inner, stamps } = stampingTransport(clock);
+  const sendIp = async (_dst: string, _packet: Buffer, about: Match) => {
+    stamps.push({ at: clock.now(), conn: `${about.localPort}` });
+    return 0n;
+  };
+  const raw = Object.assign(inner, { sendIp });
+  const w = new ThrottledTransport(raw, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
+  const ack = { srcPort: 40001, dstPort: 80, seq: 1, ack: 1, flags: ACK, window: 1000 };
+  const about: Match = { localPort: 40001, remoteAddr: '198.18.0.2', remotePort: 80 };
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < 20; i++) sends.push(i % 2 ? w.sendIp('198.18.0.2', Buffer.alloc(56), about) : w.send('198.18.0.2', ack));
+  await Promise.all(sends);
+  t.equal(stamps.length, 20);
+  t.same(measured(stamps, w.bounds), { perConn: 5, burst: 2, total: 5 }, 'segments and ICMP errors together: 5 in any 1 s, 2 back to back');
+  t.equal(w.stats.sent, 20);
+  await t.rejects(
+    new ThrottledTransport(new MemoryTransport('198.18.0.1'), { rate: 5, maxHalfOpen: 1 }).sendIp('198.18.0.2', Buffer.alloc(1), about),
+    /cannot send IP packets/,
+  );
 });
 
 t.test('throttled transport: many connections at once stay within the total; slow sends push the next ones later', async (t) => {
