@@ -6,9 +6,10 @@
 import type { AgentClient } from '../lab/agent/client.js';
 import type { StateWait, TcpTuple } from '../lab/ground-truth.js';
 import type { SsSocket, TcpState } from '../lab/ss.js';
+import type { Transport } from '../wire/transport.js';
 
-/** The stacks the lab can bring up. */
-export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt'] as const;
+/** The stacks the lab can bring up, and the in-process reference stack (memory: no root, no lab). */
+export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
 /** The target's own view of its connections (ss inside a namespace, netstack's endpoints, …). */
@@ -57,6 +58,12 @@ export interface StackHost {
   /** Ground truth; null where the stack's TCBs cannot be read (proxies). */
   readonly states: StateSource | null;
   readonly settings: StackSettings | null;
+  /**
+   * A stack in this process brings its own wire (the in-memory transport) and has no lab: no
+   * raw socket, no namespace. Absent: the raw socket on probeInterface, lab tcpfsm-<id>.
+   */
+  readonly wire?: Transport;
+  readonly inProcess?: boolean;
   /** Milliseconds the bring-up took. */
   readonly setupMs: number;
   /** Stop the stack and remove everything it created. Idempotent. */
