@@ -18,6 +18,7 @@ suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and giv
     requirements: ['MUST-19', 'MUST-22'],
     timeoutMs: 60_000,
     needs: ['agent', 'states', 'settings'],
+    settings: ['net.ipv4.tcp_synack_retries'],
   }, async ({ target, listen, connect, tuple, t, note }) => {
     const retries = Number(target.settings.values['net.ipv4.tcp_synack_retries']);
     t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);

@@ -10,9 +10,10 @@
 // missing from `settings.values`.
 import { AgentClient } from '../lab/agent/client.js';
 import { matchesTuple, onlySocket, pollForState } from '../lab/ground-truth.js';
+import { SYSCTL_NAMES } from '../lab/sysctls.js';
 import { MemoryTransport } from '../wire/memory.js';
 import { MemoryAgent } from './memory/agent.js';
-import { MEMORY_SETTINGS, MemorySettings } from './memory/settings.js';
+import { MemorySettings } from './memory/settings.js';
 import { MemoryStack } from './memory/stack.js';
 import type { StackHost, StackOptions, StateSource } from './stack.js';
 
@@ -20,13 +21,21 @@ import type { StackHost, StackOptions, StateSource } from './stack.js';
 export const MEMORY_PROBE_ADDR = '198.18.0.1';
 export const MEMORY_TARGET_ADDR = '198.18.0.2';
 
+/**
+ * As the Linux lab's fast suite defaults (FAST_SUITE_SYSCTLS): a half-open or unanswered
+ * connection gives up after 1 + 2 + 4 s, unacknowledged data after 4 RTOs; every mechanism
+ * stays observable. settings.set() changes them.
+ */
+export const FAST_SUITE_SETTINGS: Readonly<Record<string, string>> = { synack_retries: '2', syn_retries: '2', retries: '3' };
+
 let nextId = 1;
 
 export async function openStack(opts: StackOptions = {}): Promise<StackHost> {
   const started = performance.now();
   const settings = new MemorySettings();
-  const own = Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([name]) => name in MEMORY_SETTINGS || !name.startsWith('net.')));
-  await settings.set(own);
+  // A Linux lab's sysctls (a suite's tcp_rfc1337=1, tcp_rmem…) are not this stack's knobs.
+  const own = Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([name]) => !(name in SYSCTL_NAMES) && !name.includes('.')));
+  await settings.set({ ...FAST_SUITE_SETTINGS, ...own });
   if (opts.minRtoMs !== undefined && opts.minRtoMs > settings.config.rto_min_ms) await settings.set({ rto_min_ms: String(Math.round(opts.minRtoMs)) });
   const stack = new MemoryStack(MEMORY_TARGET_ADDR, settings);
   const wire = new MemoryTransport(MEMORY_PROBE_ADDR, (sent) => stack.receive(sent));
