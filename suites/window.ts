@@ -130,8 +130,9 @@ suite(
       const c = ctx.connect(await ctx.listen());
       await c.handshake();
       await ctx.target.agent.pause(await ctx.accepted(c));
-      // Fill the target's receive buffer (tcp_rmem 4096 in this lab) until it advertises zero.
-      for (let i = 0; i < 100 && c.model.tcb.rcvWnd > 0; i++) {
+      // Fill the target's receive buffer (tcp_rmem 4096 in the Linux lab; up to a 64 KiB window
+      // elsewhere: 200 segments of 500 bytes cover it) until it advertises zero.
+      for (let i = 0; i < 200 && c.model.tcb.rcvWnd > 0; i++) {
         await c.send({ flags: '.', payload: Buffer.alloc(Math.min(500, c.model.tcb.rcvWnd), 0x7a) });
         await expectAckPastUpdates(c);
       }
