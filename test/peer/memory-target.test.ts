@@ -4,7 +4,7 @@
 import t, { type Test as Tap } from 'tap';
 import { states } from '../../src/fsm/index.js';
 import { Seq } from '../../src/packet/index.js';
-import { PeerConnection } from '../../src/peer/connection.js';
+import { PathDivergedError, PeerConnection } from '../../src/peer/connection.js';
 import { fixtures } from '../../src/peer/fixtures.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection, stateGroundTruth } from '../../src/peer/scripted.js';
@@ -144,6 +144,17 @@ t.test('rfc5961=0: an in-window RST resets the connection (RFC 793), judged a kn
     await c.peer.send({ flags: 'R', seq: Seq.add(c.sndNxt, 10) });
     await target.states!.waitForState(tupleOf(target, c), 'CLOSED', 1000);
     t.pass('the RST 10 bytes into the window closed it');
+    // The rfc profile's judgement: RFC 793's answer to a SYN is a known departure, followed and graded.
+    const d = await fixtures.ESTABLISHED(target);
+    t.teardown(() => d.close());
+    await d.send({ flags: 'S', seq: Seq.add(d.sndNxt, 10) });
+    const diverged = await d.expect('.').catch((e: unknown) => e);
+    t.type(diverged, PathDivergedError);
+    t.match(
+      (diverged as PathDivergedError).finding,
+      { level: 'choice', requirement: 'MAY-12', departure: /RFC 5961 4\.2/ },
+      'a MAY-12 choice, marked as a departure',
+    );
   });
   t.equal(target.settings!.values.rfc5961, '1', 'restored');
   const c = await fixtures.ESTABLISHED(target);
