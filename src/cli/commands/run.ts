@@ -96,7 +96,11 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
       requiresArg: true,
     })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
-    .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
+    .option('stack', {
+      describe: `TCP stack to test: ${STACK_NAMES.join(', ')} (memory runs in process, without root; default linux)`,
+      type: 'string',
+      requiresArg: true,
+    })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
