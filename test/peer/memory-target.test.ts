@@ -116,12 +116,45 @@ t.test('a zero window is probed (persist timer) and the data goes out once it op
   t.equal(rest.tcp.seq, Seq.add(probe.tcp.seq, 1));
 });
 
+t.test('shutdown() with data behind a zero window: FIN-WAIT-1 at once, the FIN only after the data, and only its ACK ends FIN-WAIT-1', async (t) => {
+  const target = await memoryTarget(t, { rto_initial_ms: '30', rto_min_ms: '30' });
+  const agent = target.agent!;
+  const peer = new PeerConnection(target.wire, target.address, (await agent.listen(0)).port, { trace: new Trace() });
+  t.teardown(() => peer.close());
+  const tuple = { localPort: peer.remotePort, peerPort: peer.localPort };
+  await peer.send({ flags: 'S' });
+  await peer.next(1000);
+  await peer.send({ flags: '.', window: 0 });
+  const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
+  await agent.send(conn, 'abc');
+  await agent.shutdown(conn);
+  t.equal(await target.states!.stateOf(tuple), 'FIN-WAIT-1', 'FIN-WAIT-1 on the call (RFC 9293 3.10.4)');
+  const probe = (await peer.next(1000))!;
+  t.equal(probe.tcp.payload.toString(), 'a', 'the window probe, no FIN yet');
+  // Everything sent so far acknowledged, the window still closed: our FIN is not, so FIN-WAIT-1 stays.
+  await peer.send({ flags: '.', ack: Seq.add(probe.tcp.seq, 1), window: 0 });
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(await target.states!.stateOf(tuple), 'FIN-WAIT-1', 'the ACK of the data is not the ACK of the FIN');
+  await peer.send({ flags: '.', ack: Seq.add(probe.tcp.seq, 1), window: 1000 });
+  const s = (await peer.next(1000))!;
+  t.equal(s.tcp.payload.toString(), 'bc', 'the rest of the data');
+  const fin = (await peer.next(1000))!;
+  t.equal(fin.tcp.flags & 0x01, 0x01, 'then the FIN');
+  t.equal(fin.tcp.seq, Seq.add(probe.tcp.seq, 3), 'after the data');
+  await peer.send({ flags: '.', ack: Seq.add(fin.tcp.seq, 1) });
+  await target.states!.waitForState(tuple, 'FIN-WAIT-2', 1000);
+  t.pass('its ACK: FIN-WAIT-2');
+});
+
 t.test('TIME-WAIT lasts time_wait_ms (2 MSL), then the TCB is gone', async (t) => {
   const target = await memoryTarget(t, { time_wait_ms: '100' });
   const c = await fixtures['TIME-WAIT'](target);
   t.teardown(() => c.close());
-  const wait = await target.states!.waitForState(tupleOf(target, c), 'CLOSED', 2000);
-  t.ok(wait.elapsedMs >= 50, `gone after ${Math.round(wait.elapsedMs)} ms`);
+  const [socket] = await target.states!.sockets(tupleOf(target, c));
+  t.equal(socket?.timer?.name, 'timewait', 'the TIME-WAIT timer runs');
+  t.ok(socket!.timer!.remainingMs <= 100, `set to time_wait_ms (${Math.round(socket!.timer!.remainingMs)} ms left)`);
+  await target.states!.waitForState(tupleOf(target, c), 'CLOSED', 2000);
+  t.pass('then the TCB is gone');
 });
 
 t.test('an unacknowledged SYN-ACK is retransmitted synack_retries times, then the half-open TCB goes', async (t) => {

@@ -5,7 +5,7 @@
 // peer's MSS within its window, a retransmission timer after RFC 6298 (Karn, backoff, R2), a
 // window probe when the peer's window is zero (3.8.6.1), TIME-WAIT for 2 MSL (3.10.8).
 import { idealize, type Profile, predict, predictEvent, type Segment, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../../fsm/index.js';
-import { add, diff, gt, le, lt } from '../../packet/seq.js';
+import { add, diff, gt, le, lt, sub } from '../../packet/seq.js';
 import { ACK, type DecodedTcp, FIN, PSH, RST, SYN, type TcpOption } from '../../packet/types.js';
 import type { MemoryConfig } from './settings.js';
 
@@ -126,9 +126,8 @@ export class Connection {
     const rcvNxt0 = before === 'SYN-SENT' && seg.flags & SYN ? add(seg.seq, 1) : this.tcb.rcvNxt;
     const sndUna0 = this.tcb.sndUna;
     const s: Segment = { flags: seg.flags, seq: seg.seq, ack: seg.ack, len: seg.payload.length };
-    const p = predict(before, s, this.tcb, this.host.profile);
+    const p = this.predict(before, s);
     const rows = new Set(p.ruleIds);
-    this.tcb = { ...p.tcb, rcvWnd: this.tcb.rcvWnd };
     this.state = p.next;
     if (before === 'SYN-SENT' && seg.flags & SYN) this.learnMss(seg.options);
     this.inArrival = true;
@@ -275,8 +274,7 @@ export class Connection {
       this.held.splice(this.held.indexOf(next), 1);
       const before = this.state;
       const s: Segment = { flags: ACK | (next.fin ? FIN : 0), seq: next.seq, ack: this.tcb.sndUna, len: next.data.length };
-      const p = predict(before, s, this.tcb, this.host.profile);
-      this.tcb = { ...p.tcb, rcvWnd: this.tcb.rcvWnd };
+      const p = this.predict(before, s);
       this.state = p.next;
       const fin = p.ruleIds.some((id) => FIN_ROWS.has(id));
       const taken = diff(this.tcb.rcvNxt, rcvNxt) - (fin ? 1 : 0);
@@ -286,6 +284,22 @@ export class Connection {
       this.after(before, p.verdict, p.timers ?? []);
       if (this.gone) return merged;
     }
+  }
+
+  /**
+   * The oracle's answer to an arrival; the TCB takes its variables (the window stays ours). A FIN
+   * the application asked for but still queued behind data (3.10.4) counts as sent for the
+   * decision, so an ACK of the data alone is not taken for the ACK of our FIN.
+   */
+  private predict(state: TcpState, s: Segment) {
+    const finQueued = this.finQueued && this.finSeq === null;
+    const p = predict(state, s, finQueued ? { ...this.tcb, sndNxt: add(this.tcb.sndNxt, 1) } : this.tcb, this.host.profile);
+    this.tcb = { ...p.tcb, rcvWnd: this.tcb.rcvWnd };
+    if (finQueued) {
+      this.tcb.sndNxt = sub(this.tcb.sndNxt, 1);
+      if (gt(this.tcb.sndUna, this.tcb.sndNxt)) this.tcb.sndUna = this.tcb.sndNxt;
+    }
+    return p;
   }
 
   // ------------------------------------------------------------------ acknowledgments
