@@ -97,6 +97,29 @@ t.test('data is segmented to our MSS and retransmitted with a doubling RTO, then
   t.equal(await peer.next(200), null, 'silently: no RST');
 });
 
+t.test('slow start (RFC 5681 3.1): an initial window of 4 segments, one more per ACK', async (t) => {
+  const target = await memoryTarget(t);
+  const agent = target.agent!;
+  const peer = new PeerConnection(target.wire, target.address, (await agent.listen(0)).port, { trace: new Trace() });
+  t.teardown(() => peer.close());
+  await peer.send({ flags: 'S', options: [{ kind: 'mss', value: 100 }] });
+  await peer.next(1000);
+  await peer.send({ flags: '.' });
+  const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
+  await agent.send(conn, { n: 2000 });
+  const flight = async () => {
+    const got = [];
+    for (let s = await peer.next(1000); s; s = await peer.next(100)) got.push(s);
+    return got;
+  };
+  const first = await flight();
+  t.equal(first.length, 4, 'IW = min(4 SMSS, max(2 SMSS, 4380)) = 400 bytes: 4 segments');
+  await peer.send({ flags: '.' });
+  t.equal((await flight()).length, 5, 'one cumulative ACK: cwnd + 1 SMSS, 5 segments');
+  const [socket] = await target.states!.sockets({ localPort: peer.remotePort, peerPort: peer.localPort });
+  t.equal(socket?.info?.cwnd, 500, 'the congestion window, as ground truth shows it');
+});
+
 t.test('a zero window is probed (persist timer) and the data goes out once it opens', async (t) => {
   const target = await memoryTarget(t, { rto_initial_ms: '30', rto_min_ms: '30' });
   const agent = target.agent!;

@@ -3,7 +3,8 @@
 // TCB), and whose data, windows and timers are its own — a receive buffer and window that never
 // shrinks (RFC 9293 3.8.6), out-of-order segments held and merged (SHLD-31), segmentation to the
 // peer's MSS within its window, a retransmission timer after RFC 6298 (Karn, backoff, R2), a
-// window probe when the peer's window is zero (3.8.6.1), TIME-WAIT for 2 MSL (3.10.8).
+// window probe when the peer's window is zero (3.8.6.1), slow start and congestion avoidance
+// (RFC 5681 3.1, MUST-19; no fast retransmit), TIME-WAIT for 2 MSL (3.10.8).
 import { idealize, type Profile, predict, predictEvent, type Segment, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../../fsm/index.js';
 import { add, diff, gt, le, lt, sub } from '../../packet/seq.js';
 import { ACK, type DecodedTcp, FIN, PSH, RST, SYN, type TcpOption } from '../../packet/types.js';
@@ -77,6 +78,9 @@ export class Connection {
   private rto: number;
   private retransmits = 0;
   private timing: { end: number; at: number } | null = null;
+  // RFC 5681 state (bytes)
+  private cwnd = 0;
+  private ssthresh = 0x7fff_ffff;
   private rexmt: NodeJS.Timeout | null = null;
   private rexmtDue = 0;
   private persist = false;
@@ -100,6 +104,7 @@ export class Connection {
     this.rto = host.config.rto_initial_ms;
     this.learnMss(opts.peerOptions ?? []);
     this.txSeq = add(tcb.iss, 1);
+    this.cwnd = this.initialWindow();
   }
 
   get closed(): boolean {
@@ -224,8 +229,9 @@ export class Connection {
     return { name: 'off', remainingMs: 0, retransmits: 0 };
   }
 
-  get rtt(): { rtoMs: number; rttMs: number; rttVarMs: number } {
-    return { rtoMs: this.rto, rttMs: this.srtt ?? 0, rttVarMs: this.rttvar };
+  /** RTT estimates and congestion state, as tcp_info shows them. */
+  get info(): { rtoMs: number; rttMs: number; rttVarMs: number; cwnd: number; ssthresh: number } {
+    return { rtoMs: this.rto, rttMs: this.srtt ?? 0, rttVarMs: this.rttvar, cwnd: this.cwnd, ssthresh: this.ssthresh };
   }
 
   /** Stop every timer and forget the TCB (the stack is closing). */
@@ -323,6 +329,8 @@ export class Connection {
     }
     // Acknowledged data leaves the queue (the SYN and our FIN are not in it).
     const drop = Math.min(Math.max(0, diff(t.sndUna, this.txSeq)), this.tx.length);
+    // RFC 5681 3.1: slow start below ssthresh (at most one SMSS per ACK), then about one SMSS per RTT.
+    if (drop > 0) this.cwnd += this.cwnd < this.ssthresh ? Math.min(drop, this.sndMss) : Math.max(1, Math.floor((this.sndMss * this.sndMss) / this.cwnd));
     this.tx = this.tx.subarray(drop);
     this.txSeq = add(this.txSeq, drop);
     if (this.timing && le(this.timing.end, t.sndUna)) {
@@ -356,6 +364,12 @@ export class Connection {
   private learnMss(options: readonly TcpOption[]): void {
     const mss = options.find((o): o is Extract<TcpOption, { kind: 'mss' }> => o.kind === 'mss');
     this.sndMss = Math.max(1, Math.min(mss?.value ?? DEFAULT_MSS, this.host.config.mss));
+    this.cwnd = this.initialWindow();
+  }
+
+  /** RFC 5681 3.1 (RFC 3390): IW = min(4 SMSS, max(2 SMSS, 4380 bytes)). */
+  private initialWindow(): number {
+    return Math.min(4 * this.sndMss, Math.max(2 * this.sndMss, 4380));
   }
 
   private sendSyn(flags: number): void {
@@ -378,7 +392,7 @@ export class Connection {
       const sent = diff(t.sndNxt, this.txSeq) - (this.finSeq !== null ? 1 : 0);
       const unsent = this.tx.length - sent;
       if (unsent <= 0 || this.finSeq !== null) break;
-      const usable = diff(add(t.sndUna, t.sndWnd), t.sndNxt);
+      const usable = diff(add(t.sndUna, Math.min(t.sndWnd, this.cwnd)), t.sndNxt);
       if (usable <= 0) {
         // Zero window with data waiting: the persist timer probes it (3.8.6.1, MUST-36).
         if (t.sndNxt === t.sndUna) this.armRexmt(true);
@@ -445,6 +459,10 @@ export class Connection {
     const limit = this.state === 'SYN-SENT' ? syn_retries : this.state === 'SYN-RECEIVED' ? synack_retries : retries;
     if (this.retransmits >= limit) return this.timeout('timeout-retransmission-exhausted');
     this.retransmits++;
+    // RFC 5681 3.1 (4), (5): a timeout halves ssthresh (of what was in flight) and restarts from one segment.
+    const flight = diff(t.sndNxt, t.sndUna);
+    if (this.retransmits === 1) this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.sndMss);
+    this.cwnd = this.sndMss;
     if (this.state === 'SYN-SENT') this.sendSyn(SYN);
     else if (this.state === 'SYN-RECEIVED') this.sendSyn(SYN | ACK);
     else {

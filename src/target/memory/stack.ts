@@ -147,9 +147,7 @@ export class MemoryStack {
         remote: c.remote,
         recvQ: c.unread,
         sendQ: c.unacked,
-        ...c.rtt,
-        cwnd: 0,
-        ssthresh: 0,
+        ...c.info,
       });
       const timer = c.timer();
       out.push({ ...s, timer, raw: `${c.state} ${c.local.address}:${c.local.port} ${c.remote.address}:${c.remote.port} timer:(${timer.name})` });
