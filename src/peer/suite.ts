@@ -73,8 +73,9 @@ export interface TestMeta {
   /** tap timeout for this test (default 30 s) */
   timeoutMs?: number;
   /**
-   * Settings the test reads or sets by the stack's own name (net.ipv4.tcp_synack_retries): a
-   * target whose settings lack one skips the test (another stack names its knobs otherwise).
+   * Settings the test reads or sets: a role every stack names its own way (`synack-retries`:
+   * read its name from ctx.target.settings.roles), or one stack's own name
+   * (net.ipv4.tcp_rfc1337). A target whose settings lack one skips the test.
    */
   settings?: string[];
 }
@@ -396,7 +397,7 @@ interface Capabilities {
   states: boolean;
   settings: boolean;
   appClose: boolean;
-  /** the names the target's settings have */
+  /** the names the target's settings have, and the roles they fill */
   settingNames?: readonly string[];
 }
 
@@ -406,7 +407,7 @@ function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined): Capa
     states: !!target.states,
     settings: !!target.settings,
     appClose: !!target.agent || !!trigger,
-    settingNames: Object.keys(target.settings?.values ?? {}),
+    settingNames: [...Object.keys(target.settings?.values ?? {}), ...Object.keys(target.settings?.roles ?? {})],
   };
 }
 
@@ -519,6 +520,7 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined, changed: 
           for (const name of Object.keys(values)) changed.add(name);
           return settings.set(values);
         },
+        roles: settings.roles,
       };
     },
     has: (need) => !lacking([need], capabilitiesOf(target, trigger)),

@@ -31,9 +31,20 @@ export interface StateSource {
  * The stack's tunables: sysctls for a Linux kernel, netstack's protocol options for gVisor.
  * Names are the stack's own (dotted sysctl names on Linux); values as strings, read back.
  */
+/**
+ * Settings every TCP has under some name of its own: a test that needs one asks by this role
+ * (TestMeta.settings) and reads the stack's name from `roles`.
+ */
+export type SettingRole = 'synack-retries';
+
+/** Linux's names for the roles (the lab's kernel, UML). */
+export const LINUX_SETTING_ROLES: Readonly<Record<SettingRole, string>> = { 'synack-retries': 'net.ipv4.tcp_synack_retries' };
+
 export interface StackSettings {
   /** Every known setting with its value now. */
   readonly values: Readonly<Record<string, string>>;
+  /** The stack's own name for each role it has. */
+  readonly roles?: Readonly<Partial<Record<SettingRole, string>>>;
   /** Write, read back, and throw a UsageError naming each value that did not take. */
   set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>>;
 }

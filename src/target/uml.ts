@@ -20,7 +20,7 @@ import { FAST_SUITE_SYSCTLS, labSysctlsFrom, SYSCTL_NAMES, sysctlMismatches, sys
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { missingTool, run } from '../sys/exec.js';
-import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
+import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
 import { UML_INIT, UML_PROTOCOL_FD, umlKernelArgs, umlUmid } from './uml/kernel-args.js';
 
 const UML_BINARY = 'linux.uml';
@@ -194,6 +194,7 @@ class UmlHost implements StackHost {
 /** The guest's sysctls, written and read back through the agent inside it. */
 class UmlSettings implements StackSettings {
   values: Readonly<Record<string, string>> = {};
+  readonly roles = LINUX_SETTING_ROLES;
 
   constructor(
     private readonly agent: () => AgentClient,

@@ -33,6 +33,7 @@ export const MEMORY_SETTINGS = {
 export type MemoryConfig = { [K in keyof typeof MEMORY_SETTINGS]: number };
 
 export class MemorySettings implements StackSettings {
+  readonly roles: StackSettings['roles'] = { 'synack-retries': 'synack_retries' };
   private current: Record<string, string> = Object.fromEntries(Object.entries(MEMORY_SETTINGS).map(([k, s]) => [k, s.value]));
   /** Numbers, updated with every set(). */
   readonly config = {} as MemoryConfig;
