@@ -7,13 +7,11 @@ import { Seq } from '../src/packet/index.js';
 import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'reset-rfc1337', title: 'RST in TIME-WAIT with tcp_rfc1337=1', rfc: 'RFC 1337', sysctls: { tcp_rfc1337: 1 } }, (test) => {
-  test('with tcp_rfc1337=1 an exact RST in TIME-WAIT is ignored', { rfc: 'RFC 1337 3, RFC 9293 3.10.7.4 (second)', needs: ['agent', 'settings'] }, async ({
-    target,
-    listen,
-    connect,
-    remote,
-    t,
-  }) => {
+  test('with tcp_rfc1337=1 an exact RST in TIME-WAIT is ignored', {
+    rfc: 'RFC 1337 3, RFC 9293 3.10.7.4 (second)',
+    needs: ['agent', 'settings'],
+    settings: ['net.ipv4.tcp_rfc1337'],
+  }, async ({ target, listen, connect, remote, t }) => {
     t.equal(target.settings.values['net.ipv4.tcp_rfc1337'], '1', 'the lab runs with net.ipv4.tcp_rfc1337=1');
     const c = connect(await listen());
     await c.handshake();

@@ -142,6 +142,7 @@ suite(
       rfc: 'RFC 9293 3.6; RFC 6191',
       requirements: ['SHLD-4'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       await labOf(ctx).setSysctls({ tcp_tw_reuse: 1 });
       const first = await clientConnects(ctx, 45001, 1000, true);
@@ -172,6 +173,7 @@ suite(
       rfc: 'RFC 9293 3.6',
       requirements: ['SHLD-4'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       await labOf(ctx).setSysctls({ tcp_tw_reuse: 0 });
       try {
@@ -196,6 +198,7 @@ suite(
       rfc: 'RFC 9293 3.6',
       requirements: ['SHLD-4'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       const first = await clientConnects(ctx, 45003, 1000, false);
       if ('error' in first) throw new Error(`connect() failed: ${first.error}`);
@@ -222,6 +225,7 @@ suite(
       rfc: 'RFC 9293 3.10.7.4 (TIME-WAIT), 3.6; RFC 6191',
       requirements: ['MAY-2'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       const lab = labOf(ctx);
       const { connect, remote } = ctx;
@@ -263,6 +267,7 @@ suite(
       rfc: 'RFC 6191 2; RFC 7323 5',
       requirements: ['MAY-2', 'SHLD-4'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       const lab = labOf(ctx);
       const { wire, trace, t } = ctx;
@@ -332,6 +337,7 @@ suite(
       rfc: 'RFC 7323 5; RFC 5961 5.2; RFC 9293 3.6',
       requirements: ['SHLD-4'],
       needs: ['agent', 'states', 'settings'],
+      settings: ['net.ipv4.tcp_tw_reuse'],
     }, async (ctx) => {
       const lab = labOf(ctx);
       const { t } = ctx;

@@ -20,6 +20,7 @@ suite({ name: 'timer-data-retransmit', title: 'Data retransmission timer (ESTABL
     rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7',
     requirements: ['MUST-19', 'MUST-20'],
     needs: ['agent', 'states', 'settings'],
+    settings: [SYSCTL],
   }, async (ctx) => {
     const setting = Number(ctx.target.settings.values[SYSCTL]);
     await measureRetransmissions(ctx, {

@@ -87,11 +87,16 @@ suite({ name: 'timer-fin-wait-2', title: 'FIN-WAIT-2 timeout of an orphaned conn
   test('an orphaned FIN-WAIT-2 is removed after tcp_fin_timeout', {
     rfc: 'RFC 9293 3.6, 3.10.7.4 (FIN-WAIT-2)',
     needs: ['agent', 'states', 'settings'],
+    settings: [SYSCTL],
   }, async (ctx) => {
     await measureFinWait2(ctx);
   });
 
-  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', { rfc: 'RFC 9293 3.6', needs: ['agent', 'states', 'settings'] }, async (ctx) => {
+  test('the FIN-WAIT-2 lifetime follows tcp_fin_timeout (set to 1 s)', {
+    rfc: 'RFC 9293 3.6',
+    needs: ['agent', 'states', 'settings'],
+    settings: [SYSCTL],
+  }, async (ctx) => {
     await withSettings(ctx.target.settings, { [SYSCTL]: '1' }, () => measureFinWait2(ctx));
   });
 });

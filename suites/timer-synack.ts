@@ -116,6 +116,7 @@ suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9
     rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 2.1, 5.5',
     requirements: ['MUST-19', 'MUST-22'],
     needs: ['agent', 'states', 'settings'],
+    settings: [SYSCTL],
   }, async (ctx) => {
     await measureSynAckSchedule(ctx);
   });
@@ -123,6 +124,7 @@ suite({ name: 'timer-synack', title: 'SYN-ACK retransmission timer', rfc: 'RFC 9
   test('the retransmission count follows tcp_synack_retries (set to 1)', {
     rfc: 'RFC 9293 3.8.3; RFC 6298 5.5',
     needs: ['agent', 'states', 'settings'],
+    settings: [SYSCTL],
   }, async (ctx) => {
     await withSettings(ctx.target.settings, { [SYSCTL]: '1' }, () => measureSynAckSchedule(ctx));
   });

@@ -2,14 +2,14 @@
 // (probe end `tcpfsm-<k>` in the root namespace), the target agent inside, and the namespace's
 // sysctls set and read back. Everything is registered with the cleanup registry the moment it
 // exists, so every exit path removes it; a failure part-way through removes what was made.
-import { randomInt } from 'node:crypto';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { type RunResult, run } from '../sys/exec.js';
-import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from './addressing.js';
+import { LAB_INDEX_SPACE, type LabAddresses } from './addressing.js';
 import { AgentClient } from './agent/client.js';
+import { claimFreeLab, claimOrGiveBack } from './claim.js';
 import { type StateWait, socketsOf, stateOf, type TcpTuple, waitForState } from './ground-truth.js';
-import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync, tableSizedSysctls } from './netns.js';
+import { configureTarget, ownerOf, removeLab, removeLabSync, tableSizedSysctls } from './netns.js';
 import { requireLabPrivileges } from './privileges.js';
 import type { SsSocket, TcpState } from './ss.js';
 import { refuseHostSysctls } from './sysctl-probe.js';
@@ -74,25 +74,15 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const toWrite = { ...tableSizedSysctls(), ...sysctlsToWrite(opts.sysctls, opts.sysctlDefaults ?? FAST_SUITE_SYSCTLS) };
   await refuseHostSysctls(Object.keys(toWrite)); // the host's own sysctls: refused before any lab exists
 
-  const attempts = opts.id !== undefined ? 1 : (opts.maxAttempts ?? 32);
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const addresses = labAddresses(opts.id ?? (opts.drawId ?? (() => randomInt(LAB_INDEX_SPACE)))());
-    const lab = await LabInstance.claim(addresses, ipv6);
-    if (!lab) continue;
-    try {
-      await lab.finishSetup(toWrite, opts.agentTimeoutMs);
-    } catch (e) {
-      await lab.destroy().catch(() => undefined);
-      throw e;
-    }
-    lab.setupMs = performance.now() - started;
-    return lab;
+  const lab = await claimFreeLab((addresses) => LabInstance.claim(addresses, ipv6), opts);
+  try {
+    await lab.finishSetup(toWrite, opts.agentTimeoutMs);
+  } catch (e) {
+    await lab.destroy().catch(() => undefined);
+    throw e;
   }
-  throw new EnvironmentError(
-    opts.id !== undefined
-      ? `lab id ${opts.id} is in use (namespace or link tcpfsm-${opts.id} exists): run 'tcpfsm cleanup' if it is a leftover`
-      : `no free lab id after ${attempts} attempts: too many tcpfsm-* namespaces exist; run 'tcpfsm cleanup'`,
-  );
+  lab.setupMs = performance.now() - started;
+  return lab;
 }
 
 class LabInstance implements Lab {
@@ -134,27 +124,22 @@ class LabInstance implements Lab {
   }
 
   /** The lab if id k was free, null if another process holds it. */
-  static async claim(addresses: LabAddresses, ipv6: boolean): Promise<LabInstance | null> {
+  static claim(addresses: LabAddresses, ipv6: boolean): Promise<LabInstance | null> {
     const lab = new LabInstance(addresses, ipv6);
-    const claiming = claimLab(addresses, { ipv6 });
-    lab.claiming = claiming.catch(() => undefined);
-    let result;
-    try {
-      result = await claiming;
-    } catch (e) {
-      lab.phase = 'gone'; // claimLab removed its own partial work
-      lab.registration.forget();
-      lab.releaseWatchdog();
-      throw e;
-    }
-    if (result === 'taken') {
-      lab.phase = 'gone';
-      lab.registration.forget();
-      lab.releaseWatchdog();
-      return null;
-    }
-    lab.phase = 'owned';
-    return lab;
+    return claimOrGiveBack(
+      lab,
+      addresses,
+      { ipv6 },
+      {
+        claiming: (settled) => (lab.claiming = settled),
+        owned: () => (lab.phase = 'owned'),
+        givenBack: () => {
+          lab.phase = 'gone';
+          lab.registration.forget();
+          lab.releaseWatchdog();
+        },
+      },
+    );
   }
 
   async finishSetup(toWrite: Record<string, string>, agentTimeoutMs?: number): Promise<void> {

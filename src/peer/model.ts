@@ -179,7 +179,14 @@ export class RemoteModel {
     this.tcb = { ...d.p.tcb, sndWnd: this.tcb.sndWnd, maxSndWnd: this.tcb.maxSndWnd };
     for (const id of d.p.ruleIds) this.rows.add(id);
     const observed = observedState ?? (actual ? `[${formatFlags(actual.flags)}]` : 'nothing');
-    return { level: d.grade.grade, requirement: d.grade.requirement, check: `${d.p.rule} (a known departure: ${d.departsFrom})`, expected, observed };
+    return {
+      level: d.grade.grade,
+      requirement: d.grade.requirement,
+      check: `${d.p.rule} (a known departure: ${d.departsFrom})`,
+      expected,
+      observed,
+      departure: d.departsFrom,
+    };
   }
 
   private asPrediction(p: Prediction): Parameters<typeof judgeAnswer>[0] {

@@ -140,13 +140,13 @@ export class ScriptedConnection {
     const { expected, mismatches, findings } = this.model.match(s.tcp);
     // The suite's pattern reads the RFC's path; an answer the model recognises as a known
     // stack's departure ends that path with its grade instead of failing the pattern.
-    const departure = findings.find((f) => f.check.includes('(a known departure:'));
+    const departure = findings.find((f) => f.departure !== undefined);
     if (suite.length && departure) this.diverge(departure);
     if (suite.length) throw this.peer.failure(`segment mismatch: ${describeMismatches(suite)}`, { actual: formatTcp(s.tcp), mismatches: suite });
     for (const f of findings) {
       this.findings.push(f);
       this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}`);
-      if (f.check.includes('(a known departure:')) this.followedDeparture = f;
+      if (f.departure !== undefined) this.followedDeparture = f;
     }
     if (mismatches.length)
       throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
@@ -181,7 +181,7 @@ export class ScriptedConnection {
     if (s) {
       // Judged by the RFC, an answer where it prescribes none may be a known stack's departure.
       const { findings, mismatches } = this.model.match(s.tcp);
-      const followed = mismatches.length ? undefined : findings.find((f) => f.check.includes('(a known departure:'));
+      const followed = mismatches.length ? undefined : findings.find((f) => f.departure !== undefined);
       if (followed) this.diverge(followed);
       throw this.peer.failure(`expected no answer for ${ms} ms, got ${formatTcp(s.tcp)}`, { actual: formatTcp(s.tcp) });
     }

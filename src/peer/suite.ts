@@ -72,6 +72,12 @@ export interface TestMeta {
   requirements?: string[];
   /** tap timeout for this test (default 30 s) */
   timeoutMs?: number;
+  /**
+   * Settings the test reads or sets: a role every stack names its own way (`synack-retries`:
+   * read its name from ctx.target.settings.roles), or one stack's own name
+   * (net.ipv4.tcp_rfc1337). A target whose settings lack one skips the test.
+   */
+  settings?: string[];
 }
 
 /** The target as a test sees it: each capability is there, or the test did not declare it. */
@@ -201,7 +207,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   let caps: Capabilities | undefined = remoteMode ? { agent: false, states: false, settings: false, appClose: !!remoteOpts.trigger } : undefined;
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
-    return caps ? lacking(d.meta.needs ?? [], caps) : undefined;
+    return caps ? lacking(d.meta.needs ?? [], caps, d.meta.settings) : undefined;
   };
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
   // give it the tests' own budgets plus the target set-up when they need more.
@@ -391,18 +397,28 @@ interface Capabilities {
   states: boolean;
   settings: boolean;
   appClose: boolean;
+  /** the names the target's settings have, and the roles they fill */
+  settingNames?: readonly string[];
 }
 
 function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined): Capabilities {
-  return { agent: !!target.agent, states: !!target.states, settings: !!target.settings, appClose: !!target.agent || !!trigger };
+  return {
+    agent: !!target.agent,
+    states: !!target.states,
+    settings: !!target.settings,
+    appClose: !!target.agent || !!trigger,
+    settingNames: [...Object.keys(target.settings?.values ?? {}), ...Object.keys(target.settings?.roles ?? {})],
+  };
 }
 
 /** Why a test with these needs cannot run on a target with these capabilities (undefined: it can). */
-export function lacking(needs: readonly Need[], caps: Capabilities): string | undefined {
+export function lacking(needs: readonly Need[], caps: Capabilities, settings: readonly string[] = []): string | undefined {
+  const missing = settings.filter((name) => !caps.settingNames?.includes(name));
+  if (missing.length && caps.settings) return `needs the setting ${missing.join(', ')}, which this stack does not have`;
   if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
   if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
   if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
-  if (needs.includes('settings') && !caps.settings) return "needs the target's settings, which this target does not expose";
+  if ((needs.includes('settings') || settings.length) && !caps.settings) return "needs the target's settings, which this target does not expose";
   return undefined;
 }
 
@@ -504,6 +520,7 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined, changed: 
           for (const name of Object.keys(values)) changed.add(name);
           return settings.set(values);
         },
+        roles: settings.roles,
       };
     },
     has: (need) => !lacking([need], capabilitiesOf(target, trigger)),

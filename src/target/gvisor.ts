@@ -4,13 +4,12 @@
 // reads and writes its frames with AF_PACKET and answers ARP and TCP for the target address in
 // user space, so the namespace's own kernel stays silent. The program speaks the agent protocol
 // (app control) and reports netstack's own endpoints (ground truth) and options (settings).
-import { randomInt } from 'node:crypto';
-import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from '../lab/addressing.js';
+import type { LabAddresses } from '../lab/addressing.js';
 import { AgentClient } from '../lab/agent/client.js';
-import { claimLab, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
+import { claimFreeLab, claimOrGiveBack } from '../lab/claim.js';
+import { ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
 import { requireLabPrivileges } from '../lab/privileges.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
-import { EnvironmentError } from '../sys/errors.js';
 import { run } from '../sys/exec.js';
 import { ensureGvisorBinary } from './gvisor-build.js';
 import { NetstackSettings, NetstackStates } from './gvisor-states.js';
@@ -27,20 +26,15 @@ export async function openStack(opts: GvisorOptions = {}): Promise<GvisorHost> {
   requireLabPrivileges();
   const binary = await ensureGvisorBinary(); // before the clock: a build is not bring-up
   const started = performance.now();
-  const attempts = opts.maxAttempts ?? 32;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const host = await GvisorHost.claim(labAddresses(randomInt(LAB_INDEX_SPACE)));
-    if (!host) continue;
-    try {
-      await host.start(binary, opts);
-    } catch (e) {
-      await host.close().catch(() => undefined);
-      throw e;
-    }
-    host.setupMs = performance.now() - started;
-    return host;
+  const host = await claimFreeLab((addresses) => GvisorHost.claim(addresses), { maxAttempts: opts.maxAttempts });
+  try {
+    await host.start(binary, opts);
+  } catch (e) {
+    await host.close().catch(() => undefined);
+    throw e;
   }
-  throw new EnvironmentError(`no free lab id after ${attempts} attempts: too many tcpfsm-* namespaces exist; run 'tcpfsm cleanup'`);
+  host.setupMs = performance.now() - started;
+  return host;
 }
 
 type Phase = 'claiming' | 'owned' | 'removing' | 'gone';
@@ -75,25 +69,21 @@ export class GvisorHost implements StackHost {
   }
 
   /** The host if lab id k was free (namespace and veth now exist), null if another process holds it. */
-  static async claim(addresses: LabAddresses): Promise<GvisorHost | null> {
+  static claim(addresses: LabAddresses): Promise<GvisorHost | null> {
     const host = new GvisorHost(addresses);
-    const claiming = claimLab(addresses, { ipv6: false });
-    host.claiming = claiming.catch(() => undefined);
-    let result;
-    try {
-      result = await claiming;
-    } catch (e) {
-      host.phase = 'gone'; // claimLab removed its own partial work
-      host.registration.forget();
-      throw e;
-    }
-    if (result === 'taken') {
-      host.phase = 'gone';
-      host.registration.forget();
-      return null;
-    }
-    host.phase = 'owned';
-    return host;
+    return claimOrGiveBack(
+      host,
+      addresses,
+      { ipv6: false },
+      {
+        claiming: (settled) => (host.claiming = settled),
+        owned: () => (host.phase = 'owned'),
+        givenBack: () => {
+          host.phase = 'gone';
+          host.registration.forget();
+        },
+      },
+    );
   }
 
   /** Start netstack on the target end; the probe end's checksum offload goes off meanwhile. */

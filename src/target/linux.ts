@@ -4,7 +4,7 @@
 
 import { agentTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
 import { createLab, type Lab, labSysctlsFrom } from '../lab/index.js';
-import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
+import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
 
 export async function openStack(opts: StackOptions = {}): Promise<StackHost> {
   const lab = await createLab({ sysctls: labSysctlsFrom(opts.settings ?? {}) });
@@ -56,6 +56,7 @@ export function labSettings(lab: Lab): StackSettings {
       return lab.sysctls;
     },
     set: (values) => lab.setSysctls(labSysctlsFrom(values)),
+    roles: LINUX_SETTING_ROLES,
   };
 }
 

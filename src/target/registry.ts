@@ -8,6 +8,10 @@ export const DEFAULT_STACK: StackName = 'linux';
 
 export type OpenStack = (opts?: StackOptions) => Promise<StackHost>;
 
+/** Stacks that run in this process behind the in-memory transport: no namespace, no raw socket, no root. */
+const IN_PROCESS_STACKS: readonly StackName[] = ['memory'];
+export const isInProcessStack = (name: StackName): boolean => IN_PROCESS_STACKS.includes(name);
+
 export const isStackName = (name: string): name is StackName => (STACK_NAMES as readonly string[]).includes(name);
 
 const valid = (): string => `${STACK_NAMES.join(', ')}, or all`;

@@ -6,9 +6,10 @@
 import type { AgentClient } from '../lab/agent/client.js';
 import type { StateWait, TcpTuple } from '../lab/ground-truth.js';
 import type { SsSocket, TcpState } from '../lab/ss.js';
+import type { Transport } from '../wire/transport.js';
 
-/** The stacks the lab can bring up. */
-export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt'] as const;
+/** The stacks the lab can bring up, and the in-process reference stack (memory: no root, no lab). */
+export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
 /** The target's own view of its connections (ss inside a namespace, netstack's endpoints, …). */
@@ -30,9 +31,20 @@ export interface StateSource {
  * The stack's tunables: sysctls for a Linux kernel, netstack's protocol options for gVisor.
  * Names are the stack's own (dotted sysctl names on Linux); values as strings, read back.
  */
+/**
+ * Settings every TCP has under some name of its own: a test that needs one asks by this role
+ * (TestMeta.settings) and reads the stack's name from `roles`.
+ */
+export type SettingRole = 'synack-retries';
+
+/** Linux's names for the roles (the lab's kernel, UML). */
+export const LINUX_SETTING_ROLES: Readonly<Record<SettingRole, string>> = { 'synack-retries': 'net.ipv4.tcp_synack_retries' };
+
 export interface StackSettings {
   /** Every known setting with its value now. */
   readonly values: Readonly<Record<string, string>>;
+  /** The stack's own name for each role it has. */
+  readonly roles?: Readonly<Partial<Record<SettingRole, string>>>;
   /** Write, read back, and throw a UsageError naming each value that did not take. */
   set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>>;
 }
@@ -57,6 +69,12 @@ export interface StackHost {
   /** Ground truth; null where the stack's TCBs cannot be read (proxies). */
   readonly states: StateSource | null;
   readonly settings: StackSettings | null;
+  /**
+   * A stack in this process brings its own wire (the in-memory transport) and has no lab: no
+   * raw socket, no namespace. Absent: the raw socket on probeInterface, lab tcpfsm-<id>.
+   */
+  readonly wire?: Transport;
+  readonly inProcess?: boolean;
   /** Milliseconds the bring-up took. */
   readonly setupMs: number;
   /** Stop the stack and remove everything it created. Idempotent. */

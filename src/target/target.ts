@@ -52,11 +52,13 @@ export interface OpenTargetOptions extends StackOptions {
 export async function openTarget(opts: OpenTargetOptions = {}): Promise<Target> {
   const host = await openStackByName(opts.stack ?? 'linux', { settings: opts.settings, minRtoMs: opts.minRtoMs });
   try {
-    const wire = await RawWire.open({
-      iface: host.probeInterface,
-      localAddr: host.probe.ipv4,
-      suppress: { id: String(host.id), oifname: host.probeInterface },
-    });
+    const wire =
+      host.wire ??
+      (await RawWire.open({
+        iface: host.probeInterface,
+        localAddr: host.probe.ipv4,
+        suppress: { id: String(host.id), oifname: host.probeInterface },
+      }));
     return stackTarget(host, wire, profileFor(host, opts.profile));
   } catch (e) {
     await host.close();
@@ -74,8 +76,10 @@ export function stackTarget(host: StackHost, wire: Transport, profile: Profile):
     })());
   return {
     name: host.stack,
-    describe: `lab ${LAB_PREFIX}${host.id} ${host.target.ipv4}${host.stack === 'linux' ? '' : ` (${host.stack})`}`,
-    lab: `${LAB_PREFIX}${host.id}`,
+    describe: host.inProcess
+      ? `${host.stack} stack ${host.target.ipv4} (in process)`
+      : `lab ${LAB_PREFIX}${host.id} ${host.target.ipv4}${host.stack === 'linux' ? '' : ` (${host.stack})`}`,
+    lab: host.inProcess ? null : `${LAB_PREFIX}${host.id}`,
     address: host.target.ipv4,
     probeAddress: wire.localAddr,
     wire,

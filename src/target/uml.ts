@@ -6,21 +6,21 @@
 // serves a whole suite: ~1.5 s to the agent's ready line here, ~0.2 s to halt.
 
 import { execFileSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAB_INDEX_SPACE, type LabAddresses, labAddresses } from '../lab/addressing.js';
+import type { LabAddresses } from '../lab/addressing.js';
 import { AGENT_SCRIPT, AgentClient } from '../lab/agent/client.js';
+import { claimFreeLab, claimOrGiveBack } from '../lab/claim.js';
 import { type NamespaceRef, type SocketSource, socketsOf, stateOf, type TcpTuple, waitForState } from '../lab/ground-truth.js';
 import { killProcessesIn } from '../lab/inventory.js';
-import { claimLab, configureTarget, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
+import { configureTarget, ownerOf, removeLab, removeLabSync } from '../lab/netns.js';
 import { requireLabPrivileges } from '../lab/privileges.js';
 import { FAST_SUITE_SYSCTLS, labSysctlsFrom, SYSCTL_NAMES, sysctlMismatches, sysctlsToWrite } from '../lab/sysctls.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { missingTool, run } from '../sys/exec.js';
-import type { StackHost, StackOptions, StackSettings, StateSource } from './stack.js';
+import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
 import { UML_INIT, UML_PROTOCOL_FD, umlKernelArgs, umlUmid } from './uml/kernel-args.js';
 
 const UML_BINARY = 'linux.uml';
@@ -28,7 +28,6 @@ const UML_BINARY = 'linux.uml';
 const BOOT_TIMEOUT_MS = 30_000;
 /** A clean halt takes ~0.2 s; after this the guest is killed. */
 const HALT_GRACE_MS = 5000;
-const CLAIM_ATTEMPTS = 32;
 
 export interface UmlStackOptions extends StackOptions {
   /** Choose the lab id instead of drawing it (tests); no retry then. */
@@ -42,25 +41,16 @@ export async function openStack(opts: UmlStackOptions = {}): Promise<StackHost> 
   const started = performance.now();
   requireUml();
   const toWrite = settingsToWrite(opts.settings ?? {}, FAST_SUITE_SYSCTLS);
-  const attempts = opts.id !== undefined ? 1 : CLAIM_ATTEMPTS;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const host = await UmlHost.claim(labAddresses(opts.id ?? randomInt(LAB_INDEX_SPACE)));
-    if (!host) continue;
-    try {
-      await host.boot(opts.agentTimeoutMs);
-      await host.settings.set(toWrite);
-    } catch (e) {
-      await host.close().catch(() => undefined);
-      throw e;
-    }
-    host.setupMs = performance.now() - started;
-    return host;
+  const host = await claimFreeLab((addresses) => UmlHost.claim(addresses), { id: opts.id });
+  try {
+    await host.boot(opts.agentTimeoutMs);
+    await host.settings.set(toWrite);
+  } catch (e) {
+    await host.close().catch(() => undefined);
+    throw e;
   }
-  throw new EnvironmentError(
-    opts.id !== undefined
-      ? `lab id ${opts.id} is in use (namespace or link tcpfsm-${opts.id} exists): run 'tcpfsm cleanup' if it is a leftover`
-      : `no free lab id after ${attempts} attempts: too many tcpfsm-* namespaces exist; run 'tcpfsm cleanup'`,
-  );
+  host.setupMs = performance.now() - started;
+  return host;
 }
 
 function requireUml(): void {
@@ -130,23 +120,20 @@ class UmlHost implements StackHost {
   }
 
   /** The host if lab id k was free, null if another process holds it. */
-  static async claim(lab: LabAddresses): Promise<UmlHost | null> {
+  static claim(lab: LabAddresses): Promise<UmlHost | null> {
     const host = new UmlHost(lab);
-    let result;
-    try {
-      result = await claimLab(lab, { ipv6: false });
-    } catch (e) {
-      host.phase = 'gone'; // claimLab removed its own partial work
-      host.registration.forget();
-      throw e;
-    }
-    if (result === 'taken') {
-      host.phase = 'gone';
-      host.registration.forget();
-      return null;
-    }
-    host.phase = 'owned';
-    return host;
+    return claimOrGiveBack(
+      host,
+      lab,
+      { ipv6: false },
+      {
+        owned: () => (host.phase = 'owned'),
+        givenBack: () => {
+          host.phase = 'gone';
+          host.registration.forget();
+        },
+      },
+    );
   }
 
   get agent(): AgentClient {
@@ -207,6 +194,7 @@ class UmlHost implements StackHost {
 /** The guest's sysctls, written and read back through the agent inside it. */
 class UmlSettings implements StackSettings {
   values: Readonly<Record<string, string>> = {};
+  readonly roles = LINUX_SETTING_ROLES;
 
   constructor(
     private readonly agent: () => AgentClient,

@@ -21,6 +21,11 @@ export interface Finding {
   check: string;
   expected: string;
   observed: string;
+  /**
+   * Set when the answer was a known stack's documented departure (profile knownDepartures) and the
+   * model followed it: what the departure departs from. Such a finding ends the test's RFC path.
+   */
+  departure?: string;
 }
 
 /** The grade a check that was not met gets from the level of its requirement. */

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import t from 'tap';
 import { HumanReporter, wantColour } from '../../src/cli/human.js';
 import type { SuiteRun } from '../../src/report/run.js';
+import { suiteRunOf } from '../report/sample-run.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -18,19 +19,7 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 const suite = { name: 'close', file: '/x/close.js' };
-const ended = (over: Partial<SuiteRun>): SuiteRun => ({
-  suite: 'close',
-  file: '/x/close.js',
-  startedAt: '',
-  durationMs: 1,
-  exitCode: 0,
-  signal: null,
-  tap: '',
-  stderr: '',
-  tapTests: [],
-  tapOk: true,
-  ...over,
-});
+const ended = (over: Partial<SuiteRun>): SuiteRun => suiteRunOf({ suite: 'close', file: '/x/close.js', startedAt: '', durationMs: 1, ...over });
 
 t.test('piped: plain lines, nothing extra for waits, no escapes', async (t) => {
   const out = sink();

@@ -11,39 +11,11 @@ import { ladderSvg, segmentLabel, wrap } from '../../src/report/ladder.js';
 import { mergePcaps } from '../../src/report/pcap-merge.js';
 import { countRun, type RunRecord, runOk, runVerdict, type SuiteRun, testsOf, verdictOf } from '../../src/report/run.js';
 import { TapComposer } from '../../src/report/tap.js';
-import { sampleRun } from './sample-run.js';
+import { runRecord, sampleRun, suiteRunOf, testResult } from './sample-run.js';
 
-const suiteRun = (over: Partial<SuiteRun>): SuiteRun => ({
-  suite: 's',
-  file: '/x/s.js',
-  startedAt: '2025-01-01T00:00:00.000Z',
-  durationMs: 10,
-  exitCode: 0,
-  signal: null,
-  tap: '',
-  stderr: '',
-  tapTests: [],
-  tapOk: true,
-  ...over,
-});
-const test = (over: Partial<TestResult>): TestResult => ({
-  name: 't',
-  rfc: 'RFC 9293 3.5',
-  ok: true,
-  durationMs: 1,
-  trace: [],
-  rows: [],
-  figures: [],
-  ...over,
-});
-const record = (suites: SuiteRun[]): RunRecord => ({
-  version: '0.0.0',
-  startedAt: '2025-01-01T00:00:00.000Z',
-  durationMs: 20,
-  command: 'tcpfsm run',
-  suites,
-  options: { slow: false, bail: false, jobs: 1, asRemote: false, keepLab: false, labSysctls: {}, expect: {} },
-});
+const suiteRun = suiteRunOf;
+const test = (over: Partial<TestResult>): TestResult => testResult({ durationMs: 1, ...over });
+const record = (suites: SuiteRun[]): RunRecord => runRecord(suites);
 
 const parse = (text: string): Promise<{ ok: boolean; count: number; fail: number }> =>
   new Promise((resolve) => new Parser((r) => resolve({ ok: r.ok, count: r.count, fail: r.fail })).end(text));

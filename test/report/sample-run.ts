@@ -1,6 +1,7 @@
 // A run record shaped like a real one, for the rendering tests: lab suites with ladders and FSM
 // rows, timer figures (within tolerance, out of range, inconclusive, without an expectation), a
-// remote-mode suite whose states are inferred by the state probe, and a suite that ran no test.
+// remote-mode suite whose states are inferred by the state probe, and a suite that ran no test;
+// and the builders the report and CLI tests make their own small runs with.
 import type { Figure, SuiteResult, TestResult, TraceLine } from '../../src/peer/contract.js';
 import type { RunRecord, SuiteRun, TapTest } from '../../src/report/run.js';
 
@@ -15,7 +16,9 @@ const seg = (t: number, kind: 'out' | 'in', flags: string, seq: number, ack: num
   ...extra,
 });
 
-const test = (over: Partial<TestResult> & { name: string }): TestResult => ({
+/** One test's result: passed, no trace, unless `over` says otherwise. */
+export const testResult = (over: Partial<TestResult> & { name?: string } = {}): TestResult => ({
+  name: 't',
   rfc: 'RFC 9293 3.5',
   ok: true,
   durationMs: 12,
@@ -24,7 +27,35 @@ const test = (over: Partial<TestResult> & { name: string }): TestResult => ({
   figures: [],
   ...over,
 });
+const test = testResult;
 
+/** A suite process that ended with exit 0 and no tests, unless `over` says otherwise. */
+export const suiteRunOf = (over: Partial<SuiteRun> = {}): SuiteRun => ({
+  suite: 's',
+  file: '/x/s.js',
+  startedAt: '2025-01-01T00:00:00.000Z',
+  durationMs: 10,
+  exitCode: 0,
+  signal: null,
+  tap: '',
+  stderr: '',
+  tapTests: [],
+  tapOk: true,
+  ...over,
+});
+
+/** A run record around `suites`, with default options. */
+export const runRecord = (suites: SuiteRun[], over: Partial<RunRecord> = {}): RunRecord => ({
+  version: '0.0.0',
+  startedAt: '2025-01-01T00:00:00.000Z',
+  durationMs: 20,
+  command: 'tcpfsm run',
+  suites,
+  options: { slow: false, bail: false, jobs: 1, asRemote: false, keepLab: false, labSysctls: {}, expect: {} },
+  ...over,
+});
+
+/** The suite process that produced `result`: its TAP tests follow the results. */
 function suiteRun(result: SuiteResult, over: Partial<SuiteRun> = {}): SuiteRun {
   const tapTests: TapTest[] = result.tests.map((x) => ({
     name: x.name,
@@ -33,20 +64,7 @@ function suiteRun(result: SuiteResult, over: Partial<SuiteRun> = {}): SuiteRun {
     failures: x.ok ? [] : [{ name: x.error?.message ?? 'failed' }],
   }));
   const ok = result.tests.every((x) => x.ok);
-  return {
-    suite: result.suite,
-    file: `/x/${result.suite}.js`,
-    startedAt: '2025-01-01T00:00:00.000Z',
-    durationMs: 900,
-    exitCode: ok ? 0 : 1,
-    signal: null,
-    tap: '',
-    stderr: '',
-    tapTests,
-    tapOk: ok,
-    result,
-    ...over,
-  };
+  return suiteRunOf({ suite: result.suite, file: `/x/${result.suite}.js`, durationMs: 900, exitCode: ok ? 0 : 1, tapTests, tapOk: ok, result, ...over });
 }
 
 const suite = (name: string, title: string, tests: TestResult[], over: Partial<SuiteResult> = {}): SuiteResult => ({
@@ -242,12 +260,7 @@ export function sampleRun(): RunRecord {
     [test({ name: 'SYN-ACK retransmitted until the half-open connection is dropped', skip: 'needs the lab agent' })],
     { mode: 'remote', target: '198.18.0.2:8080' },
   );
-  return {
-    version: '0.1.0',
-    startedAt: '2025-01-01T00:00:00.000Z',
-    durationMs: 30_000,
-    command: 'tcpfsm run',
-    options: { slow: false, bail: false, jobs: 2, asRemote: false, keepLab: false, labSysctls: {}, expect: {} },
-    suites: [suiteRun(handshake), suiteRun(close), suiteRun(reset), suiteRun(synack), suiteRun(fw2), suiteRun(matrix), suiteRun(remote), suiteRun(empty)],
-  };
+  const suites = [handshake, close, reset, synack, fw2, matrix, remote, empty].map((r) => suiteRun(r));
+  const record = runRecord(suites, { version: '0.1.0', durationMs: 30_000 });
+  return { ...record, options: { ...record.options, jobs: 2 } };
 }

@@ -9,11 +9,11 @@ t.test('parseStacks: names in order, all, duplicates dropped, unknown names list
   t.same(parseStacks('uml, linux'), ['uml', 'linux']);
   t.same(parseStacks('all'), [...STACK_NAMES]);
   t.same(parseStacks('linux,all'), [...STACK_NAMES], 'all after a name: each stack once');
-  t.throws(() => parseStacks('bsd'), new UsageError("unknown stack 'bsd' (valid: linux, uml, gvisor, slirp, passt, or all)"));
+  t.throws(() => parseStacks('bsd'), new UsageError("unknown stack 'bsd' (valid: linux, uml, gvisor, slirp, passt, memory, or all)"));
   t.throws(() => parseStacks('linux,,uml'), UsageError);
   t.throws(() => parseStacks(''), UsageError);
   t.equal(parseStack('gvisor'), 'gvisor');
-  t.throws(() => parseStack('all'), { message: /unknown stack 'all' \(valid: linux, uml, gvisor, slirp, passt\)/ }, 'a suite process runs one stack');
+  t.throws(() => parseStack('all'), { message: /unknown stack 'all' \(valid: linux, uml, gvisor, slirp, passt, memory\)/ }, 'a suite process runs one stack');
 });
 
 t.test('loadStack: the module by name; a missing one is an error that names it', async (t) => {

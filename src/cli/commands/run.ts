@@ -24,7 +24,7 @@ import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
-import { loadStack, parseStacks } from '../../target/registry.js';
+import { isInProcessStack, loadStack, parseStacks } from '../../target/registry.js';
 import { STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
@@ -96,7 +96,11 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
       requiresArg: true,
     })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
-    .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
+    .option('stack', {
+      describe: `TCP stack to test: ${STACK_NAMES.join(', ')} (memory runs in process, without root; default linux)`,
+      type: 'string',
+      requiresArg: true,
+    })
     .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
@@ -174,7 +178,8 @@ export async function runCommand(a: RunArgs): Promise<number> {
   // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
   const suites = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
   if (target) requireRemotePrivileges();
-  else {
+  else if (!stacks?.every(isInProcessStack)) {
+    // (a stack in this process, memory, needs neither root nor a lab)
     requireLabPrivileges();
     await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
   }
@@ -329,6 +334,9 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
   if (a.stack === undefined) return undefined;
   const stacks = parseStacks(a.stack);
   if (target) throw new UsageError(`--stack chooses the lab's stack; --target names a remote server instead of a lab: give one of them`);
+  const inProcess = stacks.filter(isInProcessStack);
+  if (a.asRemote && inProcess.length)
+    throw new UsageError(`--as-remote drives a lab as a remote server; ${inProcess.join(', ')} runs in this process and has no address on a network`);
   for (const s of stacks) await loadStack(s);
   return stacks;
 }

@@ -2,10 +2,9 @@
 // into an awaitable call with a deadline, and keeps every event it pushes (accepted, data, end,
 // error, close) so a test can wait for one that may already have happened.
 
-import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { missingTool, spawn } from '../../sys/exec.js';
 import type { AgentEvent, Command, ConnId, RequestMap } from './protocol.js';
@@ -51,6 +50,27 @@ export interface AgentClientOptions {
   protocolFd?: number;
 }
 
+/** What the client needs of the process behind it: a child process, or a server in this process. */
+export interface AgentProcess {
+  readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: readonly unknown[];
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/** The agent protocol served inside this process (an in-process stack): request lines in, answer and event lines out. */
+export interface InProcessAgent {
+  /** Where answers and events go, given once before the first request; the agent says `ready` there. */
+  open(emit: (line: string) => void): void;
+  /** Handle one request line. */
+  handle(line: string): void;
+  /** The client stopped: release what the agent holds. */
+  stop(): void;
+}
+
 export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [string] }> {
   /** Every event received, in order. */
   readonly events: AgentEvent[] = [];
@@ -67,7 +87,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
   private readonly input: Writable;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: AgentProcess,
     opts: AgentClientOptions,
   ) {
     super();
@@ -127,6 +147,52 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
     } catch (e) {
       client.kill();
       throw new AgentError(`target agent did not start in ${where}: ${(e as Error).message}`);
+    }
+    return client;
+  }
+
+  /**
+   * A client of an agent served in this process (`agent`), through the same line protocol as a
+   * child's pipes: stop() ends it, kill() too (there is nothing to kill).
+   */
+  static async inProcess(agent: InProcessAgent, where: string, opts: AgentClientOptions = {}): Promise<AgentClient> {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const process_ = new EventEmitter() as EventEmitter & AgentProcess;
+    let exited = false;
+    const exit = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (exited) return;
+      exited = true;
+      agent.stop();
+      stdout.end();
+      stderr.end();
+      // After the streams' last lines: as a child's exit follows its output.
+      setImmediate(() => process_.emit('exit', code, signal));
+    };
+    Object.assign(process_, {
+      pid: process.pid,
+      stdin,
+      stdout,
+      stderr,
+      stdio: [stdin, stdout, stderr],
+      kill: (signal: NodeJS.Signals = 'SIGTERM') => {
+        exit(null, signal);
+        return true;
+      },
+    });
+    const emit = (line: string) => {
+      if (!exited) stdout.write(`${line}\n`);
+    };
+    createInterface({ input: stdin, crlfDelay: Infinity }).on('line', (line) => agent.handle(line));
+    stdin.on('end', () => exit(0, null));
+    const client = new AgentClient(process_, opts);
+    agent.open(emit);
+    try {
+      await client.waitForEvent((e) => e.event === 'ready', opts.startTimeoutMs ?? 10_000);
+    } catch (e) {
+      client.kill();
+      throw new AgentError(`in-process agent did not start (${where}): ${(e as Error).message}`);
     }
     return client;
   }
