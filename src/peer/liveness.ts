@@ -1,0 +1,119 @@
+// Black-box liveness: does the target still hold a connection for this 4-tuple? Asked with a
+// segment that changes nothing it holds, so the timer being measured keeps running, and repeated
+// ("looks") until the answer turns: the end of the timer lies between the last look that found
+// the connection and the first that did not.
+//
+// Two looks (both start far left of the remote's window, SEG.SEQ = SND.NXT − 2^20):
+// - 'old-data' (the state probe, ./state-probe.ts): an ACK with one old byte. Any synchronized
+//   state or SYN-RECEIVED answers with an ACK and drops it (RFC 9293 3.10.7.4 first check): no
+//   timer restarts (Linux: tcp_validate_incoming / tcp_check_req send a dupack, untimed). A
+//   listener or no TCB answers RST (3.10.7.1/3.10.7.2). Not for TIME-WAIT: Linux restarts
+//   TIME-WAIT on any segment with ACK (tcp_timewait_state_process), which the RFC does not ask.
+// - 'old-syn': a SYN without ACK at the same old sequence number, no options. TIME-WAIT must
+//   ACK an unacceptable segment (3.10.7.4 first check) and restarts 2 MSL only for a
+//   retransmitted FIN (3.10.7.4 TIME-WAIT); Linux does not reschedule on an ACK-less SYN that
+//   is not after RCV.NXT (and, without timestamps, does not take it as a new connection). With
+//   no TCB, a listener answers SYN-ACK to it (a new half-open connection, which we reset at
+//   once) and a closed port RST: either says the old connection is gone.
+import { Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, FIN, RST, SYN } from '../packet/types.js';
+import type { WireSegment } from '../wire/transport.js';
+import type { PeerConnection, SendSpec } from './connection.js';
+import { PROBE_BACKOFF, probeSegment } from './state-probe.js';
+import type { GoneAt } from './timing.js';
+
+export type Look = 'old-data' | 'old-syn';
+
+/** The segment of one look on `peer`'s connection. */
+export function lookSegment(peer: PeerConnection, look: Look): SendSpec {
+  if (look === 'old-data') return probeSegment({ sndNxt: peer.sndNxt, rcvNxt: peer.rcvNxt });
+  return { flags: 'S', seq: Seq.sub(peer.sndNxt, PROBE_BACKOFF), options: [] };
+}
+
+/** What an arriving segment says as the answer to a look sent with `seq` (undefined: not an answer). */
+export function lookAnswer(tcp: DecodedTcp, look: Look, seq: number): 'alive' | 'gone' | undefined {
+  if (tcp.flags & RST) return 'gone';
+  if (look === 'old-syn' && (tcp.flags & (SYN | ACK)) === (SYN | ACK) && tcp.ack === Seq.add(seq, 1)) return 'gone';
+  if ((tcp.flags & (SYN | ACK | FIN | RST)) === ACK && tcp.payload.length === 0) return 'alive';
+  return undefined;
+}
+
+export type WatchEnd =
+  /** a look found the connection gone */
+  | { end: 'gone'; gone: GoneAt; looks: number }
+  /** a segment that answers no look arrived (e.g. a retransmission): handed back */
+  | { end: 'segment'; segment: WireSegment; lastAliveAt: bigint; looks: number }
+  /** the deadline passed with the connection still there */
+  | { end: 'deadline'; lastAliveAt: bigint; looks: number };
+
+export interface WatchOptions {
+  look: Look;
+  /** hrtime from which to look (before it: only listen) */
+  from: bigint;
+  /** hrtime at which to stop */
+  until: bigint;
+  /** gap between looks, given the ms since `from` */
+  everyMs: number | ((sinceMs: number) => number);
+  /** the latest evidence that the connection was there (a segment from it, a look's answer) */
+  lastAliveAt: bigint;
+}
+
+/** Each connection's latest look, so its answer is known for one when it comes late (after a watch ended). */
+const lastLookSeq = new WeakMap<PeerConnection, number>();
+
+const hrnow = (): bigint => process.hrtime.bigint();
+const ms = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
+
+/**
+ * Listen on `peer` and look at the connection every `everyMs` from `from` until a look finds it
+ * gone, a segment that is no answer arrives, or `until` passes. Gone is stamped at the send of
+ * the look that found it so, its resolution the time back to the last evidence it was there
+ * (the same shape as waitGone's ground-truth polls).
+ */
+export async function watchConnection(peer: PeerConnection, o: WatchOptions): Promise<WatchEnd> {
+  let nextLook = o.from;
+  let lastAlive = o.lastAliveAt;
+  let out: { at: bigint; seq: number } | null = null;
+  let looks = 0;
+  const trail: string[] = [];
+  for (;;) {
+    const now = hrnow();
+    if (now >= o.until) return { end: 'deadline', lastAliveAt: lastAlive, looks };
+    if (now >= nextLook) {
+      const spec = lookSegment(peer, o.look);
+      const acked = peer.highestAckSent;
+      const sent = await peer.send(spec);
+      peer.highestAckSent = acked; // a look acknowledges nothing (its SEQ is unacceptable)
+      out = { at: sent.at, seq: sent.tcp.seq };
+      lastLookSeq.set(peer, sent.tcp.seq);
+      looks++;
+      const every = typeof o.everyMs === 'number' ? o.everyMs : o.everyMs(ms(o.from, sent.at));
+      nextLook = sent.at + BigInt(Math.round(every * 1e6));
+    }
+    // biome-ignore lint/complexity/useMathMinMax: bigint stamps (Math.min takes numbers)
+    const waitMs = Math.max(1, ms(hrnow(), nextLook < o.until ? nextLook : o.until));
+    const s = await peer.next(waitMs);
+    if (!s) continue;
+    const earlier = lastLookSeq.get(peer);
+    if (!out && earlier !== undefined && lookAnswer(s.tcp, o.look, earlier) === 'alive') {
+      // The answer to a look that something else overtook (a retransmission): old news.
+      peer.trace.note('a late answer to an earlier look: set aside');
+      continue;
+    }
+    const answer = out ? lookAnswer(s.tcp, o.look, out.seq) : undefined;
+    if (!answer || !out) return { end: 'segment', segment: s, lastAliveAt: lastAlive, looks };
+    if (answer === 'alive') {
+      lastAlive = out.at;
+      trail.push('alive');
+      out = null;
+      continue;
+    }
+    trail.push('gone');
+    if (s.tcp.flags & SYN) {
+      // A listener took our look for a new connection: free it at once (RFC 9293 3.10.7.3).
+      await peer.send({ flags: 'R', seq: Seq.add(out.seq, 1), ack: 0 });
+      peer.trace.note("the look's SYN opened a new half-open connection at the listener: reset at once");
+    }
+    return { end: 'gone', gone: { at: out.at, resolutionMs: Math.round(ms(lastAlive, out.at) * 10) / 10, trail }, looks };
+  }
+}
