@@ -117,3 +117,47 @@ export async function watchConnection(peer: PeerConnection, o: WatchOptions): Pr
     return { end: 'gone', gone: { at: out.at, resolutionMs: Math.round(ms(lastAlive, out.at) * 10) / 10, trail }, looks };
   }
 }
+
+/**
+ * Look for the end of a timer that started at `start`: near `expectedMs` (± `toleranceMs`,
+ * looks `everyMs` apart) when something predicts it, and otherwise, or past it, with looks
+ * spaced a twentieth of the time so far (the relative precision stays ~5 %) up to `capMs`.
+ */
+export async function lookForEnd(
+  peer: PeerConnection,
+  o: { look: Look; start: bigint; expectedMs?: number; toleranceMs?: number; everyMs: number; capMs: number; lastAliveAt: bigint },
+): Promise<WatchEnd> {
+  const at = (ms: number) => o.start + BigInt(Math.round(ms * 1e6));
+  let lastAliveAt = o.lastAliveAt;
+  let from = o.start;
+  if (o.expectedMs !== undefined) {
+    const lead = Math.max(1000, o.toleranceMs ?? 0);
+    const until = Math.min(o.expectedMs + (o.toleranceMs ?? 0) + 1000, o.capMs);
+    // Sparse looks before the window (each gap half the time so far), so an early end is
+    // bracketed too; then `everyMs` apart through it.
+    const window = Math.max(0, o.expectedMs - lead);
+    const everyMs = (since: number) => (since < window ? Math.min(window - since, Math.max(o.everyMs, since / 2)) : o.everyMs);
+    const end = await watchConnection(peer, { look: o.look, from: o.start, until: at(until), everyMs, lastAliveAt });
+    if (end.end !== 'deadline') return end;
+    lastAliveAt = end.lastAliveAt;
+    from = at(until);
+  }
+  const sinceStart = (sinceFromMs: number) => ms(o.start, from) + sinceFromMs;
+  return watchConnection(peer, {
+    look: o.look,
+    from,
+    until: at(o.capMs),
+    everyMs: (since) => Math.min(5000, Math.max(o.everyMs, sinceStart(since) / 20)),
+    lastAliveAt,
+  });
+}
+
+/**
+ * A bracketed end as a figure's value: its middle, ± half the bracket. Graded that way, a
+ * figure conforms exactly when the bracket (last evidence alive, first evidence gone] overlaps
+ * the expected range: a wide bracket is imprecise, never a pass for a wrong value.
+ */
+export function bracketMiddle(g: GoneAt): { at: bigint; halfMs: number } {
+  const halfMs = Math.round((g.resolutionMs / 2) * 10) / 10;
+  return { at: g.at - BigInt(Math.round(halfMs * 1e6)), halfMs };
+}

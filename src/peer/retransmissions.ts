@@ -11,7 +11,7 @@ import type { TcpState } from '../fsm/index.js';
 import { formatFlags } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
 import { InconclusiveError } from './connection.js';
-import { watchConnection } from './liveness.js';
+import { bracketMiddle, watchConnection } from './liveness.js';
 import { compareSegment, describeMismatches } from './pattern.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
@@ -197,10 +197,11 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   // R2 is checked when the retransmission timer fires). Graded when the count was expected.
   const runs = backoffSchedule(base ?? 0, count + 1);
   const lifeFigure = (name: string, g: GoneAt, how: string) => {
-    const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: g.resolutionMs });
+    const mid = bracketMiddle(g);
+    const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: mid.halfMs });
     figure({
       name,
-      value: round(msBetween(first.at, g.at)),
+      value: round(msBetween(first.at, mid.at)),
       unit: 'ms',
       ...(expected && base !== undefined
         ? {
@@ -212,12 +213,12 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
         : { toleranceWhy: `not graded: no expected count; ${how}` }),
     });
   };
-  lifeFigure(`${s.lifetime} lifetime (first ${s.what} → gone, by looks)`, gone!, `bracketed by looks ${gone!.resolutionMs} ms apart`);
+  lifeFigure(`${s.lifetime} lifetime (first ${s.what} → gone, by looks)`, gone!, `the middle of a bracket of looks ${gone!.resolutionMs} ms apart`);
   if (truth)
     lifeFigure(
       `${s.lifetime} lifetime (first ${s.what} → socket gone, ground truth)`,
       truth,
-      `the target's own socket table polled every ${truth.resolutionMs} ms`,
+      `the middle of the ${truth.resolutionMs} ms in which the target's own socket table lost it`,
     );
   figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
   stamp.stop();
