@@ -62,7 +62,9 @@ suite({ name: 'timer-fin-retransmit', title: 'FIN retransmission timer (FIN-WAIT
         }
         await remote(c, 'close');
         const first = await c.expect('F.');
-        await c.inState('FIN-WAIT-1');
+        // Ground truth only: a state probe now could cross the first retransmission (RTO ~200 ms
+        // on Linux, our paced probe later); the looks that follow show the state from packets.
+        if (target.has('states')) await c.inState('FIN-WAIT-1');
         return { first, roundTripMs, ...(rto ? { rto } : {}) };
       },
       expectedCount(_, rtoMs) {
