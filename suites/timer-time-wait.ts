@@ -26,8 +26,11 @@ import { type GoneAt, handshakeRoundTrip, msBetween, round, StampError, timerTol
 const TCP_TIMEWAIT_LEN_MS = 60_000;
 /** How far into TIME-WAIT our FIN is retransmitted: well beyond the duration's tolerance. */
 const RESTART_PROBE_DELAY_MS = 5000;
-/** Looks at most this often: Linux answers an unacceptable SYN in TIME-WAIT at most every 500 ms (tcp_invalid_ratelimit). */
-const LOOK_EVERY_MS = 600;
+/**
+ * Looks at most this often: Linux answers an unacceptable SYN in TIME-WAIT at most every 500 ms
+ * (tcp_invalid_ratelimit), and a look left unanswered would pair the next answer with it.
+ */
+const LOOK_EVERY_MS = 1000;
 /** Looking stops here when nothing predicts the end (2 MSL of the RFC's 2-minute MSL is 240 s). */
 const CAP_MS = 130_000;
 

@@ -58,8 +58,8 @@ export interface WatchOptions {
   lastAliveAt: bigint;
 }
 
-/** Each connection's latest look, so its answer is known for one when it comes late (after a watch ended). */
-const lastLookSeq = new WeakMap<PeerConnection, number>();
+/** Each connection's looks not answered yet, across watches (an answer may come after its watch ended). */
+const outstanding = new WeakMap<PeerConnection, { at: bigint; seq: number; look: Look }[]>();
 
 const hrnow = (): bigint => process.hrtime.bigint();
 const ms = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
@@ -73,7 +73,10 @@ const ms = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
 export async function watchConnection(peer: PeerConnection, o: WatchOptions): Promise<WatchEnd> {
   let nextLook = o.from;
   let lastAlive = o.lastAliveAt;
-  let out: { at: bigint; seq: number } | null = null;
+  // Looks not answered yet, oldest first: answers come back in order, so each answer is the
+  // oldest one's, even when a busy event loop sent the next look before it read the answer.
+  const out = outstanding.get(peer) ?? [];
+  outstanding.set(peer, out);
   let looks = 0;
   const trail: string[] = [];
   for (;;) {
@@ -84,8 +87,7 @@ export async function watchConnection(peer: PeerConnection, o: WatchOptions): Pr
       const acked = peer.highestAckSent;
       const sent = await peer.send(spec);
       peer.highestAckSent = acked; // a look acknowledges nothing (its SEQ is unacceptable)
-      out = { at: sent.at, seq: sent.tcp.seq };
-      lastLookSeq.set(peer, sent.tcp.seq);
+      out.push({ at: sent.at, seq: sent.tcp.seq, look: o.look });
       looks++;
       const every = typeof o.everyMs === 'number' ? o.everyMs : o.everyMs(ms(o.from, sent.at));
       nextLook = sent.at + BigInt(Math.round(every * 1e6));
@@ -94,27 +96,23 @@ export async function watchConnection(peer: PeerConnection, o: WatchOptions): Pr
     const waitMs = Math.max(1, ms(hrnow(), nextLook < o.until ? nextLook : o.until));
     const s = await peer.next(waitMs);
     if (!s) continue;
-    const earlier = lastLookSeq.get(peer);
-    if (!out && earlier !== undefined && lookAnswer(s.tcp, o.look, earlier) === 'alive') {
-      // The answer to a look that something else overtook (a retransmission): old news.
-      peer.trace.note('a late answer to an earlier look: set aside');
-      continue;
-    }
-    const answer = out ? lookAnswer(s.tcp, o.look, out.seq) : undefined;
-    if (!answer || !out) return { end: 'segment', segment: s, lastAliveAt: lastAlive, looks };
+    const oldest = out[0];
+    const answer = oldest ? lookAnswer(s.tcp, oldest.look, oldest.seq) : undefined;
+    if (!answer || !oldest) return { end: 'segment', segment: s, lastAliveAt: lastAlive, looks };
+    out.shift();
     if (answer === 'alive') {
-      lastAlive = out.at;
+      if (oldest.at > lastAlive) lastAlive = oldest.at;
       trail.push('alive');
-      out = null;
       continue;
     }
     trail.push('gone');
+    out.length = 0; // later answers are about no connection: set aside as duplicates would be
     if (s.tcp.flags & SYN) {
       // A listener took our look for a new connection: free it at once (RFC 9293 3.10.7.3).
-      await peer.send({ flags: 'R', seq: Seq.add(out.seq, 1), ack: 0 });
+      await peer.send({ flags: 'R', seq: Seq.add(oldest.seq, 1), ack: 0 });
       peer.trace.note("the look's SYN opened a new half-open connection at the listener: reset at once");
     }
-    return { end: 'gone', gone: { at: out.at, resolutionMs: Math.round(ms(lastAlive, out.at) * 10) / 10, trail }, looks };
+    return { end: 'gone', gone: { at: oldest.at, resolutionMs: Math.round(ms(lastAlive, oldest.at) * 10) / 10, trail }, looks };
   }
 }
 
