@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import t from 'tap';
 import { createLab } from '../../src/lab/index.js';
 import type { Figure } from '../../src/peer/contract.js';
+import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
 import { type RunOutcome, runTcpfsm } from './helpers.js';
+import { auditPacing } from './pacing-audit.js';
 
 const SUITES = ['timer-synack', 'timer-fin-retransmit', 'timer-fin-wait-2'];
 /** The first test of each: the ones that do not change a setting. */
@@ -49,6 +51,15 @@ t.test('timers from packets agree with the lab', async (t) => {
     [],
     'every timer test ran against the remote server and passed',
   );
+
+  // The looks are segments too: the run's own pcap keeps the per-connection rate and the half-open cap.
+  t.ok(remote.pcap, 'the black-box run wrote trace.pcap');
+  const audit = auditPacing(remote.pcap!, lab.target.ipv4);
+  t.ok(
+    audit.maxPerConnPerSecond <= Math.max(1, Math.floor(DEFAULT_RATE)),
+    `looks paced: at most ${audit.maxPerConnPerSecond} segments of one connection in any 1 s (--rate ${DEFAULT_RATE})`,
+  );
+  t.ok(audit.maxHalfOpen <= DEFAULT_MAX_CONNS, `at most ${audit.maxHalfOpen} half-open at once (--max-conns ${DEFAULT_MAX_CONNS})`);
 
   const inLab = figures(labRun);
   const blackBox = figures(remote);
