@@ -52,6 +52,8 @@ export interface RetransmissionScenario {
    * the count is then reported, not graded.
    */
   expectedCount: (ctx: TestContext, rtoMs: number) => ExpectedCount | undefined;
+  /** the segment starts a connection (no RTT sample yet): RFC 6298 2.1's initial RTO applies to the first interval */
+  initialRto?: boolean;
 }
 
 /**
@@ -194,6 +196,18 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   });
 
   const delay = stamp.delay(); // what the busy machine may have added to every span below
+  if (s.initialRto && !rto && measured[0] !== undefined) {
+    // RFC 6298 2.1: initial RTO 1 s (SHOULD), or 3 s as before, or any value above 1 s (MAY).
+    const tol = timerTolerance(1000, errors[0]!, { end: errors[1]! });
+    const low = measured[0] < 1000 - tol.ms;
+    ctx.finding({
+      level: low ? 'deviation' : 'conforms',
+      requirement: 'RFC 6298 2.1',
+      check: `initial RTO of the ${s.what} (no RTT sample yet)`,
+      expected: `≥ 1000 ms (1 s SHOULD; more MAY), ± ${tol.ms} ms`,
+      observed: `${measured[0]} ms`,
+    });
+  }
   measured.forEach((ms, i) => {
     if (!rto && i === 0) {
       // The first interval is the initial RTO itself: nothing to compare it with but the RFC's advice.
@@ -201,7 +215,9 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
         name: `${s.what} retransmission 1 interval`,
         value: ms,
         unit: 'ms',
-        toleranceWhy: 'the initial RTO, measured: RFC 6298 2.4 advises ≥ 1 s, Linux uses 200 ms + RTT',
+        toleranceWhy: s.initialRto
+          ? 'the initial RTO, measured: RFC 6298 2.1 says 1 s, or any value above (MAY)'
+          : 'the RTO, measured: RFC 6298 2.4 advises ≥ 1 s, Linux uses 200 ms + RTT',
       });
       return;
     }
