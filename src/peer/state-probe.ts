@@ -11,8 +11,10 @@
 // - no TCB (CLOSED) or a listener (LISTEN) answers with a RST <SEQ=SEG.ACK> (3.10.7.1, 3.10.7.2).
 // One byte of data rather than a bare ACK because Linux rate-limits its answers to bare
 // out-of-window ACKs (tcp_invalid_ratelimit, 500 ms, tcp_oow_rate_limited) but never to data.
-// Known side effect: Linux restarts the TIME-WAIT timer on any ACK there (tcp_timewait_state_process);
-// the probe sends none in TIME-WAIT-timed tests, which need the lab anyway.
+// Known side effect: Linux restarts the TIME-WAIT timer on any ACK there (tcp_timewait_state_process;
+// the RFC restarts it only for a retransmitted FIN). Checked on the lab: probed every 600 ms,
+// TIME-WAIT was still there after 130 s. Timing TIME-WAIT looks with an ACK-less SYN instead
+// (./liveness.ts).
 import type { TcpState } from '../fsm/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
 import { ACK, type DecodedTcp, RST } from '../packet/types.js';

@@ -12,8 +12,8 @@ import { Seq } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
 import { cpuStallUs, loadAverage } from '../sys/load.js';
 import type { StateSource } from '../target/stack.js';
-import { ExpectationError } from './connection.js';
 import type { ExpectationKey } from './expectations.js';
+import { measureRetransmissions as measure } from './retransmissions.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
 
@@ -196,39 +196,8 @@ export async function waitGone(states: StateSource, tuple: TcpTuple, deadlineMs:
 
 /** The target's socket for `tuple` with every detail its state source has (tcp_info: rto, rtt). */
 export async function socketDetails(states: StateSource, tuple: TcpTuple): Promise<SsSocket | null> {
-  return (await (states.details ?? states.sockets)(tuple))[0] ?? null;
-}
-
-/**
- * Wait for retransmissions of `original`, the i-th (0-based) due `dueMs(i)` after the one before,
- * until one fails to come because the connection is gone (`gone` settles: the ground truth). A
- * silence while the socket still exists fails (waitGone's StateTimeoutError names its state).
- * Returns the arrival stamps, the original's first, each with its stamp error bound (the event
- * loop's worst delay in the wait that ended with it).
- */
-export async function collectRetransmissions(
-  c: ScriptedConnection,
-  original: DecodedTcp & { at: bigint },
-  dueMs: (i: number) => number,
-  stamp: StampError,
-  gone: Promise<GoneAt>,
-  comment: (text: string) => void,
-  what: string,
-): Promise<{ stamps: bigint[]; errors: StampBound[] }> {
-  const stamps = [original.at];
-  const errors = [stamp.window()];
-  for (let i = 0; ; i++) {
-    const due = dueMs(i);
-    comment(`waiting for ${what} retransmission ${i + 1} (due in ${round(due)} ms)`);
-    try {
-      stamps.push((await c.expectRetransmission(original, due + timerTolerance(due, stamp.roundTripMs).ms + 200)).at);
-      errors.push(stamp.window());
-    } catch (e) {
-      if (!(e instanceof ExpectationError) || !/got nothing/.test(e.message)) throw e;
-      await gone; // nothing came: the connection must be gone
-      return { stamps, errors };
-    }
-  }
+  // Called on `states`: a state source's methods may use `this` (gVisor's reads its endpoints).
+  return (await (states.details ? states.details(tuple) : states.sockets(tuple)))[0] ?? null;
 }
 
 /**
@@ -263,88 +232,47 @@ export interface RetransmissionScenario {
 }
 
 /**
- * Handshake, read the RTO from ss, trigger one segment we never ACK, then measure: the count of
- * retransmissions against the sysctl (through Linux's time-budget model), each interval against
- * the doubling schedule, and the lifetime until the socket is gone — each figure with its
- * tolerance derived from timer granularity and our own timestamp error.
+ * Handshake, read the RTO where the target shows it, trigger one segment we never ACK, then
+ * measure it as ./retransmissions.ts does for every retransmission timer (count against the
+ * setting through Linux's time-budget model, intervals against doubling, the give-up by looks
+ * and, where offered, by ground truth).
  */
 export async function measureRetransmissions(ctx: TestContext, s: RetransmissionScenario): Promise<void> {
-  const { listen, connect, target, t, figure, note, expectation } = ctx;
-  const boundary = expectation(s.expectKey) ?? s.retries;
-  note(
-    `${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`,
-  );
-
-  const c = connect(await listen());
-  const stampErrorMs = await handshakeRoundTrip(c);
-  figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
-  const stamp = new StampError(stampErrorMs);
-  const tuple = ctx.tuple(c);
-  const info = (await socketDetails(target.states, tuple))?.info;
-  const rtoMs = info?.rtoMs;
-  if (rtoMs == null) throw new Error(`${target.states.describe} shows no rto for ${JSON.stringify(tuple)}: cannot derive the expected schedule`);
-  note(`ss: rto ${rtoMs} ms, rtt ${info?.rttMs} ms (Linux RTO = max(srtt + 4·rttvar, rto_min 200 ms), RFC 6298 2.3 with rto_min)`);
-  figure({ name: 'RTO before the segment (ss)', value: rtoMs, unit: 'ms' });
-  if (info?.rttMs != null && info.rttVarMs != null) {
-    const rto = linuxRto(info.rttMs, info.rttVarMs);
-    figure({ name: 'RTO (ss) vs srtt + max(4·rttvar, rto_min)', value: rtoMs, unit: 'ms', expected: rto.ms, tolerance: rto.tolerance, toleranceWhy: rto.why });
-  }
-
-  const expectedCount = linuxRetransmissionCount(rtoMs, boundary);
-  note(expectedCount.why);
-  const first = await s.trigger(ctx, c);
-  await c.inState(s.state);
-
-  const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
-  let gone: GoneAt | undefined;
-  const goneP = waitGone(target.states, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
-  const { stamps, errors } = await collectRetransmissions(
-    c,
-    first,
-    (i) => rtoMs * 2 ** i,
-    stamp,
-    goneP,
-    (x) => t.comment(x),
-    s.what,
-  );
-  await goneP;
-
-  figure({
-    name: `${s.what} retransmissions`,
-    value: stamps.length - 1,
-    unit: 'count',
-    expected: (expectedCount.min + expectedCount.max) / 2,
-    tolerance: (expectedCount.max - expectedCount.min) / 2,
-    toleranceWhy: `${s.sysctl} = ${s.setting}, limit ${boundary}: ${expectedCount.why}`,
+  const { figure, note, expectation } = ctx;
+  await measure(ctx, {
+    what: s.what,
+    state: s.state,
+    lifetime: s.lifetime,
+    async start(_, c) {
+      const roundTripMs = await handshakeRoundTrip(c);
+      const info = ctx.target.has('states') ? (await socketDetails(ctx.target.states, ctx.tuple(c)))?.info : undefined;
+      const rtoMs = info?.rtoMs;
+      if (rtoMs != null) {
+        note(`ss: rto ${rtoMs} ms, rtt ${info?.rttMs} ms (Linux RTO = max(srtt + 4·rttvar, rto_min 200 ms), RFC 6298 2.3 with rto_min)`);
+        figure({ name: 'RTO before the segment (ss)', value: rtoMs, unit: 'ms' });
+        if (ctx.profile.name === 'linux' && info?.rttMs != null && info.rttVarMs != null) {
+          const rto = linuxRto(info.rttMs, info.rttVarMs);
+          figure({
+            name: 'RTO (ss) vs srtt + max(4·rttvar, rto_min)',
+            value: rtoMs,
+            unit: 'ms',
+            expected: rto.ms,
+            tolerance: rto.tolerance,
+            toleranceWhy: rto.why,
+          });
+        }
+      }
+      const first = await s.trigger(ctx, c);
+      await c.inState(s.state);
+      return { first, roundTripMs, ...(rtoMs != null ? { rto: { ms: rtoMs, why: `the target's own RTO (ss, rtt ${info?.rttMs} ms)` } } : {}) };
+    },
+    expectedCount(_, rtoMs) {
+      const boundary = expectation(s.expectKey) ?? s.retries;
+      note(
+        `${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`,
+      );
+      const count = linuxRetransmissionCount(rtoMs, boundary);
+      return { min: count.min, max: count.max, why: `${s.sysctl} = ${s.setting}, limit ${boundary}: ${count.why}` };
+    },
   });
-  const delay = stamp.delay(); // what the busy machine may have added to every span below
-  const schedule = backoffSchedule(rtoMs, stamps.length - 1);
-  intervalsMs(stamps).forEach((ms, i) => {
-    const tol = timerTolerance(schedule[i]!, errors[i]!, { end: errors[i + 1]! });
-    figure({
-      name: `${s.what} retransmission ${i + 1} interval`,
-      value: ms,
-      unit: 'ms',
-      expected: schedule[i]!,
-      tolerance: tol.ms,
-      toleranceWhy: tol.why,
-      ...delay,
-    });
-  });
-  // The connection dies at the timer that would have sent the next retransmission.
-  const runs = backoffSchedule(rtoMs, stamps.length);
-  const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: gone!.resolutionMs });
-  figure({
-    name: `${s.lifetime} lifetime (first ${s.what} → socket gone)`,
-    value: round(msBetween(first.at, gone!.at)),
-    unit: 'ms',
-    expected: runs.reduce((a, b) => a + b, 0),
-    tolerance: tol.ms,
-    toleranceWhy: tol.why,
-    ...delay,
-  });
-  figure({ name: 'worst probe event-loop delay during the measurement', value: stamp.worstLoopDelayMs, unit: 'ms' });
-  stamp.stop();
-  c.remoteCalled('timeout-retransmission-exhausted');
-  await c.inState('CLOSED');
 }

@@ -50,3 +50,12 @@ t.test('a test that sets the setting itself measures its own value; an expectati
   t.equal(other.code, 0);
   t.match(other.stderr, /--expect fin-timeout: no test that ran used it/);
 });
+
+t.test('--expect synack-retries applies to a remote target: a wrong count fails, the right one passes', async (t) => {
+  // It was accepted and ignored before: every timer test skipped without the lab agent.
+  const args = ['--as-remote', 'timer-synack', '--grep', '^SYN-ACK is retransmitted'];
+  const wrong = await runTcpfsm([...args, '--expect', 'synack-retries=3']);
+  t.equal(wrong.code, 1, 'exit 1', { stderr: wrong.stderr });
+  t.match(wrong.stdout, /not ok \d+ - SYN-ACK retransmissions: measured 2 count, expected 3 ± 0 count \(--expect synack-retries=3\)/);
+  t.notMatch(wrong.stderr, /no test that ran used it/, 'the expectation was used');
+});
