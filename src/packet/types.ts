@@ -110,3 +110,6 @@ export class DecodeError extends Error {
     super(`Cannot decode ${layer}: ${problem} (at byte ${offset})`);
   }
 }
+
+/** IP header fields a sender may set for one segment, of either family. */
+export type IpFields = Partial<IPv4Header> | Partial<IPv6Header>;

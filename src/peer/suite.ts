@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
 import { type AgentClient, type ConnId, type LabSysctls, sysctlPairs, type TcpTuple } from '../lab/index.js';
-import { formatFlags, Seq } from '../packet/index.js';
-import { isUserFacing, UsageError } from '../sys/errors.js';
+import { formatFlags, parseFamily, Seq } from '../packet/index.js';
+import { EnvironmentError, isUserFacing, UsageError } from '../sys/errors.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
 import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
@@ -181,6 +181,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const remoteOpts = readRemoteOptions(process.env[ENV.remote]);
   const remoteMode = !!targetText || !!remoteOpts.asRemote;
   const stack = parseStack(process.env[ENV.stack] || DEFAULT_STACK);
+  const family = suiteFamily(process.env[ENV.family]);
   const started = new Date();
   const result: SuiteResult = {
     suite: meta.name,
@@ -188,6 +189,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
     rfc: meta.rfc,
     mode: remoteMode ? 'remote' : 'lab',
     ...(remoteMode ? {} : { stack }),
+    family,
     profile: '',
     target: '',
     startedAt: started.toISOString(),
@@ -222,7 +224,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   t.comment(`${meta.title} (${meta.rfc})`);
   if (!remoteMode && selected.some((d) => !skipWhy(d))) {
     // A stack that cannot start is one clear error (exit 2): it removed what it made.
-    target = await openTarget({ stack, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
+    target = await openTarget({ stack, family, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
     caps = capabilitiesOf(target, undefined);
     result.target = target.describe;
     result.profile = target.profile.name;
@@ -240,8 +242,12 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       } else {
         // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
         lab = await openStackByName(stack, { settings: sysctls });
-        ({ port } = await lab.agent!.listen(0, { backlog: 128 }));
-        host = lab.target.ipv4;
+        if (family === 6 && !lab.target.ipv6) {
+          await lab.close();
+          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+        }
+        ({ port } = await lab.agent!.listen(0, { backlog: 128, ...(family === 6 ? { host: '::' } : {}) }));
+        host = family === 6 ? lab.target.ipv6! : lab.target.ipv4;
       }
       try {
         remote = await openRemoteTarget({
@@ -439,6 +445,14 @@ function remoteTarget(remote: RemoteTarget, port: number, profile: Profile, desc
       return lab.keep();
     },
   };
+}
+
+/** TCPFSM_FAMILY: '6' for IPv6; unset or '4': IPv4. */
+function suiteFamily(text: string | undefined): 4 | 6 {
+  if (!text) return 4;
+  const f = parseFamily(text);
+  if (!f) throw new UsageError(`${ENV.family} wants 4 or 6, got '${text}'`);
+  return f;
 }
 
 /** `host:port` / `[v6]:port` as the CLI normalised it. */

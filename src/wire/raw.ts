@@ -6,7 +6,7 @@
 // - SO_BINDTODEVICE: bound to the lab's veth, a crafted packet cannot leave by any other way.
 import raw from 'raw-socket';
 import { decodePacket, encodePacket } from '../packet/index.js';
-import type { IPv4Header, IPv6Header, TcpSegment } from '../packet/types.js';
+import type { IPv4Header, IPv6Header, IpFields, TcpSegment } from '../packet/types.js';
 import { DecodeError } from '../packet/types.js';
 import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError } from '../sys/errors.js';
@@ -74,7 +74,7 @@ export class RawWire implements Transport {
     return new RawWire(socket, opts, suppression);
   }
 
-  send(dst: string, seg: TcpSegment, ip: Partial<IPv4Header> | Partial<IPv6Header> = {}): Promise<WireSegment> {
+  send(dst: string, seg: TcpSegment, ip: IpFields = {}): Promise<WireSegment> {
     if (this.closed) return Promise.reject(new Error('send on a closed RawWire'));
     if (familyOf(dst) !== this.family) return Promise.reject(new Error(`RawWire: ${dst} is not an IPv${this.family} address`));
     this.ipId = (this.ipId + 1) & 0xffff;

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
+import type { Family } from '../../packet/family.js';
 import { ENV } from '../../peer/contract.js';
 import { describeExpectations } from '../../peer/expectations.js';
 import {
@@ -25,7 +26,7 @@ import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
 import { loadStack, parseStacks } from '../../target/registry.js';
-import { STACK_NAMES, type StackName } from '../../target/stack.js';
+import { IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
@@ -57,6 +58,7 @@ export interface RunArgs {
   maxConns?: string;
   closeTrigger?: string;
   suitesDir?: string;
+  family?: string;
 }
 
 export function runBuilder(y: Argv): Argv<RunArgs> {
@@ -97,7 +99,13 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('stack', { describe: `TCP stack the lab runs: ${STACK_NAMES.join(', ')} (default linux)`, type: 'string', requiresArg: true })
-    .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
+    .option('family', {
+      describe: "the lab's address family: 4, 6 (its ULA addresses) or both (every suite once per family, side by side); default 4",
+      choices: ['4', '6', 'both'],
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('target', { describe: 'remote target host:port or [IPv6]:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
         'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)',
@@ -130,6 +138,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
     .example('$0 run --stack linux', 'the suites on a named lab stack')
+    .example('$0 run --family both', 'every suite over IPv4 and over IPv6, the differences listed')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
@@ -172,7 +181,9 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const dir = suitesDir(a.suitesDir);
   const chosen = selectSuites(discoverSuites(dir), a.suites);
   // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
-  const suites = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
+  const perStack = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
+  const families = familyOption(a, target, stacks);
+  const suites = withFamilies(perStack, families);
   if (target) requireRemotePrivileges();
   else {
     requireLabPrivileges();
@@ -240,6 +251,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
       jobs: parallel,
       ...(a.profile ? { profile: a.profile } : {}),
       ...(stacks ? { stack: stacks.join(',') } : {}),
+      ...(a.family !== undefined ? { family: a.family } : {}),
       ...(target ? { target } : {}),
       asRemote: a.asRemote,
       keepLab: a.keepLab,
@@ -333,7 +345,29 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
   return stacks;
 }
 
-/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
+/**
+ * --family, checked now: 4 (default), 6 or both; a lab choice, so not with --target (whose address
+ * says its family), and only on stacks the lab reaches over IPv6.
+ */
+function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[] | undefined): Family[] {
+  if (a.family === undefined || a.family === '4') return [4];
+  if (target) throw new UsageError(`--family chooses the lab's addresses; with --target the target's address says its family`);
+  const ipv4Only = (stacks ?? ['linux']).filter((s) => !IPV6_STACKS.includes(s));
+  if (ipv4Only.length)
+    throw new UsageError(`--family ${a.family}: stack ${ipv4Only.join(', ')} is IPv4-only in tcpfsm's lab (IPv6: ${IPV6_STACKS.join(', ')})`);
+  return a.family === 'both' ? [4, 6] : [6];
+}
+
+/**
+ * Each suite once per family, marked in its name (`handshake@ipv6`, over several stacks
+ * `handshake@linux-ipv6`) so TAP, JUnit, HTML and the differential show the family; IPv4 alone
+ * keeps the plain names.
+ */
+function withFamilies(suites: SuiteFile[], families: Family[]): SuiteFile[] {
+  if (families.length === 1 && families[0] === 4) return suites;
+  return families.flatMap((f) => suites.map((s) => ({ ...s, name: `${s.name}${s.stack ? '-' : '@'}ipv${f}`, family: f })));
+}
+
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;
