@@ -19,7 +19,7 @@
 //   closed port       > none | FPU | SF   < R. seq 0, ack SEG.SEQ+SEG.LEN    3.10.7.1
 
 import type { AgentClient } from '../src/lab/agent/client.js';
-import { formatTcp, Seq } from '../src/packet/index.js';
+import { familyOf, formatTcp, Seq } from '../src/packet/index.js';
 import { ACK, RST, SYN, type TcpOption } from '../src/packet/types.js';
 import { ExpectationError } from '../src/peer/connection.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
@@ -294,8 +294,13 @@ suite(
       rfc: 'RFC 9293 3.9.2',
       requirements: ['MUST-50'],
     }, async (ctx) => {
-      const c = ctx.connect(await ctx.listen());
       const check = { requirement: 'MUST-50', expected: 'answered as without it' };
+      if (familyOf(ctx.target.address) === 6) {
+        // IPv6 has no header options: its counterpart, an extension header, is not crafted yet.
+        ctx.finding({ ...check, level: 'inconclusive', check: `IP option ${IP_OPTION_EXPERIMENT} (experiment)`, observed: 'not sent: IPv4 options do not exist in IPv6' });
+        return;
+      }
+      const c = ctx.connect(await ctx.listen());
       if (
         !(await judged(
           ctx,
