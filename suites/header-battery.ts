@@ -297,7 +297,12 @@ suite(
       const check = { requirement: 'MUST-50', expected: 'answered as without it' };
       if (familyOf(ctx.target.address) === 6) {
         // IPv6 has no header options: its counterpart, an extension header, is not crafted yet.
-        ctx.finding({ ...check, level: 'inconclusive', check: `IP option ${IP_OPTION_EXPERIMENT} (experiment)`, observed: 'not sent: IPv4 options do not exist in IPv6' });
+        ctx.finding({
+          ...check,
+          level: 'inconclusive',
+          check: `IP option ${IP_OPTION_EXPERIMENT} (experiment)`,
+          observed: 'not sent: IPv4 options do not exist in IPv6',
+        });
         return;
       }
       const c = ctx.connect(await ctx.listen());

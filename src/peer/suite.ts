@@ -37,6 +37,7 @@ import {
   DEFAULT_MAX_CONNS,
   DEFAULT_RATE,
   HTTP_CLOSE_REQUEST,
+  hostPort,
   openRemoteTarget,
   planRemoteTarget,
   type RemoteTarget,
@@ -263,7 +264,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         throw e;
       }
       const profile = remoteProfile(lab, !!remoteOpts.asRemote);
-      const describe = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${labName(lab)} as remote` : ''}`;
+      const describe = `remote ${hostPort(host, port)} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${labName(lab)} as remote` : ''}`;
       target = remoteTarget(remote, port, profile, describe, lab);
       // A named server may hold our earlier runs' 4-tuples in TIME-WAIT; a lab made now cannot.
       if (!lab) rememberPortsFor(`${remote.addr}:${port}`);
@@ -271,7 +272,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       result.profile = profile.name;
       if (lab?.settings) result.sysctls = { ...lab.settings.values };
       t.comment(
-        `remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
+        `remote: target ${hostPort(remote.addr, port)} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
       );
       t.comment(
         `remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? " (this machine's kernel: the lab runs it)" : " (assumed: --profile rfc judges by the RFC's letter)"}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`,

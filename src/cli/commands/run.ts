@@ -191,7 +191,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   }
   if (a.grep !== undefined) await requireGrepMatches(a.grep, suites);
   // Remote mode: resolve, classify and route the target once, here; the suites get the address.
-  if (target) remote!.addr = await preflightRemote(target, a.asRemote);
+  if (target) remote!.addr = await preflightRemote(target, a.asRemote, families.length === 1 && a.family !== undefined ? families[0] : undefined);
   // Last, as it creates the directory: every check above must pass first.
   const reportRoot = prepareOutputDir('--report-dir', a.reportDir);
 
@@ -321,10 +321,10 @@ async function requireGrepMatches(grep: string, suites: readonly SuiteFile[]): P
 }
 
 /** The target's address, checked once: resolution, address class, route, privileges (all before any suite). */
-async function preflightRemote(target: string, asRemote: boolean): Promise<string> {
+async function preflightRemote(target: string, asRemote: boolean, family: Family | undefined): Promise<string> {
   const { host, port } = parseTarget(target);
   try {
-    return (await planRemoteTarget(host, port, asRemote)).addr;
+    return (await planRemoteTarget(host, port, asRemote, family)).addr;
   } catch (e) {
     // route.ts speaks of addresses; name the option the user typed.
     if (isUserFacing(e) && !e.message.startsWith('--')) e.message = `--target ${target}: ${e.message}`;
@@ -351,7 +351,9 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
  */
 function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[] | undefined): Family[] {
   if (a.family === undefined || a.family === '4') return [4];
-  if (target) throw new UsageError(`--family chooses the lab's addresses; with --target the target's address says its family`);
+  // With --target the family picks a name's A or AAAA record (and must match a literal).
+  if (target && a.family === 'both') throw new UsageError('--family both runs a lab twice; with --target give 4 or 6 (the address record to use)');
+  if (target) return [6];
   const ipv4Only = (stacks ?? ['linux']).filter((s) => !IPV6_STACKS.includes(s));
   if (ipv4Only.length)
     throw new UsageError(`--family ${a.family}: stack ${ipv4Only.join(', ')} is IPv4-only in tcpfsm's lab (IPv6: ${IPV6_STACKS.join(', ')})`);
@@ -380,8 +382,8 @@ function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | 
   }
   if (target) {
     const { host } = parseTarget(a.target!);
-    if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
-    if (a.asRemote && isIP(host) === 4 && !isLabAddress(host)) throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15)`);
+    if (a.asRemote && isIP(host) && !isLabAddress(host))
+      throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15, fd00:7c9f:<lab>::/64)`);
   }
   if (a.closeTrigger !== undefined) parseCloseTrigger(a.closeTrigger);
   return {
