@@ -4,7 +4,7 @@ import t from 'tap';
 import { formatIPv6, parseIPv6 } from '../../src/packet/address.js';
 
 t.test('the IPv6 text cache returns each address its own text, through evictions', async (t) => {
-  const texts = Array.from({ length: 40 }, (_, i) => `fd00:7c9f:${i.toString(16)}::${(i % 3) + 1}`);
+  const texts = Array.from({ length: 40 }, (_, i) => `fd00:7c9f:${(i + 1).toString(16)}::${(i % 3) + 1}`);
   texts.push('::', '::1', '::ffff:198.18.0.2', '2001:db8::1:0:0:1', 'fe80::1');
   const buf = Buffer.alloc(16 * texts.length + 3);
   texts.forEach((text, i) => parseIPv6(text, buf, 3 + 16 * i));
