@@ -108,7 +108,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('target', { describe: 'remote target host:port or [IPv6]:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
-        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)',
+        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15, or a lab ULA fd00:7c9f:<lab>::/64)',
       type: 'boolean',
       default: false,
     })
@@ -346,8 +346,8 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
 }
 
 /**
- * --family, checked now: 4 (default), 6 or both; a lab choice, so not with --target (whose address
- * says its family), and only on stacks the lab reaches over IPv6.
+ * --family, checked now: 4 (default), 6 or both, only on stacks the lab reaches over IPv6; with
+ * --target, 4 or 6: which address record of a name to use.
  */
 function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[] | undefined): Family[] {
   if (a.family === undefined || a.family === '4') return [4];
