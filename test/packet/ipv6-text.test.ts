@@ -7,7 +7,7 @@ t.test('the IPv6 text cache returns each address its own text, through evictions
   const texts = Array.from({ length: 40 }, (_, i) => `fd00:7c9f:${(i + 1).toString(16)}::${(i % 3) + 1}`);
   texts.push('::', '::1', '::ffff:198.18.0.2', '2001:db8::1:0:0:1', 'fe80::1');
   const buf = Buffer.alloc(16 * texts.length + 3);
-  texts.forEach((text, i) => parseIPv6(text, buf, 3 + 16 * i));
+  for (const [i, text] of texts.entries()) parseIPv6(text, buf, 3 + 16 * i);
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < texts.length; i++) {
       // Each address twice in a row (a hit), then the next (a miss that may evict).
