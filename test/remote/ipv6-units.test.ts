@@ -81,7 +81,17 @@ t.test('the IPv6 wire rebuilds a whole packet from the segment and the addresses
   const rebuilt = rebuildIPv6Packet(tcpOnly, src, dst);
   t.same(rebuilt, sent, 'byte for byte the packet sent when hop limit, traffic class and flow label are the defaults');
   const p = decodePacket(rebuilt);
-  t.same(p.ip, { version: 6, trafficClass: 0, flowLabel: 0, payloadLength: tcpOnly.length, nextHeader: 6, hopLimit: 64, src, dst, extensionHeaders: Buffer.alloc(0) });
+  t.same(p.ip, {
+    version: 6,
+    trafficClass: 0,
+    flowLabel: 0,
+    payloadLength: tcpOnly.length,
+    nextHeader: 6,
+    hopLimit: 64,
+    src,
+    dst,
+    extensionHeaders: Buffer.alloc(0),
+  });
   t.equal(p.tcp.checksumOk, true, 'the checksum holds over the rebuilt pseudo-header');
   t.equal(decodePacket(rebuildIPv6Packet(tcpOnly, src, 'fd00:7c9f:1::3')).tcp.checksumOk, false, 'a wrong destination shows as a bad checksum');
 });
