@@ -7,10 +7,11 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodePacket, encodePacket } from '../src/packet/packet.js';
 import { decodeTcp, encodeTcp } from '../src/packet/tcp.js';
-import { ACK, type IPv4Header, PSH, SYN, type TcpSegment } from '../src/packet/types.js';
+import { ACK, type IPv4Header, type IPv6Header, PSH, SYN, type TcpSegment } from '../src/packet/types.js';
 
 const ip: IPv4Header = { src: '198.18.0.1', dst: '198.18.0.2' };
 const pseudo = { src: ip.src, dst: ip.dst };
+const ip6: IPv6Header = { src: 'fd00:7c9f:1::1', dst: 'fd00:7c9f:1::2' };
 
 const syn: TcpSegment = {
   srcPort: 40000,
@@ -70,6 +71,10 @@ export function codecBenchmark(seconds = 1): Array<[string, number]> {
     if (check.tcp.checksumOk !== true) throw new Error(`${name}: the benchmark packet does not checksum`);
 
     rows.push([`decodePacket   ${name} (IPv4 + TCP, checksum checked)`, measure(() => decodePacket(packetBytes).tcp.seq, seconds)]);
+    // IPv6: 16-byte addresses to format and sum, the rest as IPv4.
+    const packet6 = encodePacket(ip6, seg);
+    if (decodePacket(packet6).tcp.checksumOk !== true) throw new Error(`${name}: the IPv6 benchmark packet does not checksum`);
+    rows.push([`decodePacket   ${name} (IPv6 + TCP, checksum checked)`, measure(() => decodePacket(packet6).tcp.seq, seconds)]);
     rows.push([`decodeTcp      ${name} (no pseudo-header, no checksum)`, measure(() => decodeTcp(tcpBytes).seq, seconds)]);
     rows.push([`decodeTcp      ${name} (pseudo-header as text)`, measure(() => decodeTcp(tcpBytes, 0, pseudo).window, seconds)]);
     rows.push([`encodePacket   ${name} (into a reused buffer)`, measure(() => encodePacket(ip, seg, out).length, seconds)]);

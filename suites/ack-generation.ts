@@ -12,7 +12,7 @@
 // "delayed" only beyond our own timestamp error (the round trip and the probe's event-loop
 // delay, src/peer/timing.ts): under load that makes an ACK look immediate, never late.
 
-import { Seq } from '../src/packet/index.js';
+import { defaultSendMss, ethernetMss, familyOf, Seq } from '../src/packet/index.js';
 import { ACK, RST } from '../src/packet/types.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
@@ -126,7 +126,8 @@ suite(
       else ctx.finding({ ...check58, level: 'choice', observed: `${seen}: each ACKed as it came` });
 
       const mss = c.peer.remoteSynOptions.find((o) => o.kind === 'mss');
-      const full = Math.min(mss?.kind === 'mss' ? mss.value : 536, 1460);
+      const family = familyOf(ctx.target.address);
+      const full = Math.min(mss?.kind === 'mss' ? mss.value : defaultSendMss(family), ethernetMss(family));
       const check19 = {
         requirement: 'SHLD-19',
         check: `2 back-to-back full-sized segments (${full} bytes)`,

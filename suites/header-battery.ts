@@ -9,7 +9,7 @@
 //   illegal lengths   > P. <99 len 0 | len 1 | len past the end | one past the end> "probe"
 //                     < . (option skipped) | nothing (segment dropped) | R (reset) — each allowed; then the port still serves   MUST-7
 //   unaligned         > S <wscale,mss,sackOK,TS> (no NOPs)   < S. <..., TS ecr = our TSval>   MUST-64
-//   IP option         > S (IPv4 option 30)  < S.   > P. (IPv4 option 30) "hello"  < .    MUST-50
+//   IP option         > S (IPv4 option 30; IPv6: destination option 0x1e)  < S.   > P. (same) "hello"  < .    MUST-50
 //   reserved bits     > S (rsrvd 0xe)  < S.   > P. (rsrvd 0xe) "hello"  < .   3.1
 //   urgent pointer    > P. urg 3 without URG "hello"   < . ack +5 (the app reads all 5)   3.8.5
 //   URG data          > UP. urg 6 "urgent"  < .   > U. urg 3000|2000|1000, 3 × 1000 bytes  < . each   MUST-30, MUST-31
@@ -19,7 +19,7 @@
 //   closed port       > none | FPU | SF   < R. seq 0, ack SEG.SEQ+SEG.LEN    3.10.7.1
 
 import type { AgentClient } from '../src/lab/agent/client.js';
-import { formatTcp, Seq } from '../src/packet/index.js';
+import { familyOf, formatTcp, Seq } from '../src/packet/index.js';
 import { ACK, RST, SYN, type TcpOption } from '../src/packet/types.js';
 import { ExpectationError } from '../src/peer/connection.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
@@ -34,6 +34,12 @@ const unknownOption = (n: number): TcpOption => ({ kind: 'unknown', type: UNKNOW
 /** IPv4 option 30, RFC 4727's experiment number (RFC 3692 style): no IP or TCP understands it. */
 const IP_OPTION_EXPERIMENT = 30;
 const IP_OPTION = Buffer.from([IP_OPTION_EXPERIMENT, 4, 0, 0]);
+/**
+ * IPv6 has no header options; its counterpart is an option in a Destination Options header (RFC
+ * 8200 4.6): type 0x1e, RFC 4727's experiment, whose top bits 00 say "skip it", then TCP.
+ */
+const IPV6_OPTION_EXPERIMENT = 0x1e;
+const IPV6_DESTINATION_OPTIONS = { nextHeader: 60, extensionHeaders: Buffer.from([6, 0, IPV6_OPTION_EXPERIMENT, 4, 0, 0, 0, 0]) };
 /** Longer than any delayed ACK may be (MUST-40: < 0.5 s): silence after it means no answer. */
 const SILENCE_MS = 700;
 
@@ -294,14 +300,17 @@ suite(
       rfc: 'RFC 9293 3.9.2',
       requirements: ['MUST-50'],
     }, async (ctx) => {
-      const c = ctx.connect(await ctx.listen());
       const check = { requirement: 'MUST-50', expected: 'answered as without it' };
+      const v6 = familyOf(ctx.target.address) === 6;
+      const ip = v6 ? IPV6_DESTINATION_OPTIONS : { options: IP_OPTION };
+      const what = v6 ? `IPv6 destination option 0x${IPV6_OPTION_EXPERIMENT.toString(16)} (experiment)` : `IP option ${IP_OPTION_EXPERIMENT} (experiment)`;
+      const c = ctx.connect(await ctx.listen());
       if (
         !(await judged(
           ctx,
-          { ...check, check: `IP option ${IP_OPTION_EXPERIMENT} (experiment) on a SYN` },
+          { ...check, check: `${what} on a SYN` },
           async () => {
-            await c.send({ flags: 'S', ip: { options: IP_OPTION } });
+            await c.send({ flags: 'S', ip });
             await c.expect({ flags: 'S.', ack: Seq.add(c.iss, 1) });
             await c.send('.');
             await c.inState('ESTABLISHED');
@@ -312,9 +321,9 @@ suite(
         return;
       await judged(
         ctx,
-        { ...check, check: `IP option ${IP_OPTION_EXPERIMENT} (experiment) on data` },
+        { ...check, check: `${what} on data` },
         async () => {
-          await c.send({ flags: 'P.', payload: 'hello', ip: { options: IP_OPTION } });
+          await c.send({ flags: 'P.', payload: 'hello', ip });
           await c.expect({ flags: '.', ack: c.sndNxt });
         },
         'data ACKed',

@@ -7,7 +7,7 @@
 //     state must equal the model's.
 // Each cell also records the RFC profile's prediction: where the two differ the cell "follows a
 // deviation" and the report names the RFC text it departs from. RFC 9293 3.10.7, RFC 5961.
-// IPv4 only: the wire (src/wire) sends IPv4 for now.
+// Either family: the target address (`--family 6`: the lab's ULA address) decides.
 import {
   cellSegment,
   observable,

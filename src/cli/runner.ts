@@ -82,7 +82,9 @@ export async function runSuites(opts: RunnerOptions): Promise<RunnerResult> {
 
   const startOne = (suite: SuiteFile): Promise<void> => {
     // Over several stacks each stack's runs write their files apart (the suite names them after itself).
-    const outDir = suite.stack ? join(opts.outDir, suite.stack) : opts.outDir;
+    // So do each family's runs (`--family both`).
+    const sub = [suite.stack, suite.family && `ipv${suite.family}`].filter(Boolean).join('-');
+    const outDir = sub ? join(opts.outDir, sub) : opts.outDir;
     mkdirSync(outDir, { recursive: true });
     const p = new SuiteProcess(suite, opts.env, outDir);
     p.on('line', (line) => listener.line?.(suite.name, line));

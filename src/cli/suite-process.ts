@@ -131,7 +131,13 @@ export class SuiteProcess extends EventEmitter<SuiteProcessEvents> {
     // (parent-watch.ts): should the runner die without forwarding anything, the suite cleans up too.
     const watch = watchedStdio(['ignore', 'pipe', 'pipe']);
     const child = spawn(process.execPath, [this.suite.file], {
-      env: childEnv({ ...this.env, ...(this.suite.stack ? { [ENV.stack]: this.suite.stack } : {}), [ENV.out]: this.outDir, ...watch.env }),
+      env: childEnv({
+        ...this.env,
+        ...(this.suite.stack ? { [ENV.stack]: this.suite.stack } : {}),
+        ...(this.suite.family ? { [ENV.family]: String(this.suite.family) } : {}),
+        [ENV.out]: this.outDir,
+        ...watch.env,
+      }),
       stdio: watch.stdio,
       detached: true,
     });

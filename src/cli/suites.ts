@@ -17,6 +17,8 @@ export interface SuiteFile {
   file: string;
   /** the lab stack this run of the suite targets (several stacks: one run per suite and stack) */
   stack?: string;
+  /** the address family this run talks in (`--family 6|both`: `stem@ipv6`); unset: IPv4 */
+  family?: 4 | 6;
 }
 
 export interface SuiteListing {

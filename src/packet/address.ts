@@ -102,8 +102,36 @@ export function formatIPv4(buf: Uint8Array, offset = 0): string {
   return text;
 }
 
+/**
+ * Text of the last IPv6 addresses formatted, by their four 32-bit words: a connection's packets
+ * carry the same two, and formatting both cost more than the rest of decodePacket.
+ */
+const IPV6_TEXT_CACHE_SIZE = 8;
+const ipv6Words = new Uint32Array(4 * IPV6_TEXT_CACHE_SIZE);
+const ipv6Texts: string[] = [];
+let ipv6Next = 0;
+
+const word32 = (buf: Uint8Array, i: number): number => ((buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!) >>> 0;
+
 /** RFC 5952 text, as glibc's inet_ntop writes it (embedded IPv4 for ::a.b.c.d and ::ffff:a.b.c.d). */
 export function formatIPv6(buf: Uint8Array, offset = 0): string {
+  const a = word32(buf, offset);
+  const b = word32(buf, offset + 4);
+  const c = word32(buf, offset + 8);
+  const d = word32(buf, offset + 12);
+  for (let k = 0; k < ipv6Texts.length; k++) {
+    const w = 4 * k;
+    if (ipv6Words[w] === a && ipv6Words[w + 1] === b && ipv6Words[w + 2] === c && ipv6Words[w + 3] === d) return ipv6Texts[k]!;
+  }
+  const text = ipv6Text(buf, offset);
+  const k = ipv6Next;
+  ipv6Next = (ipv6Next + 1) % IPV6_TEXT_CACHE_SIZE;
+  ipv6Words.set([a, b, c, d], 4 * k);
+  ipv6Texts[k] = text;
+  return text;
+}
+
+function ipv6Text(buf: Uint8Array, offset: number): string {
   const words: number[] = [];
   for (let i = 0; i < 8; i++) words.push((buf[offset + 2 * i]! << 8) | buf[offset + 2 * i + 1]!);
   // The longest run of at least two zero words is written '::' (the first one on a tie).

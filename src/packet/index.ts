@@ -14,6 +14,7 @@ export {
   tcpChecksum,
   tcpLengthSum,
 } from './checksum.js';
+export { defaultSendMss, ethernetMss, type Family, familyOf, parseFamily } from './family.js';
 export { formatFlags, parseFlags } from './flags.js';
 export { type FormatOptions, formatOptions, formatPacket, formatSegment, formatTcp, type RelativeTo } from './format.js';
 export {

@@ -1,5 +1,6 @@
-// The IPv6 fixed header (RFC 8200 3) as a codec trio. Extension headers are not modelled: tcpfsm
-// sends none, and decodePacket refuses a next header other than TCP.
+// The IPv6 fixed header (RFC 8200 3) as a codec trio. Of the extension headers only Destination
+// Options (RFC 8200 4.6) are carried, as raw bytes (see packet.ts): tcpfsm sends one to check that
+// an unknown IP-layer option does not disturb TCP (MUST-50); decodePacket refuses the others.
 //
 // |Version| Traffic Class |              Flow Label               |   0
 // |         Payload Length        |  Next Header  |   Hop Limit   |   4
@@ -12,6 +13,9 @@ import { checkField } from './options.js';
 import { DecodeError, type IPv6Header } from './types.js';
 
 export const IPV6_HEADER_LENGTH = 40;
+/** Next Header value of a Destination Options header (RFC 8200 4.6). */
+export const NEXT_HEADER_DESTINATION_OPTIONS = 60;
+const NO_EXTENSION_HEADERS = Buffer.alloc(0);
 
 export function encodingLengthIPv6(_header?: IPv6Header): number {
   return IPV6_HEADER_LENGTH;
@@ -77,5 +81,6 @@ export function decodeIPv6(buf: Buffer, offset = 0): Required<IPv6Header> {
     hopLimit: buf[offset + 7]!,
     src: formatIPv6(buf, offset + 8),
     dst: formatIPv6(buf, offset + 24),
+    extensionHeaders: NO_EXTENSION_HEADERS,
   };
 }

@@ -3,7 +3,7 @@
 // header bytes, so no address text is parsed on the receive path.
 import { addressSum, PROTOCOL_TCP } from './checksum.js';
 import { decodeIPv4, encodingLengthIPv4, IP_FLAG_MF, writeIPv4 } from './ipv4.js';
-import { decodeIPv6, IPV6_HEADER_LENGTH, writeIPv6 } from './ipv6.js';
+import { decodeIPv6, IPV6_HEADER_LENGTH, NEXT_HEADER_DESTINATION_OPTIONS, writeIPv6 } from './ipv6.js';
 import { type DecodeOptions, decodeTcpWithSum, encodingLengthTcp, encodingLengthTcpHeader, writeTcp } from './tcp.js';
 import { DecodeError, type IPv4Header, type IPv6Header, type Packet, type TcpSegment } from './types.js';
 
@@ -13,7 +13,7 @@ export function isIPv6Header(ip: IPv4Header | IPv6Header): ip is IPv6Header {
 }
 
 export function encodingLengthPacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment): number {
-  return (isIPv6Header(ip) ? IPV6_HEADER_LENGTH : encodingLengthIPv4(ip)) + encodingLengthTcp(tcp);
+  return (isIPv6Header(ip) ? IPV6_HEADER_LENGTH + (ip.extensionHeaders?.length ?? 0) : encodingLengthIPv4(ip)) + encodingLengthTcp(tcp);
 }
 
 /**
@@ -24,7 +24,8 @@ export function encodePacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment, buf?:
   const tcpHeaderLength = encodingLengthTcpHeader(tcp);
   const tcpLength = tcpHeaderLength + (tcp.payload?.length ?? 0);
   const v6 = isIPv6Header(ip);
-  const ipLength = v6 ? IPV6_HEADER_LENGTH : encodingLengthIPv4(ip);
+  const extension = v6 ? ip.extensionHeaders : undefined;
+  const ipLength = v6 ? IPV6_HEADER_LENGTH + (extension?.length ?? 0) : encodingLengthIPv4(ip);
   const length = ipLength + tcpLength;
   if (buf === undefined) {
     buf = Buffer.allocUnsafe(length);
@@ -34,7 +35,8 @@ export function encodePacket(ip: IPv4Header | IPv6Header, tcp: TcpSegment, buf?:
   }
   let sum: number;
   if (v6) {
-    writeIPv6(ip, buf, offset, tcpLength);
+    writeIPv6(ip, buf, offset, ipLength - IPV6_HEADER_LENGTH + tcpLength);
+    if (extension?.length) buf.set(extension, offset + IPV6_HEADER_LENGTH);
     sum = addressSum(buf, offset + 8, offset + 24, 16, PROTOCOL_TCP);
   } else {
     writeIPv4(ip, buf, offset, ipLength, tcpLength);
@@ -84,10 +86,25 @@ function decodeIPv6Packet(buf: Buffer, offset: number, opts: DecodeOptions): Pac
       offset + 4,
     );
   }
-  if (ip.nextHeader !== PROTOCOL_TCP) {
-    throw new DecodeError('ipv6', `next header ${ip.nextHeader} is not TCP (6); extension headers are not supported`, offset + 6);
+  // Destination Options headers are stepped over (kept as bytes); any other next header is refused.
+  const start = offset + IPV6_HEADER_LENGTH;
+  const end = start + ip.payloadLength;
+  let next = ip.nextHeader;
+  let nextAt = offset + 6;
+  let at = start;
+  while (next === NEXT_HEADER_DESTINATION_OPTIONS) {
+    if (at + 2 > end) throw new DecodeError('ipv6', 'truncated destination options header', at);
+    const length = (buf[at + 1]! + 1) * 8;
+    if (at + length > end) throw new DecodeError('ipv6', `destination options header of ${length} bytes runs past the payload`, at + 1);
+    next = buf[at]!;
+    nextAt = at;
+    at += length;
   }
+  if (next !== PROTOCOL_TCP) {
+    throw new DecodeError('ipv6', `next header ${next} is not TCP (6); extension headers other than destination options are not supported`, nextAt);
+  }
+  if (at > start) ip.extensionHeaders = buf.subarray(start, at);
   const sum = addressSum(buf, offset + 8, offset + 24, 16, PROTOCOL_TCP);
-  const tcp = decodeTcpWithSum(buf, offset + IPV6_HEADER_LENGTH, ip.payloadLength, sum, opts);
+  const tcp = decodeTcpWithSum(buf, at, end - at, sum, opts);
   return { ip, tcp };
 }

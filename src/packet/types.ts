@@ -91,6 +91,12 @@ export interface IPv6Header {
   hopLimit?: number;
   src: string;
   dst: string;
+  /**
+   * Destination Options headers (RFC 8200 4.6) between the fixed header and TCP, as raw bytes:
+   * nextHeader then names the first (60) and the last one's Next Header byte is TCP (6). Decoded:
+   * the ones found (empty when none); other extension headers are not decoded.
+   */
+  extensionHeaders?: Buffer;
 }
 
 /** A TCP segment with the addresses it travelled between (what the wire and the pcap see). */
@@ -110,3 +116,6 @@ export class DecodeError extends Error {
     super(`Cannot decode ${layer}: ${problem} (at byte ${offset})`);
   }
 }
+
+/** IP header fields a sender may set for one segment, of either family. */
+export type IpFields = Partial<IPv4Header> | Partial<IPv6Header>;

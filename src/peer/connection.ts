@@ -3,8 +3,8 @@
 // (IRS, RCV.NXT, window, options); every field of a segment it sends can be overridden, so a
 // suite can send out-of-window or wrong-ack segments on purpose.
 import { randomInt } from 'node:crypto';
-import { formatTcp, parseFlags, Seq } from '../packet/index.js';
-import { ACK, type DecodedTcp, FIN, type IPv4Header, RST, SYN, type TcpOption, type TcpSegment } from '../packet/types.js';
+import { ethernetMss, familyOf, formatTcp, parseFlags, Seq } from '../packet/index.js';
+import { ACK, type DecodedTcp, FIN, type IpFields, RST, SYN, type TcpOption, type TcpSegment } from '../packet/types.js';
 import type { Finding } from '../verdict/grade.js';
 import type { Transport, Unsubscribe, WireSegment } from '../wire/transport.js';
 import { compareSegment, describeMismatches, type SegmentPattern } from './pattern.js';
@@ -31,7 +31,7 @@ export interface SendSpec {
   /** the 4 bits after the data offset (reserved; the last one is Accurate ECN's AE) */
   reserved?: number;
   /** IPv4 header fields for this one segment (options, TTL…) */
-  ip?: Partial<IPv4Header>;
+  ip?: IpFields;
 }
 
 /**
@@ -158,7 +158,7 @@ export class PeerConnection {
   highestAckSent: number | undefined;
   /** the last segment we sent, for a retransmission when its answer does not come */
   lastSent: TcpSegment | undefined;
-  private lastSentIp: Partial<IPv4Header> | undefined;
+  private lastSentIp: IpFields | undefined;
   /** answers we asked for again: their late twins are dropped as duplicates once */
   private readonly duplicatesDue = new Set<string>();
   /** segments from the target whose TCP checksum was wrong (not delivered) */
@@ -215,7 +215,7 @@ export class PeerConnection {
       checksum: spec.checksum,
       dataOffset: spec.dataOffset,
       reserved: spec.reserved,
-      options: spec.options ?? (flags & SYN ? [{ kind: 'mss', value: 1460 }] : []),
+      options: spec.options ?? (flags & SYN ? [{ kind: 'mss', value: ethernetMss(familyOf(this.remoteAddr)) }] : []),
       payload,
     };
   }

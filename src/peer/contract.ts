@@ -72,6 +72,8 @@ export interface SuiteResult {
   mode: 'lab' | 'remote';
   /** the lab stack the suite ran on (src/target/registry.ts); unset in remote mode */
   stack?: string;
+  /** the address family of the target's address (4 or 6) */
+  family?: 4 | 6;
   /** --expect names some test of this suite read (the run reports the ones nobody read) */
   expectationsUsed?: string[];
   profile: string;
@@ -123,4 +125,6 @@ export const ENV = {
   profile: 'TCPFSM_PROFILE',
   /** the lab stack to open (src/target/registry.ts); unset: linux */
   stack: 'TCPFSM_STACK',
+  /** the address family the suite talks to the target in: '4' (unset) or '6' (`--family`) */
+  family: 'TCPFSM_FAMILY',
 } as const;

@@ -1,6 +1,6 @@
 // Opening a remote target: a real server on another host (or, with --as-remote, a lab treated as
 // one). No agent and no ground truth there: verdicts rest on packets alone. Set-up:
-//   resolve   a name (dns.lookup) or an IPv4 literal; IPv6 is refused (the wire sends IPv4 only)
+//   resolve   a name (dns.lookup: A, else AAAA, or the family asked for) or an IPv4 / IPv6 literal
 //   route     `ip -j route get ADDR`: the outgoing interface and source address the kernel uses
 //   wire      RawWire bound to that interface, sending from that address
 //   nft       the RST-suppression table scoped to exactly: that interface, that destination
@@ -20,6 +20,7 @@ import { RawWire } from '../wire/raw.js';
 import { type Route, routeTo } from '../wire/route.js';
 import { ThrottledTransport } from '../wire/throttle.js';
 import { PROBE_PORT_RANGE } from './connection.js';
+import { ipv6ClassProblem, isIPv6Loopback, isLabIPv6 } from './ipv6-class.js';
 
 /** Default pacing: a few segments per second per connection, a handful of half-open connections. */
 export const DEFAULT_RATE = 5;
@@ -62,17 +63,22 @@ export function parseMaxConns(raw: unknown): number {
   return n;
 }
 
-/** The lab range, RFC 2544's 198.18.0.0/15: the only addresses --as-remote may point at. */
+/** The lab range, RFC 2544's 198.18.0.0/15, or a lab's ULA /64: the only addresses --as-remote may point at. */
 export function isLabAddress(addr: string): boolean {
+  if (isIP(addr) === 6) return isLabIPv6(addr);
   if (!isIPv4(addr)) return false;
   const [a, b] = addr.split('.').map(Number);
   return a === 198 && (b === 18 || b === 19);
 }
 
-const isLoopback = (addr: string): boolean => isIPv4(addr) && addr.startsWith('127.');
+/** `addr:port`, an IPv6 address in brackets (RFC 3986 3.2.2), as --target takes it. */
+export const hostPort = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 
-/** Why no TCP server can have this IPv4 address (RFC 6890 special-purpose blocks), or undefined. */
+const isLoopback = (addr: string): boolean => (isIPv4(addr) && addr.startsWith('127.')) || isIPv6Loopback(addr);
+
+/** Why no TCP server can have this address (RFC 6890 special-purpose blocks), or undefined. */
 export function addressClassProblem(addr: string): string | undefined {
+  if (addr.includes(':')) return ipv6ClassProblem(addr);
   const [a] = addr.split('.').map(Number) as [number];
   if (a === 0) return 'is an unspecified address (0.0.0.0/8, "this network")';
   if (addr === '255.255.255.255') return 'is the limited broadcast address';
@@ -81,24 +87,26 @@ export function addressClassProblem(addr: string): string | undefined {
   return undefined;
 }
 
-/** A host name or literal to one IPv4 address. */
-export async function resolveTarget(host: string): Promise<string> {
+/** A host name or literal to one address: a name's IPv4 one first, else its IPv6 one (or only the family asked for). */
+export async function resolveTarget(host: string, family?: 4 | 6): Promise<string> {
   const checked = (addr: string): string => {
     const problem = addressClassProblem(addr);
     if (problem) throw new UsageError(`--target ${host}${addr === host ? '' : ` (${addr})`} ${problem}: TCP talks to one unicast host`);
     return addr;
   };
-  if (isIPv4(host)) return checked(host);
-  if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
+  if (isIP(host) || host.includes('%')) {
+    if (family && isIP(host) !== family) throw new UsageError(`--target ${host} is not an IPv${family} address (--family ${family})`);
+    return checked(host);
+  }
   let addrs: Array<{ address: string; family: number }>;
   try {
     addrs = await lookup(host, { all: true });
   } catch (e) {
     throw new UsageError(`--target: cannot resolve '${host}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const v4 = addrs.find((a) => a.family === 4);
-  if (!v4) throw new UsageError(`--target: '${host}' has only IPv6 addresses (${addrs.map((a) => a.address).join(', ')}); IPv6 targets are not supported yet`);
-  return checked(v4.address);
+  const found = addrs.find((a) => a.family === (family ?? 4)) ?? (family ? undefined : addrs.find((a) => a.family === 6));
+  if (!found) throw new UsageError(`--target: '${host}' has no IPv${family} address (${addrs.map((a) => a.address).join(', ')})`);
+  return checked(found.address);
 }
 
 /**
@@ -115,7 +123,7 @@ export function checkRoute(route: Route, port: number, asRemote: boolean): void 
       );
     if (port >= PROBE_PORT_RANGE[0] && port <= PROBE_PORT_RANGE[1])
       throw new UsageError(
-        `--target ${route.dst}:${port}: on loopback the target port must lie outside the probe's source ports ${PROBE_PORT_RANGE[0]}-${PROBE_PORT_RANGE[1]}`,
+        `--target ${hostPort(route.dst, port)}: on loopback the target port must lie outside the probe's source ports ${PROBE_PORT_RANGE[0]}-${PROBE_PORT_RANGE[1]}`,
       );
   }
   if (asRemote && (!isLabAddress(route.dst) || !route.iface.startsWith('tcpfsm-') || route.gateway))
@@ -148,9 +156,9 @@ export interface OpenRemoteOptions {
 }
 
 /** Resolve and route the target and check both; installs nothing (bad targets fail here). */
-export async function planRemoteTarget(host: string, port: number, asRemote: boolean): Promise<{ addr: string; route: Route }> {
-  const addr = await resolveTarget(host);
-  if (asRemote && !isLabAddress(addr)) throw new UsageError(`--as-remote: ${host} (${addr}) is not a lab address (198.18.0.0/15)`);
+export async function planRemoteTarget(host: string, port: number, asRemote: boolean, family?: 4 | 6): Promise<{ addr: string; route: Route }> {
+  const addr = await resolveTarget(host, family);
+  if (asRemote && !isLabAddress(addr)) throw new UsageError(`--as-remote: ${host} (${addr}) is not a lab address (198.18.0.0/15, fd00:7c9f:<lab>::/64)`);
   const route = await routeTo(addr);
   checkRoute(route, port, asRemote);
   return { addr, route };
@@ -222,7 +230,7 @@ const describeRemoval = (table: string, present: boolean): string =>
   present ? `nft table inet ${table} is STILL PRESENT: remove it with 'tcpfsm cleanup'` : `removed nft table inet ${table} (checked: nft list tables)`;
 
 const badAddr = (addr: unknown): never => {
-  throw new UsageError(`TCPFSM_REMOTE: addr wants a unicast IPv4 address, got '${String(addr)}'`);
+  throw new UsageError(`TCPFSM_REMOTE: addr wants a unicast IP address, got '${String(addr)}'`);
 };
 
 /** Remote options from the suite's environment (already checked by the CLI; checked again here). */
@@ -239,6 +247,6 @@ export function readRemoteOptions(json: string | undefined): RemoteOptions & { t
     ...(o.rate !== undefined ? { rate: parseRate(o.rate) } : {}),
     ...(o.maxConns !== undefined ? { maxConns: parseMaxConns(o.maxConns) } : {}),
     ...(o.closeTrigger !== undefined ? { trigger: parseCloseTrigger(o.closeTrigger) } : {}),
-    ...(o.addr !== undefined && (!isIPv4(o.addr) || addressClassProblem(o.addr)) ? badAddr(o.addr) : {}),
+    ...(o.addr !== undefined && (!isIP(o.addr) || addressClassProblem(o.addr)) ? badAddr(o.addr) : {}),
   };
 }

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
 import { type AgentClient, type ConnId, type LabSysctls, sysctlPairs, type TcpTuple } from '../lab/index.js';
-import { formatFlags, Seq } from '../packet/index.js';
-import { isUserFacing, UsageError } from '../sys/errors.js';
+import { formatFlags, parseFamily, Seq } from '../packet/index.js';
+import { EnvironmentError, isUserFacing, UsageError } from '../sys/errors.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
 import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
@@ -37,6 +37,7 @@ import {
   DEFAULT_MAX_CONNS,
   DEFAULT_RATE,
   HTTP_CLOSE_REQUEST,
+  hostPort,
   openRemoteTarget,
   planRemoteTarget,
   type RemoteTarget,
@@ -187,6 +188,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const remoteOpts = readRemoteOptions(process.env[ENV.remote]);
   const remoteMode = !!targetText || !!remoteOpts.asRemote;
   const stack = parseStack(process.env[ENV.stack] || DEFAULT_STACK);
+  const family = suiteFamily(process.env[ENV.family]);
   const started = new Date();
   const result: SuiteResult = {
     suite: meta.name,
@@ -194,6 +196,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
     rfc: meta.rfc,
     mode: remoteMode ? 'remote' : 'lab',
     ...(remoteMode ? {} : { stack }),
+    family,
     profile: '',
     target: '',
     startedAt: started.toISOString(),
@@ -228,7 +231,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   t.comment(`${meta.title} (${meta.rfc})`);
   if (!remoteMode && selected.some((d) => !skipWhy(d))) {
     // A stack that cannot start is one clear error (exit 2): it removed what it made.
-    target = await openTarget({ stack, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
+    target = await openTarget({ stack, family, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
     caps = capabilitiesOf(target, undefined);
     result.target = target.describe;
     result.profile = target.profile.name;
@@ -246,8 +249,12 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       } else {
         // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
         lab = await openStackByName(stack, { settings: sysctls });
-        ({ port } = await lab.agent!.listen(0, { backlog: 128 }));
-        host = lab.target.ipv4;
+        if (family === 6 && !lab.target.ipv6) {
+          await lab.close();
+          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+        }
+        ({ port } = await lab.agent!.listen(0, { backlog: 128, ...(family === 6 ? { host: '::' } : {}) }));
+        host = family === 6 ? lab.target.ipv6! : lab.target.ipv4;
       }
       try {
         remote = await openRemoteTarget({
@@ -263,7 +270,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         throw e;
       }
       const profile = remoteProfile(lab, !!remoteOpts.asRemote);
-      const describe = `remote ${host}:${port} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${labName(lab)} as remote` : ''}`;
+      const describe = `remote ${hostPort(host, port)} (${remote.addr} via ${remote.route.iface} from ${remote.route.src})${lab ? ` — lab ${labName(lab)} as remote` : ''}`;
       target = remoteTarget(remote, port, profile, describe, lab);
       // A named server may hold our earlier runs' 4-tuples in TIME-WAIT; a lab made now cannot.
       if (!lab) rememberPortsFor(`${remote.addr}:${port}`);
@@ -271,7 +278,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       result.profile = profile.name;
       if (lab?.settings) result.sysctls = { ...lab.settings.values };
       t.comment(
-        `remote: target ${remote.addr}:${port} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
+        `remote: target ${hostPort(remote.addr, port)} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
       );
       t.comment(
         `remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? " (this machine's kernel: the lab runs it)" : " (assumed: --profile rfc judges by the RFC's letter)"}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`,
@@ -455,6 +462,14 @@ function remoteTarget(remote: RemoteTarget, port: number, profile: Profile, desc
       return lab.keep();
     },
   };
+}
+
+/** TCPFSM_FAMILY: '6' for IPv6; unset or '4': IPv4. */
+function suiteFamily(text: string | undefined): 4 | 6 {
+  if (!text) return 4;
+  const f = parseFamily(text);
+  if (!f) throw new UsageError(`${ENV.family} wants 4 or 6, got '${text}'`);
+  return f;
 }
 
 /** `host:port` / `[v6]:port` as the CLI normalised it. */

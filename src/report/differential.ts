@@ -71,10 +71,16 @@ export function differential(byStack: ReadonlyMap<string, readonly SuiteResult[]
   for (const r of rows.values()) {
     // A skip or an inconclusive answer is no evidence either way: not a difference.
     const seen = stacks.map((s) => r.byStack[s]).filter((a): a is StackAnswer => a !== undefined && a.verdict !== 'skip' && a.verdict !== 'inconclusive');
-    r.differs = new Set(seen.map((a) => `${a.verdict}|${a.grade}|${a.verdict === 'pass' ? '' : a.observed}`)).size > 1;
+    r.differs = new Set(seen.map((a) => `${a.verdict}|${a.grade}|${a.verdict === 'pass' ? '' : sameAnswer(a.observed)}`)).size > 1;
   }
   return { stacks, rows: [...rows.values()] };
 }
+
+/**
+ * An answer as compared between runs: a matrix cell's observed segment carries absolute sequence
+ * numbers, which two runs never share (random ISNs), so they are left out of the comparison.
+ */
+const sameAnswer = (observed: string): string => observed.replace(/\b(seq|ack) \d+/g, '$1 #');
 
 /** The end of a multi-stack run: one line per difference, the stacks' answers side by side. */
 export function differentialText(d: Differential, max = 40): string[] {

@@ -56,6 +56,8 @@ export interface RunOptionsRecord {
   profile?: string;
   /** --stack as given (unset: linux) */
   stack?: string;
+  /** --family as given (unset: 4) */
+  family?: string;
   target?: string;
   asRemote: boolean;
   keepLab: boolean;

@@ -23,8 +23,8 @@ export function linuxHost(lab: Lab): StackHost {
     stack: 'linux',
     id: lab.id,
     probeInterface: lab.probeInterface,
-    probe: { ipv4: lab.probe.ipv4 },
-    target: { ipv4: lab.target.ipv4 },
+    probe: { ipv4: lab.probe.ipv4, ...(lab.ipv6 ? { ipv6: lab.probe.ipv6 } : {}) },
+    target: { ipv4: lab.target.ipv4, ...(lab.ipv6 ? { ipv6: lab.target.ipv6 } : {}) },
     agent: lab.agent,
     states: labStates(lab),
     settings: labSettings(lab),
@@ -64,4 +64,5 @@ export function labSettings(lab: Lab): StackSettings {
 async function setMinRto(lab: Lab, ms: number): Promise<void> {
   // run() rejects with a CommandError naming the command when ip fails.
   await lab.exec('ip', ['route', 'replace', `${lab.probe.ipv4}/32`, 'dev', lab.targetInterface, 'rto_min', `${Math.round(ms)}ms`]);
+  if (lab.ipv6) await lab.exec('ip', ['-6', 'route', 'replace', `${lab.probe.ipv6}/128`, 'dev', lab.targetInterface, 'rto_min', `${Math.round(ms)}ms`]);
 }

@@ -11,6 +11,8 @@ import type { Transport } from '../wire/transport.js';
 /** The stacks the lab can bring up, and the in-process reference stack (memory: no root, no lab). */
 export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
+/** Stacks the lab reaches over IPv6 too (`--family 6`); the others are brought up IPv4-only. */
+export const IPV6_STACKS: readonly StackName[] = ['linux'];
 
 /** The target's own view of its connections (ss inside a namespace, netstack's endpoints, …). */
 export interface StateSource {
@@ -55,9 +57,10 @@ export interface StackHost {
   readonly id: number;
   /** The probe's veth end in the root namespace: the raw socket binds here. */
   readonly probeInterface: string;
-  readonly probe: { ipv4: string };
+  /** ipv6: where the stack answers on IPv6 too (absent: IPv4 only) */
+  readonly probe: { ipv4: string; ipv6?: string };
   /** Where the stack's TCP endpoints answer (for proxies: the address they terminate). */
-  readonly target: { ipv4: string };
+  readonly target: { ipv4: string; ipv6?: string };
   /**
    * The application sees our address and port as its peer's (false for a proxy: its host-side
    * socket is the proxy's own connection, so the agent's accepted connection is found by the

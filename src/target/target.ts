@@ -7,7 +7,8 @@ import { release } from 'node:os';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName, profiles } from '../fsm/index.js';
 import { LAB_PREFIX } from '../lab/addressing.js';
 import type { AgentClient } from '../lab/agent/client.js';
-import { UsageError } from '../sys/errors.js';
+import { type Family, familyOf } from '../packet/family.js';
+import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { RawWire } from '../wire/raw.js';
 import type { Transport } from '../wire/transport.js';
 import { openStackByName } from './registry.js';
@@ -46,17 +47,24 @@ export interface OpenTargetOptions extends StackOptions {
   stack?: StackName;
   /** oracle profile; default the stack's own */
   profile?: ProfileName;
+  /** the address family the wire and the target's addresses use (default 4) */
+  family?: Family;
 }
 
 /** A lab stack by name, its wire (raw socket on the probe veth + the nft RST suppression), its profile. */
 export async function openTarget(opts: OpenTargetOptions = {}): Promise<Target> {
   const host = await openStackByName(opts.stack ?? 'linux', { settings: opts.settings, minRtoMs: opts.minRtoMs });
   try {
+    const family = opts.family ?? 4;
+    if (family === 6 && !(host.probe.ipv6 && host.target.ipv6))
+      throw new EnvironmentError(`stack ${host.stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+    // Over IPv6 the application listens on '::' (both families), so the suites' listen() calls need no family.
+    if (family === 6 && host.agent) host.agent.listenHost = '::';
     const wire =
       host.wire ??
       (await RawWire.open({
         iface: host.probeInterface,
-        localAddr: host.probe.ipv4,
+        localAddr: family === 6 ? host.probe.ipv6! : host.probe.ipv4,
         suppress: { id: String(host.id), oifname: host.probeInterface },
       }));
     return stackTarget(host, wire, profileFor(host, opts.profile));
@@ -74,13 +82,15 @@ export function stackTarget(host: StackHost, wire: Transport, profile: Profile):
       await wire.close();
       await host.close();
     })());
+  // The wire's family picks the target's address: an IPv6 wire talks to the stack's IPv6 address.
+  const address = familyOf(wire.localAddr) === 6 && host.target.ipv6 ? host.target.ipv6 : host.target.ipv4;
   return {
     name: host.stack,
     describe: host.inProcess
-      ? `${host.stack} stack ${host.target.ipv4} (in process)`
-      : `lab ${LAB_PREFIX}${host.id} ${host.target.ipv4}${host.stack === 'linux' ? '' : ` (${host.stack})`}`,
+      ? `${host.stack} stack ${address} (in process)`
+      : `lab ${LAB_PREFIX}${host.id} ${address}${host.stack === 'linux' ? '' : ` (${host.stack})`}`,
     lab: host.inProcess ? null : `${LAB_PREFIX}${host.id}`,
-    address: host.target.ipv4,
+    address,
     probeAddress: wire.localAddr,
     wire,
     profile,

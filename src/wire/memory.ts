@@ -2,7 +2,7 @@
 // sockets. Segments go through the real codec both ways, so what a test sees is what the raw
 // socket would have delivered.
 import { decodePacket, encodePacket } from '../packet/index.js';
-import type { IPv4Header, TcpSegment } from '../packet/types.js';
+import type { IpFields, TcpSegment } from '../packet/types.js';
 import { Demux, type Match, type Transport, type Unsubscribe, type WireSegment } from './transport.js';
 
 /** What the fake remote does with each segment the probe sends: answer with zero or more segments. */
@@ -17,7 +17,7 @@ export class MemoryTransport implements Transport {
     private readonly responder: Responder = () => {},
   ) {}
 
-  async send(dst: string, seg: TcpSegment, ip: Partial<IPv4Header> = {}): Promise<WireSegment> {
+  async send(dst: string, seg: TcpSegment, ip: IpFields = {}): Promise<WireSegment> {
     const bytes = encodePacket({ ttl: 64, ...ip, src: this.localAddr, dst }, seg);
     const pkt = decodePacket(bytes, 0, { keepMalformedOptions: true });
     const s: WireSegment = { dir: 'out', at: process.hrtime.bigint(), ip: pkt.ip, tcp: pkt.tcp, bytes };

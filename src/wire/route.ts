@@ -1,7 +1,7 @@
 // Which way the kernel would send a packet to an address: `ip -j route get ADDR`. Remote mode binds
 // its raw socket to that interface and sends from that source address, so crafted segments take
 // exactly the path the kernel's own would, and the nft rule can be scoped to it.
-import { isIPv4 } from 'node:net';
+import { isIP } from 'node:net';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { CommandError, run } from '../sys/exec.js';
 
@@ -34,9 +34,9 @@ export function parseRouteGet(json: string, dst: string): Route {
   return { dst, iface: r.dev, src: r.prefsrc, type, ...(typeof r.gateway === 'string' ? { gateway: r.gateway } : {}) };
 }
 
-/** The kernel's route to an IPv4 address. */
+/** The kernel's route to an IPv4 or IPv6 address (`ip` picks the table by the address's family). */
 export async function routeTo(dst: string): Promise<Route> {
-  if (!isIPv4(dst)) throw new UsageError(`route lookup wants an IPv4 address, got '${dst}' (the wire sends IPv4 only)`);
+  if (!isIP(dst)) throw new UsageError(`route lookup wants an IP address, got '${dst}'`);
   try {
     const { stdout } = await run('ip', ['-j', 'route', 'get', dst]);
     return parseRouteGet(stdout, dst);

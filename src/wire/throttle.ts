@@ -12,7 +12,7 @@
 // A send is recorded when the socket has taken it, never when it was allowed: a segment that
 // left late (a busy machine) pushes the next one later, so the bounds hold for the stamps in the
 // run's pcap, not just for the schedule.
-import type { IPv4Header, TcpSegment } from '../packet/types.js';
+import type { IpFields, TcpSegment } from '../packet/types.js';
 import { ACK, RST, SYN } from '../packet/types.js';
 import type { Match, Transport, Unsubscribe, WireSegment } from './transport.js';
 
@@ -133,7 +133,7 @@ export class ThrottledTransport implements Transport {
     return this.halfOpen.size;
   }
 
-  async send(dst: string, seg: TcpSegment, ip?: Partial<IPv4Header>): Promise<WireSegment> {
+  async send(dst: string, seg: TcpSegment, ip?: IpFields): Promise<WireSegment> {
     const key = connKey(dst, seg.dstPort, seg.srcPort);
     const opensOne = (seg.flags & (SYN | ACK | RST)) === SYN && !this.halfOpen.has(key);
     if (opensOne) {

@@ -1,6 +1,6 @@
 // The transport is a small interface (after packetdrill's netdev): the raw socket in real runs,
 // an in-memory pair in unit tests. Nobody above src/wire knows which one it has.
-import type { DecodedTcp, IPv4Header, Packet, TcpSegment } from '../packet/types.js';
+import type { DecodedTcp, IpFields, Packet, TcpSegment } from '../packet/types.js';
 
 export interface Endpoint {
   addr: string;
@@ -30,7 +30,7 @@ export interface Transport {
   /** the probe's own address: source of everything it sends */
   readonly localAddr: string;
   /** Send a TCP segment to `dst`; resolves when it left, with the send timestamp. */
-  send(dst: string, seg: TcpSegment, ip?: Partial<IPv4Header>): Promise<WireSegment>;
+  send(dst: string, seg: TcpSegment, ip?: IpFields): Promise<WireSegment>;
   /** Deliver segments of one connection (or one local port) to `handler`. */
   listen(match: Match, handler: (s: WireSegment) => void): Unsubscribe;
   /** Every segment sent or received through this transport, in order (for traces and pcap). */

@@ -202,4 +202,23 @@ t.test('packets: IP header + TCP segment', async (t) => {
     hopByHop[6] = 0;
     t.throws(() => decodePacket(hopByHop), { name: 'DecodeError', layer: 'ipv6', problem: /next header 0 is not TCP/ });
   });
+
+  t.test('a Destination Options header (RFC 8200 4.6) is carried as bytes and stepped over', async (t) => {
+    // Next Header TCP, Hdr Ext Len 0 (8 bytes), option type 0x1e (RFC 4727 experiment, action 00: skip) with 4 data bytes.
+    const dstopts = Buffer.from([6, 0, 0x1e, 4, 1, 2, 3, 4]);
+    const value = { ip: { src: 'fd00:7c9f:1::1', dst: 'fd00:7c9f:1::2', nextHeader: 60, extensionHeaders: dstopts }, tcp: SYN_SEGMENT };
+    const { bytes, decoded } = testCodec(t, packetCodec, value);
+    t.equal(bytes.readUInt16BE(4), 8 + 40, 'payload length counts the extension header');
+    t.same(bytes.subarray(40, 48), dstopts, 'the header sits between the fixed header and TCP');
+    t.equal(decoded.tcp.checksumOk, true, 'the pseudo-header length is the TCP length alone');
+    t.equal(decoded.tcp.seq, SYN_SEGMENT.seq);
+    const chained = Buffer.concat([Buffer.from([60, 0, 1, 4, 0, 0, 0, 0]), dstopts]);
+    t.same((decodePacket(encodePacket({ ...value.ip, extensionHeaders: chained }, SYN_SEGMENT)).ip as IPv6Header).extensionHeaders, chained, 'two in a row');
+    const toUdp = Buffer.from(bytes);
+    toUdp[40] = 17;
+    t.throws(() => decodePacket(toUdp), { name: 'DecodeError', layer: 'ipv6', problem: /next header 17 is not TCP/, offset: 40 });
+    const long = Buffer.from(bytes);
+    long[41] = 200;
+    t.throws(() => decodePacket(long), { name: 'DecodeError', layer: 'ipv6', problem: /destination options header of 1608 bytes runs past the payload/ });
+  });
 });

@@ -40,7 +40,9 @@ function run_stdout(chunk: string): string {
 
 for (const [args, pattern] of [
   [['--target', 'no-such-host.invalid:80'], /cannot resolve 'no-such-host\.invalid'/],
-  [['--target', '[2001:db8::1]:80'], /IPv6 targets are not supported yet/],
+  // IPv6 targets are accepted; the ones no server can have are refused before anything is installed.
+  [['--target', '[ff02::1]:80'], /--target ff02::1 is a multicast address \(ff00::\/8\)/],
+  [['--target', '[fd00::2]:80', '--as-remote'], /--as-remote: fd00::2 is not a lab address/],
   [['--target', '198.18.0.1:http'], /--target wants host:port/],
   [['--target', '192.0.2.7:80', '--as-remote'], /not a lab address/],
   [['--target', '127.0.0.2:45000'], /outside the probe's source ports/],

@@ -27,6 +27,27 @@ const suite = (tests: TestResult[], matrix?: SuiteResult['matrix']): SuiteResult
     ...(matrix ? { matrix } : {}),
   }) as SuiteResult;
 
+t.test("a cell's absolute sequence numbers are no difference (two runs never share ISNs); its flags and states are", async (t) => {
+  const cell = (observed: string) => ({
+    state: 'TIME-WAIT' as const,
+    kind: 'SYN',
+    position: 'RCV.NXT',
+    outcome: 'deviation' as const,
+    observed,
+    expected: '[.]',
+  });
+  const rows = (a: string, b: string) =>
+    differential(
+      new Map([
+        ['ipv4', [suite([], [cell(a)])]],
+        ['ipv6', [suite([], [cell(b)])]],
+      ]),
+    ).rows[0]!;
+  t.notOk(rows('[S.] seq 1907826513 ack 4089336999 -> SYN-RECEIVED', '[S.] seq 2504046241 ack 2121087981 -> SYN-RECEIVED').differs);
+  t.ok(rows('[S.] seq 1 ack 2 -> SYN-RECEIVED', '[R.] seq 1 ack 2 -> CLOSED').differs, 'another answer is a difference');
+  t.ok(rows('[S.] seq 1 ack 2 -> SYN-RECEIVED', '[S.] seq 1 ack 2 -> TIME-WAIT').differs, 'another state is a difference');
+});
+
 t.test('stacks that agree show no difference; a choice, a failure and a cell outcome do', async (t) => {
   const choice = { level: 'choice' as const, requirement: 'MAY-12', check: 'challenge ACK', expected: '[.]', observed: 'nothing' };
   const d = differential(

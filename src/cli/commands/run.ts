@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
+import type { Family } from '../../packet/family.js';
 import { ENV } from '../../peer/contract.js';
 import { describeExpectations } from '../../peer/expectations.js';
 import {
@@ -25,7 +26,7 @@ import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
 import { isInProcessStack, loadStack, parseStacks } from '../../target/registry.js';
-import { STACK_NAMES, type StackName } from '../../target/stack.js';
+import { IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
@@ -57,6 +58,7 @@ export interface RunArgs {
   maxConns?: string;
   closeTrigger?: string;
   suitesDir?: string;
+  family?: string;
 }
 
 export function runBuilder(y: Argv): Argv<RunArgs> {
@@ -101,10 +103,16 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
       type: 'string',
       requiresArg: true,
     })
-    .option('target', { describe: 'remote target host:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
+    .option('family', {
+      describe: "the lab's address family: 4, 6 (its ULA addresses) or both (every suite once per family, side by side); default 4",
+      choices: ['4', '6', 'both'],
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('target', { describe: 'remote target host:port or [IPv6]:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
-        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15)',
+        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15, or a lab ULA fd00:7c9f:<lab>::/64)',
       type: 'boolean',
       default: false,
     })
@@ -134,6 +142,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
     .example('$0 run --stack linux', 'the suites on a named lab stack')
+    .example('$0 run --family both', 'every suite over IPv4 and over IPv6, the differences listed')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
@@ -176,7 +185,9 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const dir = suitesDir(a.suitesDir);
   const chosen = selectSuites(discoverSuites(dir), a.suites);
   // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
-  const suites = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
+  const perStack = stacks && stacks.length > 1 ? stacks.flatMap((st) => chosen.map((s) => ({ ...s, name: `${s.name}@${st}`, stack: st }))) : chosen;
+  const families = familyOption(a, target, stacks);
+  const suites = withFamilies(perStack, families);
   if (target) requireRemotePrivileges();
   else if (!stacks?.every(isInProcessStack)) {
     // (a stack in this process, memory, needs neither root nor a lab)
@@ -185,7 +196,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   }
   if (a.grep !== undefined) await requireGrepMatches(a.grep, suites);
   // Remote mode: resolve, classify and route the target once, here; the suites get the address.
-  if (target) remote!.addr = await preflightRemote(target, a.asRemote);
+  if (target) remote!.addr = await preflightRemote(target, a.asRemote, families.length === 1 && a.family !== undefined ? families[0] : undefined);
   // Last, as it creates the directory: every check above must pass first.
   const reportRoot = prepareOutputDir('--report-dir', a.reportDir);
 
@@ -245,6 +256,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
       jobs: parallel,
       ...(a.profile ? { profile: a.profile } : {}),
       ...(stacks ? { stack: stacks.join(',') } : {}),
+      ...(a.family !== undefined ? { family: a.family } : {}),
       ...(target ? { target } : {}),
       asRemote: a.asRemote,
       keepLab: a.keepLab,
@@ -314,10 +326,10 @@ async function requireGrepMatches(grep: string, suites: readonly SuiteFile[]): P
 }
 
 /** The target's address, checked once: resolution, address class, route, privileges (all before any suite). */
-async function preflightRemote(target: string, asRemote: boolean): Promise<string> {
+async function preflightRemote(target: string, asRemote: boolean, family: Family | undefined): Promise<string> {
   const { host, port } = parseTarget(target);
   try {
-    return (await planRemoteTarget(host, port, asRemote)).addr;
+    return (await planRemoteTarget(host, port, asRemote, family)).addr;
   } catch (e) {
     // route.ts speaks of addresses; name the option the user typed.
     if (isUserFacing(e) && !e.message.startsWith('--')) e.message = `--target ${target}: ${e.message}`;
@@ -341,7 +353,31 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<Stac
   return stacks;
 }
 
-/** A suite that stopped before any test with exit 2: the harness's usage / environment exit. */
+/**
+ * --family, checked now: 4 (default), 6 or both, only on stacks the lab reaches over IPv6; with
+ * --target, 4 or 6: which address record of a name to use.
+ */
+function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[] | undefined): Family[] {
+  if (a.family === undefined || a.family === '4') return [4];
+  // With --target the family picks a name's A or AAAA record (and must match a literal).
+  if (target && a.family === 'both') throw new UsageError('--family both runs a lab twice; with --target give 4 or 6 (the address record to use)');
+  if (target) return [6];
+  const ipv4Only = (stacks ?? ['linux']).filter((s) => !IPV6_STACKS.includes(s));
+  if (ipv4Only.length)
+    throw new UsageError(`--family ${a.family}: stack ${ipv4Only.join(', ')} is IPv4-only in tcpfsm's lab (IPv6: ${IPV6_STACKS.join(', ')})`);
+  return a.family === 'both' ? [4, 6] : [6];
+}
+
+/**
+ * Each suite once per family, marked in its name (`handshake@ipv6`, over several stacks
+ * `handshake@linux-ipv6`) so TAP, JUnit, HTML and the differential show the family; IPv4 alone
+ * keeps the plain names.
+ */
+function withFamilies(suites: SuiteFile[], families: Family[]): SuiteFile[] {
+  if (families.length === 1 && families[0] === 4) return suites;
+  return families.flatMap((f) => suites.map((s) => ({ ...s, name: `${s.name}${s.stack ? '-' : '@'}ipv${f}`, family: f })));
+}
+
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;
@@ -354,8 +390,8 @@ function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | 
   }
   if (target) {
     const { host } = parseTarget(a.target!);
-    if (isIP(host) === 6) throw new UsageError(`--target ${host}: IPv6 targets are not supported yet (the wire sends IPv4 only)`);
-    if (a.asRemote && isIP(host) === 4 && !isLabAddress(host)) throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15)`);
+    if (a.asRemote && isIP(host) && !isLabAddress(host))
+      throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15, fd00:7c9f:<lab>::/64)`);
   }
   if (a.closeTrigger !== undefined) parseCloseTrigger(a.closeTrigger);
   return {

@@ -222,7 +222,10 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
 
   ping = () => this.call('ping', {});
   sysctl = (set: Record<string, string>, get: string[] = []) => this.call('sysctl', { set, get });
-  listen = (port: number, opts: { host?: string; backlog?: number; keepAliveMs?: number } = {}) => this.call('listen', { port, ...opts });
+  /** where listen() binds when not told: '::' (IPv6 and IPv4) for a target reached over IPv6; unset: the agent's 0.0.0.0 */
+  listenHost: string | undefined;
+  listen = (port: number, opts: { host?: string; backlog?: number; keepAliveMs?: number } = {}) =>
+    this.call('listen', { port, ...(this.listenHost ? { host: this.listenHost } : {}), ...opts });
   unlisten = (port: number) => this.call('unlisten', { port });
   connect = (host: string, port: number, opts: { localAddress?: string; localPort?: number; keepAliveMs?: number } = {}) =>
     this.call('connect', { host, port, ...opts });
