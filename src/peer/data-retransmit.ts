@@ -57,7 +57,7 @@ export async function dataRetransmissionBlackBox(ctx: TestContext, watchMs: numb
   const elapsed = (at: bigint) => round(msBetween(first.at, at));
   figure({ name: 'data retransmissions seen', value: count, unit: 'count' });
   if (count) figure({ name: 'first data → retransmission 1 (the RTO)', value: round(msBetween(stamps[0]!, stamps[1]!)), unit: 'ms' });
-  const backoff = gradeDoubling(ctx, 'data retransmission', stamps, errors, stamp);
+  const backoff = gradeDoubling(ctx, 'data retransmission', stamps, errors, stamp, true);
   stamp.stop();
   finding({
     requirement: 'MUST-19',
