@@ -4,7 +4,7 @@
 //   > . win 0 (or the request, win 0)      target has data queued
 //   < probe  t1 ≈ one RTO                  SHLD-29   (Linux: seq SND.UNA−1, no data; others: one octet)
 //   > . ack RCV.NXT win 0                  (each probe answered: RCV.NXT does not move)
-//   < probe  gaps double                   MUST-36, SHLD-30
+//   < probe  gaps double                   MUST-36, SHLD-30 (a gap runs from our answer: Linux re-arms on it)
 //   … PROBE_WATCH_MS, no RST               MUST-37: the window may stay closed while probes are answered
 //   > . win 65535   < . data from RCV.NXT  MUST-35: the data follows once the window opens
 import { RST } from '../src/packet/types.js';
@@ -35,6 +35,7 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
     const made = await ctx.makeSend(c, 2000, { window: 0 });
     const zeroAt = hrnow();
     const stamps: bigint[] = [zeroAt];
+    const answered: bigint[] = [zeroAt];
     const errors: StampBound[] = [stamp.window()];
     const kinds: string[] = [];
     let reset: bigint | undefined;
@@ -56,7 +57,7 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
       errors.push(stamp.window());
       kinds.push(len ? `${len} byte${len > 1 ? 's' : ''} at RCV.NXT` : 'no data, seq RCV.NXT−1');
       c.peer.rcvNxt = rcvNxt; // nothing is taken in: the window is zero
-      await c.peer.send({ flags: '.', ack: rcvNxt, window: 0 });
+      answered.push((await c.peer.send({ flags: '.', ack: rcvNxt, window: 0 })).at);
     }
     const probes = stamps.length - 1;
     const watched = round(msBetween(zeroAt, hrnow()));
@@ -108,7 +109,7 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
     });
     // Probe 1 is expected one RTO after the window closed; the RTO is unknown from outside, but the
     // backoff makes gap 2 twice it: gap 1 is graded as half of gap 2 (gradeDoubling's first pair).
-    const backoff = gradeDoubling(ctx, 'zero-window probe', stamps, errors, stamp, false);
+    const backoff = gradeDoubling(ctx, 'zero-window probe', stamps, errors, stamp, false, answered);
     stamp.stop();
     const first = stamps[1] ? round(msBetween(zeroAt, stamps[1])) : undefined;
     if (first !== undefined) figure({ name: 'window closed → first probe', value: first, unit: 'ms' });

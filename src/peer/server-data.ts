@@ -53,6 +53,9 @@ type GapGrade = 'conforms' | 'violation' | 'inconclusive';
  * more, RFC 6298 2.5), within our stamp errors of all three stamps, the base's error doubled,
  * and the target's timer lateness (src/peer/timing.ts timerTolerance). Records one figure per gap;
  * `must`: a gap out of range fails the test (a MUST); otherwise it is only graded (a SHOULD).
+ * `starts`: when we answered each stamped segment. A stack may restart its timer on our answer
+ * (Linux re-arms the zero-window probe timer on each ACK), so a gap runs from our answer, and the
+ * answer's own delay (our pacing) widens the tolerance for stacks whose timer runs from their segment.
  */
 export function gradeDoubling(
   ctx: TestContext,
@@ -61,8 +64,10 @@ export function gradeDoubling(
   errors: readonly StampBound[],
   stamp: StampError,
   must: boolean,
+  starts: readonly bigint[] = stamps,
 ): DoublingGrade {
-  const gaps = stamps.slice(1).map((s, i) => round(Number(s - stamps[i]!) / 1e6));
+  const gaps = stamps.slice(1).map((s, i) => round(Number(s - starts[i]!) / 1e6));
+  const answerMs = stamps.map((s, i) => round(Number((starts[i] ?? s) - s) / 1e6));
   const delay = stamp.delay();
   const grades: GapGrade[] = [];
   gaps.forEach((gap, i) => {
@@ -74,13 +79,15 @@ export function gradeDoubling(
     const expected = base >= RTO_CAP_FLOOR_MS && Math.abs(gap - base) < Math.abs(gap - 2 * base) ? base : 2 * base;
     const baseTol = timerTolerance(base, errors[i - 1]!, { end: errors[i]! });
     const tol = timerTolerance(expected, errors[i]!, { end: errors[i + 1]! });
+    const k = expected / base;
+    const answers = answerMs[i]! + k * answerMs[i - 1]!;
     const f: Figure = {
       name: `${what} gap ${i + 1} (twice gap ${i})`,
       value: gap,
       unit: 'ms',
       expected,
-      tolerance: round(tol.ms + (expected / base) * baseTol.ms),
-      toleranceWhy: `${tol.why}; + ${expected / base} × gap ${i}'s own error ${baseTol.ms} ms`,
+      tolerance: round(tol.ms + k * baseTol.ms + answers),
+      toleranceWhy: `${tol.why}; + ${k} × gap ${i}'s own error ${baseTol.ms} ms${answers ? `; + ${round(answers)} ms our answers took (a timer may run from the segment, not our answer)` : ''}`,
       ...delay,
     };
     if (must) {
