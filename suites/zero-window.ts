@@ -1,7 +1,8 @@
-// Zero-window probing, RFC 9293 3.8.6.1, black-box: we advertise a zero window, the target is
-// made to send (the agent, or a --data-request carried in a zero-window segment), and we answer
-// every probe with an ACK that keeps the window at zero. Then the window opens.
-//   > . win 0 (or the request, win 0)      target has data queued
+// Zero-window probing, RFC 9293 3.8.6.1, black-box: we advertise a zero window from our SYN on,
+// the target is made to send (the agent, or a --data-request), and we answer every probe with an
+// ACK that keeps the window at zero. Then the window opens.
+//   > S win 0   < S.   > . win 0           (the request too, win 0)
+//   target has data queued
 //   < probe  t1 ≈ one RTO                  SHLD-29   (Linux: seq SND.UNA−1, no data; others: one octet)
 //   > . ack RCV.NXT win 0                  (each probe answered: RCV.NXT does not move)
 //   < probe  gaps double                   MUST-36, SHLD-30 (a gap runs from our answer: Linux re-arms on it)
@@ -26,14 +27,16 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
     timeoutMs: 40_000,
   }, async (ctx) => {
     const { note, figure, finding } = ctx;
-    const c = ctx.connect(await ctx.listen());
+    // Zero from our SYN on: the window is never shrunk (SHLD-14; Linux before 5.x ignores a pure
+    // ACK that only closes the window), and it is in effect before the target has anything to send.
+    const c = ctx.connect(await ctx.listen(), { window: 0 });
     c.peer.dropOldDuplicates = false;
     const rtt = await handshakeRoundTrip(c);
     figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: rtt, unit: 'ms' });
     const stamp = new StampError(rtt);
     const rcvNxt = c.peer.rcvNxt;
-    const made = await ctx.makeSend(c, 2000, { window: 0 });
-    const zeroAt = hrnow();
+    const made = await ctx.makeSend(c, 2000);
+    const zeroAt = made.at;
     const stamps: bigint[] = [zeroAt];
     const answered: bigint[] = [zeroAt];
     const errors: StampBound[] = [stamp.window()];
@@ -75,7 +78,8 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
       return;
     }
     // The window opens: the queued data must come (the connection was kept, the probing was right).
-    await c.peer.send({ flags: '.', ack: rcvNxt, window: OPEN_WINDOW });
+    c.peer.window = OPEN_WINDOW;
+    await c.peer.send({ flags: '.', ack: rcvNxt });
     let got = 0;
     const dataEnd = performance.now() + DATA_AFTER_OPEN_MS;
     for (;;) {

@@ -117,10 +117,9 @@ export interface TestContext {
    * needs: ['app-send']. Make the target's application send at least `n` bytes on `c`: the
    * agent's send(n), or (no agent) the remote's data request, sent as a data segment outside the
    * model (its size is the server's choice: `exact` is false, and the test must see how much came,
-   * throwing dataShortfall() when too little did). `window`: the window our segment advertises
-   * (with the agent, a window update first). The model does not follow the data.
+   * throwing dataShortfall() when too little did). The model does not follow the data.
    */
-  makeSend(c: ScriptedConnection, n: number, opts?: { window?: number }): Promise<MadeSend>;
+  makeSend(c: ScriptedConnection, n: number): Promise<MadeSend>;
   /**
    * Record a graded finding of the test's own (src/verdict): a violation fails the test, a
    * conformance is a passing point, a choice, deviation or inconclusive result is carried in the
@@ -151,6 +150,8 @@ export interface MadeSend {
   exact: boolean;
   /** 'the agent's send(n)' or 'the data request "GET / …"' */
   how: string;
+  /** when the target was asked (hrtime): just before the agent's send, or our request's stamp */
+  at: bigint;
 }
 
 /** A test whose data request brought too little data: inconclusive (a precondition), never a verdict. */
@@ -612,18 +613,18 @@ function makeContext(
       }
       await c.checkTruth();
     },
-    async makeSend(c, n, { window } = {}) {
+    async makeSend(c, n) {
       if (agent) {
-        if (window !== undefined) await c.peer.send({ flags: '.', window });
+        const at = process.hrtime.bigint();
         await agent.send(await accepted(c), { n });
         trace.note(`the agent sends ${n} bytes`);
-        return { exact: true, how: `the agent's send(${n})` };
+        return { exact: true, how: `the agent's send(${n})`, at };
       }
       if (!request) throw new Error("makeSend() needs the agent or a data request: declare needs: ['app-send'] on this test");
       const how = `the data request "${showBytes(request.bytes)}"`;
       trace.note(`${how} stands for the agent's send(${n}): the server's answer is its data`);
-      await c.peer.send({ flags: 'P.', payload: request.bytes, ...(window !== undefined ? { window } : {}) });
-      return { exact: false, how };
+      const sent = await c.peer.send({ flags: 'P.', payload: request.bytes });
+      return { exact: false, how, at: sent.at };
     },
     tuple: (c) => ({ localAddress: target.address, localPort: c.peer.remotePort, peerAddress: target.probeAddress, peerPort: c.peer.localPort }),
     figure: (f) => recordFigure(tt, figures, f),
