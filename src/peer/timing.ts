@@ -196,7 +196,8 @@ export async function waitGone(states: StateSource, tuple: TcpTuple, deadlineMs:
 
 /** The target's socket for `tuple` with every detail its state source has (tcp_info: rto, rtt). */
 export async function socketDetails(states: StateSource, tuple: TcpTuple): Promise<SsSocket | null> {
-  return (await (states.details ?? states.sockets)(tuple))[0] ?? null;
+  // Called as methods: a state source may need its `this` (gVisor's asks its own program).
+  return (await (states.details ? states.details(tuple) : states.sockets(tuple)))[0] ?? null;
 }
 
 /**
