@@ -11,9 +11,12 @@
 // the back-to-back checks run after 20 lone segments, in the steady state. A delay counts as
 // "delayed" only beyond our own timestamp error (the round trip and the probe's event-loop
 // delay, src/peer/timing.ts): under load that makes an ACK look immediate, never late.
+// Our bytes are an HTTP request that never ends, so a real server (nginx, http.server) driven in
+// remote mode keeps reading instead of answering and closing.
 
 import { defaultSendMss, ethernetMss, familyOf, Seq } from '../src/packet/index.js';
 import { ACK, RST } from '../src/packet/types.js';
+import { fillerAt } from '../src/peer/filler.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
 import { handshakeRoundTrip, msBetween, round, StampError } from '../src/peer/timing.js';
@@ -27,6 +30,9 @@ const DELAYED_BEYOND_MS = 10;
 /** Longer than any legal ACK delay: silence after it means no ACK is coming. */
 const SETTLE_MS = ACK_DELAY_LIMIT_MS + 200;
 
+/** The bytes at `seq` of our stream: an HTTP request that never ends (src/peer/filler.ts), so a real server keeps reading. */
+const filler = (c: ScriptedConnection, seq: number, n: number): Buffer => fillerAt(Seq.sub(seq, Seq.add(c.iss, 1)), n);
+
 interface LoneAck {
   delayMs: number;
   /** our timestamp error bound while it was measured */
@@ -38,7 +44,7 @@ async function loneSegments(c: ScriptedConnection, stamp: StampError, count: num
   const out: LoneAck[] = [];
   stamp.window();
   for (let i = 0; i < count; i++) {
-    const sent = await c.send({ flags: '.', payload: Buffer.alloc(size, 0x61 + (i % 26)) });
+    const sent = await c.send({ flags: '.', payload: filler(c, c.sndNxt, size) });
     const ack = await c.expect({ flags: '.', ack: c.sndNxt });
     out.push({ delayMs: round(msBetween(sent.at, ack.at)), errorMs: stamp.window().ms });
   }
@@ -58,7 +64,7 @@ async function established(ctx: TestContext): Promise<{ c: ScriptedConnection; s
 /** Segments sent back to back, outside the model; the ACKs that came within SETTLE_MS; the model then follows. */
 async function burst(c: ScriptedConnection, sizes: readonly number[]): Promise<{ spreadMs: number; acks: number[]; lastSentAt: bigint; lastAckAt: bigint }> {
   const sent: WireSegment[] = [];
-  for (const n of sizes) sent.push((await sendUnmodelled(c, { flags: '.', payload: Buffer.alloc(n, 0x62) })).sent);
+  for (const n of sizes) sent.push((await sendUnmodelled(c, { flags: '.', payload: filler(c, c.sndNxt, n) })).sent);
   const answers = await collect(c, SETTLE_MS);
   // Every byte was at SND.NXT in turn: the remote's RCV.NXT is now ours.
   c.model.tcb = { ...c.model.tcb, rcvNxt: c.sndNxt };
@@ -161,10 +167,10 @@ suite(
       await c.handshake();
       const base = c.sndNxt;
       for (let i = 1; i <= 3; i++) {
-        await c.send({ flags: 'P.', seq: Seq.add(base, 100 * i), payload: Buffer.alloc(100, 0x30 + i) });
+        await c.send({ flags: 'P.', seq: Seq.add(base, 100 * i), payload: filler(c, Seq.add(base, 100 * i), 100) });
         await c.expect({ flags: '.', ack: base });
       }
-      const fill = await sendUnmodelled(c, { flags: 'P.', payload: Buffer.alloc(100, 0x30) });
+      const fill = await sendUnmodelled(c, { flags: 'P.', payload: filler(c, base, 100) });
       const acks = (await collect(c, SETTLE_MS)).filter((a) => a.tcp.flags & ACK && !(a.tcp.flags & RST)).map((a) => Seq.sub(a.tcp.ack, base));
       const seen = `ACKs of +${acks.join(', +') || 'nothing'}`;
       const cumulative = acks.includes(400);

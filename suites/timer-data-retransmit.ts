@@ -10,6 +10,10 @@
 // timeout TCP_RTO_MIN × (2^(n+1) − 1) for n = retries (tcp_model_timeout), at the timer that
 // would send the next retransmission: with the lab's RTO of ~216 ms and n = 3 that is 3
 // retransmissions (linuxRetransmissionCount in src/peer/timing.ts). `--expect retries2=N` overrides the expected count.
+// Black-box (any target the agent or a --data-request makes send; src/peer/data-retransmit.ts):
+// the same segments judged by the RFC alone: gaps double (MUST-19), at least 3 retransmissions
+// (SHLD-10), no give-up before 100 s (SHLD-11: --slow watches that long), closed after (MUST-20).
+import { dataRetransmissionBlackBox } from '../src/peer/data-retransmit.js';
 import { suite } from '../src/peer/suite.js';
 import { measureRetransmissions } from '../src/peer/timing.js';
 
@@ -37,4 +41,27 @@ suite({ name: 'timer-data-retransmit', title: 'Data retransmission timer (ESTABL
       },
     });
   });
+
+  test(
+    'black-box: unacknowledged data is retransmitted with doubling gaps, at least 3 times, then the connection is closed',
+    {
+      rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5',
+      requirements: ['MUST-19', 'MUST-20', 'SHLD-10', 'SHLD-11'],
+      needs: ['app-send'],
+      timeoutMs: 45_000,
+    },
+    (ctx) => dataRetransmissionBlackBox(ctx, 20_000),
+  );
+
+  test(
+    'black-box, slow: the target does not give up on unacknowledged data before 100 s (R2)',
+    {
+      rfc: 'RFC 9293 3.8.3; RFC 6298 5.5',
+      requirements: ['MUST-19', 'SHLD-10', 'SHLD-11'],
+      needs: ['app-send'],
+      slow: true,
+      timeoutMs: 200_000,
+    },
+    (ctx) => dataRetransmissionBlackBox(ctx, 135_000),
+  );
 });

@@ -21,14 +21,12 @@ import { type Route, routeTo } from '../wire/route.js';
 import { ThrottledTransport } from '../wire/throttle.js';
 import { PROBE_PORT_RANGE } from './connection.js';
 import { ipv6ClassProblem, isIPv6Loopback, isLabIPv6 } from './ipv6-class.js';
+import { type CloseTrigger, type DataRequest, parseCloseTrigger, parseDataRequest } from './requests.js';
 
 /** Default pacing: a few segments per second per connection, a handful of half-open connections. */
 export const DEFAULT_RATE = 5;
 export const DEFAULT_MAX_CONNS = 4;
-/** What the http close trigger sends: an HTTP/1.0 server answers it and closes (RFC 1945 1.3). */
-export const HTTP_CLOSE_REQUEST = 'GET / HTTP/1.0\r\n\r\n';
-
-export type CloseTrigger = { kind: 'http' } | { kind: 'idle'; seconds: number };
+export { type CloseTrigger, type DataRequest, HTTP_CLOSE_REQUEST, parseCloseTrigger, parseDataRequest } from './requests.js';
 
 /** Remote-mode options as the runner passes them to a suite (ENV.remote, JSON). */
 export interface RemoteOptions {
@@ -38,17 +36,12 @@ export interface RemoteOptions {
   rate?: number;
   /** half-open connections at once */
   maxConns?: number;
-  /** '--close-trigger' as typed: 'http' or 'idle:SECONDS' */
+  /** '--close-trigger' as typed: 'http', 'idle:SECONDS' or 'send:BYTES' */
   closeTrigger?: string;
+  /** '--data-request' as typed: 'http' or 'send:BYTES' (what makes the server send data) */
+  dataRequest?: string;
   /** the target's address, resolved and checked once by the CLI (suites do not look it up again) */
   addr?: string;
-}
-
-export function parseCloseTrigger(raw: string): CloseTrigger {
-  if (raw === 'http') return { kind: 'http' };
-  const m = /^idle:(\d+(?:\.\d+)?)$/.exec(raw);
-  if (m && Number(m[1]) > 0 && Number(m[1]) <= 3600) return { kind: 'idle', seconds: Number(m[1]) };
-  throw new UsageError(`--close-trigger wants 'http' or 'idle:SECONDS' (1..3600), got '${raw}'`);
 }
 
 export function parseRate(raw: unknown): number {
@@ -234,7 +227,7 @@ const badAddr = (addr: unknown): never => {
 };
 
 /** Remote options from the suite's environment (already checked by the CLI; checked again here). */
-export function readRemoteOptions(json: string | undefined): RemoteOptions & { trigger?: CloseTrigger } {
+export function readRemoteOptions(json: string | undefined): RemoteOptions & { trigger?: CloseTrigger; request?: DataRequest } {
   if (!json) return {};
   let o: RemoteOptions;
   try {
@@ -247,6 +240,7 @@ export function readRemoteOptions(json: string | undefined): RemoteOptions & { t
     ...(o.rate !== undefined ? { rate: parseRate(o.rate) } : {}),
     ...(o.maxConns !== undefined ? { maxConns: parseMaxConns(o.maxConns) } : {}),
     ...(o.closeTrigger !== undefined ? { trigger: parseCloseTrigger(o.closeTrigger) } : {}),
+    ...(o.dataRequest !== undefined ? { request: parseDataRequest(o.dataRequest) } : {}),
     ...(o.addr !== undefined && (!isIP(o.addr) || addressClassProblem(o.addr)) ? badAddr(o.addr) : {}),
   };
 }

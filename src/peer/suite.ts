@@ -34,6 +34,7 @@ import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
 import {
   type CloseTrigger,
+  type DataRequest,
   DEFAULT_MAX_CONNS,
   DEFAULT_RATE,
   HTTP_CLOSE_REQUEST,
@@ -43,6 +44,7 @@ import {
   type RemoteTarget,
   readRemoteOptions,
 } from './remote.js';
+import { showBytes } from './requests.js';
 import { ScriptedConnection, stateGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
 
@@ -60,9 +62,10 @@ export interface SuiteMeta {
 /**
  * Capabilities a test needs of its target: 'agent' (drive the target's application), 'app-close'
  * (the application closes first: the agent, or a remote close trigger), 'states' (the target's
- * own connection states: ground truth), 'settings' (read and change the stack's settings).
+ * own connection states: ground truth), 'settings' (read and change the stack's settings),
+ * 'app-send' (the application can be made to send data: the agent, or a remote's data request).
  */
-export type Need = 'agent' | 'app-close' | 'states' | 'settings';
+export type Need = 'agent' | 'app-close' | 'app-send' | 'states' | 'settings';
 
 export interface TestMeta {
   rfc: string;
@@ -118,6 +121,13 @@ export interface TestContext {
    */
   remote(c: ScriptedConnection, action: RemoteAction): Promise<void>;
   /**
+   * needs: ['app-send']. Make the target's application send at least `n` bytes on `c`: the
+   * agent's send(n), or (no agent) the remote's data request, sent as a data segment outside the
+   * model (its size is the server's choice: `exact` is false, and the test must see how much came,
+   * throwing dataShortfall() when too little did). The model does not follow the data.
+   */
+  makeSend(c: ScriptedConnection, n: number): Promise<MadeSend>;
+  /**
    * Record a graded finding of the test's own (src/verdict): a violation fails the test, a
    * conformance is a passing point, a choice, deviation or inconclusive result is carried in the
    * test's findings without failing it.
@@ -140,6 +150,24 @@ export type SuiteExtras = Partial<Pick<SuiteResult, 'matrix'>>;
 type Tap = Test;
 
 export type RemoteAction = 'close' | 'shutdown' | 'abort' | { send: number };
+
+/** How ctx.makeSend made the target send. */
+export interface MadeSend {
+  /** true: exactly the bytes asked for (the agent); false: whatever the server answers */
+  exact: boolean;
+  /** 'the agent's send(n)' or 'the data request "GET / …"' */
+  how: string;
+  /** when the target was asked (hrtime): just before the agent's send, or our request's stamp */
+  at: bigint;
+}
+
+/** A test whose data request brought too little data: inconclusive (a precondition), never a verdict. */
+export function dataShortfall(made: MadeSend, got: number, need: number, waitedMs: number): InconclusiveError {
+  return new InconclusiveError(
+    `${made.how} made the server send ${got} bytes within ${Math.round(waitedMs)} ms; the test needs ${need}: the request did not work for this test, so its precondition is not met`,
+    [],
+  );
+}
 
 export interface ConnectOptions extends Omit<PeerOptions, 'trace'> {
   /** the remote's state for this connection before our first segment (default LISTEN) */
@@ -207,7 +235,9 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const selected = declared.filter((d) => !grep || grep.test(d.name) || grep.test(`${meta.name} ${d.name}`));
   // What the target can do decides the skips; a remote target's capabilities are known before
   // anything opens, a stack's once it is up (it is opened only if some test may run).
-  let caps: Capabilities | undefined = remoteMode ? { agent: false, states: false, settings: false, appClose: !!remoteOpts.trigger } : undefined;
+  let caps: Capabilities | undefined = remoteMode
+    ? { agent: false, states: false, settings: false, appClose: !!remoteOpts.trigger, appSend: !!remoteOpts.request }
+    : undefined;
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
     return caps ? lacking(d.meta.needs ?? [], caps, d.meta.settings) : undefined;
@@ -232,7 +262,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   if (!remoteMode && selected.some((d) => !skipWhy(d))) {
     // A stack that cannot start is one clear error (exit 2): it removed what it made.
     target = await openTarget({ stack, family, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
-    caps = capabilitiesOf(target, undefined);
+    caps = capabilitiesOf(target, undefined, undefined);
     result.target = target.describe;
     result.profile = target.profile.name;
     if (target.settings) result.sysctls = { ...target.settings.values };
@@ -281,7 +311,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         `remote: target ${hostPort(remote.addr, port)} via ${remote.route.iface}${remote.route.gateway ? ` gateway ${remote.route.gateway}` : ''} from ${remote.route.src}; no agent, no ground truth: states are inferred from packets`,
       );
       t.comment(
-        `remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? " (this machine's kernel: the lab runs it)" : " (assumed: --profile rfc judges by the RFC's letter)"}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}`,
+        `remote: profile ${profile.name}${process.env[ENV.profile] ? '' : remoteOpts.asRemote ? " (this machine's kernel: the lab runs it)" : " (assumed: --profile rfc judges by the RFC's letter)"}; ${remoteOpts.rate ?? DEFAULT_RATE} segments/s per connection, at most ${remoteOpts.maxConns ?? DEFAULT_MAX_CONNS} half-open connections${remoteOpts.closeTrigger ? `; close trigger ${remoteOpts.closeTrigger}` : ''}${remoteOpts.dataRequest ? `; data request ${remoteOpts.dataRequest}` : ''}`,
       );
     });
   }
@@ -334,7 +364,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       const attach = (data: SuiteExtras) => Object.assign(result, data);
       const graded: Finding[] = [];
       // Assigned, not spread: a target's capabilities are getters that throw where it has none.
-      const ctx: TestContext = Object.assign(makeContext(tt, target!, trace, conns, figures, expectations, remoteOpts.trigger, attach), {
+      const ctx: TestContext = Object.assign(makeContext(tt, target!, trace, conns, figures, expectations, remoteOpts, attach), {
         finding: (f: Finding) => recordFinding(tt, trace, graded, f),
       });
       let error: TestResult['error'];
@@ -406,15 +436,17 @@ interface Capabilities {
   appClose: boolean;
   /** the names the target's settings have, and the roles they fill */
   settingNames?: readonly string[];
+  appSend: boolean;
 }
 
-function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined): Capabilities {
+function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined, request: DataRequest | undefined): Capabilities {
   return {
     agent: !!target.agent,
     states: !!target.states,
     settings: !!target.settings,
     appClose: !!target.agent || !!trigger,
     settingNames: [...Object.keys(target.settings?.values ?? {}), ...Object.keys(target.settings?.roles ?? {})],
+    appSend: !!target.agent || !!request,
   };
 }
 
@@ -423,7 +455,8 @@ export function lacking(needs: readonly Need[], caps: Capabilities, settings: re
   const missing = settings.filter((name) => !caps.settingNames?.includes(name));
   if (missing.length && caps.settings) return `needs the setting ${missing.join(', ')}, which this stack does not have`;
   if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
-  if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
+  if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http, idle:SECONDS or send:BYTES';
+  if (needs.includes('app-send') && !caps.appSend) return 'needs the server to send data: give --data-request http or send:BYTES';
   if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
   if ((needs.includes('settings') || settings.length) && !caps.settings) return "needs the target's settings, which this target does not expose";
   return undefined;
@@ -507,7 +540,7 @@ async function releaseRemoteConnections(conns: readonly ScriptedConnection[]): P
 }
 
 /** The target with each capability a getter that names the missing `needs` declaration. */
-function testTarget(target: Target, trigger: CloseTrigger | undefined, changed: Set<string>): TestTarget {
+function testTarget(target: Target, trigger: CloseTrigger | undefined, request: DataRequest | undefined, changed: Set<string>): TestTarget {
   const missing = (what: string, need: Need) =>
     new Error(`ctx.target.${what}: this target (${target.name}) has none; declare needs: ['${need}'] on the test so it is skipped here`);
   return {
@@ -538,7 +571,7 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined, changed: 
         roles: settings.roles,
       };
     },
-    has: (need) => !lacking([need], capabilitiesOf(target, trigger)),
+    has: (need) => !lacking([need], capabilitiesOf(target, trigger, request)),
   };
 }
 
@@ -549,7 +582,7 @@ function makeContext(
   conns: ScriptedConnection[],
   figures: Figure[],
   expectations: Record<string, number>,
-  trigger: CloseTrigger | undefined,
+  { trigger, request }: { trigger?: CloseTrigger; request?: DataRequest },
   attach: (data: SuiteExtras) => void,
 ): Omit<TestContext, 'finding'> {
   const { wire, profile, agent } = target;
@@ -563,7 +596,7 @@ function makeContext(
     return (await agent.accepted(c.peer.remotePort, target.appSeesProbe ? c.peer.localPort : undefined)).conn;
   };
   return {
-    target: testTarget(target, trigger, changed),
+    target: testTarget(target, trigger, request, changed),
     wire,
     profile,
     trace,
@@ -607,6 +640,19 @@ function makeContext(
       }
       await c.checkTruth();
     },
+    async makeSend(c, n) {
+      if (agent) {
+        const at = process.hrtime.bigint();
+        await agent.send(await accepted(c), { n });
+        trace.note(`the agent sends ${n} bytes`);
+        return { exact: true, how: `the agent's send(${n})`, at };
+      }
+      if (!request) throw new Error("makeSend() needs the agent or a data request: declare needs: ['app-send'] on this test");
+      const how = `the data request "${showBytes(request.bytes)}"`;
+      trace.note(`${how} stands for the agent's send(${n}): the server's answer is its data`);
+      const sent = await c.peer.send({ flags: 'P.', payload: request.bytes });
+      return { exact: false, how, at: sent.at };
+    },
     tuple: (c) => ({ localAddress: target.address, localPort: c.peer.remotePort, peerAddress: target.probeAddress, peerPort: c.peer.localPort }),
     figure: (f) => recordFigure(tt, figures, f),
     expectation: (key) => {
@@ -635,6 +681,9 @@ async function triggerClose(
   if (trigger.kind === 'http') {
     trace.note(`close trigger: an HTTP/1.0 request; the server answers and closes (stands for the agent's ${action}())`);
     await c.awaitRemoteClose({ request: HTTP_CLOSE_REQUEST, timeoutMs: 5000 });
+  } else if (trigger.kind === 'send') {
+    trace.note(`close trigger: "${showBytes(trigger.bytes)}"; the server answers and closes (stands for the agent's ${action}())`);
+    await c.awaitRemoteClose({ request: trigger.bytes, timeoutMs: 5000 });
   } else {
     trace.note(`close trigger: waiting up to ${trigger.seconds} s for the idle server to close (stands for the agent's ${action}())`);
     await c.awaitRemoteClose({ timeoutMs: trigger.seconds * 1000 + 2000 });

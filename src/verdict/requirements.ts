@@ -24,6 +24,9 @@ export interface Requirement {
 
 type Row = [id: string, negative: boolean, group: string, feature: string, observable: Observability, how?: string];
 
+/** How a target is made to send data for the data-driven checks. */
+const D = 'data the target sends (the agent, or --data-request)';
+
 const ROWS: Row[] = [
   // PUSH flag
   ['MAY-16', false, 'PUSH flag', 'aggregate or queue un-pushed data', 'none', 'buffering policy inside the sender'],
@@ -41,11 +44,11 @@ const ROWS: Row[] = [
   ['SHLD-17', true, 'Window', 'no timing out of a connection for data past the right edge', 'app', 'needs data from the target'],
   ['MUST-34', false, 'Window', 'robust against a shrinking window', 'app', 'needs data from the target'],
   ['MAY-8', false, 'Window', "receiver's window closed indefinitely", 'wire', 'our zero window kept open'],
-  ['MUST-35', false, 'Window', 'standard zero-window probing logic', 'app', 'needs data queued at the target'],
-  ['MUST-36', false, 'Window', 'sender probes a zero window', 'app', 'needs data queued at the target'],
-  ['SHLD-29', false, 'Window', 'first zero-window probe after one RTO', 'app', 'needs data queued at the target'],
-  ['SHLD-30', false, 'Window', 'zero-window probes back off exponentially', 'app', 'needs data queued at the target'],
-  ['MUST-37', false, 'Window', 'a zero window may stay closed indefinitely while probes are answered', 'app', 'needs data queued at the target'],
+  ['MUST-35', false, 'Window', 'standard zero-window probing logic', 'wire', `probes of our zero window, then the data once it opens: ${D}`],
+  ['MUST-36', false, 'Window', 'sender probes a zero window', 'wire', `probes of our zero window: ${D}`],
+  ['SHLD-29', false, 'Window', 'first zero-window probe after one RTO', 'wire', `the first probe's delay against the probe backoff: ${D}`],
+  ['SHLD-30', false, 'Window', 'zero-window probes back off exponentially', 'wire', `gaps between probes: ${D}`],
+  ['MUST-37', false, 'Window', 'a zero window may stay closed indefinitely while probes are answered', 'wire', `no RST while probes are answered: ${D}`],
   ['MAY-7', false, 'Window', 'retransmit old data beyond SND.UNA+SND.WND', 'app', 'needs data from the target'],
   ['MUST-66', false, 'Window', 'process RST and URG even with a zero window', 'wire', 'an RST sent while the target advertises zero'],
   // Urgent data
@@ -70,10 +73,10 @@ const ROWS: Row[] = [
     false,
     'TCP options',
     'send MSS defaults to 536 (IPv4) / 1220 (IPv6) without an MSS option',
-    'app',
-    'needs data from the target to see its segment size',
+    'wire',
+    `its segment sizes after a SYN without MSS: ${D}`,
   ],
-  ['MUST-16', false, 'TCP options', 'effective send segment size from the MSS received', 'app', 'needs data from the target to see its segment size'],
+  ['MUST-16', false, 'TCP options', 'effective send segment size from the MSS received', 'wire', `its segment sizes against the MSS we offered: ${D}`],
   ['SHLD-6', false, 'TCP options', 'MSS accounts for a varying MTU', 'wire', 'after an ICMP fragmentation needed the segments fit the new path MTU'],
   ['MUST-65', true, 'TCP options', 'no MSS option on non-SYN segments', 'wire', "the target's segments after the handshake"],
   ['MUST-67', false, 'TCP options', 'MSS value based on MMS_R', 'none', 'the receive MTU of the target is not known from outside'],

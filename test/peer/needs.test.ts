@@ -3,7 +3,7 @@
 import t from 'tap';
 import { lacking } from '../../src/peer/suite.js';
 
-const full = { agent: true, states: true, settings: true, appClose: true };
+const full = { agent: true, states: true, settings: true, appClose: true, appSend: true };
 
 t.test('capabilities: each missing one is the skip reason', async (t) => {
   t.equal(lacking(['agent', 'states'], full), undefined);

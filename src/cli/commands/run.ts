@@ -14,6 +14,7 @@ import {
   DEFAULT_RATE,
   isLabAddress,
   parseCloseTrigger,
+  parseDataRequest,
   parseMaxConns,
   parseRate,
   planRemoteTarget,
@@ -57,6 +58,7 @@ export interface RunArgs {
   rate?: string;
   maxConns?: string;
   closeTrigger?: string;
+  dataRequest?: string;
   suitesDir?: string;
   family?: string;
 }
@@ -127,7 +129,14 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
       requiresArg: true,
     })
     .option('close-trigger', {
-      describe: "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0) or 'idle:SECONDS'",
+      describe:
+        "remote mode: how to make the server close first, for tests that need it: 'http' (sends GET / HTTP/1.0), 'idle:SECONDS' (waits), or 'send:BYTES' (sends the bytes, escapes \\r \\n \\t \\0 \\\\ \\xHH, e.g. 'send:QUIT\\r\\n'); a trigger that does not close the server makes its tests inconclusive",
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('data-request', {
+      describe:
+        "remote mode: what makes the server send data, for tests that watch its data (retransmission, segment size, zero-window probes): 'http' (sends GET / HTTP/1.1; the answer's body is the data) or 'send:BYTES' (escaped as for --close-trigger); a request answered with too little data makes its tests inconclusive",
       type: 'string',
       requiresArg: true,
     })
@@ -381,9 +390,12 @@ function withFamilies(suites: SuiteFile[], families: Family[]): SuiteFile[] {
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
 function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | undefined {
   const remote = !!target || a.asRemote;
-  const given = [a.rate !== undefined && '--rate', a.maxConns !== undefined && '--max-conns', a.closeTrigger !== undefined && '--close-trigger'].filter(
-    Boolean,
-  );
+  const given = [
+    a.rate !== undefined && '--rate',
+    a.maxConns !== undefined && '--max-conns',
+    a.closeTrigger !== undefined && '--close-trigger',
+    a.dataRequest !== undefined && '--data-request',
+  ].filter(Boolean);
   if (!remote) {
     if (given.length) throw new UsageError(`${given.join(', ')} only apply to remote mode (--target or --as-remote)`);
     return undefined;
@@ -394,10 +406,12 @@ function remoteOptions(a: RunArgs, target: string | undefined): RemoteOptions | 
       throw new UsageError(`--as-remote: ${host} is not a lab address (198.18.0.0/15, fd00:7c9f:<lab>::/64)`);
   }
   if (a.closeTrigger !== undefined) parseCloseTrigger(a.closeTrigger);
+  if (a.dataRequest !== undefined) parseDataRequest(a.dataRequest);
   return {
     ...(a.rate !== undefined ? { rate: parseRate(a.rate) } : {}),
     ...(a.maxConns !== undefined ? { maxConns: parseMaxConns(a.maxConns) } : {}),
     ...(a.closeTrigger !== undefined ? { closeTrigger: a.closeTrigger } : {}),
+    ...(a.dataRequest !== undefined ? { dataRequest: a.dataRequest } : {}),
   };
 }
 
