@@ -19,13 +19,19 @@ import type { TcpState } from '../fsm/index.js';
 import type { AgentClient } from '../lab/index.js';
 import { Seq } from '../packet/index.js';
 import type { Target } from '../target/target.js';
-import { PeerConnection } from './connection.js';
+import { InconclusiveError, PeerConnection } from './connection.js';
 import { RemoteModel } from './model.js';
 import { REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from './scripted.js';
 import { Trace } from './trace.js';
 
 /** What a fixture needs of the target: its address, wire and profile, app control, ground truth if any. */
-export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'profile' | 'agent' | 'states'>;
+export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'profile' | 'agent' | 'states'> & {
+  /**
+   * Remote mode (no agent): the server's one listening port, and what makes its application
+   * close first (the close trigger), if anything does. States reachable from outside only.
+   */
+  remote?: { port: number; close?: (c: ScriptedConnection) => Promise<void> };
+};
 
 export type Fixture = (env: FixtureEnv) => Promise<ScriptedConnection>;
 
@@ -36,6 +42,7 @@ function agentOf(env: FixtureEnv): AgentClient {
 
 /** A scripted connection with its own trace; checked steps become trace notes. */
 function scripted(env: FixtureEnv, peer: PeerConnection, model: RemoteModel): ScriptedConnection {
+  peer.dropOldDuplicates = !env.agent; // remote, paced: the server may retransmit before we answer
   const c = new ScriptedConnection(peer, model, env.states ? stateGroundTruth(env.states, env.address, env.probeAddress) : null);
   c.probeStates = !env.states;
   c.onStep = (text) => peer.trace.note(`ok ${text}`);
@@ -52,6 +59,10 @@ export function connectTo(env: FixtureEnv, port: number, remote: 'LISTEN' | 'CLO
 
 /** The agent's close() on the connection it accepted from `c`; the model follows (orphaned socket). */
 async function remoteClose(env: FixtureEnv, c: ScriptedConnection): Promise<void> {
+  if (!env.agent && env.remote) {
+    if (!env.remote.close) throw new Error("the server's close needs a close trigger (declare needs: ['app-close'])");
+    return env.remote.close(c);
+  }
   const agent = agentOf(env);
   const { conn } = await agent.accepted(c.peer.remotePort, c.peer.localPort);
   await agent.close(conn);
@@ -86,7 +97,7 @@ export async function toClosed(env: FixtureEnv): Promise<ScriptedConnection> {
 }
 
 export async function toListen(env: FixtureEnv): Promise<ScriptedConnection> {
-  const { port } = await agentOf(env).listen(0);
+  const port = !env.agent && env.remote ? env.remote.port : (await agentOf(env).listen(0)).port;
   return arrived(connectTo(env, port, 'LISTEN'), 'LISTEN');
 }
 
@@ -141,16 +152,49 @@ export async function toEstablished(env: FixtureEnv): Promise<ScriptedConnection
 }
 
 export async function toCloseWait(env: FixtureEnv): Promise<ScriptedConnection> {
+  const c = await ourFinAcked(env);
+  // A server of its own closes when it reads our FIN: then CLOSE-WAIT lasts only until its FIN.
+  if (!env.agent && (await serverClosesOnEof(c)))
+    throw inconclusive(c, 'the server closes as soon as it reads our FIN (its FIN follows its ACK): it does not stay in CLOSE-WAIT');
+  return arrived(c, 'CLOSE-WAIT');
+}
+
+/** ESTABLISHED, then our FIN, which the remote ACKs. */
+async function ourFinAcked(env: FixtureEnv): Promise<ScriptedConnection> {
   const c = await toEstablished(env);
   await steps(c, async () => {
     await c.send('F.');
     await c.expect('.');
   });
-  return arrived(c, 'CLOSE-WAIT');
+  return c;
+}
+
+/** Remote mode: whether the server's FIN follows our FIN's ACK (it closes on end of stream). */
+async function serverClosesOnEof(c: ScriptedConnection): Promise<boolean> {
+  return c.peer.waitQueued(1, REPLY_DEADLINE_MS);
+}
+
+function inconclusive(c: ScriptedConnection, why: string): InconclusiveError {
+  c.close();
+  return new InconclusiveError(`${why}: the state's precondition is not met`, c.peer.trace.lines());
 }
 
 /** CLOSE-WAIT, then the application closes: its FIN arrives and we hold our ACK. */
 export async function toLastAck(env: FixtureEnv): Promise<ScriptedConnection> {
+  if (!env.agent) {
+    // Remote mode: a server closes by itself when it reads our FIN; one that holds CLOSE-WAIT cannot be made to.
+    const c = await ourFinAcked(env);
+    if (!(await serverClosesOnEof(c)))
+      throw inconclusive(
+        c,
+        `the server stays in CLOSE-WAIT after our FIN (no FIN of its own within ${REPLY_DEADLINE_MS} ms): it does not close on end of stream`,
+      );
+    await steps(c, async () => {
+      c.remoteCalled('close', { orphaned: true });
+      await c.expect('F.');
+    });
+    return arrived(c, 'LAST-ACK');
+  }
   const c = await toCloseWait(env);
   await steps(c, async () => {
     await remoteClose(env, c);

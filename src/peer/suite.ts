@@ -239,7 +239,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         ({ host, port } = splitTarget(targetText));
       } else {
         // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
-        lab = await openStackByName(stack, { settings: sysctls });
+        lab = await openStackByName(stack, { settings: sysctls, minRtoMs: meta.minRtoMs });
         ({ port } = await lab.agent!.listen(0, { backlog: 128 }));
         host = lab.target.ipv4;
       }
