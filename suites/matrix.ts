@@ -35,7 +35,7 @@ import {
   type TcpState,
 } from '../src/fsm/index.js';
 import { formatFlags } from '../src/packet/index.js';
-import { ACK, type DecodedTcp, SYN } from '../src/packet/types.js';
+import { type DecodedTcp, SYN } from '../src/packet/types.js';
 import { ExpectationError, InconclusiveError, PathDivergedError } from '../src/peer/connection.js';
 import { type FixtureEnv, fixtures } from '../src/peer/fixtures.js';
 import type { ScriptedConnection } from '../src/peer/scripted.js';
@@ -129,11 +129,13 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
     const segment = cellSegment(kind, seqPosition, tcb, ack ? { ack: ackAt(ack, tcb) } : {});
     const rfc = predict(state, segment, tcb, rfcProfile);
     observed = 'kernel state after the segment differs from the model';
-    if (state === 'SYN-SENT' && (segment.flags & (SYN | ACK)) !== SYN) {
-      // Linux re-sends its SYN within ms of an unacceptable ACK ("Previous FIN/ACK or RST/ACK might
-      // be ignored", tcp_rcv_synsent_state_process()): a retransmission, not the answer the cell judges.
-      c.peer.dropOldDuplicates = true;
-    }
+    // A cell judges the answer to its segment: a retransmission of what the remote sent before is
+    // set aside (Linux re-sends its SYN within ms of an unacceptable ACK in SYN-SENT, "Previous
+    // FIN/ACK or RST/ACK might be ignored" in tcp_rcv_synsent_state_process(); a paced remote
+    // cell outlasts the remote's RTO) — unless the answer the oracle predicts is itself a
+    // re-sent SYN or SYN,ACK.
+    const answer = predict(state, segment, tcb, env.profile).reply;
+    c.peer.dropOldDuplicates = (!env.agent || state === 'SYN-SENT') && !((answer?.flags ?? 0) & SYN);
     await c.send({ flags: formatFlags(segment.flags), seq: segment.seq, ack: segment.ack, payload: Buffer.alloc(segment.len, 'x') });
     const p: Prediction = c.model.last!;
     rule = `${p.rule} (${p.rfc})`;

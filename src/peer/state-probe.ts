@@ -46,6 +46,31 @@ export interface Inference {
   states: TcpState[];
   /** what the answer showed, in words */
   evidence: string;
+  /**
+   * Synchronized, no FIN either way: SYN-RECEIVED and ESTABLISHED answer the old byte alike, and
+   * whether the remote took our ACK of its SYN is not in the answer (the ACK may have ridden on a
+   * segment it rejected). handshakeProbe() tells them apart.
+   */
+  handshakeUnsure?: boolean;
+}
+
+/**
+ * The second probe, for SYN-RECEIVED or ESTABLISHED: one byte at RCV.NXT with an unacceptable ACK
+ * (far beyond the remote's SND.NXT). SYN-RECEIVED answers <SEQ=SEG.ACK><CTL=RST> and stays
+ * (RFC 9293 3.10.7.4 fifth check); ESTABLISHED sends an ACK (or, rate-limited, nothing) and drops
+ * the segment: neither takes the byte or changes state.
+ */
+export function handshakeProbeSegment(k: ProbeKnowledge): SendSpec {
+  return { flags: '.', seq: k.sndNxt, ack: Seq.add(k.rcvNxt, PROBE_BACKOFF), payload: Buffer.from('?') };
+}
+
+export function inferHandshake(answer: DecodedTcp | null): Inference {
+  if (answer && answer.flags & RST)
+    return { states: ['SYN-RECEIVED'], evidence: `[${formatFlags(answer.flags)}] to an unacceptable ACK: the handshake is not complete (3.10.7.4 fifth)` };
+  return {
+    states: ['ESTABLISHED'],
+    evidence: `${answer ? `[${formatFlags(answer.flags)}]` : 'nothing'} to an unacceptable ACK, no reset: the handshake is complete (3.10.7.4 fifth)`,
+  };
 }
 
 /**
@@ -72,5 +97,5 @@ export function inferStates(answer: DecodedTcp | null, k: ProbeKnowledge): Infer
     sentFin ? `its SEQ is past its FIN${finAcked ? ', which we ACKed' : ', not yet ACKed by us'}` : 'it sent no FIN',
   ];
   if (!gotOurFin && !sentFin) parts.push(synAcked ? 'we ACKed its SYN' : 'we never ACKed its SYN');
-  return { states, evidence: parts.join('; ') };
+  return { states, evidence: parts.join('; '), ...(!gotOurFin && !sentFin ? { handshakeUnsure: true } : {}) };
 }
