@@ -32,6 +32,7 @@ import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } f
 import { EXPECTATIONS, type ExpectationInfo, type ExpectationKey, expectationsUsed } from './expectations.js';
 import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
+import { type Capabilities, lacking, type Need } from './needs.js';
 import {
   type CloseTrigger,
   DEFAULT_MAX_CONNS,
@@ -56,12 +57,7 @@ export interface SuiteMeta {
   minRtoMs?: number;
 }
 
-/**
- * Capabilities a test needs of its target: 'agent' (drive the target's application), 'app-close'
- * (the application closes first: the agent, or a remote close trigger), 'states' (the target's
- * own connection states: ground truth), 'settings' (read and change the stack's settings).
- */
-export type Need = 'agent' | 'app-close' | 'states' | 'settings';
+export { type Capabilities, lacking, type Need } from './needs.js';
 
 export interface TestMeta {
   rfc: string;
@@ -386,24 +382,8 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   }
 }
 
-interface Capabilities {
-  agent: boolean;
-  states: boolean;
-  settings: boolean;
-  appClose: boolean;
-}
-
 function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined): Capabilities {
   return { agent: !!target.agent, states: !!target.states, settings: !!target.settings, appClose: !!target.agent || !!trigger };
-}
-
-/** Why a test with these needs cannot run on a target with these capabilities (undefined: it can). */
-export function lacking(needs: readonly Need[], caps: Capabilities): string | undefined {
-  if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
-  if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http or idle:SECONDS';
-  if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
-  if (needs.includes('settings') && !caps.settings) return "needs the target's settings, which this target does not expose";
-  return undefined;
 }
 
 const labName = (host: StackHost): string => `tcpfsm-${host.id}`;
