@@ -81,7 +81,13 @@ t.test('the ack axis: SND.UNA-1, SND.UNA, SND.NXT+1 where they differ from the s
   // Linux, as the lab's kernel answers (suites/matrix.ts): the orphaned FIN-WAIT-2 never looks at SEG.ACK,
   // and an in-window RST,ACK drops a request whatever its ACK.
   const orphan = (state: (typeof states)[number]) => ({ ...exampleTcb(state), orphaned: state === 'FIN-WAIT-2' });
-  const linux = ackMatrix(linuxProfile(), orphan, ['FIN-WAIT-2', 'SYN-RECEIVED']);
+  const linux = ackMatrix(linuxProfile({ synRecvRstExact: true }), orphan, ['FIN-WAIT-2', 'SYN-RECEIVED']);
+  const older = ackMatrix(linuxProfile(), orphan, ['SYN-RECEIVED']);
+  t.equal(
+    older.find((c) => cellName(c) === 'SYN-RECEIVED x RST-ACK @ RCV.NXT ack=SND.UNA')?.prediction.next,
+    'SYN-RECEIVED',
+    'before the exact RST check, a RST,ACK with a wrong ACK is dropped',
+  );
   const at = (name: string) => linux.find((c) => cellName(c) === name)?.prediction;
   t.equal(at('FIN-WAIT-2 x FIN-ACK @ RCV.NXT ack=SND.NXT+1')?.next, 'TIME-WAIT');
   t.equal(at('FIN-WAIT-2 x FIN-ACK @ RCV.NXT ack=SND.NXT+1')?.deviation, 'linux-fin-wait-2-orphan-ack-unchecked');
