@@ -82,7 +82,8 @@ export function inferStates(answer: DecodedTcp | null, k: ProbeKnowledge): Infer
   if (answer.flags & RST)
     return { states: ['CLOSED', 'LISTEN'], evidence: `[${formatFlags(answer.flags)}]: no connection for this 4-tuple (3.10.7.1/3.10.7.2)` };
   if (!(answer.flags & ACK)) return { states: [], evidence: `[${formatFlags(answer.flags)}] without ACK: not an answer any state gives to the probe` };
-  const gotOurFin = k.ourFinSeq !== undefined && answer.ack === Seq.add(k.ourFinSeq, 1);
+  // Past our FIN (not only just past it: a stack may also count a second FIN of ours, as gVisor does in CLOSE-WAIT).
+  const gotOurFin = k.ourFinSeq !== undefined && Seq.gt(answer.ack, k.ourFinSeq);
   const sentFin = k.remoteFinSeq !== undefined && answer.seq === Seq.add(k.remoteFinSeq, 1);
   const finAcked = sentFin && k.highestAckSent !== undefined && Seq.ge(k.highestAckSent, Seq.add(k.remoteFinSeq!, 1));
   const synAcked = k.irs !== undefined && k.highestAckSent !== undefined && Seq.ge(k.highestAckSent, Seq.add(k.irs, 1));
