@@ -135,7 +135,8 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
     // cell outlasts the remote's RTO) — unless the answer the oracle predicts is itself a
     // re-sent SYN or SYN,ACK.
     const answer = predict(state, segment, tcb, env.profile).reply;
-    c.peer.dropOldDuplicates = (!env.agent || state === 'SYN-SENT') && !((answer?.flags ?? 0) & SYN);
+    const setAside = !env.agent || state === 'SYN-SENT';
+    c.peer.dropOldDuplicates = setAside && !((answer?.flags ?? 0) & SYN);
     await c.send({ flags: formatFlags(segment.flags), seq: segment.seq, ack: segment.ack, payload: Buffer.alloc(segment.len, 'x') });
     const p: Prediction = c.model.last!;
     rule = `${p.rule} (${p.rfc})`;
@@ -148,6 +149,7 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
     if (c.model.expected.length) {
       observed = 'no reply';
       reply = await c.expect();
+      c.peer.dropOldDuplicates = setAside; // its SYN,ACK came: what repeats it now is a retransmission
     } else {
       observed = 'a reply where the oracle predicts none';
       await c.expectNothing();
