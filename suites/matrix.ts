@@ -137,7 +137,12 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
     const answer = predict(state, segment, tcb, env.profile).reply;
     const setAside = !env.agent || state === 'SYN-SENT';
     c.peer.dropOldDuplicates = setAside && !((answer?.flags ?? 0) & SYN);
+    const acked = c.peer.highestAckSent;
+    const una = tcb.sndUna;
     await c.send({ flags: formatFlags(segment.flags), seq: segment.seq, ack: segment.ack, payload: Buffer.alloc(segment.len, 'x') });
+    // What the state probe reads as "we ACKed its SYN / FIN" must be what the remote took: an ACK
+    // on a segment it rejects (its SND.UNA did not move) acknowledges nothing.
+    if (c.model.tcb.sndUna === una) c.peer.highestAckSent = acked;
     const p: Prediction = c.model.last!;
     rule = `${p.rule} (${p.rfc})`;
     expected = describeReply(p.reply, p.next);

@@ -18,6 +18,7 @@
 import type { TcpState } from '../fsm/index.js';
 import type { AgentClient } from '../lab/index.js';
 import { Seq } from '../packet/index.js';
+import { FIN } from '../packet/types.js';
 import type { Target } from '../target/target.js';
 import { InconclusiveError, PeerConnection } from './connection.js';
 import { RemoteModel } from './model.js';
@@ -66,7 +67,11 @@ export function connectTo(env: FixtureEnv, port: number, remote: 'LISTEN' | 'CLO
 async function remoteClose(env: FixtureEnv, c: ScriptedConnection): Promise<void> {
   if (!env.agent && env.remote) {
     if (!env.remote.close) throw new Error("the server's close needs a close trigger (declare needs: ['app-close'])");
-    return env.remote.close(c);
+    await env.remote.close(c);
+    // A server that closes first close()s its socket (an HTTP/1.0 server does): the model takes it
+    // as orphaned, as the agent's close() is (Linux then resets new data, src/fsm/profiles.ts).
+    c.model.tcb = { ...c.model.tcb, orphaned: true };
+    return;
   }
   const agent = agentOf(env);
   const { conn } = await agent.accepted(c.peer.remotePort, c.peer.localPort);
@@ -169,15 +174,25 @@ export async function toCloseWait(env: FixtureEnv): Promise<ScriptedConnection> 
   knownUnreachable(env, true, closes);
   const c = await ourFinAcked(env);
   // A server of its own closes when it reads our FIN: then CLOSE-WAIT lasts only until its FIN.
-  if (!env.agent && env.remote?.closesOnEof !== false && (await serverClosesOnEof(env, c))) throw inconclusive(c, closes);
+  if (!env.agent && (c.peer.pending().length > 0 || (env.remote?.closesOnEof !== false && (await serverClosesOnEof(env, c))))) throw inconclusive(c, closes);
   return arrived(c, 'CLOSE-WAIT');
 }
 
-/** ESTABLISHED, then our FIN, which the remote ACKs. */
+/**
+ * ESTABLISHED, then our FIN, which the remote ACKs. A server that closes at once may let that ACK
+ * ride on its own FIN (RFC 9293 3.8.6.3): then the FIN is left queued for the caller, the ACK's
+ * expectation is met by it, and the server is known to close on our FIN.
+ */
 async function ourFinAcked(env: FixtureEnv): Promise<ScriptedConnection> {
   const c = await toEstablished(env);
   await steps(c, async () => {
     await c.send('F.');
+    if (!env.agent && (await c.peer.waitQueued(1, REPLY_DEADLINE_MS)) && (c.peer.pending()[0]!.tcp.flags & FIN) !== 0) {
+      c.model.expected.shift();
+      c.peer.trace.note('its ACK of our FIN rides on its own FIN: the server closes as soon as it reads ours');
+      if (env.remote) env.remote.closesOnEof = true;
+      return;
+    }
     await c.expect('.');
   });
   return c;
@@ -211,7 +226,7 @@ export async function toLastAck(env: FixtureEnv): Promise<ScriptedConnection> {
     const holds = `the server stays in CLOSE-WAIT after our FIN (no FIN of its own within ${REPLY_DEADLINE_MS} ms): it does not close on end of stream`;
     knownUnreachable(env, false, holds);
     const c = await ourFinAcked(env);
-    if (!(await serverClosesOnEof(env, c))) throw inconclusive(c, holds);
+    if (!c.peer.pending().length && !(await serverClosesOnEof(env, c))) throw inconclusive(c, holds);
     await steps(c, async () => {
       c.remoteCalled('close', { orphaned: true });
       await c.expect('F.');
