@@ -348,8 +348,7 @@ export class ScriptedConnection {
     // byte (gVisor takes data whose ACK is above SND.NXT) then shows the model was wrong anyway.
     // Where the model says ESTABLISHED, our ACK of its SYN is the evidence (a known limit: a
     // remote still in SYN-RECEIVED answers the first probe alike).
-    if (inference.handshakeUnsure && this.model.state === 'SYN-RECEIVED' && !mismatchOf(p, answer, shift).length)
-      inference = await this.handshakeProbe(k);
+    if (inference.handshakeUnsure && this.model.state === 'SYN-RECEIVED' && !mismatchOf(p, answer, shift).length) inference = await this.handshakeProbe(k);
     if (p.reply && !answer && p.reply.flags === ACK && !this.model.profile.strict) {
       // RFC 9293 3.10.7.4 (first): an unacceptable segment "should" be ACKed (no requirement
       // label). A stack that stays silent departs from that, and its state cannot be read.
