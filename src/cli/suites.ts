@@ -25,7 +25,7 @@ export interface SuiteListing {
   suite: string;
   title: string;
   rfc: string;
-  tests: Array<{ name: string; rfc: string; slow: boolean; needs: string[]; requirements?: string[] }>;
+  tests: Array<{ name: string; rfc: string; slow: boolean; needs: string[]; settings?: string[]; requirements?: string[] }>;
 }
 
 /** dist/suites next to this file's dist/src/cli, unless TCPFSM_SUITES_DIR or --suites-dir says otherwise. */

@@ -3,8 +3,15 @@
 export { type Arrow, type DiagramModel, type DiagramOptions, diagramModel, type MarkedRow, type StateLoops, shortLabel, summaryMark } from './diagram.js';
 export { type DotOptions, edgeLabel, eventLabel, type Mark, sentLabel, toDot } from './dot.js';
 export {
+  type AckPosition,
+  ackAt,
+  ackAxis,
+  ackKinds,
+  ackMatrix,
+  ackPositions,
   type Cell,
   cellName,
+  cellPosition,
   cellSegment,
   conformanceMatrix,
   exampleTcb,

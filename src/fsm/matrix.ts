@@ -55,10 +55,50 @@ export function cellSegment(kind: SegmentKind, position: SeqPosition, tcb: Tcb, 
   };
 }
 
+/**
+ * The acknowledgment-number axis (as gVisor's packetimpact and FreeBSD's tcp-testsuite test it):
+ * SEG.ACK just below, at and just past what the remote has outstanding (RFC 9293 3.10.7.3,
+ * 3.10.7.4 fifth check: SND.UNA < SEG.ACK =< SND.NXT is acceptable).
+ */
+export const ackPositions = ['SND.UNA-1', 'SND.UNA', 'SND.NXT', 'SND.NXT+1'] as const;
+export type AckPosition = (typeof ackPositions)[number];
+
+/** The ACK-bearing kinds the ack axis varies. */
+export const ackKinds = ['SYN-ACK', 'ACK', 'FIN-ACK', 'RST-ACK', 'data'] as const satisfies readonly SegmentKind[];
+
+export function ackAt(position: AckPosition, tcb: Tcb): number {
+  switch (position) {
+    case 'SND.UNA-1':
+      return sub(tcb.sndUna, 1);
+    case 'SND.UNA':
+      return tcb.sndUna;
+    case 'SND.NXT':
+      return tcb.sndNxt;
+    case 'SND.NXT+1':
+      return add(tcb.sndNxt, 1);
+  }
+}
+
+/**
+ * The ack axis's cells in one state: every ACK-bearing kind at SEG.SEQ = RCV.NXT, SEG.ACK at each
+ * ack position. Left out: SND.NXT (the sequence axis's own SEG.ACK) and, where nothing is
+ * outstanding (SND.UNA = SND.NXT), SND.UNA too; CLOSED and LISTEN have nothing to acknowledge.
+ */
+export function ackAxis(state: TcpState, tcb: Tcb = exampleTcb(state)): Array<{ kind: SegmentKind; ack: AckPosition }> {
+  if (state === 'CLOSED' || state === 'LISTEN') return [];
+  const positions = ackPositions.filter((p) => p !== 'SND.NXT' && !(p === 'SND.UNA' && tcb.sndUna === tcb.sndNxt));
+  return ackKinds.flatMap((kind) => positions.map((ack) => ({ kind, ack })));
+}
+
+/** A cell's place on the wire: its sequence position, and its ack position when on the ack axis. */
+export const cellPosition = (position: SeqPosition, ack?: AckPosition): string => (ack ? `${position} ack=${ack}` : position);
+
 export interface Cell {
   state: TcpState;
   kind: SegmentKind;
   position: SeqPosition;
+  /** on the ack axis: where SEG.ACK sits (otherwise SND.NXT) */
+  ack?: AckPosition;
   segment: Segment;
   prediction: Prediction;
 }
@@ -121,6 +161,21 @@ export function conformanceMatrix(
   return cells;
 }
 
+/** The ack axis's cells for the given states (SEG.SEQ = RCV.NXT), each with the profile's prediction. */
+export function ackMatrix(
+  profile: Profile = rfcProfile,
+  tcbFor: (state: TcpState) => Tcb = (state) => exampleTcb(state),
+  only: readonly TcpState[] = states,
+): Cell[] {
+  return only.flatMap((state) => {
+    const tcb = tcbFor(state);
+    return ackAxis(state, tcb).map(({ kind, ack }) => {
+      const segment = cellSegment(kind, 'RCV.NXT', tcb, { ack: ackAt(ack, tcb) });
+      return { state, kind, position: 'RCV.NXT' as const, ack, segment, prediction: predict(state, segment, tcb, profile) };
+    });
+  });
+}
+
 /** What an observer can check of a prediction: the answer on the wire and the next state. */
 export function observable(p: Prediction): string {
   const r = p.reply;
@@ -128,4 +183,4 @@ export function observable(p: Prediction): string {
   return `${wire} -> ${p.next}`;
 }
 
-export const cellName = (c: Pick<Cell, 'state' | 'kind' | 'position'>): string => `${c.state} x ${c.kind} @ ${c.position}`;
+export const cellName = (c: Pick<Cell, 'state' | 'kind' | 'position' | 'ack'>): string => `${c.state} x ${c.kind} @ ${cellPosition(c.position, c.ack)}`;

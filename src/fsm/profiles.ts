@@ -193,7 +193,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     behaviour: 'tcp_check_req(): ACK set and ack_seq != snt_isn+1 -> return the listener, which answers any ACK with tcp_v4_send_reset() (never for a RST)',
     why: 'RFC 793 3.4 group 2: an unacceptable ACK in a non-synchronized state is answered with a reset',
     cite: 'net/ipv4/tcp_minisocks.c tcp_check_req(), net/ipv4/tcp_ipv4.c tcp_v4_send_reset()',
-    applies: (a) => isRequestSock(a) && has(a.seg, ACK) && a.seg.ack !== add(a.tcb.iss, 1),
+    // With the exact RST check (6.18.44 here) an in-window RST,ACK is looked at first: it drops the
+    // request whatever its ACK; older kernels (the UML lab's) still drop the RST on its bad ACK.
+    // Seen in suites/matrix.ts, SYN-RECEIVED <- RST-ACK @RCV.NXT on the ack axis.
+    applies: (a) =>
+      isRequestSock(a) && has(a.seg, ACK) && a.seg.ack !== add(a.tcb.iss, 1) && !(options.synRecvRstExact && has(a.seg, RST) && minisockInWindow(a.seg, a.tcb)),
     predict: (a) =>
       has(a.seg, RST) ? { verdict: 'drop', reply: null, next: 'SYN-RECEIVED' } : { verdict: 'rst', reply: resetFor(a.seg), next: 'SYN-RECEIVED' },
   });
@@ -299,7 +303,8 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     applies: (a) => {
       if (!a.tcb.orphaned || !['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state)) return false;
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN)) return false;
-      if (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna)) return false;
+      // The full socket of FIN-WAIT-1 processes the ACK first; the timewait socket of FIN-WAIT-2 never looks at it.
+      if (a.state === 'FIN-WAIT-1' && (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna))) return false;
       // tcp_rcv_state_process(): "end_seq != seq && after(end_seq - th->fin, rcv_nxt)": a bare FIN
       // above RCV.NXT (out of order) counts too, not only new data.
       const beyond = segLen(a.seg) > 0 && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), a.tcb.rcvNxt);
@@ -453,6 +458,27 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
         ? { verdict: 'drop', reply: null, next: 'FIN-WAIT-2' }
         : // for a RST this ACK is the only answer it can draw (RFC 5961 3.2 shape): label it so
           { verdict: has(a.seg, RST) ? 'challenge-ack' : 'ack', reply: ackNow(a.tcb), next: 'FIN-WAIT-2', rateLimited: true },
+  });
+
+  // Orphaned FIN-WAIT-2: the FIN is taken whatever SEG.ACK says.
+  list.push({
+    id: 'linux-fin-wait-2-orphan-ack-unchecked',
+    title: 'orphaned FIN-WAIT-2 takes a FIN at RCV.NXT whatever its ACK field (to TIME-WAIT)',
+    departsFrom: 'RFC 9293 3.10.7.4 (fifth): SEG.ACK > SND.NXT -> send an ACK, drop the segment; SEG.ACK < SND.UNA is ignored and processing goes on',
+    behaviour:
+      'tcp_timewait_state_process(), substate TCP_FIN_WAIT2: only th->ack is tested, never ack_seq; a FIN with end_seq == rcv_nxt + 1 -> TCP_TIME_WAIT, TCP_TW_ACK',
+    why: 'everything we sent is acknowledged already; the timewait socket keeps no send sequence state to check against',
+    cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process()',
+    applies: (a) =>
+      a.state === 'FIN-WAIT-2' &&
+      !!a.tcb.orphaned &&
+      has(a.seg, FIN) &&
+      has(a.seg, ACK) &&
+      !has(a.seg, RST | SYN) &&
+      a.seg.seq === a.tcb.rcvNxt &&
+      a.seg.len === 0 &&
+      (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna)),
+    predict: (a) => fromInner(a.engine(a.state, { ...a.seg, ack: a.tcb.sndNxt }, a.tcb)),
   });
 
   // TIME-WAIT: a new SYN above RCV.NXT opens a new incarnation.

@@ -229,7 +229,8 @@ export class PeerConnection {
     const seg = this.segment(s);
     if (seg.seq === this.sndNxt) {
       const len = (seg.payload?.length ?? 0) + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
-      if (seg.flags & FIN) this.ourFinSeq = Seq.add(seg.seq, seg.payload?.length ?? 0);
+      // The first FIN: a second one at the new SND.NXT is one the remote ignores (it already took ours).
+      if (seg.flags & FIN && this.ourFinSeq === undefined) this.ourFinSeq = Seq.add(seg.seq, seg.payload?.length ?? 0);
       this.sndNxt = Seq.add(this.sndNxt, len);
     }
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).

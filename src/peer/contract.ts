@@ -94,7 +94,8 @@ export interface SuiteResult {
     state: TcpState;
     kind: string;
     position: string;
-    outcome: 'pass' | 'fail' | 'deviation';
+    /** inconclusive: the state's precondition was not met (remote mode: the server would not go there) */
+    outcome: 'pass' | 'fail' | 'deviation' | 'inconclusive';
     observed: string;
     expected: string;
     rfcExpected?: string;

@@ -48,6 +48,31 @@ export interface Inference {
   states: TcpState[];
   /** what the answer showed, in words */
   evidence: string;
+  /**
+   * Synchronized, no FIN either way: SYN-RECEIVED and ESTABLISHED answer the old byte alike, and
+   * whether the remote took our ACK of its SYN is not in the answer (the ACK may have ridden on a
+   * segment it rejected). handshakeProbe() tells them apart.
+   */
+  handshakeUnsure?: boolean;
+}
+
+/**
+ * The second probe, for SYN-RECEIVED or ESTABLISHED: one byte at RCV.NXT with an unacceptable ACK
+ * (far beyond the remote's SND.NXT). SYN-RECEIVED answers <SEQ=SEG.ACK><CTL=RST> and stays
+ * (RFC 9293 3.10.7.4 fifth check); ESTABLISHED sends an ACK (or, rate-limited, nothing) and drops
+ * the segment: neither takes the byte or changes state.
+ */
+export function handshakeProbeSegment(k: ProbeKnowledge): SendSpec {
+  return { flags: '.', seq: k.sndNxt, ack: Seq.add(k.rcvNxt, PROBE_BACKOFF), payload: Buffer.from('?') };
+}
+
+export function inferHandshake(answer: DecodedTcp | null): Inference {
+  if (answer && answer.flags & RST)
+    return { states: ['SYN-RECEIVED'], evidence: `[${formatFlags(answer.flags)}] to an unacceptable ACK: the handshake is not complete (3.10.7.4 fifth)` };
+  return {
+    states: ['ESTABLISHED'],
+    evidence: `${answer ? `[${formatFlags(answer.flags)}]` : 'nothing'} to an unacceptable ACK, no reset: the handshake is complete (3.10.7.4 fifth)`,
+  };
 }
 
 /**
@@ -59,7 +84,8 @@ export function inferStates(answer: DecodedTcp | null, k: ProbeKnowledge): Infer
   if (answer.flags & RST)
     return { states: ['CLOSED', 'LISTEN'], evidence: `[${formatFlags(answer.flags)}]: no connection for this 4-tuple (3.10.7.1/3.10.7.2)` };
   if (!(answer.flags & ACK)) return { states: [], evidence: `[${formatFlags(answer.flags)}] without ACK: not an answer any state gives to the probe` };
-  const gotOurFin = k.ourFinSeq !== undefined && answer.ack === Seq.add(k.ourFinSeq, 1);
+  // Past our FIN (not only just past it: a stack may also count a second FIN of ours, as gVisor does in CLOSE-WAIT).
+  const gotOurFin = k.ourFinSeq !== undefined && Seq.gt(answer.ack, k.ourFinSeq);
   const sentFin = k.remoteFinSeq !== undefined && answer.seq === Seq.add(k.remoteFinSeq, 1);
   const finAcked = sentFin && k.highestAckSent !== undefined && Seq.ge(k.highestAckSent, Seq.add(k.remoteFinSeq!, 1));
   const synAcked = k.irs !== undefined && k.highestAckSent !== undefined && Seq.ge(k.highestAckSent, Seq.add(k.irs, 1));
@@ -74,5 +100,5 @@ export function inferStates(answer: DecodedTcp | null, k: ProbeKnowledge): Infer
     sentFin ? `its SEQ is past its FIN${finAcked ? ', which we ACKed' : ', not yet ACKed by us'}` : 'it sent no FIN',
   ];
   if (!gotOurFin && !sentFin) parts.push(synAcked ? 'we ACKed its SYN' : 'we never ACKed its SYN');
-  return { states, evidence: parts.join('; ') };
+  return { states, evidence: parts.join('; '), ...(!gotOurFin && !sentFin ? { handshakeUnsure: true } : {}) };
 }

@@ -32,6 +32,7 @@ import { ENV, type Figure, type SuiteResult, type TestResult, type TraceLine } f
 import { EXPECTATIONS, type ExpectationInfo, type ExpectationKey, expectationsUsed } from './expectations.js';
 import { gradeFigure } from './grade.js';
 import { RemoteModel } from './model.js';
+import { type Capabilities, lacking, type Need } from './needs.js';
 import {
   type CloseTrigger,
   type DataRequest,
@@ -59,13 +60,7 @@ export interface SuiteMeta {
   minRtoMs?: number;
 }
 
-/**
- * Capabilities a test needs of its target: 'agent' (drive the target's application), 'app-close'
- * (the application closes first: the agent, or a remote close trigger), 'states' (the target's
- * own connection states: ground truth), 'settings' (read and change the stack's settings),
- * 'app-send' (the application can be made to send data: the agent, or a remote's data request).
- */
-export type Need = 'agent' | 'app-close' | 'app-send' | 'states' | 'settings';
+export { type Capabilities, lacking, type Need } from './needs.js';
 
 export interface TestMeta {
   rfc: string;
@@ -192,6 +187,7 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
       rfc: d.meta.rfc,
       slow: !!d.meta.slow,
       needs: d.meta.needs ?? [],
+      settings: d.meta.settings ?? [],
       requirements: d.meta.requirements ?? [],
     }));
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
@@ -278,7 +274,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         ({ host, port } = splitTarget(targetText));
       } else {
         // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
-        lab = await openStackByName(stack, { settings: sysctls });
+        lab = await openStackByName(stack, { settings: sysctls, minRtoMs: meta.minRtoMs });
         if (family === 6 && !lab.target.ipv6) {
           await lab.close();
           throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
@@ -429,16 +425,6 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   }
 }
 
-interface Capabilities {
-  agent: boolean;
-  states: boolean;
-  settings: boolean;
-  appClose: boolean;
-  /** the names the target's settings have, and the roles they fill */
-  settingNames?: readonly string[];
-  appSend: boolean;
-}
-
 function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined, request: DataRequest | undefined): Capabilities {
   return {
     agent: !!target.agent,
@@ -448,18 +434,6 @@ function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined, reque
     settingNames: [...Object.keys(target.settings?.values ?? {}), ...Object.keys(target.settings?.roles ?? {})],
     appSend: !!target.agent || !!request,
   };
-}
-
-/** Why a test with these needs cannot run on a target with these capabilities (undefined: it can). */
-export function lacking(needs: readonly Need[], caps: Capabilities, settings: readonly string[] = []): string | undefined {
-  const missing = settings.filter((name) => !caps.settingNames?.includes(name));
-  if (missing.length && caps.settings) return `needs the setting ${missing.join(', ')}, which this stack does not have`;
-  if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
-  if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http, idle:SECONDS or send:BYTES';
-  if (needs.includes('app-send') && !caps.appSend) return 'needs the server to send data: give --data-request http or send:BYTES';
-  if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
-  if ((needs.includes('settings') || settings.length) && !caps.settings) return "needs the target's settings, which this target does not expose";
-  return undefined;
 }
 
 const labName = (host: StackHost): string => `tcpfsm-${host.id}`;

@@ -3,7 +3,7 @@
 // A self-contained HTML fragment (inline styles only), safe to embed in any report page.
 import { xmlAttr, xmlText } from './escape.js';
 
-export type HeatmapOutcome = 'pass' | 'fail' | 'deviation';
+export type HeatmapOutcome = 'pass' | 'fail' | 'deviation' | 'inconclusive';
 
 export interface HeatmapCell {
   state: string;
@@ -20,9 +20,10 @@ const COLOUR: Readonly<Record<HeatmapOutcome, string>> = {
   pass: '#3a9d4f',
   deviation: '#e0a526',
   fail: '#c8362f',
+  inconclusive: '#9a9a9a',
 };
 
-const LETTER: Readonly<Record<HeatmapOutcome, string>> = { pass: '✓', deviation: '≠', fail: '✗' };
+const LETTER: Readonly<Record<HeatmapOutcome, string>> = { pass: '✓', deviation: '≠', fail: '✗', inconclusive: '?' };
 
 /** Keys in first-seen order: the caller's order of states, kinds and positions is kept. */
 function ordered(values: readonly string[]): string[] {

@@ -1,6 +1,18 @@
 // The conformance matrix and its building blocks: cells, positions, example TCBs, templates.
 import t from 'tap';
-import { cellName, cellSegment, conformanceMatrix, exampleTcb, observable, segmentKinds, seqAt, seqPositions } from '../../src/fsm/matrix.js';
+import {
+  ackAt,
+  ackAxis,
+  ackMatrix,
+  cellName,
+  cellSegment,
+  conformanceMatrix,
+  exampleTcb,
+  observable,
+  segmentKinds,
+  seqAt,
+  seqPositions,
+} from '../../src/fsm/matrix.js';
 import { predict } from '../../src/fsm/oracle.js';
 import { linuxProfile, rfcProfile, withTable } from '../../src/fsm/profiles.js';
 import { isSynchronized, otherStates, states, synchronizedStates } from '../../src/fsm/states.js';
@@ -47,6 +59,41 @@ t.test('the matrix covers every state x kind x position', async (t) => {
   const linux = conformanceMatrix(linuxProfile(), exampleTcb, ['TIME-WAIT']);
   t.equal(linux.length, segmentKinds.length * seqPositions.length, 'a subset of states');
   t.ok(linux.some((c) => c.prediction.deviation === 'linux-time-wait-syn-reuse'));
+});
+
+t.test('the ack axis: SND.UNA-1, SND.UNA, SND.NXT+1 where they differ from the sequence axis', async (t) => {
+  const fw1 = exampleTcb('FIN-WAIT-1');
+  t.same(
+    (['SND.UNA-1', 'SND.UNA', 'SND.NXT', 'SND.NXT+1'] as const).map((p) => ackAt(p, fw1)),
+    [1000, 1001, 1002, 1003],
+  );
+  t.equal(ackAxis('FIN-WAIT-1').length, 5 * 3, 'FIN outstanding: SND.UNA is its own position');
+  t.equal(ackAxis('ESTABLISHED').length, 5 * 2, 'nothing outstanding: SND.UNA = SND.NXT is the sequence axis cell');
+  t.same(ackAxis('LISTEN'), [], 'nothing to acknowledge in LISTEN');
+  const cells = ackMatrix();
+  t.equal(cells.length, 115, '5 states x 15 + 4 states x 10');
+  t.equal(new Set([...cells, ...conformanceMatrix()].map(cellName)).size, 115 + 396, 'names unique across both axes');
+  const rfc = (name: string) => cells.find((c) => cellName(c) === name)?.prediction;
+  t.equal(rfc('ESTABLISHED x ACK @ RCV.NXT ack=SND.NXT+1')?.verdict, 'ack', 'acks something not yet sent: ACK, drop (3.10.7.4 fifth)');
+  t.equal(rfc('SYN-SENT x SYN-ACK @ RCV.NXT ack=SND.UNA')?.reply?.flags, RST, 'SEG.ACK =< ISS: reset (3.10.7.3)');
+  t.equal(rfc('SYN-SENT x RST-ACK @ RCV.NXT ack=SND.NXT+1')?.reply, null, 'a RST with an unacceptable ACK is dropped');
+  t.equal(rfc('SYN-RECEIVED x ACK @ RCV.NXT ack=SND.NXT+1')?.reply?.flags, RST, 'unacceptable ACK in SYN-RECEIVED: reset');
+  // Linux, as the lab's kernel answers (suites/matrix.ts): the orphaned FIN-WAIT-2 never looks at SEG.ACK,
+  // and an in-window RST,ACK drops a request whatever its ACK.
+  const orphan = (state: (typeof states)[number]) => ({ ...exampleTcb(state), orphaned: state === 'FIN-WAIT-2' });
+  const linux = ackMatrix(linuxProfile({ synRecvRstExact: true }), orphan, ['FIN-WAIT-2', 'SYN-RECEIVED']);
+  const older = ackMatrix(linuxProfile(), orphan, ['SYN-RECEIVED']);
+  t.equal(
+    older.find((c) => cellName(c) === 'SYN-RECEIVED x RST-ACK @ RCV.NXT ack=SND.UNA')?.prediction.next,
+    'SYN-RECEIVED',
+    'before the exact RST check, a RST,ACK with a wrong ACK is dropped',
+  );
+  const at = (name: string) => linux.find((c) => cellName(c) === name)?.prediction;
+  t.equal(at('FIN-WAIT-2 x FIN-ACK @ RCV.NXT ack=SND.NXT+1')?.next, 'TIME-WAIT');
+  t.equal(at('FIN-WAIT-2 x FIN-ACK @ RCV.NXT ack=SND.NXT+1')?.deviation, 'linux-fin-wait-2-orphan-ack-unchecked');
+  t.equal(at('FIN-WAIT-2 x data @ RCV.NXT ack=SND.UNA-1')?.reply?.flags, RST, 'new data after close(): RST');
+  t.equal(at('SYN-RECEIVED x RST-ACK @ RCV.NXT ack=SND.UNA')?.next, 'LISTEN');
+  t.equal(at('SYN-RECEIVED x ACK @ RCV.NXT ack=SND.UNA')?.reply?.flags, RST, 'a wrong ACK still gets a RST');
 });
 
 t.test('observable() is what a wire observer can check', async (t) => {

@@ -32,6 +32,7 @@ import { checkExpectations, expectationLines, loadExpectations, observedFindings
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
+import { planLines } from '../plan.js';
 import { reportWhere } from '../report-where.js';
 import { type RunnerListener, runSuites } from '../runner.js';
 import { discoverSuites, listSuite, type SuiteFile, selectSuites, suitesDir } from '../suites.js';
@@ -206,6 +207,13 @@ export async function runCommand(a: RunArgs): Promise<number> {
   if (a.grep !== undefined) await requireGrepMatches(a.grep, suites);
   // Remote mode: resolve, classify and route the target once, here; the suites get the address.
   if (target) remote!.addr = await preflightRemote(target, a.asRemote, families.length === 1 && a.family !== undefined ? families[0] : undefined);
+  // What will run and what will skip, and why: said before anything starts.
+  const plan = await planLines(chosen, {
+    ...(remote ? { remote: { target, closeTrigger: a.closeTrigger, dataRequest: a.dataRequest, stack } } : {}),
+    ...(stacks && !remote ? { stacks } : {}),
+    slow: a.slow,
+    grep: a.grep,
+  });
   // Last, as it creates the directory: every check above must pass first.
   const reportRoot = prepareOutputDir('--report-dir', a.reportDir);
 
@@ -218,9 +226,11 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const human = a.tap ? null : new HumanReporter(process.stdout, { tty: !!process.stdout.isTTY, colour: wantColour(process.stdout) });
   const tap = new TapComposer(a.tap ? (chunk) => process.stdout.write(chunk) : undefined, [
     `tcpfsm ${VERSION}: ${suites.length} suite${suites.length === 1 ? '' : 's'}, ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}`,
+    ...plan,
   ]);
   human?.header([
     `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${parallel > 1 ? `, ${parallel} at a time` : ''}`,
+    ...plan,
   ]);
 
   const listener: RunnerListener = {

@@ -1,0 +1,5 @@
+// Lab and --as-remote verdicts agree on the gvisor stack, test by test and matrix cell by cell (./stack-agreement.ts).
+import t from 'tap';
+import { agreeOnStack } from './stack-agreement.js';
+
+t.test("gvisor: remote verdicts agree with the lab's ground truth", { timeout: 600_000 }, (t) => agreeOnStack(t, 'gvisor'));
