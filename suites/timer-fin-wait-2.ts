@@ -10,6 +10,7 @@
 // overrides the expectation.
 
 import { LINUX_RTO_MIN_MS } from '../src/fsm/linux-timers.js';
+import { allowWait } from '../src/peer/long-wait.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
 import { handshakeRoundTrip, msBetween, round, StampError, socketDetails, timerTolerance, waitGone } from '../src/peer/timing.js';
 import { withSettings } from '../src/target/settings.js';
@@ -21,6 +22,7 @@ async function measureFinWait2(ctx: TestContext): Promise<void> {
   const finTimeoutS = Number(target.settings.values[SYSCTL]);
   const expectedS = expectation('fin-timeout') ?? finTimeoutS;
   note(`${SYSCTL} = ${finTimeoutS} s; expecting FIN-WAIT-2 to last ${expectedS} s${expectedS !== finTimeoutS ? ' (--expect fin-timeout)' : ''}`);
+  allowWait(t, expectedS * 1000, `the orphaned FIN-WAIT-2 to be removed (${SYSCTL} = ${finTimeoutS})`);
 
   const c = connect(await listen());
   const stampErrorMs = await handshakeRoundTrip(c);

@@ -10,6 +10,7 @@
 // seen to follow the setting. `--expect synack-retries=N` overrides the expected count.
 
 import { Seq } from '../src/packet/index.js';
+import { allowWait } from '../src/peer/long-wait.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
 import {
   backoffSchedule,
@@ -33,6 +34,8 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   const retries = Number(target.settings.values[SYSCTL]);
   const expectedCount = expectation('synack-retries') ?? retries;
   note(`${SYSCTL} = ${retries}; expecting ${expectedCount} SYN-ACK retransmissions${expectedCount !== retries ? ' (--expect synack-retries)' : ''}`);
+  const waitMs = backoffSchedule(TCP_TIMEOUT_INIT_MS, Math.max(retries, expectedCount) + 1).reduce((a, b) => a + b, 0);
+  allowWait(t, waitMs, `the half-open connection to be dropped (${SYSCTL} = ${retries})`);
 
   const c = connect(await listen());
   const syn = await c.send('S');
@@ -44,7 +47,7 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   figure({ name: 'SYN → SYN-ACK round trip (probe timestamp error bound)', value: stampErrorMs, unit: 'ms' });
   const stamp = new StampError(stampErrorMs);
 
-  const deadline = backoffSchedule(TCP_TIMEOUT_INIT_MS, Math.max(retries, expectedCount) + 1).reduce((a, b) => a + b, 0) + 3000;
+  const deadline = waitMs + 3000;
   let gone: GoneAt | undefined;
   const goneP = waitGone(target.states, tuple(c), deadline, (s) => t.comment(s), 'half-open connection').then((g) => (gone = g));
 

@@ -14,6 +14,7 @@ import { cpuStallUs, loadAverage } from '../sys/load.js';
 import type { StateSource } from '../target/stack.js';
 import { ExpectationError } from './connection.js';
 import type { ExpectationKey } from './expectations.js';
+import { allowWait } from './long-wait.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
 
@@ -296,6 +297,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   await c.inState(s.state);
 
   const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
+  allowWait(t, total, `the ${s.lifetime} to be dropped (${s.sysctl} = ${s.setting})`);
   let gone: GoneAt | undefined;
   const goneP = waitGone(target.states, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
   const { stamps, errors } = await collectRetransmissions(
