@@ -48,13 +48,17 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     )
     .command('report', 'the latest report: report open (in a browser, or its file:// URL) | report path', (y) => reportBuilder(y, handle))
     .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
-    .command<{ id?: string; labSysctl: string[] }>(
+    .command<{ id?: string; labSysctl: string[]; sysctls?: string }>(
       HOLD_COMMAND,
       false, // internal: the process that keeps a `lab up` lab alive
       (y) =>
-        y.option('id', { type: 'string' }).option('lab-sysctl', { type: 'string', array: true, default: [] }) as unknown as Argv<{
+        y
+          .option('id', { type: 'string' })
+          .option('lab-sysctl', { type: 'string', array: true, default: [] })
+          .option('sysctls', { type: 'string' }) as unknown as Argv<{
           id?: string;
           labSysctl: string[];
+          sysctls?: string;
         }>,
       (a) => handle(holdCommand(a)),
     )
