@@ -3,6 +3,7 @@
 // User-facing errors are one line on stderr, `tcpfsm: <what> ` plus a hint; never a stack trace.
 import yargs, { type Argv } from 'yargs';
 import { isUserFacing, UsageError } from '../sys/errors.js';
+import { type CheckTuningArgs, checkTuningBuilder, checkTuningCommand } from './commands/check-tuning.js';
 import { type CleanupArgs, cleanupBuilder, cleanupCommand } from './commands/cleanup.js';
 import { type ExerciseArgs, exerciseBuilder, exerciseCommand } from './commands/exercise.js';
 import { type FsmArgs, fsmBuilder, fsmCommand } from './commands/fsm.js';
@@ -14,7 +15,7 @@ import { type RunArgs, runBuilder, runCommand } from './commands/run.js';
 import { type Io, processIo, useIo } from './io.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report'];
+const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report', 'check-tuning'];
 
 /** The command the user was after, for the "see --help" hint. */
 function commandOf(argv: readonly string[]): string {
@@ -36,6 +37,12 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .usage('$0 <command> [options]\n\nTests real TCP stacks with real packets against the RFC 9293 state machine.')
     .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) =>
       handle(runCommand(a)),
+    )
+    .command<CheckTuningArgs>(
+      'check-tuning',
+      "measure this machine's (or a server's) TCP timer tuning: one table, each figure beside the sysctl it follows",
+      checkTuningBuilder,
+      (a) => handle(checkTuningCommand(a)),
     )
     .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))

@@ -173,7 +173,8 @@ export function suiteEnv(
   return env;
 }
 
-export async function runCommand(a: RunArgs): Promise<number> {
+/** `onRecord`: the finished run as data, for a command built on run (check-tuning). */
+export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void): Promise<number> {
   // Everything the user typed is checked before anything starts.
   const jobs = parsePositiveInt('jobs', a.jobs ?? '2', { max: 64 });
   if (a.grep !== undefined) parseGrep(a.grep);
@@ -284,6 +285,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     run.interrupted,
   );
   const files = await writeReports(runDir, run, tapText);
+  onRecord?.(run);
   linkLatest(reportRoot, runDir);
 
   const envFailure = result.suites.find(isEnvironmentFailure);
