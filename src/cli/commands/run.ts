@@ -187,9 +187,9 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   if (remote && a.jobs !== undefined && jobs > 1)
     throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   const parallel = remote ? 1 : jobs;
+  if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, a.stack !== undefined ? parseStacks(a.stack) : undefined);
   const stacks = await stackOption(a, target);
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
-  if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, stacks);
   const dir = suitesDir(a.suitesDir);
   const chosen = selectSuites(discoverSuites(dir), a.suites);
   // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
