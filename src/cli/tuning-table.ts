@@ -29,6 +29,8 @@ interface Spec {
   outcome?: RegExp;
   /** how a figure's value is shown */
   show?: (f: Figure) => string;
+  /** why a server cannot give it, when that is the figure's nature rather than the suite's present form */
+  remote?: string;
 }
 
 const seconds = (f: Figure): string => (f.unit === 'ms' ? `${(f.value / 1000).toFixed(f.value < 10_000 ? 2 : 1)} s` : `${f.value} ${f.unit}`);
@@ -77,6 +79,7 @@ const SPECS: readonly Spec[] = [
     follows: 'net.ipv4.tcp_tw_reuse',
     figures: /^TIME-WAIT 4-tuple reused/,
     show: yesNo,
+    remote: 'tcp_tw_reuse acts on connect() from the target, and nothing but the lab agent can make a server connect out',
   },
 ];
 
@@ -90,13 +93,16 @@ function worst(ms: readonly Match[]): Match {
 }
 
 /** Why a suite's selected tests gave no figure: its skip reason, its error, or the suite's fate. */
-function whyMissing(run: SuiteRun | undefined, tests: readonly TestResult[], target: string | undefined): string {
+function whyMissing(spec: Spec, run: SuiteRun | undefined, tests: readonly TestResult[], target: string | undefined): string {
   if (!run) return 'not run';
   if (run.notRun) return `not run: ${run.notRun}`;
   if (!run.result) return `the suite gave no results${run.resultProblem ? `: ${run.resultProblem}` : ''}`;
   const t = tests[0];
   if (!t) return 'no test of the suite measures it here';
-  if (t.skip) return /^needs /.test(t.skip) && target ? `cannot be measured on ${target}: ${t.skip}` : t.skip;
+  if (t.skip && /^needs (the lab agent|ground truth|the target's settings)/.test(t.skip) && target)
+    return `cannot be measured on ${target}: ${t.skip} (${spec.remote ?? "the test reads the target's socket table and sysctls through it; a server shows only its packets"})`;
+  if (t.skip && /^needs /.test(t.skip) && target) return `cannot be measured on ${target}: ${t.skip}`;
+  if (t.skip) return t.skip;
   if (t.error) return `the test failed before measuring it: ${t.error.message.split('\n')[0]}`;
   return 'the test recorded no such figure';
 }
@@ -111,7 +117,7 @@ export function tuningRows(run: RunRecord): TuningRow[] {
     const base = { figure: spec.figure, follows: spec.follows, value };
     if (spec.outcome) {
       const t = tests.find((x) => spec.outcome!.test(x.name));
-      if (!t || t.skip) return { ...base, measured: '', expected: 'yes', match: 'not measured', why: whyMissing(sr, t ? [t] : [], target) };
+      if (!t || t.skip) return { ...base, measured: '', expected: 'yes', match: 'not measured', why: whyMissing(spec, sr, t ? [t] : [], target) };
       return {
         ...base,
         measured: t.ok ? 'yes' : 'no',
@@ -121,7 +127,7 @@ export function tuningRows(run: RunRecord): TuningRow[] {
       };
     }
     const figs = tests.flatMap((t) => t.figures.filter((f) => spec.figures!.test(f.name)));
-    if (!figs.length) return { ...base, measured: '', expected: '', match: 'not measured', why: whyMissing(sr, tests, target) };
+    if (!figs.length) return { ...base, measured: '', expected: '', match: 'not measured', why: whyMissing(spec, sr, tests, target) };
     const show = spec.show ?? ((f: Figure) => String(f.value));
     const expected = spec.show === yesNo ? (f: Figure) => (f.expected ? 'yes' : 'no') : spec.show === seconds ? expectedSeconds : expectedCount;
     // The value the test measured against (it may set the sysctl itself: tcp_tw_reuse), else the lab's.
