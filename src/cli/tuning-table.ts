@@ -83,6 +83,10 @@ const SPECS: readonly Spec[] = [
   },
 ];
 
+/** Several values in one cell: "1.03 2.01 4.03 s" rather than the unit each time. */
+const joined = (xs: readonly string[]): string =>
+  xs.length > 1 && xs.every((x) => x.endsWith(' s')) ? `${xs.map((x) => x.slice(0, -2)).join(' ')} s` : xs.join(', ');
+
 const gradeOf = (f: Figure): Match =>
   f.grade === 'violation' || f.ok === false ? 'no' : f.grade === 'inconclusive' ? 'inconclusive' : f.expected === undefined ? 'not measured' : 'yes';
 
@@ -137,8 +141,8 @@ export function tuningRows(run: RunRecord): TuningRow[] {
     return {
       ...base,
       ...(said ? { value: said } : {}),
-      measured: figs.map(show).join(', '),
-      expected: figs.map(expected).join(', '),
+      measured: joined(figs.map(show)),
+      expected: joined(figs.map(expected)),
       match,
       ...(match !== 'yes' && off?.gradeWhy ? { why: off.gradeWhy } : {}),
     };

@@ -297,7 +297,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   await c.inState(s.state);
 
   const total = backoffSchedule(rtoMs, expectedCount.max + 1).reduce((a, b) => a + b, 0);
-  allowWait(t, total, `the ${s.lifetime} to be dropped (${s.sysctl} = ${s.setting})`);
+  allowWait(t, total, `the connection (${s.lifetime}) to be dropped (${s.sysctl} = ${s.setting})`);
   let gone: GoneAt | undefined;
   const goneP = waitGone(target.states, tuple, total * 2 + 3000, (x) => t.comment(x), s.lifetime).then((g) => (gone = g));
   const { stamps, errors } = await collectRetransmissions(
