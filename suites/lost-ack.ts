@@ -10,6 +10,7 @@
 // Timing is measured by the timer suites; here only the count and the outcome.
 
 import { Seq } from '../src/packet/index.js';
+import { allowWait } from '../src/peer/long-wait.js';
 import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
@@ -21,6 +22,8 @@ suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and giv
   }, async ({ target, listen, connect, tuple, t, note }) => {
     const retries = Number(target.settings.values['net.ipv4.tcp_synack_retries']);
     t.ok(Number.isInteger(retries) && retries >= 0, `tcp_synack_retries = ${retries}`);
+    // 1 + 2 + … + 2^retries s: seconds with the fast set, a minute with the kernel's 5 (--sysctls host).
+    allowWait(t, (2 ** (retries + 1) - 1) * 1000, `the half-open connection to be dropped (tcp_synack_retries = ${retries})`);
     const port = await listen();
     const c = connect(port);
     await c.send('S');
