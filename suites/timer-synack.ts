@@ -54,7 +54,7 @@ async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   const { stamps, errors } = await collectRetransmissions(
     c,
     synAck,
-    (i) => TCP_TIMEOUT_INIT_MS * 2 ** i,
+    (i) => backoffSchedule(TCP_TIMEOUT_INIT_MS, i + 1)[i]!, // doubling capped at TCP_RTO_MAX, as the kernel's
     stamp,
     goneP,
     (s) => t.comment(s),

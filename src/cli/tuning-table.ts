@@ -99,6 +99,7 @@ function worst(ms: readonly Match[]): Match {
 /** Why a suite's selected tests gave no figure: its skip reason, its error, or the suite's fate. */
 function whyMissing(spec: Spec, run: SuiteRun | undefined, tests: readonly TestResult[], target: string | undefined): string {
   if (!run) return 'not run';
+  if (run.interrupted) return `interrupted by ${run.interrupted} before it was measured`;
   if (run.notRun) return `not run: ${run.notRun}`;
   if (!run.result) return `the suite gave no results${run.resultProblem ? `: ${run.resultProblem}` : ''}`;
   const t = tests[0];

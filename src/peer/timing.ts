@@ -6,7 +6,7 @@
 
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TcpState } from '../fsm/index.js';
-import { type KernelHz, linuxRetransmissionCount, linuxRto, linuxTimerLateness } from '../fsm/linux-timers.js';
+import { type KernelHz, LINUX_RTO_MAX_MS, linuxRetransmissionCount, linuxRto, linuxTimerLateness } from '../fsm/linux-timers.js';
 import { type SsSocket, StateTimeoutError, type TcpTuple } from '../lab/index.js';
 import { Seq } from '../packet/index.js';
 import type { DecodedTcp } from '../packet/types.js';
@@ -303,7 +303,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   const { stamps, errors } = await collectRetransmissions(
     c,
     first,
-    (i) => rtoMs * 2 ** i,
+    (i) => Math.min(rtoMs * 2 ** i, LINUX_RTO_MAX_MS), // doubling stops at TCP_RTO_MAX: with tcp_retries2 = 15 the last ones are 120 s apart
     stamp,
     goneP,
     (x) => t.comment(x),
