@@ -74,6 +74,19 @@ if (process.getuid?.() !== 0) {
       );
     });
 
+    await t.test('lab up --sysctls host: a lab that stays, with the host namespace values', async (t) => {
+      const up = await tcpfsm(['lab', 'up', '--sysctls', 'host', '--json'], { prefix, timeoutMs: 60_000 });
+      t.equal(up.code, 0, `exit 0\n${up.stderr}`);
+      const info = JSON.parse(up.stdout) as { id: number; sysctls: Record<string, string> };
+      try {
+        t.equal(info.sysctls['net.ipv4.tcp_synack_retries'], '3');
+        t.equal(info.sysctls['net.ipv4.tcp_fin_timeout'], '5');
+      } finally {
+        const down = await tcpfsm(['lab', 'down', String(info.id)], { prefix, timeoutMs: 30_000 });
+        t.equal(down.code, 0, `lab down: ${down.stdout}${down.stderr}`);
+      }
+    });
+
     await t.test('the fast set (default) says which keys differ from the host', async (t) => {
       const reportDir = join(dir, 'fast');
       const r = await tcpfsm(['run', 'timer-synack', '--grep', MEASURED_AS_SET, '--report-dir', reportDir], {
