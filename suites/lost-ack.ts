@@ -10,6 +10,7 @@
 // Timing is measured by the timer suites; here only the count and the outcome.
 
 import { Seq } from '../src/packet/index.js';
+import { allowWait } from '../src/peer/long-wait.js';
 import { suite } from '../src/peer/suite.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
@@ -23,6 +24,8 @@ suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and giv
     const setting = target.settings.roles!['synack-retries']!;
     const retries = Number(target.settings.values[setting]);
     t.ok(Number.isInteger(retries) && retries >= 0, `${setting} = ${retries}`);
+    // 1 + 2 + … + 2^retries s: seconds with the fast set, a minute with the kernel's 5 (--sysctls host).
+    allowWait(t, (2 ** (retries + 1) - 1) * 1000, `the half-open connection to be dropped (${setting} = ${retries})`);
     const port = await listen();
     const c = connect(port);
     await c.send('S');

@@ -19,9 +19,27 @@ import { type LabSysctls, sysctlPairs, type TcpTuple } from '../src/lab/index.js
 import { Seq } from '../src/packet/index.js';
 import type { DecodedTcp, TcpOption } from '../src/packet/types.js';
 import { PeerConnection } from '../src/peer/connection.js';
+import { ENV } from '../src/peer/contract.js';
 import { RemoteModel } from '../src/peer/model.js';
 import { REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from '../src/peer/scripted.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
+
+/**
+ * The run's tcp_tw_reuse, not this suite's own 1: --lab-sysctl's, else this machine's with
+ * --sysctls host, else the kernel's default 2.
+ */
+function runTwReuse(): number {
+  const read = (name: string): Record<string, string> => {
+    try {
+      return JSON.parse(process.env[name] ?? '{}') as Record<string, string>;
+    } catch {
+      return {}; // the runner wrote it; a broken value is no value
+    }
+  };
+  const [user, base] = [read(ENV.labSysctls), read(ENV.labSysctlBase)];
+  const v = Number(user.tcp_tw_reuse ?? user['net.ipv4.tcp_tw_reuse'] ?? base.tcp_tw_reuse ?? base['net.ipv4.tcp_tw_reuse'] ?? 2);
+  return Number.isInteger(v) ? v : 2;
+}
 
 /** The only local port the target's kernel may pick for connect(). */
 const CLIENT_PORT = 33333;
@@ -218,6 +236,43 @@ suite(
         await first.c.inState('TIME-WAIT');
       } finally {
         first.c.close();
+      }
+    });
+
+    test("tcp_tw_reuse as the run sets it (--sysctls host: this machine's): does the client reconnect over its own TIME-WAIT?", {
+      rfc: 'RFC 9293 3.6; RFC 6191',
+      requirements: ['SHLD-4'],
+      needs: ['agent', 'states', 'settings'],
+    }, async (ctx) => {
+      const value = runTwReuse();
+      // 1: reuse (with timestamps, after tcp_tw_reuse_delay); 2: loopback only, and the lab's link is a veth; 0: never.
+      const expected = value === 1 ? 1 : 0;
+      await labOf(ctx).setSysctls({ tcp_tw_reuse: value });
+      try {
+        const first = await clientConnects(ctx, 45004, 1000, true);
+        if ('error' in first) throw new Error(`connect() failed: ${first.error}`);
+        try {
+          await helloThenTimeWait(ctx, first);
+          first.c.close();
+          await new Promise((r) => setTimeout(r, REUSE_DELAY_MS));
+          const again = await clientConnects(ctx, 45004, 1000, true);
+          ctx.figure({
+            name: 'TIME-WAIT 4-tuple reused by connect() (1 yes, 0 no)',
+            value: 'error' in again ? 0 : 1,
+            unit: 'count',
+            expected,
+            tolerance: 0,
+            toleranceWhy: `net.ipv4.tcp_tw_reuse = ${value}: ${value === 1 ? 'reuse with timestamps' : value === 2 ? 'reuse for loopback only; the lab is reached over a veth' : 'no reuse'}${'error' in again ? `; connect() failed: ${again.error}` : ''}`,
+          });
+          if (!('error' in again)) {
+            expectReused(ctx, first, again);
+            again.c.close();
+          }
+        } finally {
+          first.c.close();
+        }
+      } finally {
+        await labOf(ctx).setSysctls({ tcp_tw_reuse: 1 });
       }
     });
 

@@ -17,9 +17,10 @@
 import { Seq } from '../src/packet/index.js';
 import { InconclusiveError } from '../src/peer/connection.js';
 import { ENV } from '../src/peer/contract.js';
+import { allowWait } from '../src/peer/long-wait.js';
 import { CAP_MS, measureRetransmissions, SLOW_CAP_MS } from '../src/peer/retransmissions.js';
 import { suite, type TestContext } from '../src/peer/suite.js';
-import { msBetween, round } from '../src/peer/timing.js';
+import { backoffSchedule, msBetween, round } from '../src/peer/timing.js';
 import { withSettings } from '../src/target/settings.js';
 
 /** RFC 6298 2.1's initial RTO (Linux: TCP_TIMEOUT_INIT, include/net/tcp.h). */
@@ -35,6 +36,17 @@ function setting(ctx: TestContext): number | undefined {
 
 async function measureSynAckSchedule(ctx: TestContext): Promise<void> {
   const { note, expectation } = ctx;
+  // Where the count is known (setting or --expect), the wait is too: 1 + 2 + … s; with the host's
+  // tcp_synack_retries = 5 a minute, which needs --slow.
+  const known = expectation('synack-retries') ?? setting(ctx);
+  if (known !== undefined) {
+    const waitMs = backoffSchedule(INITIAL_RTO_MS, known + 1).reduce((a, b) => a + b, 0);
+    allowWait(
+      ctx.t,
+      waitMs,
+      `the half-open connection to be dropped (${SYSCTL} = ${setting(ctx) ?? 'unknown'}${expectation('synack-retries') !== undefined ? `, --expect ${known}` : ''})`,
+    );
+  }
   const r = await measureRetransmissions(ctx, {
     what: 'SYN-ACK',
     state: 'SYN-RECEIVED',

@@ -73,7 +73,7 @@ export function parseExpect(values: unknown): Record<string, number> {
 /** `host:port`, `[v6]:port`; host an IP address or a DNS name. Returns it normalised. */
 export function parseTarget(raw: string): { host: string; port: number; text: string } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(raw) ?? /^([^:[\]\s]+):(\d+)$/.exec(raw);
-  const hint = `--target wants host:port or [ipv6]:port, got '${raw}' (e.g. --target 192.0.2.10:80)`;
+  const hint = `--target wants host:port or [ipv6]:port, got '${raw}' (e.g. --target 198.18.0.10:80)`;
   if (!m) throw new UsageError(hint);
   const host = m[1]!;
   const port = Number(m[2]);

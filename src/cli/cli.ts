@@ -3,6 +3,7 @@
 // User-facing errors are one line on stderr, `tcpfsm: <what> ` plus a hint; never a stack trace.
 import yargs, { type Argv } from 'yargs';
 import { isUserFacing, UsageError } from '../sys/errors.js';
+import { type CheckTuningArgs, checkTuningBuilder, checkTuningCommand } from './commands/check-tuning.js';
 import { type CleanupArgs, cleanupBuilder, cleanupCommand } from './commands/cleanup.js';
 import { type ExerciseArgs, exerciseBuilder, exerciseCommand } from './commands/exercise.js';
 import { type FsmArgs, fsmBuilder, fsmCommand } from './commands/fsm.js';
@@ -14,7 +15,7 @@ import { type RunArgs, runBuilder, runCommand } from './commands/run.js';
 import { type Io, processIo, useIo } from './io.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report'];
+const COMMANDS = ['run', 'list', 'lab', 'fsm', 'exercise', 'cleanup', 'report', 'check-tuning'];
 
 /** The command the user was after, for the "see --help" hint. */
 function commandOf(argv: readonly string[]): string {
@@ -37,6 +38,12 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     .command<RunArgs>('run [suites..]', 'run conformance suites against a fresh lab (or a remote target); write reports', runBuilder, (a) =>
       handle(runCommand(a)),
     )
+    .command<CheckTuningArgs>(
+      'check-tuning',
+      "measure this machine's (or a server's) TCP timer tuning: one table, each figure beside the sysctl it follows",
+      checkTuningBuilder,
+      (a) => handle(checkTuningCommand(a)),
+    )
     .command<ListArgs>('list [suites..]', 'list suites and their tests', listBuilder, (a) => handle(listCommand(a)))
     .command('lab', 'a lab that stays up: lab up | lab down | lab status', (y) => labBuilder(y, handle))
     .command<RequirementsArgs>('requirements', "RFC 9293's labelled requirements: how each is observed and which tests judge it", requirementsBuilder, (a) =>
@@ -48,13 +55,17 @@ export function cli(argv: string[], handle: (run: Promise<number>) => Promise<vo
     )
     .command('report', 'the latest report: report open (in a browser, or its file:// URL) | report path', (y) => reportBuilder(y, handle))
     .command<CleanupArgs>('cleanup [ids..]', 'remove labs, links and nft tables that crashed runs left', cleanupBuilder, (a) => handle(cleanupCommand(a)))
-    .command<{ id?: string; labSysctl: string[] }>(
+    .command<{ id?: string; labSysctl: string[]; sysctls?: string }>(
       HOLD_COMMAND,
       false, // internal: the process that keeps a `lab up` lab alive
       (y) =>
-        y.option('id', { type: 'string' }).option('lab-sysctl', { type: 'string', array: true, default: [] }) as unknown as Argv<{
+        y
+          .option('id', { type: 'string' })
+          .option('lab-sysctl', { type: 'string', array: true, default: [] })
+          .option('sysctls', { type: 'string' }) as unknown as Argv<{
           id?: string;
           labSysctl: string[];
+          sysctls?: string;
         }>,
       (a) => handle(holdCommand(a)),
     )

@@ -33,11 +33,17 @@ interface Running {
   since: number;
 }
 
+/** Piped output: one progress line per suite at most this often (plus each "waiting about" start). */
+const PIPED_PROGRESS_EVERY_MS = 30_000;
+/** A test comment that says how long a timer wait still runs (long-wait.ts, timing.ts waitGone / waitWithProgress). */
+const isLongWaitProgress = (text: string): boolean => text.startsWith('waiting about ') || /: (waiting, )?\d+ s left/.test(text);
+
 export class HumanReporter implements RunnerListener {
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | null = null;
   private statusShown = false;
   private frame = 0;
+  private readonly progressAt = new Map<string, number>();
 
   constructor(
     private readonly out: Writable,
@@ -83,6 +89,15 @@ export class HumanReporter implements RunnerListener {
     // Comments (progress of long waits) go to the status line on a terminal; piped output stays
     // one line per test, nothing extra (the wait is visible in the test's duration).
     if (r && test) Object.assign(r, { comment: text, since: Date.now() });
+    // Piped, a long timer wait (--sysctls host: minutes) still says now and then what it waits for.
+    if (!this.opts.tty && test && isLongWaitProgress(text)) {
+      // Only after a long wait began (allowWait's "waiting about"): the fast set's short waits print nothing.
+      const last = this.progressAt.get(suite);
+      if (text.startsWith('waiting about ') || (last !== undefined && Date.now() - last >= PIPED_PROGRESS_EVERY_MS)) {
+        this.progressAt.set(suite, Date.now());
+        this.print(this.dim(`        …  ${suite}: ${text}`));
+      }
+    }
   }
 
   test(suite: string, test: TapTest): void {

@@ -24,6 +24,8 @@ export interface ExerciseOptions {
   output?: NodeJS.WritableStream;
   /** lab sysctls on top of the fast suite defaults and the lesson's own (`--lab-sysctl`) */
   labSysctls?: LabSysctls;
+  /** the set under the lesson's own (`--sysctls host`: this machine's); unset: the fast defaults */
+  baseSysctls?: LabSysctls;
   /** the language of the lesson texts (`--lang`), default English */
   lang?: Lang;
 }
@@ -67,7 +69,11 @@ export async function runExercise(opts: ExerciseOptions = {}): Promise<number> {
   const out = new Printer(output);
   const stable = !!opts.auto || !(output as { isTTY?: boolean }).isTTY;
   out.line(ui.settingUp, 'dim');
-  const session = await Session.open({ printer: out, sysctls: withLessonSysctls(lesson?.sysctls, opts.labSysctls), stable });
+  const session = await Session.open({
+    printer: out,
+    sysctls: withLessonSysctls(withLessonSysctls(opts.baseSysctls, lesson?.sysctls), opts.labSysctls),
+    stable,
+  });
   let lines: Lines | undefined;
   try {
     const { target } = session;

@@ -110,6 +110,10 @@ export const ENV = {
   out: 'TCPFSM_OUT',
   /** JSON object of extra lab sysctls (`--lab-sysctl`) */
   labSysctls: 'TCPFSM_LAB_SYSCTLS',
+  /** JSON object of the set a lab starts from (`--sysctls host`: the host's); unset: the fast set */
+  labSysctlBase: 'TCPFSM_LAB_SYSCTL_BASE',
+  /** longest timer wait a test may start, in seconds (check-tuning --max-wait); unset: 1200 */
+  maxWait: 'TCPFSM_MAX_WAIT',
   /** JSON object of user expectations (`--expect key=value`) */
   expect: 'TCPFSM_EXPECT',
   /** '1' to run tests tagged slow */

@@ -8,11 +8,13 @@
 // asks for capabilities, never for a kind of target.
 
 import type { TcpState } from '../fsm/index.js';
+import { LINUX_RTO_MAX_MS } from '../fsm/linux-timers.js';
 import { formatFlags, Seq } from '../packet/index.js';
 import { type DecodedTcp, PSH } from '../packet/types.js';
 import { InconclusiveError } from './connection.js';
 import { ENV } from './contract.js';
 import { bracketMiddle, watchConnection } from './liveness.js';
+import { maxWaitMs } from './long-wait.js';
 import { compareSegment, describeMismatches } from './pattern.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
@@ -79,6 +81,8 @@ export const CAP_MS = 75_000;
 export const SLOW_CAP_MS = 300_000;
 /** With the RTO unknown, how long to wait for the first retransmission (RFC 6298 2.4 floor 1 s, 2.1 initial 1 s, ×3). */
 const FIRST_WAIT_UNKNOWN_MS = 3000;
+/** RFC 6298 2.5: a maximum MAY be placed on the RTO, provided it is at least 60 s. */
+const RFC_RTO_MAX_FLOOR_MS = 60_000;
 
 export interface RetransmissionResult {
   /** arrival stamps, the original first */
@@ -120,12 +124,16 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   const stamps: bigint[] = [first.at];
   const errors: StampBound[] = [stamp.window()];
   let gone: GoneAt | undefined;
+  // Doubling stops at the stack's RTO maximum: Linux's TCP_RTO_MAX (120 s) under its profile; any
+  // other stack may stop anywhere from 60 s up (RFC 6298 2.5), so its waits look from 60 s on.
+  const rtoMax = ctx.profile.name === 'linux' ? LINUX_RTO_MAX_MS : Number.POSITIVE_INFINITY;
   const dueMs = (i: number): number | undefined => {
-    if (rto) return rto.ms * 2 ** i;
+    if (rto) return Math.min(rto.ms * 2 ** i, rtoMax);
     if (i === 0) return undefined;
-    return msBetween(stamps[0]!, stamps[1]!) * 2 ** i;
+    return Math.min(msBetween(stamps[0]!, stamps[1]!) * 2 ** i, rtoMax);
   };
-  const capMs = process.env[ENV.slow] === '1' ? SLOW_CAP_MS : CAP_MS;
+  // --slow follows the host's long settings (tcp_retries2 = 15: ~15 min) up to --max-wait.
+  const capMs = process.env[ENV.slow] === '1' ? Math.max(SLOW_CAP_MS, maxWaitMs()) : CAP_MS;
   /** why the give-up was not seen, if it was not */
   let unfinished: string | undefined;
   for (let i = 0; !gone; i++) {
@@ -134,7 +142,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
     const tol = due === undefined ? 0 : timerTolerance(due, stamp.roundTripMs).ms + 200 + (rto ? 0 : 2 ** i * errors[0]!.ms);
     const wait = due ?? FIRST_WAIT_UNKNOWN_MS;
     if (msBetween(first.at, last) + wait + tol > capMs) {
-      unfinished = `still retransmitting after ${stamps.length - 1} retransmissions when the next would come past ${capMs / 1000} s${process.env[ENV.slow] === '1' ? '' : ` (--slow looks for ${SLOW_CAP_MS / 1000} s)`}: the give-up was not seen`;
+      unfinished = `still retransmitting after ${stamps.length - 1} retransmissions when the next would come past ${capMs / 1000} s${process.env[ENV.slow] === '1' ? '' : ` (--slow looks for ${Math.max(SLOW_CAP_MS, maxWaitMs()) / 1000} s)`}: the give-up was not seen`;
       break;
     }
     t.comment(`waiting for ${s.what} retransmission ${i + 1}${due !== undefined ? ` (due in ${round(due)} ms)` : ''}`);
@@ -142,7 +150,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
     // Look from a little before it is due until it is overdue; then, if still there, a while longer.
     let end = await watchConnection(c.peer, {
       look: 'old-data',
-      from: at(Math.max(wait - LOOK_LEAD_MS, wait / 2)),
+      from: at(Math.min(Math.max(wait - LOOK_LEAD_MS, wait / 2), RFC_RTO_MAX_FLOOR_MS - LOOK_LEAD_MS)),
       until: at(wait + tol),
       everyMs: LOOK_EVERY_MS,
       lastAliveAt: last,
@@ -222,18 +230,24 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
       return;
     }
     const firstErr = rto ? 0 : 2 ** i * timerTolerance(measured[0]!, errors[0]!, { end: errors[1]! }).ms;
-    const exp = round(base! * 2 ** i);
-    const tol = timerTolerance(exp, errors[i]!, { end: errors[i + 1]! });
+    const doubled = round(Math.min(base! * 2 ** i, rtoMax));
+    const tol = timerTolerance(doubled, errors[i]!, { end: errors[i + 1]! });
+    // Past 60 s a stack without a known maximum may have stopped doubling (RFC 6298 2.5): any
+    // interval from 60 s to the doubled value conforms.
+    const lo = doubled > RFC_RTO_MAX_FLOOR_MS && rtoMax === Number.POSITIVE_INFINITY ? RFC_RTO_MAX_FLOOR_MS : doubled;
     figure({
       name: `${s.what} retransmission ${i + 1} interval`,
       value: ms,
       unit: 'ms',
-      expected: exp,
-      tolerance: round(tol.ms + firstErr),
+      expected: round((lo + doubled) / 2),
+      tolerance: round((doubled - lo) / 2 + tol.ms + firstErr),
       toleranceWhy:
         (rto
           ? `${rto.ms} ms × 2^${i} (${rto.why}; RFC 6298 5.5); `
-          : `the measured first interval ${base} ms × 2^${i} (RFC 6298 5.5; ± ${round(firstErr)} ms: that interval's own error, doubled); `) + tol.why,
+          : `the measured first interval ${base} ms × 2^${i} (RFC 6298 5.5; ± ${round(firstErr)} ms: that interval's own error, doubled); `) +
+        (doubled < base! * 2 ** i ? `capped at the RTO maximum ${rtoMax / 1000} s; ` : '') +
+        (lo < doubled ? `RFC 6298 2.5 lets the RTO stop doubling anywhere from 60 s: ${lo}–${doubled} ms; ` : '') +
+        tol.why,
       ...delay,
     });
   });

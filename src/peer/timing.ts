@@ -13,6 +13,7 @@ import type { DecodedTcp } from '../packet/types.js';
 import { cpuStallUs, loadAverage } from '../sys/load.js';
 import type { StateSource } from '../target/stack.js';
 import type { ExpectationKey } from './expectations.js';
+import { allowWait } from './long-wait.js';
 import { measureRetransmissions as measure } from './retransmissions.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
@@ -261,6 +262,12 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
             toleranceWhy: rto.why,
           });
         }
+      }
+      if (rtoMs != null) {
+        // With the host's sysctls (tcp_retries2 = 15) this is a quarter of an hour: --slow, capped.
+        const count = linuxRetransmissionCount(rtoMs, expectation(s.expectKey) ?? s.retries);
+        const total = backoffSchedule(rtoMs, count.max + 1).reduce((a, b) => a + b, 0);
+        allowWait(ctx.t, total, `the connection (${s.lifetime}) to be dropped (${s.sysctl} = ${s.setting})`);
       }
       const first = await s.trigger(ctx, c);
       await c.inState(s.state);

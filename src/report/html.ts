@@ -79,6 +79,7 @@ function sysctlRows(run: RunRecord): string {
     }
   }
   if (!values.size) return '<span class="muted">— (no lab sysctls reported)</span>';
+  const host = run.options.hostSysctls;
   const rows = [...values.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, byValue]) => {
@@ -86,9 +87,35 @@ function sysctlRows(run: RunRecord): string {
         byValue.size > 1 ? `${text(value)} <span class="muted">(${text(suites.join(', '))})</span>` : text(value),
       );
       const user = Object.keys(run.options.labSysctls).some((u) => k === u || k.endsWith(`.${u}`)) ? ' <span class="muted">(--lab-sysctl)</span>' : '';
-      return `<tr><td><code>${text(k)}</code></td><td>${v.join('<br>')}${user}</td></tr>`;
+      return `<tr><td><code>${text(k)}</code></td><td>${v.join('<br>')}${user}</td>${host ? hostCell(host[k], [...byValue.keys()]) : ''}</tr>`;
     });
-  return `<table><tr><th>sysctl</th><th>value</th></tr>${rows.join('')}</table>`;
+  return `${sysctlSetNote(run)}<table><tr><th>sysctl</th><th>value</th>${host ? '<th>this machine</th>' : ''}</tr>${rows.join('')}</table>`;
+}
+
+/** The machine's own value beside the lab's: marked when the lab's differs. */
+function hostCell(host: string | undefined, lab: readonly string[]): string {
+  if (host === undefined) return '<td><span class="muted">—</span></td>';
+  return lab.every((v) => v === host)
+    ? `<td><span class="muted">${text(host)}</span></td>`
+    : `<td><strong>${text(host)}</strong> <span class="muted">(differs)</span></td>`;
+}
+
+/** Which set the labs started from (--sysctls), and how many keys differ from this machine. */
+function sysctlSetNote(run: RunRecord): string {
+  const { sysctlSet, hostSysctls } = run.options;
+  if (!sysctlSet) return '';
+  const differ = new Set(
+    run.suites.flatMap((s) =>
+      Object.entries(s.result?.sysctls ?? {})
+        .filter(([k, v]) => hostSysctls?.[k] !== undefined && hostSysctls[k] !== v)
+        .map(([k]) => k),
+    ),
+  );
+  const what =
+    sysctlSet === 'host'
+      ? "host: this machine's per-namespace TCP/IP sysctls, copied into each lab"
+      : "fast: the lab's shortened timers — a pass says nothing about this machine's own tuning (--sysctls host measures it)";
+  return `<p>sysctl set <strong>${text(sysctlSet)}</strong> — ${text(what)}; ${differ.size} key${differ.size === 1 ? '' : 's'} differ${differ.size === 1 ? 's' : ''} from this machine.</p>`;
 }
 
 function summary(run: RunRecord): string {
@@ -103,6 +130,7 @@ function summary(run: RunRecord): string {
     o.keepLab ? '--keep-lab' : '',
     o.asRemote ? '--as-remote' : '',
     ...Object.entries(o.expect).map(([k, v]) => `--expect ${k}=${v}`),
+    o.sysctlSet === 'host' ? '--sysctls host' : '',
     ...Object.entries(o.labSysctls).map(([k, v]) => `--lab-sysctl ${k}=${v}`),
   ].filter(Boolean);
   const rows: Array<[string, string]> = [

@@ -62,6 +62,10 @@ export interface RunOptionsRecord {
   asRemote: boolean;
   keepLab: boolean;
   labSysctls: Record<string, string>;
+  /** --sysctls: the set the labs started from (unset in remote mode and in older runs) */
+  sysctlSet?: 'fast' | 'host';
+  /** this machine's own values of the sysctls the labs reported (dotted names), to show what differs */
+  hostSysctls?: Record<string, string>;
   expect: Record<string, number>;
 }
 

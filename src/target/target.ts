@@ -17,7 +17,7 @@ import type { StackHost, StackName, StackOptions, StackSettings, StateSource } f
 export interface Target {
   /** the stack ('linux', 'uml', …) or 'remote' */
   readonly name: StackName | 'remote';
-  /** one line for reports: 'lab tcpfsm-12 198.18.0.50', 'remote 203.0.113.5:443 (…)' */
+  /** one line for reports: 'lab tcpfsm-12 198.18.0.50', 'remote 198.18.0.10:443 (…)' */
   readonly describe: string;
   /** the lab holding the stack (tcpfsm-<id>: its namespace and links), for people who inspect it; null: none */
   readonly lab: string | null;

@@ -98,13 +98,37 @@ function ownerOfThing(thing: string): number | null {
   const name = thing.split(' ')[1]!;
   const remote = /^tcpfsm-remote-(\d+)$/.exec(name);
   if (remote) return Number(remote[1]);
+  // A test's own namespace named after its pid (test/tuning/hostsim.ts: tcpfsm-hostsim-<pid>-<n>).
+  const named = /^tcpfsm-[a-z]+-(\d+)-\d+$/.exec(name);
+  if (named) return Number(named[1]);
   const lab = /^(tcpfsm-\d+)/.exec(name)?.[1];
   try {
     const m = /tcpfsm:pid=(\d+)/.exec(readFileSync(`/sys/class/net/${lab}/ifalias`, 'utf8'));
     return m ? Number(m[1]) : null;
   } catch {
+    return lab ? ownerInHostSim(lab) : null;
+  }
+}
+
+/** A lab made by tcpfsm running inside a host-sim namespace has its probe link there, not here. */
+function ownerInHostSim(lab: string): number | null {
+  let sims: string[] = [];
+  try {
+    sims = readdirSync('/run/netns').filter((n) => n.startsWith('tcpfsm-hostsim-'));
+  } catch {
     return null;
   }
+  for (const ns of sims) {
+    try {
+      const m = /alias tcpfsm:pid=(\d+)/.exec(
+        execFileSync('ip', ['-n', ns, '-o', 'link', 'show', lab], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      );
+      if (m) return Number(m[1]);
+    } catch {
+      // not in this one
+    }
+  }
+  return null;
 }
 
 /**

@@ -3,6 +3,7 @@
 // ISNs, the SYN queue, TIME-WAIT reuse, both sides' states, why three and four), in English or Chinese.
 import type { Argv } from 'yargs';
 import { LANGS, type Lang, runExercise, WALKTHROUGHS } from '../../exercise/index.js';
+import { hostSysctls, parseSysctlSet, SYSCTL_SETS } from '../../lab/host-sysctls.js';
 import { labSysctlsFrom } from '../../lab/index.js';
 import { parseLabSysctls, refuseHostWideLabSysctls } from '../args.js';
 
@@ -10,6 +11,7 @@ export interface ExerciseArgs {
   walkthrough?: string;
   auto: boolean;
   labSysctl: string[];
+  sysctls?: string;
   lang: Lang;
 }
 
@@ -29,6 +31,12 @@ export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
       default: [],
       requiresArg: true,
     })
+    .option('sysctls', {
+      describe:
+        "the set the lab starts from: fast (default, short timers) or host (this machine's per-namespace TCP/IP sysctls, copied: its real timers); a lesson's own timers and --lab-sysctl go on top",
+      choices: SYSCTL_SETS,
+      requiresArg: true,
+    })
     .example('$0 exercise', 'interactive: type `listen 8080`, `connect`, `syn`, `ack`, `state`, `trace`, `help`')
     .example('$0 exercise --walkthrough handshake', 'the 3-way handshake, step by step (Enter to continue)')
     .example('$0 exercise -w time-wait --auto', 'the TIME-WAIT lesson straight through')
@@ -38,5 +46,6 @@ export function exerciseBuilder(y: Argv): Argv<ExerciseArgs> {
 export async function exerciseCommand(a: ExerciseArgs): Promise<number> {
   const values = parseLabSysctls(a.labSysctl);
   if (a.labSysctl.length) await refuseHostWideLabSysctls(values); // before the session makes its lab
-  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, lang: a.lang, labSysctls: labSysctlsFrom(values) });
+  const base = parseSysctlSet(a.sysctls) === 'host' ? labSysctlsFrom(await hostSysctls()) : undefined;
+  return runExercise({ walkthrough: a.walkthrough, auto: a.auto, lang: a.lang, labSysctls: labSysctlsFrom(values), baseSysctls: base });
 }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
+import { differencesFromHost, hostSysctls, parseSysctlSet, SYSCTL_SETS, sysctlSetLine } from '../../lab/host-sysctls.js';
 import {
   cleanupLeftovers,
   createLab,
@@ -37,6 +38,7 @@ export const HOLD_COMMAND = '_lab-hold';
 export interface LabUpArgs {
   id?: string;
   labSysctl: string[];
+  sysctls?: string;
   json: boolean;
 }
 
@@ -60,7 +62,14 @@ export function labBuilder(y: Argv, handle: (run: Promise<number>) => Promise<vo
         y
           .option('id', { describe: 'use this lab id instead of a random free one', type: 'string', requiresArg: true })
           .option('lab-sysctl', { describe: 'target namespace sysctl, key=value (repeatable)', type: 'string', array: true, default: [], requiresArg: true })
+          .option('sysctls', {
+            describe:
+              "the set the lab starts from, under --lab-sysctl: fast (default, short timers) or host (every per-namespace TCP/IP sysctl of this machine's namespace, copied)",
+            choices: SYSCTL_SETS,
+            requiresArg: true,
+          })
           .option('json', { describe: 'print the lab as JSON', type: 'boolean', default: false })
+          .example('$0 lab up --sysctls host', 'a lab tuned like this machine (its sysctls are only read)')
           .example('$0 lab up', 'create a lab; prints its name, addresses and how to stop it')
           .example('$0 lab up --id 7 --lab-sysctl tcp_fin_timeout=5', 'a chosen id and a sysctl'),
       (a) => handle(up(a as unknown as LabUpArgs)),
@@ -89,7 +98,10 @@ export function labBuilder(y: Argv, handle: (run: Promise<number>) => Promise<vo
     .demandCommand(1, 'lab needs an action: up, down or status')
     .example('$0 lab up', 'a lab to poke at by hand')
     .example('$0 lab status', 'what exists')
-    .example('$0 lab down', 'remove it again');
+    .example('$0 lab down', 'remove it again')
+    .epilog(
+      "A lab starts from the fast sysctl set (tcp_synack_retries 2, tcp_fin_timeout 3, tcp_retries2 3, tcp_orphan_retries 2 …): a pass on it says nothing about this machine's own tuning. 'lab up --sysctls host' (and 'run --sysctls host', 'check-tuning') copy this machine's per-namespace TCP/IP sysctls instead.",
+    );
 }
 
 const isHolder = (pid: number | null): boolean => {
@@ -116,10 +128,12 @@ interface LabInfo {
 }
 
 /** The hidden holder: create the lab, report it on stdout, stay alive until signalled. */
-export async function holdCommand(a: { id?: string; labSysctl: string[] }): Promise<number> {
+export async function holdCommand(a: { id?: string; labSysctl: string[]; sysctls?: string }): Promise<number> {
+  const set = parseSysctlSet(a.sysctls);
   const lab = await createLab({
     ...(a.id !== undefined ? { id: parseId(a.id, 'id') } : {}),
     sysctls: labSysctlsFrom(parseLabSysctls(a.labSysctl)),
+    ...(set === 'host' ? { sysctlDefaults: labSysctlsFrom(await hostSysctls()) } : {}),
   });
   const info: LabInfo = {
     id: lab.id,
@@ -143,7 +157,14 @@ async function up(a: LabUpArgs): Promise<number> {
   requireLabPrivileges();
   if (a.id !== undefined) parseId(a.id, 'id');
   await refuseHostWideLabSysctls(parseLabSysctls(a.labSysctl)); // usage errors here, not in the holder
-  const args = [MAIN, HOLD_COMMAND, ...(a.id !== undefined ? ['--id', a.id] : []), ...a.labSysctl.flatMap((s) => ['--lab-sysctl', s])];
+  const set = parseSysctlSet(a.sysctls);
+  const args = [
+    MAIN,
+    HOLD_COMMAND,
+    ...(a.id !== undefined ? ['--id', a.id] : []),
+    ...a.labSysctl.flatMap((s) => ['--lab-sysctl', s]),
+    ...(set === 'host' ? ['--sysctls', 'host'] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -187,6 +208,7 @@ async function up(a: LabUpArgs): Promise<number> {
       `lab ${info.namespace} is up (held by process ${info.holder})`,
       `  probe  ${info.probe.interface} ${info.probe.ipv4} ${info.probe.ipv6}   (root namespace)`,
       `  target ${info.target.interface} ${info.target.ipv4} ${info.target.ipv6}   (namespace ${info.namespace})`,
+      `  ${sysctlSetLine(set, set === 'host' ? Object.keys(info.sysctls).length : 0, differencesFromHost(info.sysctls))}`,
       `  try:   ip netns exec ${info.namespace} ss -tan   |   tcpdump -ni ${info.probe.interface}`,
       `  stop:  tcpfsm lab down ${info.id}`,
     ].join('\n') + '\n',

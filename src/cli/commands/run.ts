@@ -5,10 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Argv } from 'yargs';
+import { differencesFromHost, hostSysctls, parseSysctlSet, readHostSysctl, SYSCTL_SETS, type SysctlSet, sysctlSetLine } from '../../lab/host-sysctls.js';
 import { requireLabPrivileges, requireRemotePrivileges } from '../../lab/privileges.js';
+import { FAST_SUITE_SYSCTLS, sysctlPairs } from '../../lab/sysctls.js';
 import type { Family } from '../../packet/family.js';
 import { ENV } from '../../peer/contract.js';
 import { describeExpectations } from '../../peer/expectations.js';
+import { QUICK_WAIT_MS } from '../../peer/long-wait.js';
 import {
   DEFAULT_MAX_CONNS,
   DEFAULT_RATE,
@@ -47,6 +50,7 @@ export interface RunArgs {
   slow: boolean;
   bail: boolean;
   labSysctl: string[];
+  sysctls?: string;
   expect: string[];
   reportDir: string;
   tap: boolean;
@@ -75,6 +79,11 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
       type: 'string',
       array: true,
       default: [],
+      requiresArg: true,
+    })
+    .option('sysctls', {
+      describe: `the set each lab starts from, under --lab-sysctl: fast (default: short timers, synack_retries 2, fin_timeout 3, retries2 3, orphan_retries 2; a pass with it says nothing about this machine's own tuning) or host (every per-namespace TCP/IP sysctl of the namespace tcpfsm runs in, copied: the timer suites measure this machine's values; waits over ${QUICK_WAIT_MS / 1000} s need --slow)`,
+      choices: SYSCTL_SETS,
       requiresArg: true,
     })
     .option('expect', {
@@ -151,19 +160,28 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run handshake rst --jobs 2', 'two suites in parallel')
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
+    .example('$0 run timer-synack timer-fin-wait-2 --sysctls host --slow', "measure this machine's own SYN-ACK retries and FIN-WAIT-2 timeout in a lab")
     .example('$0 run --stack linux', 'the suites on a named lab stack')
     .example('$0 run --family both', 'every suite over IPv4 and over IPv6, the differences listed')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
-    .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
+    .example('$0 run --target 198.18.0.10:443', 'remote mode: your own server, packets only, paced')
     .example('$0 run --as-remote', 'remote mode against a fresh lab (the harness checks itself)') as unknown as Argv<RunArgs>;
 }
 
 /** The suites' environment: the contract of src/peer/contract.ts ENV. */
 export function suiteEnv(
   a: RunArgs,
-  checked: { labSysctls: Record<string, string>; expect: Record<string, number>; target?: string; remote?: RemoteOptions; stack?: StackName },
+  checked: {
+    labSysctls: Record<string, string>;
+    expect: Record<string, number>;
+    target?: string;
+    remote?: RemoteOptions;
+    stack?: StackName;
+    base?: Record<string, string>;
+  },
 ): Record<string, string> {
   const env: Record<string, string> = {
+    ...(checked.base ? { [ENV.labSysctlBase]: JSON.stringify(checked.base) } : {}),
     [ENV.slow]: a.slow ? '1' : '0',
     [ENV.labSysctls]: JSON.stringify(checked.labSysctls),
     [ENV.expect]: JSON.stringify(checked.expect),
@@ -178,11 +196,13 @@ export function suiteEnv(
   return env;
 }
 
-export async function runCommand(a: RunArgs): Promise<number> {
+/** `onRecord`: the finished run as data, for a command built on run (check-tuning). */
+export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void): Promise<number> {
   // Everything the user typed is checked before anything starts.
   const jobs = parsePositiveInt('jobs', a.jobs ?? '2', { max: 64 });
   if (a.grep !== undefined) parseGrep(a.grep);
   const labSysctls = parseLabSysctls(a.labSysctl);
+  const sysctlSet = parseSysctlSet(a.sysctls);
   const expect = parseExpect(a.expect);
   const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
   const remote = remoteOptions(a, target);
@@ -190,6 +210,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   if (remote && a.jobs !== undefined && jobs > 1)
     throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   const parallel = remote ? 1 : jobs;
+  if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, a.stack !== undefined ? parseStacks(a.stack) : undefined);
   const stacks = await stackOption(a, target);
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
   const dir = suitesDir(a.suitesDir);
@@ -204,6 +225,10 @@ export async function runCommand(a: RunArgs): Promise<number> {
     requireLabPrivileges();
     await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
   }
+  const base = sysctlSet === 'host' && !target ? await hostSysctls() : undefined;
+  const sysctlLine = target
+    ? []
+    : [sysctlSetLine(sysctlSet, Object.keys(base ?? {}).length, differencesFromHost({ ...(base ?? sysctlPairs(FAST_SUITE_SYSCTLS)), ...labSysctls }))];
   if (a.grep !== undefined) await requireGrepMatches(a.grep, suites);
   // Remote mode: resolve, classify and route the target once, here; the suites get the address.
   if (target) remote!.addr = await preflightRemote(target, a.asRemote, families.length === 1 && a.family !== undefined ? families[0] : undefined);
@@ -227,10 +252,12 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const tap = new TapComposer(a.tap ? (chunk) => process.stdout.write(chunk) : undefined, [
     `tcpfsm ${VERSION}: ${suites.length} suite${suites.length === 1 ? '' : 's'}, ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}`,
     ...plan,
+    ...sysctlLine,
   ]);
   human?.header([
     `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${parallel > 1 ? `, ${parallel} at a time` : ''}`,
     ...plan,
+    ...sysctlLine,
   ]);
 
   const listener: RunnerListener = {
@@ -257,7 +284,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
 
   let result;
   try {
-    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote, stack }), outDir, listener });
+    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote, stack, base }), outDir, listener });
   } finally {
     human?.close();
   }
@@ -280,6 +307,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
       asRemote: a.asRemote,
       keepLab: a.keepLab,
       labSysctls,
+      ...(target ? {} : { sysctlSet, hostSysctls: hostValuesOf(result.suites) }),
       expect,
     },
     suites: result.suites,
@@ -293,6 +321,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
     run.interrupted,
   );
   const files = await writeReports(runDir, run, tapText);
+  onRecord?.(run);
   linkLatest(reportRoot, runDir);
 
   const envFailure = result.suites.find(isEnvironmentFailure);
@@ -395,6 +424,23 @@ function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[
 function withFamilies(suites: SuiteFile[], families: Family[]): SuiteFile[] {
   if (families.length === 1 && families[0] === 4) return suites;
   return families.flatMap((f) => suites.map((s) => ({ ...s, name: `${s.name}${s.stack ? '-' : '@'}ipv${f}`, family: f })));
+}
+
+/** --sysctls needs a Linux lab: a remote server's settings are its own, another stack's knobs differ. */
+function refuseSysctlSet(set: SysctlSet, target: string | undefined, stacks: readonly StackName[] | undefined): void {
+  if (target) throw new UsageError(`--sysctls ${set} chooses the lab's sysctls; --target names a server whose settings are its own: give one of them`);
+  const other = stacks?.find((st) => st !== 'linux');
+  if (set === 'host' && other) throw new UsageError(`--sysctls host copies this machine's Linux sysctls into a linux lab; --stack ${other} has other knobs`);
+}
+
+/** This machine's values of every sysctl the labs reported, for the report's comparison. */
+function hostValuesOf(suites: readonly SuiteRun[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of new Set(suites.flatMap((s) => Object.keys(s.result?.sysctls ?? {})))) {
+    const v = readHostSysctl(name);
+    if (v !== null) out[name] = v;
+  }
+  return out;
 }
 
 /** Remote-mode options, checked now (a bad value is a usage error before anything starts). */
