@@ -29,7 +29,7 @@ t.test('usage errors exit 2 with one line that names the problem and where help 
     ],
     [['run', '--grep', '('], /--grep: not a regular expression/],
     [['run', '--profile', 'bsd'], /invalid values: Argument: profile, Given: "bsd", Choices: "linux", "rfc"/],
-    [['run', '--stack', 'bsd'], /unknown stack 'bsd' \(valid: linux, uml, gvisor, slirp, passt, or all\)/],
+    [['run', '--stack', 'bsd'], /unknown stack 'bsd' \(valid: linux, uml, gvisor, slirp, passt, memory, or all\)/],
     [['run', '--stack', 'linux,'], /--stack wants stack names separated by commas/],
     [['run', '--stack', 'linux', '--target', '198.18.0.2:80'], /--stack chooses the lab's stack; --target names a remote server/],
     [['run', 'nosuchsuite'], /unknown suite 'nosuchsuite' \(available: crash, env, fail, pass, wait\)/],
