@@ -162,7 +162,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example("$0 run --grep 'TIME-WAIT' --slow", 'only matching tests, slow ones included')
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
     .example('$0 run --stack linux', 'the suites on a named lab stack')
-    .example('$0 run --stack memory --setting synack_retries=3 timer-synack', "the memory stack's own settings")
+    .example('$0 run timer-synack --stack memory --setting synack_retries=3', "the memory stack's own settings")
     .example('$0 run --family both', 'every suite over IPv4 and over IPv6, the differences listed')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 203.0.113.5:443', 'remote mode: your own server, packets only, paced')
