@@ -7,6 +7,7 @@ import { parseUserSettings, userSettingsOption } from '../../src/cli/settings-op
 import { lacking } from '../../src/peer/needs.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { MemorySettings } from '../../src/target/memory/settings.js';
+import { openStack as openMemoryStack } from '../../src/target/memory.js';
 import { passtTool } from '../../src/target/passt.js';
 import { LINUX_SETTING_ROLES, readRole, roleSetting } from '../../src/target/roles.js';
 import { slirpTool } from '../../src/target/slirp.js';
@@ -127,4 +128,11 @@ t.test('roles: each stack graded against its own setting, in its own unit and re
   const caps = { agent: true, states: true, settings: true, appClose: true, appSend: true };
   t.equal(lacking([], { ...caps, settingNames: ['tcp.sack'] }, ['synack-retries']), 'needs the setting synack-retries, which this stack does not have');
   t.equal(lacking([], { ...caps, settingNames: Object.keys(memory.roles) }, ['synack-retries', 'fin-timeout']), undefined);
+});
+
+t.test('the memory stack takes only its own names: a Linux sysctl is refused, never dropped', async (t) => {
+  await t.rejects(openMemoryStack({ settings: { tcp_rfc1337: '1' } }), /unknown memory stack setting 'tcp_rfc1337'/);
+  const host = await openMemoryStack({ settings: { synack_retries: '4' } });
+  t.equal(host.settings?.values.synack_retries, '4');
+  await host.close();
 });
