@@ -12,6 +12,7 @@
 import { Seq } from '../src/packet/index.js';
 import { allowWait } from '../src/peer/long-wait.js';
 import { suite } from '../src/peer/suite.js';
+import { readRole } from '../src/target/roles.js';
 
 suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and give-up', rfc: 'RFC 9293 3.8.1, 3.8.3' }, (test) => {
   test('an unacknowledged SYN-ACK is retransmitted tcp_synack_retries times, then the half-open connection is dropped', {
@@ -21,11 +22,11 @@ suite({ name: 'lost-ack', title: 'Lost third ACK: SYN-ACK retransmission and giv
     needs: ['agent', 'states', 'settings'],
     settings: ['synack-retries'],
   }, async ({ target, listen, connect, tuple, t, note }) => {
-    const setting = target.settings.roles!['synack-retries']!;
-    const retries = Number(target.settings.values[setting]);
-    t.ok(Number.isInteger(retries) && retries >= 0, `${setting} = ${retries}`);
+    const setting = readRole(target.settings, 'synack-retries')!;
+    const retries = Number(setting.value);
+    t.ok(Number.isInteger(retries) && retries >= 0, setting.text);
     // 1 + 2 + … + 2^retries s: seconds with the fast set, a minute with the kernel's 5 (--sysctls host).
-    allowWait(t, (2 ** (retries + 1) - 1) * 1000, `the half-open connection to be dropped (${setting} = ${retries})`);
+    allowWait(t, (2 ** (retries + 1) - 1) * 1000, `the half-open connection to be dropped (${setting.text})`);
     const port = await listen();
     const c = connect(port);
     await c.send('S');

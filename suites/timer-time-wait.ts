@@ -14,14 +14,17 @@
 //          segment with ACK (tcp_timewait_state_process) though the RFC does not ask it to.
 //          Once TIME-WAIT is over the listener answers the SYN with SYN-ACK (we reset it at
 //          once), a closed port with RST: gone between the last two looks.
-// Expected: `--expect time-wait=S` (seconds), else 60 s under the linux profile; under another
-// profile the duration is reported (MSL is an engineering choice: RFC 9293 3.4.2).
+// Expected: `--expect time-wait=S` (seconds), else the target's own TIME-WAIT setting where its
+// settings have one (the time-wait role: the memory stack's time_wait_ms; Linux has none), else
+// 60 s under the linux profile; otherwise the duration is reported (MSL is an engineering
+// choice: RFC 9293 3.4.2).
 
 import { Seq } from '../src/packet/index.js';
 import { bracketMiddle, lookForEnd } from '../src/peer/liveness.js';
 import { allowWait } from '../src/peer/long-wait.js';
 import { suite } from '../src/peer/suite.js';
 import { type GoneAt, handshakeRoundTrip, msBetween, round, StampError, timerTolerance, waitGone, waitWithProgress } from '../src/peer/timing.js';
+import { readRole } from '../src/target/roles.js';
 
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s, compiled in. */
 const TCP_TIMEWAIT_LEN_MS = 60_000;
@@ -44,14 +47,17 @@ suite({ name: 'timer-time-wait', title: 'TIME-WAIT duration (2 MSL)', rfc: 'RFC 
     needs: ['app-close'],
   }, async ({ listen, connect, remote, target, profile, tuple, t, figure, note, expectation }) => {
     const given = expectation('time-wait');
-    const expectedMs = given !== undefined ? given * 1000 : profile.name === 'linux' ? TCP_TIMEWAIT_LEN_MS : undefined;
+    const own = target.has('settings') ? readRole(target.settings, 'time-wait') : undefined;
+    const expectedMs = given !== undefined ? given * 1000 : (own?.value ?? (profile.name === 'linux' ? TCP_TIMEWAIT_LEN_MS : undefined));
     allowWait(t, (expectedMs ?? TCP_TIMEWAIT_LEN_MS) + RESTART_PROBE_DELAY_MS, 'TIME-WAIT to end (restarted once by a retransmitted FIN)');
     note(
       given !== undefined
-        ? `--expect time-wait=${given}`
-        : expectedMs !== undefined
-          ? 'Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)'
-          : `profile ${profile.name}: nothing fixes 2 MSL (MSL is an engineering choice), so the duration is reported, not graded`,
+        ? `--expect time-wait=${given}${own ? ` (${own.text})` : ''}`
+        : own?.value != null
+          ? `the target's own TIME-WAIT: ${own.text}`
+          : expectedMs !== undefined
+            ? 'Linux keeps TIME-WAIT for TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h): a compile-time constant, not a sysctl (RFC 9293 3.6: 2 MSL; MSL "2 minutes" is an engineering choice)'
+            : `profile ${profile.name}: nothing fixes 2 MSL (MSL is an engineering choice), so the duration is reported, not graded`,
     );
 
     const c = connect(await listen());

@@ -12,6 +12,7 @@ import { RST } from '../src/packet/types.js';
 import { gradeDoubling } from '../src/peer/server-data.js';
 import { dataShortfall, suite } from '../src/peer/suite.js';
 import { handshakeRoundTrip, hrnow, msBetween, round, type StampBound, StampError } from '../src/peer/timing.js';
+import { readRole } from '../src/target/roles.js';
 
 /** Long enough for several backed-off probes from a 200 ms to 1 s RTO, short enough for a fast suite. */
 const PROBE_WATCH_MS = 12_000;
@@ -126,12 +127,13 @@ suite({ name: 'zero-window', title: 'Zero-window probing: probes, their backoff,
       level: asShould(backoff.grades[0]),
       observed: `first probe ${first ?? '-'} ms after the window closed, the second ${backoff.grades.length ? 'after' : 'not seen'} ${stamps[2] ? round(msBetween(stamps[1]!, stamps[2])) : '-'} ms more`,
     });
+    const r2 = ctx.target.has('settings') ? readRole(ctx.target.settings, 'retries2') : undefined;
     finding({
       requirement: 'SHLD-30',
       check: 'zero-window probe backoff',
       expected: 'each gap twice the one before',
       level: backoff.grades.length < 2 ? 'inconclusive' : asShould(backoff.grade),
-      observed: `${backoff.observed}${ctx.target.has('settings') ? ` (Linux caps the probe backoff at tcp_retries2 = ${ctx.target.settings.values['net.ipv4.tcp_retries2']} doublings)` : ''}`,
+      observed: `${backoff.observed}${r2?.binding.linux ? ` (Linux caps the probe backoff at tcp_retries2 = ${r2.raw} doublings)` : ''}`,
     });
     await c.peer.send({ flags: 'R', seq: c.peer.sndNxt });
     c.model.state = 'CLOSED';

@@ -5,6 +5,7 @@
 import { type Capabilities, lacking, type Need } from '../peer/needs.js';
 import { STACK_CAPABILITIES } from '../target/capabilities.js';
 import type { StackName } from '../target/stack.js';
+import { STACK_ROLE_NAMES, STACK_SETTING_NAMES } from '../target/stack-settings.js';
 import { listSuite, type SuiteFile, type SuiteListing } from './suites.js';
 
 export interface PlanOptions {
@@ -88,7 +89,10 @@ export async function planLines(
   }
   return (opts.stacks ?? []).flatMap((st) => {
     const c = STACK_CAPABILITIES[st];
-    const caps: Capabilities = { ...c, appClose: c.agent, appSend: c.agent };
+    const names = STACK_SETTING_NAMES[st];
+    // Where the set is closed (not a Linux kernel's sysctls): its names and the roles they fill.
+    const settingNames = names ? [...names, ...(STACK_ROLE_NAMES[st] ?? [])] : undefined;
+    const caps: Capabilities = { ...c, appClose: c.agent, appSend: c.agent, ...(settingNames ? { settingNames } : {}) };
     return runPlan(`stack ${st} (${describeCapabilities(caps)})`, listings, caps, popts).lines;
   });
 }

@@ -6,16 +6,16 @@
 export interface ExpectationInfo {
   what: string;
   unit: string;
-  /** the setting the figure follows when no expectation is given */
+  /** the setting the figure follows when no expectation is given: a role (src/target/roles.ts), each stack's own name for it */
   setting?: string;
 }
 
 export const EXPECTATIONS = {
-  'synack-retries': { what: 'SYN-ACK retransmissions before a half-open connection is dropped', unit: 'count', setting: 'net.ipv4.tcp_synack_retries' },
-  'fin-timeout': { what: 'lifetime of an orphaned FIN-WAIT-2', unit: 's', setting: 'net.ipv4.tcp_fin_timeout' },
-  retries2: { what: 'data retransmissions before an established connection is dropped', unit: 'count', setting: 'net.ipv4.tcp_retries2' },
-  'orphan-retries': { what: 'FIN retransmissions before an orphaned FIN-WAIT-1 is dropped', unit: 'count', setting: 'net.ipv4.tcp_orphan_retries' },
-  'time-wait': { what: 'TIME-WAIT duration (2 MSL)', unit: 's' },
+  'synack-retries': { what: 'SYN-ACK retransmissions before a half-open connection is dropped', unit: 'count', setting: 'synack-retries' },
+  'fin-timeout': { what: 'lifetime of an orphaned FIN-WAIT-2', unit: 's', setting: 'fin-timeout' },
+  retries2: { what: 'data retransmissions before an established connection is dropped', unit: 'count', setting: 'retries2' },
+  'orphan-retries': { what: 'FIN retransmissions before an orphaned FIN-WAIT-1 is dropped', unit: 'count', setting: 'orphan-retries' },
+  'time-wait': { what: 'TIME-WAIT duration (2 MSL)', unit: 's', setting: 'time-wait' },
 } as const satisfies Record<string, ExpectationInfo>;
 
 export type ExpectationKey = keyof typeof EXPECTATIONS;

@@ -23,7 +23,7 @@ export interface Capabilities {
 /** Why a test with these needs cannot run on a target with these capabilities (undefined: it can). */
 export function lacking(needs: readonly Need[], caps: Capabilities, settings: readonly string[] = []): string | undefined {
   const missing = caps.settingNames ? settings.filter((name) => !caps.settingNames!.includes(name)) : [];
-  if (missing.length && caps.settings) return `needs the setting ${missing.join(', ')}, which this stack does not have`;
+  if (missing.length && caps.settings) return lackingSettings(missing);
   if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
   if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http, idle:SECONDS or send:BYTES';
   if (needs.includes('app-send') && !caps.appSend) return 'needs the server to send data: give --data-request http or send:BYTES';
@@ -31,3 +31,7 @@ export function lacking(needs: readonly Need[], caps: Capabilities, settings: re
   if ((needs.includes('settings') || settings.length) && !caps.settings) return "needs the target's settings, which this target does not expose";
   return undefined;
 }
+
+/** Why a test skips on a stack without these settings (its own, or ones its suite sets). */
+export const lackingSettings = (missing: readonly string[]): string =>
+  `needs the setting${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this stack does not have`;

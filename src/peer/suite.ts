@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
 import { type AgentClient, type ConnId, type LabSysctls, sysctlPairs, type TcpTuple } from '../lab/index.js';
+import { sysctlsToWrite } from '../lab/sysctls.js';
 import { formatFlags, parseFamily, Seq } from '../packet/index.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../sys/errors.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
+import { isSettingRole } from '../target/roles.js';
 import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
+import { settingsLacking, userSettingsFor } from '../target/stack-settings.js';
 import { openTarget, profileByName, profileFor, type Target } from '../target/target.js';
 import type { Finding } from '../verdict/grade.js';
 import { requirement } from '../verdict/requirements.js';
@@ -33,7 +36,7 @@ import { EXPECTATIONS, type ExpectationInfo, type ExpectationKey, expectationsUs
 import { gradeFigure } from './grade.js';
 import { WaitTooLongError } from './long-wait.js';
 import { RemoteModel } from './model.js';
-import { type Capabilities, lacking, type Need } from './needs.js';
+import { type Capabilities, lacking, lackingSettings, type Need } from './needs.js';
 import {
   type CloseTrigger,
   type DataRequest,
@@ -55,8 +58,14 @@ export interface SuiteMeta {
   name: string;
   title: string;
   rfc: string;
-  /** lab sysctls this suite needs on top of the fast defaults (the user's --lab-sysctl wins) */
+  /**
+   * Linux sysctls every test of this suite runs with, on top of the fast defaults (the user's
+   * settings win). On a stack without one the suite's tests skip (they would run with another
+   * value); the run's plan says so too.
+   */
   sysctls?: LabSysctls;
+  /** Linux sysctls that only make the suite quicker, never change what it judges: left out, and said so, on a stack without them. */
+  tuning?: LabSysctls;
   /** a floor for the target's RTO towards the probe, where the stack can set one (StackOptions.minRtoMs) */
   minRtoMs?: number;
 }
@@ -188,7 +197,7 @@ export function suite(meta: SuiteMeta, define: (test: (name: string, meta: TestM
       rfc: d.meta.rfc,
       slow: !!d.meta.slow,
       needs: d.meta.needs ?? [],
-      settings: d.meta.settings ?? [],
+      settings: [...new Set([...(d.meta.settings ?? []), ...suiteSettingNames(meta.sysctls)])],
       requirements: d.meta.requirements ?? [],
     }));
     process.stdout.write(JSON.stringify({ suite: meta.name, title: meta.title, rfc: meta.rfc, tests }) + '\n');
@@ -235,8 +244,13 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   let caps: Capabilities | undefined = remoteMode
     ? { agent: false, states: false, settings: false, appClose: !!remoteOpts.trigger, appSend: !!remoteOpts.request }
     : undefined;
+  // The suite's own settings go to the stack only whole: a stack without one skips every test.
+  const suiteLacks = targetText ? [] : settingsLacking(stack, suiteSettingNames(meta.sysctls));
+  const tuning = sysctlPairs(meta.tuning ?? {});
+  const tuningLacks = settingsLacking(stack, Object.keys(tuning));
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
+    if (suiteLacks.length) return lackingSettings(suiteLacks);
     return caps ? lacking(d.meta.needs ?? [], caps, d.meta.settings) : undefined;
   };
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
@@ -248,11 +262,12 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   let target: Target | undefined;
   let remote: RemoteTarget | undefined;
   let pcap: PcapFileWriter | undefined;
-  // --sysctls host: the host's set under the suite's own, the user's --lab-sysctl on top of both.
+  // --sysctls host: the host's set first, the suite's own over it, the user's settings on top.
   const sysctls = {
     ...(parseJsonEnv<Record<string, string>>(ENV.labSysctlBase) ?? {}),
+    ...Object.fromEntries(Object.entries(tuning).filter(([name]) => !tuningLacks.includes(name))),
     ...sysctlPairs(meta.sysctls ?? {}),
-    ...(parseJsonEnv<Record<string, string>>(ENV.labSysctls) ?? {}),
+    ...userSettingsFor(stack, parseJsonEnv<Record<string, string>>(ENV.labSysctls) ?? {}),
   };
 
   // A bad remote target is one clear error (exit 2) before anything is installed.
@@ -261,6 +276,8 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
     await planRemoteTarget(remoteOpts.addr ?? host, port, !!remoteOpts.asRemote); // the CLI resolved it once
   }
   t.comment(`${meta.title} (${meta.rfc})`);
+  if (tuningLacks.length && !targetText && selected.some((d) => !skipWhy(d)))
+    t.comment(`stack ${stack} has no ${tuningLacks.join(', ')}: left at its own value (the suite sets it only to run quicker)`);
   if (!remoteMode && selected.some((d) => !skipWhy(d))) {
     // A stack that cannot start is one clear error (exit 2): it removed what it made.
     target = await openTarget({ stack, family, settings: sysctls, minRtoMs: meta.minRtoMs, profile: process.env[ENV.profile] as ProfileName | undefined });
@@ -643,7 +660,8 @@ function makeContext(
     expectation: (key) => {
       // A test that sets the very setting a figure follows measures its own value, not the user's.
       const setting = (EXPECTATIONS[key] as ExpectationInfo).setting;
-      if (setting && changed.has(setting)) return undefined;
+      const name = setting && isSettingRole(setting) ? target.settings?.roles?.[setting]?.name : setting;
+      if (name && changed.has(name)) return undefined;
       if (expectations[key] !== undefined) expectationsUsed.add(key);
       return expectations[key];
     },
@@ -738,4 +756,9 @@ function traceLines(trace: Trace): TraceLine[] {
     }
   });
   return lines;
+}
+
+/** The dotted names of a suite's own sysctls (what a stack must have for its tests to run). */
+function suiteSettingNames(sysctls: LabSysctls | undefined): string[] {
+  return Object.keys(sysctlsToWrite(sysctls ?? {}, {}));
 }

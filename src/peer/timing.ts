@@ -221,6 +221,8 @@ export interface RetransmissionScenario {
   setting: number;
   /** retries the kernel uses for that setting (tcp_orphan_retries 0 reads as 8) */
   retries: number;
+  /** the stack gives up after exactly `retries` retransmissions (default: Linux's time budget, linuxRetransmissionCount) */
+  exact?: boolean;
   /** `--expect` key that overrides the expected count */
   expectKey: ExpectationKey;
   /** 'data' or 'FIN', in figure names */
@@ -278,6 +280,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
       note(
         `${s.sysctl} = ${s.setting}${s.retries !== s.setting ? ` (read as ${s.retries})` : ''}${boundary !== s.retries ? `; --expect ${s.expectKey}=${boundary}` : ''}`,
       );
+      if (s.exact) return { min: boundary, max: boundary, why: `${s.sysctl} = ${s.setting}, limit ${boundary}: a count is exact` };
       const count = linuxRetransmissionCount(rtoMs, boundary);
       return { min: count.min, max: count.max, why: `${s.sysctl} = ${s.setting}, limit ${boundary}: ${count.why}` };
     },

@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { diagramModel, type Mark } from '../fsm/index.js';
 import type { TestResult } from '../peer/contract.js';
+import { stackHasSetting } from '../target/stack-settings.js';
 import { isRfc9293Label, REQUIREMENTS } from '../verdict/requirements.js';
 import type { RowCoverage } from './coverage.js';
 import { tableCoverage } from './coverage.js';
@@ -131,7 +132,8 @@ function summary(run: RunRecord): string {
     o.asRemote ? '--as-remote' : '',
     ...Object.entries(o.expect).map(([k, v]) => `--expect ${k}=${v}`),
     o.sysctlSet === 'host' ? '--sysctls host' : '',
-    ...Object.entries(o.labSysctls).map(([k, v]) => `--lab-sysctl ${k}=${v}`),
+    // A Linux sysctl for every stack as --lab-sysctl took it; another stack's own, or one stack's, as --setting.
+    ...Object.entries(o.labSysctls).map(([k, v]) => `${stackHasSetting('linux', k) ? '--lab-sysctl' : '--setting'} ${k}=${v}`),
   ].filter(Boolean);
   const rows: Array<[string, string]> = [
     ['verdict', `${verdictBadge(run)}${run.interrupted ? ` interrupted by ${text(run.interrupted)}: what had finished is reported as it was` : ''}`],

@@ -5,12 +5,10 @@
 // agent protocol served in process; ground truth is its own TCB table (no fork, no round trip
 // through a pipe); settings are its own options (src/target/memory/settings.ts).
 //
-// Settings given by name that are a Linux lab's sysctls (dotted net.* names, e.g. a suite's own
-// tcp_rfc1337=1) are not this stack's: they are left out, and a test that reads one finds it
-// missing from `settings.values`.
+// Settings are this stack's own names only: any other (a Linux sysctl) is a UsageError, never
+// dropped. The suite harness gives a stack only the settings it has (./stack-settings.ts).
 import { AgentClient } from '../lab/agent/client.js';
 import { matchesTuple, onlySocket, pollForState } from '../lab/ground-truth.js';
-import { SYSCTL_NAMES } from '../lab/sysctls.js';
 import { MemoryTransport } from '../wire/memory.js';
 import { MemoryAgent } from './memory/agent.js';
 import { MemorySettings } from './memory/settings.js';
@@ -33,9 +31,7 @@ let nextId = 1;
 export async function openStack(opts: StackOptions = {}): Promise<StackHost> {
   const started = performance.now();
   const settings = new MemorySettings();
-  // A Linux lab's sysctls (a suite's tcp_rfc1337=1, tcp_rmem…) are not this stack's knobs.
-  const own = Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([name]) => !(name in SYSCTL_NAMES) && !name.includes('.')));
-  await settings.set({ ...FAST_SUITE_SETTINGS, ...own });
+  await settings.set({ ...FAST_SUITE_SETTINGS, ...opts.settings });
   if (opts.minRtoMs !== undefined && opts.minRtoMs > settings.config.rto_min_ms) await settings.set({ rto_min_ms: String(Math.round(opts.minRtoMs)) });
   const stack = new MemoryStack(MEMORY_TARGET_ADDR, settings);
   const wire = new MemoryTransport(MEMORY_PROBE_ADDR, (sent) => stack.receive(sent));

@@ -7,6 +7,7 @@ import type { AgentClient } from '../lab/agent/client.js';
 import type { StateWait, TcpTuple } from '../lab/ground-truth.js';
 import type { SsSocket, TcpState } from '../lab/ss.js';
 import type { Transport } from '../wire/transport.js';
+import type { RoleBinding, SettingRole } from './roles.js';
 
 /** The stacks the lab can bring up, and the in-process reference stack (memory: no root, no lab). */
 export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
@@ -32,21 +33,16 @@ export interface StateSource {
 /**
  * The stack's tunables: sysctls for a Linux kernel, netstack's protocol options for gVisor.
  * Names are the stack's own (dotted sysctl names on Linux); values as strings, read back.
+ * Settings every TCP has under some name of its own are roles (./roles.ts): a test that needs
+ * one asks by its role (TestMeta.settings) and reads it through `roles`.
  */
-/**
- * Settings every TCP has under some name of its own: a test that needs one asks by this role
- * (TestMeta.settings) and reads the stack's name from `roles`.
- */
-export type SettingRole = 'synack-retries';
-
-/** Linux's names for the roles (the lab's kernel, UML). */
-export const LINUX_SETTING_ROLES: Readonly<Record<SettingRole, string>> = { 'synack-retries': 'net.ipv4.tcp_synack_retries' };
+export { LINUX_SETTING_ROLES, type RoleBinding, type SettingRole } from './roles.js';
 
 export interface StackSettings {
   /** Every known setting with its value now. */
   readonly values: Readonly<Record<string, string>>;
   /** The stack's own name for each role it has. */
-  readonly roles?: Readonly<Partial<Record<SettingRole, string>>>;
+  readonly roles?: Readonly<Partial<Record<SettingRole, RoleBinding>>>;
   /** Write, read back, and throw a UsageError naming each value that did not take. */
   set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>>;
 }

@@ -81,6 +81,7 @@ export async function checkTuningCommand(a: CheckTuningArgs): Promise<number> {
       slow: true, // --max-wait is the limit here
       bail: false,
       labSysctl: a.labSysctl,
+      setting: [],
       ...(remote ? {} : { sysctls: 'host' }),
       expect: [],
       reportDir: a.reportDir,

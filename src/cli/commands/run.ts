@@ -33,11 +33,12 @@ import { isInProcessStack, loadStack, parseStacks } from '../../target/registry.
 import { IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
-import { parseExpect, parseGrep, parseLabSysctls, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
+import { parseExpect, parseGrep, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { planLines } from '../plan.js';
 import { reportWhere } from '../report-where.js';
 import { type RunnerListener, runSuites } from '../runner.js';
+import { userSettingsOption } from '../settings-option.js';
 import { discoverSuites, listSuite, type SuiteFile, selectSuites, suitesDir } from '../suites.js';
 import { VERSION } from '../version.js';
 
@@ -51,6 +52,7 @@ export interface RunArgs {
   bail: boolean;
   labSysctl: string[];
   sysctls?: string;
+  setting: string[];
   expect: string[];
   reportDir: string;
   tap: boolean;
@@ -75,7 +77,15 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('slow', { describe: 'also run slow tests (long protocol waits such as TIME-WAIT)', type: 'boolean', default: false })
     .option('bail', { describe: 'stop at the first failing test; start no further suite', type: 'boolean', default: false })
     .option('lab-sysctl', {
-      describe: 'target namespace sysctl, key=value (repeatable); short (tcp_fin_timeout) or dotted name',
+      describe: 'a Linux sysctl of the target (linux, uml), [STACK:]key=value (repeatable); short (tcp_fin_timeout) or dotted name',
+      type: 'string',
+      array: true,
+      default: [],
+      requiresArg: true,
+    })
+    .option('setting', {
+      describe:
+        "a setting of the stack under test by its own name, [STACK:]name=value (repeatable): linux, uml their sysctls (as --lab-sysctl), memory its options (rfc5961, rto_min_ms, synack_retries, time_wait_ms…), gvisor netstack's (tcp.sack…); a name a stack lacks is an error; STACK: gives it to one stack of --stack a,b",
       type: 'string',
       array: true,
       default: [],
@@ -162,6 +172,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run --lab-sysctl tcp_synack_retries=3 --expect synack-retries=3', 'tune the target and say what to expect')
     .example('$0 run timer-synack timer-fin-wait-2 --sysctls host --slow', "measure this machine's own SYN-ACK retries and FIN-WAIT-2 timeout in a lab")
     .example('$0 run --stack linux', 'the suites on a named lab stack')
+    .example('$0 run timer-synack --stack memory --setting synack_retries=3', "the memory stack's own settings")
     .example('$0 run --family both', 'every suite over IPv4 and over IPv6, the differences listed')
     .example('$0 run --tap > run.tap', 'TAP 14 for another tool')
     .example('$0 run --target 198.18.0.10:443', 'remote mode: your own server, packets only, paced')
@@ -201,7 +212,6 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   // Everything the user typed is checked before anything starts.
   const jobs = parsePositiveInt('jobs', a.jobs ?? '2', { max: 64 });
   if (a.grep !== undefined) parseGrep(a.grep);
-  const labSysctls = parseLabSysctls(a.labSysctl);
   const sysctlSet = parseSysctlSet(a.sysctls);
   const expect = parseExpect(a.expect);
   const target = a.target !== undefined ? parseTarget(a.target).text : undefined;
@@ -213,6 +223,8 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, a.stack !== undefined ? parseStacks(a.stack) : undefined);
   const stacks = await stackOption(a, target);
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
+  const settings = userSettingsOption(a, target, stacks);
+  const labSysctls = settings.env;
   const dir = suitesDir(a.suitesDir);
   const chosen = selectSuites(discoverSuites(dir), a.suites);
   // Several stacks: every suite once per stack, `suite@stack`, each in a lab of that stack.
@@ -223,7 +235,7 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   else if (!stacks?.every(isInProcessStack)) {
     // (a stack in this process, memory, needs neither root nor a lab)
     requireLabPrivileges();
-    await refuseHostWideLabSysctls(labSysctls); // before any suite makes a lab
+    await refuseHostWideLabSysctls(settings.linux); // before any suite makes a lab
   }
   const base = sysctlSet === 'host' && !target ? await hostSysctls() : undefined;
   const sysctlLine = target

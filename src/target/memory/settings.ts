@@ -1,6 +1,7 @@
 // The memory stack's own options (its "sysctls"): RFC 5961 on or off, its timers and its buffer.
 // Values are strings as every stack's settings are; each is checked when set, and read back.
 import { UsageError } from '../../sys/errors.js';
+import type { RoleBinding, SettingRole } from '../roles.js';
 import type { StackSettings } from '../stack.js';
 
 interface Spec {
@@ -32,8 +33,35 @@ export const MEMORY_SETTINGS = {
 /** The settings as numbers, for the stack's own use. */
 export type MemoryConfig = { [K in keyof typeof MEMORY_SETTINGS]: number };
 
+/**
+ * The roles (../roles.ts) the memory stack's settings fill, each read exactly as it is named
+ * (a count is the count, a duration the duration: no Linux time budget, no 3.5 × RTO floor).
+ * orphan-retries is `retries` too: this stack has one limit for data and FIN, orphaned or not,
+ * so a FIN-WAIT-1 after close() (what the role is about) gives up after `retries` as Linux's
+ * orphan does after tcp_orphan_retries. fin-timeout applies to orphans only, as on Linux;
+ * 0 (the default) is none, as in RFC 9293 3.6.
+ */
+export const MEMORY_ROLES: Readonly<Partial<Record<SettingRole, RoleBinding>>> = {
+  'synack-retries': { name: 'synack_retries' },
+  retries2: { name: 'retries' },
+  'orphan-retries': { name: 'retries' },
+  'fin-timeout': { name: 'fin_wait_2_timeout_ms', zeroIsNone: true },
+  'time-wait': { name: 'time_wait_ms' },
+};
+
+/** `value` for the setting `name`, normalised; a UsageError names an unknown name or a value out of range. */
+export function checkMemorySetting(name: string, raw: string): string {
+  const spec = (MEMORY_SETTINGS as Record<string, Spec>)[name];
+  if (!spec) throw new UsageError(`unknown memory stack setting '${name}' (known: ${Object.keys(MEMORY_SETTINGS).join(', ')})`);
+  const text = String(raw).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < spec.min || n > spec.max)
+    throw new UsageError(`memory stack setting ${name}: '${raw}' is not an integer in ${spec.min}..${spec.max} (${spec.what})`);
+  return String(n);
+}
+
 export class MemorySettings implements StackSettings {
-  readonly roles: StackSettings['roles'] = { 'synack-retries': 'synack_retries' };
+  readonly roles = MEMORY_ROLES;
   private current: Record<string, string> = Object.fromEntries(Object.entries(MEMORY_SETTINGS).map(([k, s]) => [k, s.value]));
   /** Numbers, updated with every set(). */
   readonly config = {} as MemoryConfig;
@@ -49,15 +77,7 @@ export class MemorySettings implements StackSettings {
   /** Validate every value before changing any, then apply them all. */
   async set(values: Readonly<Record<string, string>>): Promise<Readonly<Record<string, string>>> {
     const next: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(values)) {
-      const spec = (MEMORY_SETTINGS as Record<string, Spec>)[name];
-      if (!spec) throw new UsageError(`unknown memory stack setting '${name}' (known: ${Object.keys(MEMORY_SETTINGS).join(', ')})`);
-      const text = String(raw).trim();
-      const n = Number(text);
-      if (!/^\d+$/.test(text) || n < spec.min || n > spec.max)
-        throw new UsageError(`memory stack setting ${name}: '${raw}' is not an integer in ${spec.min}..${spec.max} (${spec.what})`);
-      next[name] = String(n);
-    }
+    for (const [name, raw] of Object.entries(values)) next[name] = checkMemorySetting(name, raw);
     Object.assign(this.current, next);
     this.refresh();
     return this.values;
