@@ -43,7 +43,7 @@ export async function openStack(opts: UmlStackOptions = {}): Promise<StackHost> 
   const toWrite = settingsToWrite(opts.settings ?? {}, FAST_SUITE_SYSCTLS);
   const host = await claimFreeLab((addresses) => UmlHost.claim(addresses), { id: opts.id });
   try {
-    await host.boot(opts.agentTimeoutMs);
+    await host.boot(opts.agentTimeoutMs, opts.minRtoMs);
     await host.settings.set(toWrite);
   } catch (e) {
     await host.close().catch(() => undefined);
@@ -86,6 +86,8 @@ class UmlHost implements StackHost {
   readonly states: StateSource;
   readonly settings: UmlSettings;
   setupMs = 0;
+  /** The guest kernel's own release (kernel.osrelease inside it), read at boot. */
+  kernelRelease: string | undefined;
   private client: AgentClient | null = null;
   private phase: Phase = 'claiming';
   private readonly registration: Registration;
@@ -141,10 +143,10 @@ class UmlHost implements StackHost {
     return this.client;
   }
 
-  async boot(agentTimeoutMs?: number): Promise<void> {
+  async boot(agentTimeoutMs?: number, minRtoMs?: number): Promise<void> {
     const { lab } = this;
     await configureTarget(lab, { ipv6: false, targetAddressed: false });
-    const args = umlKernelArgs({ lab, node: process.execPath, agent: AGENT_SCRIPT, umlDir: this.umlDir });
+    const args = umlKernelArgs({ lab, node: process.execPath, agent: AGENT_SCRIPT, umlDir: this.umlDir, minRtoMs });
     this.client = await AgentClient.spawn('ip', ['netns', 'exec', lab.namespace, UML_BINARY, ...args], `User-Mode Linux in ${lab.namespace}`, {
       protocolFd: UML_PROTOCOL_FD,
       startTimeoutMs: BOOT_TIMEOUT_MS,
@@ -154,6 +156,8 @@ class UmlHost implements StackHost {
     });
     // The guest's MAC is fixed per lab, but a neighbour entry from an earlier boot may linger.
     await run('ip', ['neigh', 'flush', 'dev', lab.probeInterface]);
+    // The guest reports its own kernel (6.1), not the host's: the linux profile follows it.
+    this.kernelRelease = (await this.client.sysctl({}, ['kernel.osrelease'])).values['kernel.osrelease'];
   }
 
   close(): Promise<void> {
