@@ -152,6 +152,12 @@ export interface LinuxOptions {
    * 6.10 keeps it ("tcp: replace TCP_SKB_CB(skb)->tcp_tw_isn with a per-cpu field"). Default false.
    */
   timeWaitFreshIsn?: boolean;
+  /**
+   * Kernels before "tcp: do not accept packets beyond window" (6.17) check only where a segment
+   * starts (tcp_sequence()), never where it ends: a segment at the right edge is always processed.
+   * Default false.
+   */
+  legacyEndBeyondWindow?: boolean;
 }
 
 /**
@@ -389,10 +395,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     // the edge is accepted only while the receive queue is empty; an orphaned CLOSING socket still
     // holds the peer's FIN that arrived after close() (nobody reads it). Seen in suites/matrix.ts:
     // CLOSING <- data @RCV.NXT+RCV.WND stays CLOSING, CLOSING <- FIN-ACK there reaches TIME-WAIT.
+    // Older kernels (UML 6.1.176) process its ACK there too: CLOSING -> TIME-WAIT, nothing sent.
     applies: (a) =>
       a.tcb.rcvWnd > 0 &&
       a.seg.seq === rightEdge(a.tcb) &&
-      !(gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
+      !(!options.legacyEndBeyondWindow && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
       (isFullSock(a) || (isRequestSock(a) && segLen(a.seg) === 0 && !has(a.seg, RST))),
     predict: (a) => fromInner(a.engine(a.state, a.seg, { ...a.tcb, rcvWnd: a.tcb.rcvWnd + 1 }), { rcvWnd: a.tcb.rcvWnd }),
   });
@@ -619,16 +626,23 @@ function linuxRateLimited(p: Prediction, seg: Segment): boolean {
  * non-exact in-window RST in SYN-RECEIVED with a challenge ACK and keeps the request (seen by
  * suites/matrix.ts, cells "SYN-RECEIVED <- RST @RCV.NXT+RCV.WND-1" and "@RCV.NXT+RCV.WND");
  * releases below 6.18.44 are assumed not to carry the change (not verified). The User-Mode Linux
- * lab (6.1.176) shows the two older behaviours: legacyAckUnsent (ESTABLISHED <- ACK
- * ack=SND.NXT+1 gets no answer; the challenge ACK came with 6.18.38) and timeWaitFreshIsn (below
- * 6.10). Releases between those seen (6.1.176, 6.18.44) follow the changes' versions, unverified.
+ * lab (6.1.176) shows three older behaviours: legacyAckUnsent (ESTABLISHED <- ACK
+ * ack=SND.NXT+1 gets no answer; the challenge ACK came with 6.18.38), timeWaitFreshIsn (below
+ * 6.10) and legacyEndBeyondWindow (below 6.17: CLOSING <- data @RCV.NXT+RCV.WND reaches TIME-WAIT). Releases between those seen (6.1.176, 6.18.44) follow the changes' versions, unverified.
  */
-export function linuxOptionsForRelease(release: string): Pick<LinuxOptions, 'synRecvRstExact' | 'legacyAckUnsent' | 'timeWaitFreshIsn'> {
+export function linuxOptionsForRelease(
+  release: string,
+): Pick<LinuxOptions, 'synRecvRstExact' | 'legacyAckUnsent' | 'timeWaitFreshIsn' | 'legacyEndBeyondWindow'> {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return {};
   const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
   const atLeast = (x: number, y: number, z: number) => (major !== x ? major > x : minor !== y ? minor > y : patch >= z);
-  return { synRecvRstExact: atLeast(6, 18, 44), legacyAckUnsent: !atLeast(6, 18, 38), timeWaitFreshIsn: atLeast(4, 15, 0) && !atLeast(6, 10, 0) };
+  return {
+    synRecvRstExact: atLeast(6, 18, 44),
+    legacyAckUnsent: !atLeast(6, 18, 38),
+    timeWaitFreshIsn: atLeast(4, 15, 0) && !atLeast(6, 10, 0),
+    legacyEndBeyondWindow: !atLeast(6, 17, 0),
+  };
 }
 
 /**
