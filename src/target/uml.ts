@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useTargetKernelHz } from '../fsm/linux-timers.js';
 import type { LabAddresses } from '../lab/addressing.js';
 import { AGENT_SCRIPT, AgentClient } from '../lab/agent/client.js';
 import { claimFreeLab, claimOrGiveBack } from '../lab/claim.js';
@@ -158,6 +159,9 @@ class UmlHost implements StackHost {
     await run('ip', ['neigh', 'flush', 'dev', lab.probeInterface]);
     // The guest reports its own kernel (6.1), not the host's: the linux profile follows it.
     this.kernelRelease = (await this.client.sysctl({}, ['kernel.osrelease'])).values['kernel.osrelease'];
+    // Its tick too (the timer model's HZ): the binary's own config (the guest has no /proc/config.gz).
+    const hz = /^CONFIG_HZ=(\d+)$/m.exec((await run(UML_BINARY, ['--showconfig'])).stdout)?.[1];
+    if (hz) useTargetKernelHz({ hz: Number(hz), source: `CONFIG_HZ of ${UML_BINARY} --showconfig (the guest kernel)` });
   }
 
   close(): Promise<void> {
@@ -167,6 +171,7 @@ class UmlHost implements StackHost {
   private async teardown(): Promise<void> {
     if (this.phase === 'gone' || this.phase === 'removing' || (this.phase === 'claiming' && ownerOf(this.lab.namespace) !== process.pid)) return;
     this.phase = 'removing';
+    if (this.kernelRelease !== undefined) useTargetKernelHz(null);
     // Closing the agent's channel makes init power the guest off; killed if it does not in time.
     await this.client?.stop(HALT_GRACE_MS);
     // UML is several host processes (guest processes, I/O helpers): none may outlive the lab.
