@@ -25,6 +25,7 @@ export const DEPARTURE_GRADES: Readonly<Record<string, DepartureGrade>> = {
   'no-rfc5961-syn-in-window': choice('MAY-12'),
   // A SYN may reopen TIME-WAIT (MAY-2); RFC 1337's TIME-WAIT protection is advice.
   'linux-time-wait-syn-reuse': choice('MAY-2'),
+  'linux-time-wait-syn-reuse-fresh-isn': choice('MAY-2'),
   'linux-rfc1337-ignore-rst': choice('RFC 1337 3'),
   // Data after the application closed: a RST says it will never be read (MAY-1, SHLD-3).
   'linux-orphan-data-rst': choice('MAY-1'),

@@ -32,6 +32,15 @@ export function kernelHz(): KernelHz {
   return (cachedHz = { hz: 250, source: 'assumed HZ=250 (no /proc/config.gz)' });
 }
 
+/**
+ * A target that runs its own kernel (User-Mode Linux: HZ=100 where the host has 250) states its
+ * tick; a suite process judges one target, so this replaces the host's for the process. Null:
+ * back to the running kernel's.
+ */
+export function useTargetKernelHz(hz: KernelHz | null): void {
+  cachedHz = hz ?? undefined;
+}
+
 /** Timer wheel geometry (kernel/time/timer.c): 64 slots a level, each level 8× coarser. */
 const LVL_BITS = 6;
 const LVL_CLK_SHIFT = 3;

@@ -145,6 +145,19 @@ export interface LinuxOptions {
    * silently drop such segments in ESTABLISHED. Default false.
    */
   legacyAckUnsent?: boolean;
+  /**
+   * Kernels from 4.15 ("tcp: add tcp_v4_fill_cb()/tcp_v4_restore_cb()") up to 6.9 clear the ISN
+   * tcp_timewait_state_process() chose for a SYN that reopens TIME-WAIT (tcp_v4_rcv() refills the
+   * skb's control block on the listener path), so the new SYN,ACK carries a fresh hashed ISN;
+   * 6.10 keeps it ("tcp: replace TCP_SKB_CB(skb)->tcp_tw_isn with a per-cpu field"). Default false.
+   */
+  timeWaitFreshIsn?: boolean;
+  /**
+   * Kernels before "tcp: do not accept packets beyond window" (6.17) check only where a segment
+   * starts (tcp_sequence()), never where it ends: a segment at the right edge is always processed.
+   * Default false.
+   */
+  legacyEndBeyondWindow?: boolean;
 }
 
 /**
@@ -382,10 +395,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     // the edge is accepted only while the receive queue is empty; an orphaned CLOSING socket still
     // holds the peer's FIN that arrived after close() (nobody reads it). Seen in suites/matrix.ts:
     // CLOSING <- data @RCV.NXT+RCV.WND stays CLOSING, CLOSING <- FIN-ACK there reaches TIME-WAIT.
+    // Older kernels (UML 6.1.176) process its ACK there too: CLOSING -> TIME-WAIT, nothing sent.
     applies: (a) =>
       a.tcb.rcvWnd > 0 &&
       a.seg.seq === rightEdge(a.tcb) &&
-      !(gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
+      !(!options.legacyEndBeyondWindow && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), rightEdge(a.tcb)) && a.state === 'CLOSING' && a.tcb.orphaned) &&
       (isFullSock(a) || (isRequestSock(a) && segLen(a.seg) === 0 && !has(a.seg, RST))),
     predict: (a) => fromInner(a.engine(a.state, a.seg, { ...a.tcb, rcvWnd: a.tcb.rcvWnd + 1 }), { rcvWnd: a.tcb.rcvWnd }),
   });
@@ -480,6 +494,35 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna)),
     predict: (a) => fromInner(a.engine(a.state, { ...a.seg, ack: a.tcb.sndNxt }, a.tcb)),
   });
+
+  // TIME-WAIT, kernels 4.15 to 6.9: the reopening SYN,ACK carries a fresh ISN, not tw_snd_nxt + 65537.
+  if (options.timeWaitFreshIsn) {
+    list.push({
+      id: 'linux-time-wait-syn-reuse-fresh-isn',
+      title: 'TIME-WAIT accepts a SYN with SEG.SEQ > RCV.NXT as a new connection, with a freshly hashed ISN',
+      departsFrom:
+        'RFC 9293 3.10.7.4 (fourth) / RFC 5961 4.2: SYN -> challenge ACK; MAY-2 (RFC 1122 4.2.2.13) lets TIME-WAIT reopen if the new ISN is larger than any sequence number the old incarnation used',
+      behaviour:
+        'tcp_timewait_state_process() returns TCP_TW_SYN with tcp_tw_isn = tw_snd_nxt + 65535 + 2, but tcp_v4_rcv() hands the SYN to the listener ' +
+        'through tcp_v4_fill_cb(), which zeroes tcp_tw_isn; tcp_conn_request() then draws secure_tcp_seq() (RFC 6528: same 4-tuple hash plus a 64 ns clock)',
+      why: 'a side effect of "tcp: add tcp_v4_fill_cb()/tcp_v4_restore_cb()" (4.15), fixed in 6.10; the clock-driven ISN normally still exceeds the old SND.NXT',
+      cite: 'net/ipv4/tcp_minisocks.c tcp_timewait_state_process(), net/ipv4/tcp_ipv4.c tcp_v4_rcv(), tcp_v4_fill_cb()',
+      // Seen in suites/matrix.ts on UML 6.1.176: TIME-WAIT <- SYN @RCV.NXT+RCV.WND-1 and @RCV.NXT+RCV.WND.
+      applies: (a) => a.state === 'TIME-WAIT' && a.tcb.listening && has(a.seg, SYN) && !has(a.seg, ACK | RST) && gt(a.seg.seq, a.tcb.rcvNxt),
+      predict: (a) => {
+        if (has(a.seg, FIN)) return { verdict: 'drop', reply: null, next: 'CLOSED' };
+        const rcvNxt = add(a.seg.seq, 1);
+        // The ISN is learned from the answer (Reply.unknown); the TCB's iss follows it.
+        const isn = add(a.tcb.sndNxt, 65535 + 2);
+        return {
+          verdict: 'syn-ack',
+          reply: { flags: SYN | ACK, seq: isn, ack: rcvNxt, unknown: ['seq'] },
+          next: 'SYN-RECEIVED',
+          tcb: { ...a.tcb, iss: isn, irs: a.seg.seq, sndUna: isn, sndNxt: add(isn, 1), rcvNxt, passiveOpen: true },
+        };
+      },
+    });
+  }
 
   // TIME-WAIT: a new SYN above RCV.NXT opens a new incarnation.
   list.push({
@@ -582,14 +625,24 @@ function linuxRateLimited(p: Prediction, seg: Segment): boolean {
  * release that changed a behaviour is known. synRecvRstExact: a 6.18.44 lab kernel answers a
  * non-exact in-window RST in SYN-RECEIVED with a challenge ACK and keeps the request (seen by
  * suites/matrix.ts, cells "SYN-RECEIVED <- RST @RCV.NXT+RCV.WND-1" and "@RCV.NXT+RCV.WND");
- * releases below 6.18.44 are assumed not to carry the change (not verified).
+ * releases below 6.18.44 are assumed not to carry the change (not verified). The User-Mode Linux
+ * lab (6.1.176) shows three older behaviours: legacyAckUnsent (ESTABLISHED <- ACK
+ * ack=SND.NXT+1 gets no answer; the challenge ACK came with 6.18.38), timeWaitFreshIsn (below
+ * 6.10) and legacyEndBeyondWindow (below 6.17: CLOSING <- data @RCV.NXT+RCV.WND reaches TIME-WAIT). Releases between those seen (6.1.176, 6.18.44) follow the changes' versions, unverified.
  */
-export function linuxOptionsForRelease(release: string): Pick<LinuxOptions, 'synRecvRstExact'> {
+export function linuxOptionsForRelease(
+  release: string,
+): Pick<LinuxOptions, 'synRecvRstExact' | 'legacyAckUnsent' | 'timeWaitFreshIsn' | 'legacyEndBeyondWindow'> {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return {};
   const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
   const atLeast = (x: number, y: number, z: number) => (major !== x ? major > x : minor !== y ? minor > y : patch >= z);
-  return { synRecvRstExact: atLeast(6, 18, 44) };
+  return {
+    synRecvRstExact: atLeast(6, 18, 44),
+    legacyAckUnsent: !atLeast(6, 18, 38),
+    timeWaitFreshIsn: atLeast(4, 15, 0) && !atLeast(6, 10, 0),
+    legacyEndBeyondWindow: !atLeast(6, 17, 0),
+  };
 }
 
 /**

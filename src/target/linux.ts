@@ -2,6 +2,7 @@
 // inside it. Ground truth is the namespace's TCP table read by the agent (/proc/net/tcp{,6}, no
 // fork per check), with ss for tcp_info; settings are the namespace's sysctls.
 
+import { release } from 'node:os';
 import { agentTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
 import { createLab, type Lab, labSysctlsFrom } from '../lab/index.js';
 import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
@@ -29,6 +30,7 @@ export function linuxHost(lab: Lab): StackHost {
     states: labStates(lab),
     settings: labSettings(lab),
     setupMs: lab.setupMs,
+    kernelRelease: release(), // a namespace runs on this machine's kernel
     close: () => lab.destroy(),
     keep: async () => {
       await lab.detach();

@@ -76,6 +76,11 @@ export interface StackHost {
   readonly inProcess?: boolean;
   /** Milliseconds the bring-up took. */
   readonly setupMs: number;
+  /**
+   * The kernel release of a Linux stack, as the stack itself reports it (a namespace shares the
+   * host's; UML runs its own): the linux profile follows it. Absent for stacks that are not Linux.
+   */
+  readonly kernelRelease?: string;
   /** Stop the stack and remove everything it created. Idempotent. */
   close(): Promise<void>;
   /**

@@ -117,11 +117,16 @@ export function stackTarget(host: StackHost, wire: Transport, profile: Profile):
  * this kernel's release (a namespace shares it); UML is Linux too, of its own release. Stacks
  * without an expectations profile yet are judged by the RFC's letter.
  */
-export function profileFor(host: Pick<StackHost, 'stack' | 'settings'>, name?: ProfileName): Profile {
+export function profileFor(host: Pick<StackHost, 'stack' | 'settings' | 'kernelRelease'>, name?: ProfileName): Profile {
   if (name && name !== 'linux') return profileByName(name);
   const rfc1337 = host.settings?.values['net.ipv4.tcp_rfc1337'] === '1';
-  if (host.stack === 'linux') return linuxProfile({ rfc1337, ...linuxOptionsForRelease(release()) });
-  if (host.stack === 'uml' || name === 'linux') return linuxProfile({ rfc1337 });
+  if (host.stack === 'linux' || host.stack === 'uml') {
+    // The release the stack reports (UML: its guest's 6.1, not the host's); a linux host made
+    // without one is this machine's kernel.
+    const kernel = host.kernelRelease ?? (host.stack === 'linux' ? release() : undefined);
+    return linuxProfile({ rfc1337, ...(kernel ? linuxOptionsForRelease(kernel) : {}) });
+  }
+  if (name === 'linux') return linuxProfile({ rfc1337 });
   return profiles.rfc;
 }
 

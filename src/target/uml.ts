@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useTargetKernelHz } from '../fsm/linux-timers.js';
 import type { LabAddresses } from '../lab/addressing.js';
 import { AGENT_SCRIPT, AgentClient } from '../lab/agent/client.js';
 import { claimFreeLab, claimOrGiveBack } from '../lab/claim.js';
@@ -43,7 +44,7 @@ export async function openStack(opts: UmlStackOptions = {}): Promise<StackHost> 
   const toWrite = settingsToWrite(opts.settings ?? {}, FAST_SUITE_SYSCTLS);
   const host = await claimFreeLab((addresses) => UmlHost.claim(addresses), { id: opts.id });
   try {
-    await host.boot(opts.agentTimeoutMs);
+    await host.boot(opts.agentTimeoutMs, opts.minRtoMs);
     await host.settings.set(toWrite);
   } catch (e) {
     await host.close().catch(() => undefined);
@@ -86,6 +87,8 @@ class UmlHost implements StackHost {
   readonly states: StateSource;
   readonly settings: UmlSettings;
   setupMs = 0;
+  /** The guest kernel's own release (kernel.osrelease inside it), read at boot. */
+  kernelRelease: string | undefined;
   private client: AgentClient | null = null;
   private phase: Phase = 'claiming';
   private readonly registration: Registration;
@@ -141,10 +144,10 @@ class UmlHost implements StackHost {
     return this.client;
   }
 
-  async boot(agentTimeoutMs?: number): Promise<void> {
+  async boot(agentTimeoutMs?: number, minRtoMs?: number): Promise<void> {
     const { lab } = this;
     await configureTarget(lab, { ipv6: false, targetAddressed: false });
-    const args = umlKernelArgs({ lab, node: process.execPath, agent: AGENT_SCRIPT, umlDir: this.umlDir });
+    const args = umlKernelArgs({ lab, node: process.execPath, agent: AGENT_SCRIPT, umlDir: this.umlDir, minRtoMs });
     this.client = await AgentClient.spawn('ip', ['netns', 'exec', lab.namespace, UML_BINARY, ...args], `User-Mode Linux in ${lab.namespace}`, {
       protocolFd: UML_PROTOCOL_FD,
       startTimeoutMs: BOOT_TIMEOUT_MS,
@@ -154,6 +157,11 @@ class UmlHost implements StackHost {
     });
     // The guest's MAC is fixed per lab, but a neighbour entry from an earlier boot may linger.
     await run('ip', ['neigh', 'flush', 'dev', lab.probeInterface]);
+    // The guest reports its own kernel (6.1), not the host's: the linux profile follows it.
+    this.kernelRelease = (await this.client.sysctl({}, ['kernel.osrelease'])).values['kernel.osrelease'];
+    // Its tick too (the timer model's HZ): the binary's own config (the guest has no /proc/config.gz).
+    const hz = /^CONFIG_HZ=(\d+)$/m.exec((await run(UML_BINARY, ['--showconfig'])).stdout)?.[1];
+    if (hz) useTargetKernelHz({ hz: Number(hz), source: `CONFIG_HZ of ${UML_BINARY} --showconfig (the guest kernel)` });
   }
 
   close(): Promise<void> {
@@ -163,6 +171,7 @@ class UmlHost implements StackHost {
   private async teardown(): Promise<void> {
     if (this.phase === 'gone' || this.phase === 'removing' || (this.phase === 'claiming' && ownerOf(this.lab.namespace) !== process.pid)) return;
     this.phase = 'removing';
+    if (this.kernelRelease !== undefined) useTargetKernelHz(null);
     // Closing the agent's channel makes init power the guest off; killed if it does not in time.
     await this.client?.stop(HALT_GRACE_MS);
     // UML is several host processes (guest processes, I/O helpers): none may outlive the lab.

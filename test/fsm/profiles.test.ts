@@ -2,14 +2,17 @@
 import t from 'tap';
 import { observable } from '../../src/fsm/matrix.js';
 import { predict } from '../../src/fsm/oracle.js';
-import { linuxDeviations, linuxProfile, rfcProfile } from '../../src/fsm/profiles.js';
-import { closeWait, established, finWait1, finWait2, LOCAL_ISS, REMOTE_ISS, seg, synReceived, timeWait, WINDOW } from './fixtures.js';
+import { linuxDeviations, linuxOptionsForRelease, linuxProfile, rfcProfile } from '../../src/fsm/profiles.js';
+import { add } from '../../src/packet/seq.js';
+import { closeWait, closing, established, finWait1, finWait2, LOCAL_ISS, REMOTE_ISS, seg, synReceived, timeWait, WINDOW } from './fixtures.js';
 import { grid } from './grid.js';
 
 const linux = linuxProfile();
 
 t.test('every deviation is documented', async (t) => {
-  const all = linuxDeviations({ rfc1337: true, legacyAckUnsent: true });
+  const all = [...linuxDeviations({ rfc1337: true, legacyAckUnsent: true }), ...linuxDeviations({ timeWaitFreshIsn: true })].filter(
+    (d, i, list) => list.findIndex((e) => e.id === d.id) === i,
+  );
   t.equal(new Set(all.map((d) => d.id)).size, all.length, 'ids are unique');
   for (const d of all) {
     t.match(d.id, /^linux-/, d.id);
@@ -161,6 +164,44 @@ t.test('full sockets on Linux', async (t) => {
     t.equal(predict(state, seg('P.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1, 10), tcb, linux).verdict, 'accept', 'not orphaned: half-close');
     t.equal(predict(state, seg('F.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1), orphan, linux).next, 'TIME-WAIT');
   });
+});
+
+t.test('the options follow the kernel release', async (t) => {
+  // The host lab (6.18.44) and the UML lab (6.1.176) are the two releases seen by the matrix.
+  t.same(linuxOptionsForRelease('6.18.44-fc-v669'), { synRecvRstExact: true, legacyAckUnsent: false, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
+  t.same(linuxOptionsForRelease('6.1.176'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: true, legacyEndBeyondWindow: true });
+  t.same(linuxOptionsForRelease('6.18.37'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
+  t.same(linuxOptionsForRelease('6.10.0'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: false, legacyEndBeyondWindow: true });
+  t.equal(linuxOptionsForRelease('4.14.336').timeWaitFreshIsn, false, 'before tcp_v4_fill_cb() the TIME-WAIT ISN was kept');
+  t.same(linuxOptionsForRelease('7.0.1'), { synRecvRstExact: true, legacyAckUnsent: false, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
+  t.same(linuxOptionsForRelease('not-a-release'), {});
+});
+
+t.test('TIME-WAIT reuse: 4.15 to 6.9 answer with a fresh ISN, learned from the answer', async (t) => {
+  const { state, tcb } = timeWait();
+  const syn = seg('S', LOCAL_ISS + 1 + 1 + 10);
+  const kept = predict(state, syn, tcb, linux);
+  t.equal(kept.reply?.unknown, undefined, '6.10+: ISN = tw_snd_nxt + 65537, compared');
+  const fresh = predict(state, syn, tcb, linuxProfile({ timeWaitFreshIsn: true }));
+  t.equal(fresh.deviation, 'linux-time-wait-syn-reuse-fresh-isn');
+  t.same(fresh.reply?.unknown, ['seq'], 'the ISN cannot be predicted');
+  t.equal(fresh.reply?.ack, kept.reply?.ack, 'the ACK is still checked');
+  t.equal(fresh.next, 'SYN-RECEIVED');
+  t.equal(
+    predict(state, seg('SF', LOCAL_ISS + 1 + 1 + 10), tcb, linuxProfile({ timeWaitFreshIsn: true })).verdict,
+    'drop',
+    'a SYN+FIN is dropped by the listener',
+  );
+});
+
+t.test('orphaned CLOSING <- data at the right edge: 6.17+ drop it, older kernels take its ACK', async (t) => {
+  const { state, tcb } = closing();
+  const orphan = { ...tcb, orphaned: true };
+  const data = seg('P.', add(orphan.rcvNxt, orphan.rcvWnd), orphan.sndNxt, 1);
+  t.equal(predict(state, data, orphan, linux).next, 'CLOSING', '6.18: the end passes the window, the segment is dropped');
+  const old = predict(state, data, orphan, linuxProfile({ legacyEndBeyondWindow: true }));
+  t.equal(old.deviation, 'linux-right-edge-in-window');
+  t.equal(old.next, 'TIME-WAIT', '6.1: the ACK of our FIN is processed');
 });
 
 t.test('profiles by name', async (t) => {

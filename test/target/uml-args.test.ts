@@ -24,6 +24,16 @@ t.test('kernel parameters of lab 5', async (t) => {
   t.ok(existsSync(UML_INIT), 'the init script is found from the compiled module');
 });
 
+t.test('an RTO floor becomes a route to the probe with rto_min, set by init', async (t) => {
+  const plain = umlKernelArgs({ lab: labAddresses(5), node: '/usr/bin/node', agent: '/x/main.js', umlDir: '/tmp' });
+  t.notOk(
+    plain.some((a) => a.startsWith('tcpfsm_rto_min_ms=')),
+    'no floor asked: the kernel default',
+  );
+  const args = umlKernelArgs({ lab: labAddresses(5), node: '/usr/bin/node', agent: '/x/main.js', umlDir: '/tmp', minRtoMs: 3000 });
+  t.ok(args.includes('tcpfsm_probe=198.18.0.21') && args.includes('tcpfsm_rto_min_ms=3000'));
+});
+
 t.test('a path with a blank is refused', async (t) => {
   t.throws(() => umlKernelArgs({ lab: labAddresses(5), node: '/opt/my node/bin/node', agent: '/x/main.js', umlDir: '/tmp' }), EnvironmentError);
 });

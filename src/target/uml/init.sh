@@ -4,6 +4,7 @@
 # hands our parameters over as environment variables:
 #   tcpfsm_addr   the target address with its prefix (198.18.x.2/30) for vec0
 #   tcpfsm_node   the host's node binary       tcpfsm_agent   dist/src/lab/agent/main.js
+#   tcpfsm_probe, tcpfsm_rto_min_ms (optional)  an RTO floor towards the probe (the route's rto_min)
 # The agent speaks its protocol on /dev/tty1 (con1: a socket pair to the harness) while boot and
 # error messages go to the console (con0: linux.uml's stdout).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -17,6 +18,9 @@ mount -t proc proc /proc || fail "cannot mount /proc"
 ip link set dev lo up || fail "lo did not come up"
 ip addr add "$tcpfsm_addr" dev vec0 || fail "cannot give vec0 the address '$tcpfsm_addr'"
 ip link set dev vec0 up || fail "vec0 did not come up"
+if [ -n "$tcpfsm_rto_min_ms" ]; then
+  ip route add "$tcpfsm_probe/32" dev vec0 rto_min "${tcpfsm_rto_min_ms}ms" || fail "cannot set rto_min ${tcpfsm_rto_min_ms}ms towards $tcpfsm_probe"
+fi
 
 # Raw and without echo: no line editing, no 4096-byte line limit, our lines not sent back.
 stty -F /dev/tty1 raw -echo || fail "cannot set /dev/tty1 to raw mode"

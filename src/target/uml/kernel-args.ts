@@ -30,6 +30,8 @@ export interface UmlBoot {
   /** Where UML puts its umid directory (pid file, management console socket). */
   umlDir: string;
   memMiB?: number;
+  /** A floor for the guest's RTO towards the probe (StackOptions.minRtoMs): its route's rto_min. */
+  minRtoMs?: number;
 }
 
 /** The guest's umid: its directory under uml_dir is named after it. */
@@ -57,6 +59,7 @@ export function umlKernelArgs(boot: UmlBoot): string[] {
     `tcpfsm_addr=${lab.target.ipv4}/${lab.prefixLength.ipv4}`,
     `tcpfsm_node=${boot.node}`,
     `tcpfsm_agent=${boot.agent}`,
+    ...(boot.minRtoMs !== undefined ? [`tcpfsm_probe=${lab.probe.ipv4}`, `tcpfsm_rto_min_ms=${Math.round(boot.minRtoMs)}`] : []),
     `umid=${umlUmid(lab)}`,
     `uml_dir=${boot.umlDir}`,
     `vec0:transport=raw,ifname=${lab.targetInterface},mac=${umlMac(lab.id)}`,
