@@ -14,7 +14,7 @@ import { formatFlags, parseFamily, Seq } from '../packet/index.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../sys/errors.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
-import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
+import { IPV6_STACKS, type StackHost, type StackSettings, type StateSource } from '../target/stack.js';
 import { openTarget, profileByName, profileFor, type Target } from '../target/target.js';
 import type { Finding } from '../verdict/grade.js';
 import { requirement } from '../verdict/requirements.js';
@@ -277,7 +277,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         lab = await openStackByName(stack, { settings: sysctls, minRtoMs: meta.minRtoMs });
         if (family === 6 && !lab.target.ipv6) {
           await lab.close();
-          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: ${IPV6_STACKS.join(', ')})`);
         }
         ({ port } = await lab.agent!.listen(0, { backlog: 128, ...(family === 6 ? { host: '::' } : {}) }));
         host = family === 6 ? lab.target.ipv6! : lab.target.ipv4;

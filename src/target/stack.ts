@@ -12,7 +12,7 @@ import type { Transport } from '../wire/transport.js';
 export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 /** Stacks the lab reaches over IPv6 too (`--family 6`); the others are brought up IPv4-only. */
-export const IPV6_STACKS: readonly StackName[] = ['linux'];
+export const IPV6_STACKS: readonly StackName[] = ['linux', 'gvisor'];
 
 /** The target's own view of its connections (ss inside a namespace, netstack's endpoints, …). */
 export interface StateSource {
