@@ -77,6 +77,8 @@ export interface TestMeta {
    * (net.ipv4.tcp_rfc1337). A target whose settings lack one skips the test.
    */
   settings?: string[];
+  /** the one address family the test is about (ICMP vs ICMPv6): skipped on the other */
+  family?: 4 | 6;
 }
 
 /** The target as a test sees it: each capability is there, or the test did not declare it. */
@@ -236,6 +238,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
     : undefined;
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
+    if (d.meta.family && d.meta.family !== family) return `IPv${d.meta.family} only (this run: --family ${family})`;
     return caps ? lacking(d.meta.needs ?? [], caps, d.meta.settings) : undefined;
   };
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
