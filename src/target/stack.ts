@@ -12,10 +12,9 @@ import type { Transport } from '../wire/transport.js';
 export const STACK_NAMES = ['linux', 'uml', 'gvisor', 'slirp', 'passt', 'memory'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 /** Stacks the lab reaches over IPv6 too (`--family 6`); the others are brought up IPv4-only. */
-export const IPV6_STACKS: readonly StackName[] = ['linux', 'gvisor'];
+export const IPV6_STACKS: readonly StackName[] = ['linux', 'uml', 'gvisor'];
 /** Why each other stack is not (yet) reached over IPv6: one line each, for the refusal and README. */
 export const IPV4_ONLY_WHY: Readonly<Partial<Record<StackName, string>>> = {
-  uml: "the guest kernel (Debian's user-mode-linux 6.1) has IPv6 as a module (ipv6.ko) that our init does not load yet, and it takes only an IPv4 address from the command line",
   slirp:
     "slirp4netns 1.2 fixes its IPv6 network at fd00::/64 (no prefix option like --cidr): every lab would route the same prefix in the root namespace, outside the lab's ULA",
   passt: "not wired yet: pasta runs with -4 and --no-ndp, and its namespace's template link has no IPv6 default route",
