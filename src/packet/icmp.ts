@@ -25,6 +25,8 @@ export const ICMP4 = { destUnreachable: 3, sourceQuench: 4, timeExceeded: 11, pa
 export const ICMP6 = { destUnreachable: 1, packetTooBig: 2, timeExceeded: 3, parameterProblem: 4 } as const;
 /** Destination unreachable codes (IPv4), RFC 792 and RFC 1122 3.2.2.1. */
 export const UNREACH4 = { net: 0, host: 1, protocol: 2, port: 3, fragmentationNeeded: 4, sourceRouteFailed: 5 } as const;
+/** Destination unreachable codes (IPv6), RFC 4443 3.1. */
+export const UNREACH6 = { noRoute: 0, adminProhibited: 1, beyondScope: 2, addressUnreachable: 3, port: 4 } as const;
 
 export interface IcmpMessage {
   family: IcmpFamily;

@@ -35,6 +35,7 @@ export {
   type QuotedTcp,
   quotedTcp,
   UNREACH4,
+  UNREACH6,
 } from './icmp.js';
 export { decodeIPv4, encodeIPv4, encodingLengthIPv4, IP_FLAG_DF, IP_FLAG_MF, IPV4_HEADER_LENGTH } from './ipv4.js';
 export { decodeIPv6, encodeIPv6, encodingLengthIPv6, IPV6_HEADER_LENGTH } from './ipv6.js';

@@ -4,7 +4,7 @@
 // header and the first bytes of TCP, whose sequence number a careful stack checks against
 // SND.UNA..SND.NXT (RFC 5927 4.1; Linux does). Then what became of the connection, read from the
 // target's own state where it has ground truth, from a state probe where it has only packets.
-import { describeIcmp, encodeIcmpPacket, type IcmpMessage, invokingQuote } from '../packet/index.js';
+import { describeIcmp, encodeIcmpPacket, familyOf, type IcmpMessage, invokingQuote } from '../packet/index.js';
 import { SYN } from '../packet/types.js';
 import type { StateSource } from '../target/stack.js';
 import type { Unsubscribe, WireSegment } from '../wire/transport.js';
@@ -35,9 +35,13 @@ export class TargetSegments {
 
 export type IcmpError = Pick<IcmpMessage, 'type' | 'code' | 'rest'>;
 
+/** RFC 4443 2.4 (c): an ICMPv6 error holds as much of the invoking packet as fits in the minimum MTU. */
+export const ICMPV6_MAX_QUOTE = 1280 - 40 - 8;
+
 /**
- * Send `error` about the target's segment `about` of connection `c`, quoting its IP header and
- * `quoteBytes` of TCP (8: RFC 792's minimum, holding ports and sequence number).
+ * Send `error` about the target's segment `about` of connection `c`: ICMP quoting its IP header and
+ * `quoteBytes` of TCP (8: RFC 792's minimum, holding ports and sequence number), or over IPv6
+ * ICMPv6 quoting as much of the packet as fits in 1280 bytes (`quoteBytes` ignored).
  */
 export async function sendIcmpError(
   ctx: Pick<TestContext, 'wire' | 'trace'>,
@@ -52,9 +56,13 @@ export async function sendIcmpError(
   if (about.dir !== 'in' || about.ip.src !== dst || about.tcp.dstPort !== c.peer.localPort || about.tcp.srcPort !== c.peer.remotePort)
     throw new Error('an ICMP error quotes a segment the target sent on this very connection');
   if (!wire.sendIp) throw new Error('this wire cannot send ICMP (no raw IP socket)');
-  const msg: IcmpMessage = { family: 4, ...error, body: invokingQuote(about.bytes, quoteBytes) };
-  const packet = encodeIcmpPacket({ src: wire.localAddr, dst, ttl: 64, ipFlags: 0 }, msg);
-  ctx.trace.note(`> ${describeIcmp(msg)}, quoting the target's segment seq ${about.tcp.seq} (${msg.body.length} bytes: IP header + ${quoteBytes} of TCP)`);
+  const family = familyOf(dst);
+  const body = family === 6 ? about.bytes.subarray(0, ICMPV6_MAX_QUOTE) : invokingQuote(about.bytes, quoteBytes);
+  const msg: IcmpMessage = { family, ...error, body: Buffer.from(body) };
+  const packet =
+    family === 6 ? encodeIcmpPacket({ src: wire.localAddr, dst, hopLimit: 64 }, msg) : encodeIcmpPacket({ src: wire.localAddr, dst, ttl: 64, ipFlags: 0 }, msg);
+  const quoted = family === 6 ? (body.length < about.bytes.length ? `its first ${body.length} bytes` : 'all of it') : `IP header + ${quoteBytes} of TCP`;
+  ctx.trace.note(`> ${describeIcmp(msg)}, quoting the target's segment seq ${about.tcp.seq} (${msg.body.length} bytes: ${quoted})`);
   await wire.sendIp(dst, packet, { localPort: c.peer.localPort, remoteAddr: dst, remotePort: c.peer.remotePort });
 }
 

@@ -16,7 +16,7 @@ import { EnvironmentError, isUserFacing, UsageError } from '../sys/errors.js';
 import { watchParent } from '../sys/parent-watch.js';
 import { DEFAULT_STACK, openStackByName, parseStack } from '../target/registry.js';
 import { isSettingRole } from '../target/roles.js';
-import type { StackHost, StackSettings, StateSource } from '../target/stack.js';
+import { IPV6_STACKS, type StackHost, type StackSettings, type StateSource } from '../target/stack.js';
 import { settingsLacking, userSettingsFor } from '../target/stack-settings.js';
 import { openTarget, profileByName, profileFor, type Target } from '../target/target.js';
 import type { Finding } from '../verdict/grade.js';
@@ -87,6 +87,8 @@ export interface TestMeta {
    * (net.ipv4.tcp_rfc1337). A target whose settings lack one skips the test.
    */
   settings?: string[];
+  /** the one address family the test is about (ICMP vs ICMPv6): skipped on the other */
+  family?: 4 | 6;
 }
 
 /** The target as a test sees it: each capability is there, or the test did not declare it. */
@@ -251,6 +253,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
   const skipWhy = (d: Declared): string | undefined => {
     if (d.meta.slow && !slow) return 'slow: run with --slow';
     if (suiteLacks.length) return lackingSettings(suiteLacks);
+    if (d.meta.family && d.meta.family !== family) return `IPv${d.meta.family} only (this run: --family ${family})`;
     return caps ? lacking(d.meta.needs ?? [], caps, d.meta.settings) : undefined;
   };
   // Run alone (`node dist/suites/x.js`), tap's root times out after TAP_TIMEOUT (30 s default):
@@ -300,7 +303,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
         lab = await openStackByName(stack, { settings: sysctls, minRtoMs: meta.minRtoMs });
         if (family === 6 && !lab.target.ipv6) {
           await lab.close();
-          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+          throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: ${IPV6_STACKS.join(', ')})`);
         }
         ({ port } = await lab.agent!.listen(0, { backlog: 128, ...(family === 6 ? { host: '::' } : {}) }));
         host = family === 6 ? lab.target.ipv6! : lab.target.ipv4;

@@ -1,8 +1,8 @@
 // The gVisor target: gVisor's netstack (Go, independent of Linux) behind the lab's veth link.
 // A lab namespace and veth pair as for Linux (src/lab/netns.ts), but the target-side veth end gets
-// no address: our program stacks/gvisor runs inside the namespace, turns IPv6 off on that end,
-// reads and writes its frames with AF_PACKET and answers ARP and TCP for the target address in
-// user space, so the namespace's own kernel stays silent. The program speaks the agent protocol
+// no address: our program stacks/gvisor runs inside the namespace, turns the kernel's IPv6 off on
+// that end, reads and writes its frames with AF_PACKET and answers ARP, NDP and TCP for the target
+// addresses (IPv4 and the lab's ULA) in user space, so the namespace's own kernel stays silent. The program speaks the agent protocol
 // (app control) and reports netstack's own endpoints (ground truth) and options (settings).
 import type { LabAddresses } from '../lab/addressing.js';
 import { AgentClient } from '../lab/agent/client.js';
@@ -44,8 +44,8 @@ export class GvisorHost implements StackHost {
   readonly id: number;
   readonly namespace: string;
   readonly probeInterface: string;
-  readonly probe: { ipv4: string };
-  readonly target: { ipv4: string };
+  readonly probe: { ipv4: string; ipv6: string };
+  readonly target: { ipv4: string; ipv6: string };
   setupMs = 0;
   private agentClient: AgentClient | null = null;
   private stateSource: NetstackStates | null = null;
@@ -58,8 +58,8 @@ export class GvisorHost implements StackHost {
     this.id = addresses.id;
     this.namespace = addresses.namespace;
     this.probeInterface = addresses.probeInterface;
-    this.probe = { ipv4: addresses.probe.ipv4 };
-    this.target = { ipv4: addresses.target.ipv4 };
+    this.probe = { ipv4: addresses.probe.ipv4, ipv6: addresses.probe.ipv6 };
+    this.target = { ipv4: addresses.target.ipv4, ipv6: addresses.target.ipv6 };
     // Registered before the first `ip` runs: a signal during creation still removes what exists.
     this.registration = onCleanup(
       `gvisor lab ${this.namespace}`,
@@ -74,7 +74,7 @@ export class GvisorHost implements StackHost {
     return claimOrGiveBack(
       host,
       addresses,
-      { ipv6: false },
+      { ipv6: true }, // the probe end gets the lab's ULA address; netstack answers NDP for the target's
       {
         claiming: (settled) => (host.claiming = settled),
         owned: () => (host.phase = 'owned'),
@@ -94,7 +94,18 @@ export class GvisorHost implements StackHost {
       run('ethtool', ['-K', this.probeInterface, 'tx', 'off']),
       AgentClient.spawn(
         'ip',
-        ['netns', 'exec', a.namespace, binary, '-dev', a.targetInterface, '-addr', `${a.target.ipv4}/${a.prefixLength.ipv4}`],
+        [
+          'netns',
+          'exec',
+          a.namespace,
+          binary,
+          '-dev',
+          a.targetInterface,
+          '-addr',
+          `${a.target.ipv4}/${a.prefixLength.ipv4}`,
+          '-addr6',
+          `${a.target.ipv6}/${a.prefixLength.ipv6}`,
+        ],
         `namespace ${a.namespace} (gVisor netstack)`,
         { timeoutMs: opts.agentTimeoutMs },
       ),

@@ -12,7 +12,7 @@ import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { RawWire } from '../wire/raw.js';
 import type { Transport } from '../wire/transport.js';
 import { openStackByName } from './registry.js';
-import type { StackHost, StackName, StackOptions, StackSettings, StateSource } from './stack.js';
+import { IPV6_STACKS, type StackHost, type StackName, type StackOptions, type StackSettings, type StateSource } from './stack.js';
 
 export interface Target {
   /** the stack ('linux', 'uml', …) or 'remote' */
@@ -57,7 +57,7 @@ export async function openTarget(opts: OpenTargetOptions = {}): Promise<Target> 
   try {
     const family = opts.family ?? 4;
     if (family === 6 && !(host.probe.ipv6 && host.target.ipv6))
-      throw new EnvironmentError(`stack ${host.stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: linux only)`);
+      throw new EnvironmentError(`stack ${host.stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: ${IPV6_STACKS.join(', ')})`);
     // Over IPv6 the application listens on '::' (both families), so the suites' listen() calls need no family.
     if (family === 6 && host.agent) host.agent.listenHost = '::';
     const wire =

@@ -82,8 +82,8 @@ class UmlHost implements StackHost {
   readonly stack = 'uml' as const;
   readonly id: number;
   readonly probeInterface: string;
-  readonly probe: { ipv4: string };
-  readonly target: { ipv4: string };
+  readonly probe: { ipv4: string; ipv6: string };
+  readonly target: { ipv4: string; ipv6: string };
   readonly states: StateSource;
   readonly settings: UmlSettings;
   setupMs = 0;
@@ -99,8 +99,8 @@ class UmlHost implements StackHost {
   private constructor(private readonly lab: LabAddresses) {
     this.id = lab.id;
     this.probeInterface = lab.probeInterface;
-    this.probe = { ipv4: lab.probe.ipv4 };
-    this.target = { ipv4: lab.target.ipv4 };
+    this.probe = { ipv4: lab.probe.ipv4, ipv6: lab.probe.ipv6 };
+    this.target = { ipv4: lab.target.ipv4, ipv6: lab.target.ipv6 };
     const where = `User-Mode Linux in ${lab.namespace}`;
     // States from the guest's own /proc/net/tcp through the agent (~1 ms); a process started in
     // the guest costs 66 ms+, so ss only for the tcp_info details the timer suites read.
@@ -128,7 +128,7 @@ class UmlHost implements StackHost {
     return claimOrGiveBack(
       host,
       lab,
-      { ipv6: false },
+      { ipv6: true }, // the probe end gets the lab's ULA address; the guest its own (init.sh)
       {
         owned: () => (host.phase = 'owned'),
         givenBack: () => {

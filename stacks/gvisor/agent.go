@@ -22,6 +22,7 @@ import (
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -237,25 +238,31 @@ func portArg(v *int, name string, allowZero bool) (int, error) {
 	return *v, nil
 }
 
-// ipv4Arg: the stack is IPv4 only; "" and 0.0.0.0 mean any address.
-func ipv4Arg(text, name string) (tcpip.Address, error) {
+// ipArg: an address and the network protocol of its endpoint; "", 0.0.0.0 and :: mean any
+// address (an IPv6 endpoint bound to :: takes IPv4 too, as Node's '::' does: netstack's v6only is
+// off by default). IPv6 only where the program was given -addr6.
+func (a *agent) ipArg(text, name string) (tcpip.Address, tcpip.NetworkProtocolNumber, error) {
 	ip, err := netip.ParseAddr(text)
 	if err != nil {
-		return "", &failure{fmt.Sprintf("'%s' must be an IP address, got %q", name, text), ""}
+		return "", 0, &failure{fmt.Sprintf("'%s' must be an IP address, got %q", name, text), ""}
 	}
-	if !ip.Is4() {
-		return "", &failure{fmt.Sprintf("'%s' %s: this gVisor target is IPv4 only", name, text), "EAFNOSUPPORT"}
+	ip = ip.Unmap()
+	proto := ipv4.ProtocolNumber
+	if ip.Is6() {
+		if a.s.NetworkProtocolInstance(ipv6.ProtocolNumber) == nil {
+			return "", 0, &failure{fmt.Sprintf("'%s' %s: this gVisor target was started IPv4 only", name, text), "EAFNOSUPPORT"}
+		}
+		proto = ipv6.ProtocolNumber
 	}
 	if ip.IsUnspecified() {
-		return "", nil
+		return "", proto, nil
 	}
-	b := ip.As4()
-	return tcpip.Address(b[:]), nil
+	return tcpip.Address(ip.AsSlice()), proto, nil
 }
 
-func (a *agent) newEndpoint() (tcpip.Endpoint, *waiter.Queue, error) {
+func (a *agent) newEndpoint(proto tcpip.NetworkProtocolNumber) (tcpip.Endpoint, *waiter.Queue, error) {
 	var wq waiter.Queue
-	ep, err := a.s.NewEndpoint(tcp.ProtocolNumber, ipv4.ProtocolNumber, &wq)
+	ep, err := a.s.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
 	if err != nil {
 		return nil, nil, &failure{fmt.Sprintf("socket: %s", err), errnoName(err)}
 	}
@@ -304,7 +311,7 @@ func (a *agent) listen(m args) (map[string]any, error) {
 	if p.Host != nil {
 		host = *p.Host
 	}
-	addr, err := ipv4Arg(host, "host")
+	addr, proto, err := a.ipArg(host, "host")
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +319,7 @@ func (a *agent) listen(m args) (map[string]any, error) {
 	if p.Backlog != nil {
 		backlog = *p.Backlog
 	}
-	ep, wq, err := a.newEndpoint()
+	ep, wq, err := a.newEndpoint(proto)
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +436,7 @@ func (a *agent) connect(m args) (map[string]any, error) {
 	if err := m.into(&p); err != nil {
 		return nil, err
 	}
-	addr, err := ipv4Arg(p.Host, "host")
+	addr, proto, err := a.ipArg(p.Host, "host")
 	if err != nil {
 		return nil, err
 	}
@@ -446,11 +453,11 @@ func (a *agent) connect(m args) (map[string]any, error) {
 		local.Port = uint16(lp)
 	}
 	if p.LocalAddress != nil {
-		if local.Addr, err = ipv4Arg(*p.LocalAddress, "localAddress"); err != nil {
+		if local.Addr, _, err = a.ipArg(*p.LocalAddress, "localAddress"); err != nil {
 			return nil, err
 		}
 	}
-	ep, wq, err := a.newEndpoint()
+	ep, wq, err := a.newEndpoint(proto)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/link/fdbased"
 	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 )
@@ -63,8 +64,9 @@ func packetSocket(ifindex int) (int, error) {
 	return fd, nil
 }
 
-// newStack builds netstack (IPv4, ARP, TCP) on dev with the target address and a route to its subnet.
-func newStack(dev string, prefix netip.Prefix) (*stack.Stack, error) {
+// newStack builds netstack (IPv4, ARP, TCP; IPv6 with NDP when prefix6 is valid) on dev with the
+// target addresses and a route to each subnet.
+func newStack(dev string, prefix, prefix6 netip.Prefix) (*stack.Stack, error) {
 	iface, err := net.InterfaceByName(dev)
 	if err != nil {
 		return nil, fmt.Errorf("interface %s: %w", dev, err)
@@ -87,20 +89,40 @@ func newStack(dev string, prefix netip.Prefix) (*stack.Stack, error) {
 		return nil, fmt.Errorf("fdbased link on %s: %w", dev, err)
 	}
 	s := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
+		NetworkProtocols:   networkProtocols(prefix6.IsValid()),
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol},
 	})
 	if err := s.CreateNIC(nicID, link); err != nil {
 		return nil, fmt.Errorf("creating the NIC: %s", err)
 	}
-	addr := prefix.Addr().As4()
-	protoAddr := tcpip.ProtocolAddress{
-		Protocol:          ipv4.ProtocolNumber,
-		AddressWithPrefix: tcpip.AddressWithPrefix{Address: tcpip.Address(addr[:]), PrefixLen: prefix.Bits()},
+	var routes []tcpip.Route
+	for _, p := range []netip.Prefix{prefix, prefix6} {
+		if !p.IsValid() {
+			continue
+		}
+		protoAddr := tcpip.ProtocolAddress{
+			Protocol:          ipv4.ProtocolNumber,
+			AddressWithPrefix: tcpip.AddressWithPrefix{Address: tcpip.Address(p.Addr().AsSlice()), PrefixLen: p.Bits()},
+		}
+		if p.Addr().Is6() {
+			protoAddr.Protocol = ipv6.ProtocolNumber
+		}
+		if err := s.AddProtocolAddress(nicID, protoAddr, stack.AddressProperties{}); err != nil {
+			return nil, fmt.Errorf("adding %s: %s", p, err)
+		}
+		routes = append(routes, tcpip.Route{Destination: protoAddr.AddressWithPrefix.Subnet(), NIC: nicID})
 	}
-	if err := s.AddProtocolAddress(nicID, protoAddr, stack.AddressProperties{}); err != nil {
-		return nil, fmt.Errorf("adding %s: %s", prefix, err)
-	}
-	s.SetRouteTable([]tcpip.Route{{Destination: protoAddr.AddressWithPrefix.Subnet(), NIC: nicID}})
+	s.SetRouteTable(routes)
 	return s, nil
+}
+
+// networkProtocols: IPv4 and ARP, and IPv6 (NDP included) when asked. The zero ipv6.Options mean
+// no duplicate address detection (the address answers at once, as the probe's nodad one), no
+// link-local address and no router advertisements: the lab's link has only the probe on it.
+func networkProtocols(withIPv6 bool) []stack.NetworkProtocolFactory {
+	protocols := []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol}
+	if withIPv6 {
+		protocols = append(protocols, ipv6.NewProtocolWithOptions(ipv6.Options{}))
+	}
+	return protocols
 }

@@ -2,7 +2,18 @@
 // segments one connection sent in any 1 s window, the most all connections sent together, the
 // most back to back (closer than 1/rate), and the most connections half-open at once.
 // A window is half-open, [t, t + 1 s): the count that a sliding one-second meter shows.
-import { decodeIcmp, decodeIPv4, decodePacket, decodePcap, PROTOCOL_ICMP, type QuotedTcp, quotedTcp } from '../../src/packet/index.js';
+import {
+  decodeIcmp,
+  decodeIPv4,
+  decodeIPv6,
+  decodePacket,
+  decodePcap,
+  IPV6_HEADER_LENGTH,
+  PROTOCOL_ICMP,
+  PROTOCOL_ICMPV6,
+  type QuotedTcp,
+  quotedTcp,
+} from '../../src/packet/index.js';
 import { ACK, RST, SYN } from '../../src/packet/types.js';
 
 export interface SentSegment {
@@ -31,8 +42,13 @@ export interface PacingAudit {
 
 const SECOND_NS = 1_000_000_000n;
 
-/** An IPv4 ICMP error in the trace: where it went, and the segment it quotes. */
+/** An ICMP or ICMPv6 error in the trace: where it went, and the segment it quotes. */
 function icmpAbout(data: Buffer): (QuotedTcp & { dst: string }) | undefined {
+  // ICMPv6 errors are types 1-127 (RFC 4443 2.1); no extension headers in what we send.
+  if (data[0]! >>> 4 === 6 && data[6] === PROTOCOL_ICMPV6 && data[IPV6_HEADER_LENGTH]! < 128) {
+    const ip = decodeIPv6(data);
+    return { ...quotedTcp(decodeIcmp(data, IPV6_HEADER_LENGTH, data.length - IPV6_HEADER_LENGTH, 6).body, 6), dst: ip.dst };
+  }
   if (data[0]! >>> 4 !== 4 || data[9] !== PROTOCOL_ICMP) return undefined;
   const ip = decodeIPv4(data);
   return { ...quotedTcp(decodeIcmp(data, ip.ihl * 4, ip.totalLength - ip.ihl * 4).body), dst: ip.dst };

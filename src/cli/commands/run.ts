@@ -30,7 +30,7 @@ import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
 import { isInProcessStack, loadStack, parseStacks } from '../../target/registry.js';
-import { IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
+import { IPV4_ONLY_WHY, IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
@@ -424,7 +424,9 @@ function familyOption(a: RunArgs, target: string | undefined, stacks: StackName[
   if (target) return [6];
   const ipv4Only = (stacks ?? ['linux']).filter((s) => !IPV6_STACKS.includes(s));
   if (ipv4Only.length)
-    throw new UsageError(`--family ${a.family}: stack ${ipv4Only.join(', ')} is IPv4-only in tcpfsm's lab (IPv6: ${IPV6_STACKS.join(', ')})`);
+    throw new UsageError(
+      `--family ${a.family}: stack ${ipv4Only.join(', ')} is IPv4-only in tcpfsm's lab (${ipv4Only.map((s) => `${s}: ${IPV4_ONLY_WHY[s] ?? 'no IPv6'}`).join('; ')}; IPv6: ${IPV6_STACKS.join(', ')})`,
+    );
   return a.family === 'both' ? [4, 6] : [6];
 }
 

@@ -3,6 +3,7 @@
 # read-only through hostfs, so the host's ip, stty, ss and node run here unchanged. The kernel
 # hands our parameters over as environment variables:
 #   tcpfsm_addr   the target address with its prefix (198.18.x.2/30) for vec0
+#   tcpfsm_addr6  its IPv6 address (the lab's ULA, fd00:7c9f:x::2/64), optional
 #   tcpfsm_node   the host's node binary       tcpfsm_agent   dist/src/lab/agent/main.js
 #   tcpfsm_probe, tcpfsm_rto_min_ms (optional)  an RTO floor towards the probe (the route's rto_min)
 # The agent speaks its protocol on /dev/tty1 (con1: a socket pair to the harness) while boot and
@@ -17,6 +18,19 @@ fail() {
 mount -t proc proc /proc || fail "cannot mount /proc"
 ip link set dev lo up || fail "lo did not come up"
 ip addr add "$tcpfsm_addr" dev vec0 || fail "cannot give vec0 the address '$tcpfsm_addr'"
+if [ -n "$tcpfsm_addr6" ]; then
+  # IPv6 is a module in Debian's UML kernel, and the host whose files the guest runs may have no
+  # insmod: perl's syscall() calls finit_module(2) (313 on x86-64) on each file, dependency first.
+  mods=/usr/lib/uml/modules/$(uname -r)/kernel
+  for m in lib/crc-ccitt.ko net/ipv6/ipv6.ko; do
+    perl -e 'open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!\n"; my $none = ""; syscall(313, fileno($f), $none, 0) == 0 or die "finit_module $ARGV[0]: $!\n"' "$mods/$m" 2>/dev/console ||
+      fail "cannot load IPv6 ($mods/$m)"
+  done
+  # nodad: usable at once, as the probe's (RFC 4862 5.4); no router advertisements on the lab link.
+  echo 0 >/proc/sys/net/ipv6/conf/default/accept_ra
+  echo 0 >/proc/sys/net/ipv6/conf/vec0/accept_ra
+  ip addr add "$tcpfsm_addr6" dev vec0 nodad || fail "cannot give vec0 the address '$tcpfsm_addr6'"
+fi
 ip link set dev vec0 up || fail "vec0 did not come up"
 if [ -n "$tcpfsm_rto_min_ms" ]; then
   ip route add "$tcpfsm_probe/32" dev vec0 rto_min "${tcpfsm_rto_min_ms}ms" || fail "cannot set rto_min ${tcpfsm_rto_min_ms}ms towards $tcpfsm_probe"

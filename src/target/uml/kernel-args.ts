@@ -57,6 +57,7 @@ export function umlKernelArgs(boot: UmlBoot): string[] {
     'ro',
     `init=${init}`,
     `tcpfsm_addr=${lab.target.ipv4}/${lab.prefixLength.ipv4}`,
+    `tcpfsm_addr6=${lab.target.ipv6}/${lab.prefixLength.ipv6}`,
     `tcpfsm_node=${boot.node}`,
     `tcpfsm_agent=${boot.agent}`,
     ...(boot.minRtoMs !== undefined ? [`tcpfsm_probe=${lab.probe.ipv4}`, `tcpfsm_rto_min_ms=${Math.round(boot.minRtoMs)}`] : []),
