@@ -280,7 +280,10 @@ async function release(c: ScriptedConnection): Promise<void> {
   const open: readonly TcpState[] = ['SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
   if (!open.includes(c.model.state)) return;
   c.peer.trace.note(`cell over: an exact RST frees the server's ${c.model.state} connection`);
-  await c.peer.send({ flags: 'R', seq: c.peer.sndNxt }).catch(() => undefined);
+  // At the remote's RCV.NXT as the model knows it, not our SND.NXT: a segment of the cell the remote
+  // rejected would make that RST inexact, which RFC 5961 3.2 answers with a challenge ACK and
+  // keeps the connection (a request socket left behind fills a small SYN queue).
+  await c.peer.send({ flags: 'R', seq: c.model.tcb.rcvNxt }).catch(() => undefined);
 }
 
 /** Run `tasks` with at most `jobs` at a time, results in task order. */

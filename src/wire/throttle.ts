@@ -8,8 +8,8 @@
 // - At most `maxHalfOpen` connections may be half-open at once: a SYN we send opens one (the
 //   remote holds a SYN-RECEIVED for it, RFC 9293 3.5 / RFC 4987 2), and it counts until the
 //   remote can have left SYN-RECEIVED: our ACK (no SYN) that acknowledges its SYN (SEG.ACK = its
-//   ISS+1, SEG.SEQ = our ISS+1: RFC 9293 3.10.7.4 first and fifth checks), our RST inside the
-//   window it advertised (second check), its RST, or the connection's listener is removed (its
+//   ISS+1, SEG.SEQ = our ISS+1: RFC 9293 3.10.7.4 first and fifth checks), our RST at exactly
+//   its RCV.NXT (second check, RFC 5961 3.2), its RST, or the connection's listener is removed (its
 //   test ended). An ACK it rejects (wrong number, old SEG.SEQ) leaves it half-open: counting that
 //   as done let a small listen backlog (python's http.server: 5) overflow into SYN cookies.
 //   A SYN that would exceed the cap waits for a slot.
@@ -114,7 +114,7 @@ export class ThrottledTransport implements Transport {
   private readonly total: WindowLimiter;
   private totalChain: Promise<unknown> = Promise.resolve();
   /** half-open connections: our ISS, and the remote's ISS and window once its SYN-ACK came */
-  private readonly halfOpen = new Map<string, { iss: number; remoteIss?: number; remoteWnd?: number }>();
+  private readonly halfOpen = new Map<string, { iss: number; remoteIss?: number }>();
   private readonly slotWaiters: Array<() => void> = [];
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -199,7 +199,6 @@ export class ThrottledTransport implements Transport {
       const open = this.halfOpen.get(key);
       if (open && (s.tcp.flags & (SYN | ACK)) === (SYN | ACK) && s.tcp.ack === (open.iss + 1) >>> 0) {
         open.remoteIss = s.tcp.seq >>> 0;
-        open.remoteWnd = s.tcp.window;
       }
       handler(s);
     });
@@ -266,14 +265,14 @@ export class ThrottledTransport implements Transport {
 
   /**
    * Whether our segment takes the remote out of SYN-RECEIVED: an ACK of its SYN at our ISS+1
-   * (RFC 9293 3.10.7.4: acceptable SEG.SEQ, SND.UNA < SEG.ACK =< SND.NXT), or our RST inside its
-   * window (second check). Before its SYN-ACK is seen, only a RST at our ISS+1 counts.
+   * (RFC 9293 3.10.7.4: acceptable SEG.SEQ, SND.UNA < SEG.ACK =< SND.NXT), or our RST exactly at
+   * its RCV.NXT (second check, RFC 5961 3.2: any other RST in the window only draws a challenge ACK).
    */
   private endsHalfOpen(key: string, seg: TcpSegment): boolean {
     const open = this.halfOpen.get(key);
     if (!open || seg.flags & SYN) return false;
     const offset = (seg.seq - ((open.iss + 1) >>> 0)) >>> 0;
-    if (seg.flags & RST) return offset === 0 || (open.remoteWnd !== undefined && offset < Math.max(1, open.remoteWnd));
+    if (seg.flags & RST) return offset === 0;
     return !!(seg.flags & ACK) && offset === 0 && open.remoteIss !== undefined && seg.ack === (open.remoteIss + 1) >>> 0;
   }
 
