@@ -156,6 +156,7 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
       observed = 'no reply';
       reply = await c.expect();
       c.peer.dropOldDuplicates = setAside; // its SYN,ACK came: what repeats it now is a retransmission
+      if (!env.agent) await finFollowsItsAck(c, state, env.remote?.closesOnEof);
     } else {
       observed = 'a reply where the oracle predicts none';
       await c.expectNothing();
@@ -267,6 +268,22 @@ async function keptNoState(c: ScriptedConnection, began: number): Promise<boolea
   const synAcks = () => c.peer.trace.lines().filter((l) => /^\+[\d.]+ < Flags \[S\.\], seq 0, ack 1,/.test(l)).length;
   while (synAcks() < 2 && performance.now() < began + 3500) await new Promise((r) => setTimeout(r, 100));
   return synAcks() < 2;
+}
+
+/**
+ * Remote mode: our FIN took the server to CLOSE-WAIT and its ACK came alone; a server that closes
+ * when it reads our FIN sends its own FIN right after (its application's close, RFC 9293 3.6):
+ * the model follows it to LAST-ACK before the state probe, whose answer that FIN would otherwise
+ * seem to be. Not waited for where the server was seen to hold CLOSE-WAIT.
+ */
+async function finFollowsItsAck(c: ScriptedConnection, from: TcpState, closesOnEof: boolean | undefined): Promise<void> {
+  if (from === 'CLOSE-WAIT' || c.model.state !== 'CLOSE-WAIT' || closesOnEof === false) return;
+  if (!(await c.peer.waitQueued(1, REPLY_DEADLINE_MS))) return;
+  const first = c.peer.pending()[0]!.tcp;
+  if (!(first.flags & FIN) || first.seq !== c.model.tcb.sndNxt >>> 0) return;
+  c.peer.trace.note('its FIN follows its ACK of ours: the server closes as soon as it reads our FIN');
+  c.remoteCalled('close', { orphaned: true });
+  await c.expect('F.');
 }
 
 /** The state the probe shows after the cell (it must include the model's; probeState() checks). */
