@@ -36,7 +36,7 @@ import {
 } from '../src/fsm/index.js';
 import { formatFlags } from '../src/packet/index.js';
 import { ACK, type DecodedTcp, FIN, SYN } from '../src/packet/types.js';
-import { ExpectationError, InconclusiveError, PathDivergedError } from '../src/peer/connection.js';
+import { ExpectationError, InconclusiveError, PathDivergedError, StaleIncarnationError } from '../src/peer/connection.js';
 import { type FixtureEnv, fixtures } from '../src/peer/fixtures.js';
 import { REPLY_DEADLINE_MS, type ScriptedConnection } from '../src/peer/scripted.js';
 import { type Need, type SuiteExtras, suite } from '../src/peer/suite.js';
@@ -114,7 +114,8 @@ interface CellRun {
  */
 const MIN_RTO_MS = 3000;
 
-async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPosition, ack }: CellSpec): Promise<CellRun> {
+async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh = false): Promise<CellRun> {
+  const { kind, position: seqPosition, ack } = spec;
   const position = cellPosition(seqPosition, ack);
   const began = performance.now();
   let c: ScriptedConnection | undefined;
@@ -185,6 +186,26 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
       durationMs: performance.now() - began,
     };
   } catch (e) {
+    // Not the target's doing (the server still holds that 4-tuple from an earlier run): the cell
+    // runs once more from a fresh source port, as a test does (src/peer/suite.ts); twice is inconclusive.
+    if (e instanceof StaleIncarnationError && !fresh) {
+      c?.close();
+      return runCell(env, state, spec, true);
+    }
+    if (e instanceof StaleIncarnationError)
+      return {
+        cell: {
+          state,
+          kind,
+          position,
+          outcome: 'inconclusive',
+          observed: `${e.message}, twice: the cell's precondition (a fresh 4-tuple) is not met`,
+          expected,
+        },
+        trace: c?.peer.trace.lines() ?? [],
+        rule,
+        durationMs: performance.now() - began,
+      };
     if (e instanceof InconclusiveError)
       return {
         cell: { state, kind, position, outcome: 'inconclusive', observed: e.message, expected, rfcExpected, departsFrom },
