@@ -35,10 +35,10 @@ import {
   type TcpState,
 } from '../src/fsm/index.js';
 import { formatFlags } from '../src/packet/index.js';
-import { type DecodedTcp, SYN } from '../src/packet/types.js';
-import { ExpectationError, InconclusiveError, PathDivergedError } from '../src/peer/connection.js';
+import { ACK, type DecodedTcp, FIN, SYN } from '../src/packet/types.js';
+import { ExpectationError, InconclusiveError, PathDivergedError, StaleIncarnationError } from '../src/peer/connection.js';
 import { type FixtureEnv, fixtures } from '../src/peer/fixtures.js';
-import type { ScriptedConnection } from '../src/peer/scripted.js';
+import { REPLY_DEADLINE_MS, type ScriptedConnection } from '../src/peer/scripted.js';
 import { type Need, type SuiteExtras, suite } from '../src/peer/suite.js';
 
 type MatrixCell = NonNullable<SuiteExtras['matrix']>[number];
@@ -114,7 +114,8 @@ interface CellRun {
  */
 const MIN_RTO_MS = 3000;
 
-async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPosition, ack }: CellSpec): Promise<CellRun> {
+async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh = false): Promise<CellRun> {
+  const { kind, position: seqPosition, ack } = spec;
   const position = cellPosition(seqPosition, ack);
   const began = performance.now();
   let c: ScriptedConnection | undefined;
@@ -151,12 +152,14 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
       departsFrom = env.profile.deviations.find((d) => d.id === p.deviation)?.departsFrom ?? `${p.rule} (${p.rfc})`;
     }
     let reply: DecodedTcp | null = null;
+    if (!env.agent) await ackRidesOnItsFin(c, p);
     if (c.model.expected.length) {
       observed = 'no reply';
       reply = await c.expect();
       // Its SYN,ACK came: what repeats it now is a retransmission (the SYN-ACK timer, 1 s, no RTO
       // floor: a cell on a loaded machine, UML's most, can outlast it).
       c.peer.dropOldDuplicates = setAside || ((reply?.flags ?? 0) & SYN) !== 0;
+      if (!env.agent) await finFollowsItsAck(c, state, env.remote?.closesOnEof);
     } else {
       observed = 'a reply where the oracle predicts none';
       await c.expectNothing();
@@ -185,6 +188,26 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
       durationMs: performance.now() - began,
     };
   } catch (e) {
+    // Not the target's doing (the server still holds that 4-tuple from an earlier run): the cell
+    // runs once more from a fresh source port, as a test does (src/peer/suite.ts); twice is inconclusive.
+    if (e instanceof StaleIncarnationError && !fresh) {
+      c?.close();
+      return runCell(env, state, spec, true);
+    }
+    if (e instanceof StaleIncarnationError)
+      return {
+        cell: {
+          state,
+          kind,
+          position,
+          outcome: 'inconclusive',
+          observed: `${e.message}, twice: the cell's precondition (a fresh 4-tuple) is not met`,
+          expected,
+        },
+        trace: c?.peer.trace.lines() ?? [],
+        rule,
+        durationMs: performance.now() - began,
+      };
     if (e instanceof InconclusiveError)
       return {
         cell: { state, kind, position, outcome: 'inconclusive', observed: e.message, expected, rfcExpected, departsFrom },
@@ -208,6 +231,23 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
         rule,
         durationMs: performance.now() - began,
       };
+    // (Only while the model holds no synchronized state: an ACK that completed the handshake ends the retransmissions.)
+    if (c && !env.agent && state === 'SYN-RECEIVED' && ['SYN-RECEIVED', 'LISTEN'].includes(c.model.state) && (await keptNoState(c, began)))
+      return {
+        cell: {
+          state,
+          kind,
+          position,
+          outcome: 'inconclusive',
+          observed: `${STATELESS} (the answer that differed: ${(e as Error).message})`,
+          expected,
+          rfcExpected,
+          departsFrom,
+        },
+        trace: c.peer.trace.lines(),
+        rule,
+        durationMs: performance.now() - began,
+      };
     const details = e instanceof ExpectationError ? e.details : {};
     const actual = typeof details.actual === 'string' ? `: ${details.actual}` : typeof details.kernel === 'string' ? `: kernel ${details.kernel}` : '';
     return {
@@ -222,6 +262,53 @@ async function runCell(env: FixtureEnv, state: TcpState, { kind, position: seqPo
   }
 }
 
+/**
+ * Remote mode: a server that closes when it reads our FIN may let its ACK of our FIN ride on its
+ * own FIN (RFC 9293 3.8.6.3; its application's close, which no model can predict): the ACK the
+ * oracle predicts is then that FIN's ACK field, and the model follows the close (to LAST-ACK).
+ */
+async function ackRidesOnItsFin(c: ScriptedConnection, p: Prediction): Promise<void> {
+  if (p.next !== 'CLOSE-WAIT' || p.reply?.flags !== ACK || !(await c.peer.waitQueued(1, REPLY_DEADLINE_MS))) return;
+  const first = c.peer.pending()[0]!.tcp;
+  if (!(first.flags & FIN) || first.ack !== p.reply.ack >>> 0 || first.seq !== p.reply.seq >>> 0) return;
+  c.model.expected.shift();
+  c.peer.trace.note('its ACK of our FIN rides on its own FIN: the server closes as soon as it reads ours');
+  c.remoteCalled('close', { orphaned: true });
+}
+
+const STATELESS =
+  "the server's SYN,ACK was never retransmitted: it kept no SYN-RECEIVED state for our SYN (a SYN cookie, RFC 4987 3.6, sent when its SYN queue is full), so the state's precondition is not met";
+
+/**
+ * Remote mode, a SYN-RECEIVED cell whose answer differed: whether the server held a half-open
+ * connection at all. A SYN cookie (a full SYN queue: python's http.server listens with a backlog
+ * of 5) answers like a SYN-ACK but keeps nothing, so the server is in LISTEN and the cell cannot
+ * be judged. A real SYN-RECEIVED retransmits its SYN,ACK after its RTO (RFC 6298 2.1: 1 s; 3 s
+ * allowed, RFC 1122) until our ACK; a cookie never does. Waits, only for a differing cell, until
+ * 3.5 s after the cell began.
+ */
+async function keptNoState(c: ScriptedConnection, began: number): Promise<boolean> {
+  const synAcks = () => c.peer.trace.lines().filter((l) => /^\+[\d.]+ < Flags \[S\.\], seq 0, ack 1,/.test(l)).length;
+  while (synAcks() < 2 && performance.now() < began + 3500) await new Promise((r) => setTimeout(r, 100));
+  return synAcks() < 2;
+}
+
+/**
+ * Remote mode: our FIN took the server to CLOSE-WAIT and its ACK came alone; a server that closes
+ * when it reads our FIN sends its own FIN right after (its application's close, RFC 9293 3.6):
+ * the model follows it to LAST-ACK before the state probe, whose answer that FIN would otherwise
+ * seem to be. Not waited for where the server was seen to hold CLOSE-WAIT.
+ */
+async function finFollowsItsAck(c: ScriptedConnection, from: TcpState, closesOnEof: boolean | undefined): Promise<void> {
+  if (from === 'CLOSE-WAIT' || c.model.state !== 'CLOSE-WAIT' || closesOnEof === false) return;
+  if (!(await c.peer.waitQueued(1, REPLY_DEADLINE_MS))) return;
+  const first = c.peer.pending()[0]!.tcp;
+  if (!(first.flags & FIN) || first.seq !== c.model.tcb.sndNxt >>> 0) return;
+  c.peer.trace.note('its FIN follows its ACK of ours: the server closes as soon as it reads our FIN');
+  c.remoteCalled('close', { orphaned: true });
+  await c.expect('F.');
+}
+
 /** The state the probe shows after the cell (it must include the model's; probeState() checks). */
 async function inferNext(c: ScriptedConnection): Promise<string> {
   const inference = await c.probeState();
@@ -233,7 +320,10 @@ async function release(c: ScriptedConnection): Promise<void> {
   const open: readonly TcpState[] = ['SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
   if (!open.includes(c.model.state)) return;
   c.peer.trace.note(`cell over: an exact RST frees the server's ${c.model.state} connection`);
-  await c.peer.send({ flags: 'R', seq: c.peer.sndNxt }).catch(() => undefined);
+  // At the remote's RCV.NXT as the model knows it, not our SND.NXT: a segment of the cell the remote
+  // rejected would make that RST inexact, which RFC 5961 3.2 answers with a challenge ACK and
+  // keeps the connection (a request socket left behind fills a small SYN queue).
+  await c.peer.send({ flags: 'R', seq: c.model.tcb.rcvNxt }).catch(() => undefined);
 }
 
 /** Run `tasks` with at most `jobs` at a time, results in task order. */

@@ -110,6 +110,12 @@ function fullSockSeqOk(seg: Segment, tcb: Tcb): boolean {
   return !lt(endSeq(seg), tcb.rcvNxt) && !gt(seg.seq, rightEdge(tcb));
 }
 
+/** tcp_ack(): below SND.UNA - min(MAX.SND.WND, bytes acknowledged so far) is "too old" (challenge ACK). */
+function ackTooOld(a: Arrival): boolean {
+  const bytesAcked = Math.max(0, diff(a.tcb.sndUna, add(a.tcb.iss, 1)));
+  return lt(a.seg.ack, sub(a.tcb.sndUna, Math.min(a.tcb.maxSndWnd, bytesAcked)));
+}
+
 /** tcp_v4_send_reset(): <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
 function resetFor(seg: Segment): Reply {
   return has(seg, ACK) ? { flags: RST, seq: seg.ack, ack: 0 } : { flags: RST | ACK, seq: 0, ack: endSeq(seg) };
@@ -158,6 +164,15 @@ export interface LinuxOptions {
    * Default false.
    */
   legacyEndBeyondWindow?: boolean;
+  /**
+   * Kernels with "tcp: accept old ack during closing" (v6.8): after the handshake, outside
+   * ESTABLISHED, an old ACK within the bytes acknowledged (tcp_ack() returns 0) is ignored and
+   * the segment processed on, as RFC 9293 3.10.7.4 (fifth) lets a duplicate ACK be; only an ACK
+   * below SND.UNA - min(MAX.SND.WND, bytes acked) still gets the challenge ACK. Seen against a
+   * remote server that had sent data (the agent's sockets send none, so there every old ACK is
+   * "too old"). Default false.
+   */
+  oldAckAcceptedClosing?: boolean;
 }
 
 /**
@@ -317,7 +332,9 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       if (!a.tcb.orphaned || !['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state)) return false;
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN)) return false;
       // The full socket of FIN-WAIT-1 processes the ACK first; the timewait socket of FIN-WAIT-2 never looks at it.
-      if (a.state === 'FIN-WAIT-1' && (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna))) return false;
+      // (An old ACK within the bytes acked is ignored there on kernels that accept it while closing.)
+      const oldDiscarded = lt(a.seg.ack, a.tcb.sndUna) && (!options.oldAckAcceptedClosing || ackTooOld(a));
+      if (a.state === 'FIN-WAIT-1' && (gt(a.seg.ack, a.tcb.sndNxt) || oldDiscarded)) return false;
       // tcp_rcv_state_process(): "end_seq != seq && after(end_seq - th->fin, rcv_nxt)": a bare FIN
       // above RCV.NXT (out of order) counts too, not only new data.
       const beyond = segLen(a.seg) > 0 && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), a.tcb.rcvNxt);
@@ -343,7 +360,9 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       has(a.seg, ACK) &&
       !has(a.seg, RST | SYN) &&
       fullSockSeqOk(a.seg, a.tcb) &&
-      lt(a.seg.ack, a.tcb.sndUna),
+      lt(a.seg.ack, a.tcb.sndUna) &&
+      // v6.8+: an old ACK within the bytes acked is ignored (RFC 9293 3.10.7.4 fifth), the segment processed on.
+      (!options.oldAckAcceptedClosing || ackTooOld(a)),
     predict: (a) => ({ verdict: 'challenge-ack', reply: ackNow(a.tcb), next: a.state, rateLimited: true }),
   });
 
@@ -358,8 +377,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
     applies: (a) => {
       if (!(isFullSock(a) && a.state === 'ESTABLISHED')) return false;
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN) || !fullSockSeqOk(a.seg, a.tcb)) return false;
-      const bytesAcked = Math.max(0, diff(a.tcb.sndUna, add(a.tcb.iss, 1)));
-      return lt(a.seg.ack, sub(a.tcb.sndUna, Math.min(a.tcb.maxSndWnd, bytesAcked)));
+      return ackTooOld(a);
     },
     predict: (a) => ({ verdict: 'challenge-ack', reply: ackNow(a.tcb), next: a.state, rateLimited: true }),
   });
@@ -632,7 +650,7 @@ function linuxRateLimited(p: Prediction, seg: Segment): boolean {
  */
 export function linuxOptionsForRelease(
   release: string,
-): Pick<LinuxOptions, 'synRecvRstExact' | 'legacyAckUnsent' | 'timeWaitFreshIsn' | 'legacyEndBeyondWindow'> {
+): Pick<LinuxOptions, 'synRecvRstExact' | 'legacyAckUnsent' | 'timeWaitFreshIsn' | 'legacyEndBeyondWindow' | 'oldAckAcceptedClosing'> {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return {};
   const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
@@ -642,6 +660,7 @@ export function linuxOptionsForRelease(
     legacyAckUnsent: !atLeast(6, 18, 38),
     timeWaitFreshIsn: atLeast(4, 15, 0) && !atLeast(6, 10, 0),
     legacyEndBeyondWindow: !atLeast(6, 17, 0),
+    oldAckAcceptedClosing: atLeast(6, 8, 0),
   };
 }
 

@@ -374,7 +374,15 @@ export class PeerConnection {
       return;
     }
     if (this.remotePort === 0) this.remotePort = tcp.srcPort;
-    if (tcp.flags & SYN && this.irs === undefined) {
+    const lastSyn = this.lastSent && (this.lastSent.flags & (SYN | ACK)) === SYN ? this.lastSent.seq : undefined;
+    if (tcp.flags & SYN && tcp.flags & ACK && this.irs !== undefined && tcp.seq !== this.irs && lastSyn !== undefined && tcp.ack === Seq.add(lastSyn, 1)) {
+      // A new incarnation on this 4-tuple (a SYN of ours reopened TIME-WAIT, RFC 9293 3.10.7.4 MAY-2,
+      // or met a listener): both sequence spaces start again from the two SYNs.
+      this.irs = tcp.seq;
+      this.rcvNxt = Seq.add(tcp.seq, 1);
+      this.sndNxt = this.sndUna = tcp.ack;
+      this.ourFinSeq = this.remoteFinSeq = this.highestAckSent = undefined;
+    } else if (tcp.flags & SYN && this.irs === undefined) {
       this.irs = tcp.seq;
       this.rcvNxt = Seq.add(tcp.seq, 1);
       this.remoteSynOptions = tcp.options;

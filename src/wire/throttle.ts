@@ -6,8 +6,12 @@
 //   segments in any 1 s. The window starts full (a quiet first second), so processes that use
 //   the target one after another (remote mode runs one suite at a time) share the bound too.
 // - At most `maxHalfOpen` connections may be half-open at once: a SYN we send opens one (the
-//   remote holds a SYN-RECEIVED for it, RFC 9293 3.5 / RFC 4987 2), and it counts until we ACK
-//   without SYN, either side sends RST, or the connection's listener is removed (its test ended).
+//   remote holds a SYN-RECEIVED for it, RFC 9293 3.5 / RFC 4987 2), and it counts until the
+//   remote can have left SYN-RECEIVED: our ACK (no SYN) that acknowledges its SYN (SEG.ACK = its
+//   ISS+1, SEG.SEQ = our ISS+1: RFC 9293 3.10.7.4 first and fifth checks), our RST at exactly
+//   its RCV.NXT (second check, RFC 5961 3.2), its RST, or the connection's listener is removed (its
+//   test ended). An ACK it rejects (wrong number, old SEG.SEQ) leaves it half-open: counting that
+//   as done let a small listen backlog (python's http.server: 5) overflow into SYN cookies.
 //   A SYN that would exceed the cap waits for a slot.
 // A send is recorded when the socket has taken it, never when it was allowed: a segment that
 // left late (a busy machine) pushes the next one later, so the bounds hold for the stamps in the
@@ -109,7 +113,8 @@ export class ThrottledTransport implements Transport {
   private readonly conns = new Map<string, ConnPace>();
   private readonly total: WindowLimiter;
   private totalChain: Promise<unknown> = Promise.resolve();
-  private readonly halfOpen = new Set<string>();
+  /** half-open connections: our ISS, and the remote's ISS and window once its SYN-ACK came */
+  private readonly halfOpen = new Map<string, { iss: number; remoteIss?: number }>();
   private readonly slotWaiters: Array<() => void> = [];
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -140,7 +145,7 @@ export class ThrottledTransport implements Transport {
       if (this.halfOpen.size >= this.bounds.maxHalfOpen) this.stats.synWaits++;
       while (this.halfOpen.size >= this.bounds.maxHalfOpen) await new Promise<void>((r) => this.slotWaiters.push(r));
       // Claimed before the pacing wait, so two SYNs cannot both take the last slot.
-      this.halfOpen.add(key);
+      this.halfOpen.set(key, { iss: seg.seq >>> 0 });
       this.stats.peakHalfOpen = Math.max(this.stats.peakHalfOpen, this.halfOpen.size);
     }
     const pace = this.pace(key);
@@ -153,8 +158,7 @@ export class ThrottledTransport implements Transport {
     } finally {
       pace.pending--;
     }
-    // Our ACK completes the handshake; our RST ends the attempt: either way no longer half-open.
-    if (seg.flags & RST || (seg.flags & ACK && !(seg.flags & SYN))) this.release(key);
+    if (this.endsHalfOpen(key, seg)) this.release(key);
     return sent;
   }
 
@@ -190,12 +194,17 @@ export class ThrottledTransport implements Transport {
 
   listen(match: Match, handler: (s: WireSegment) => void): Unsubscribe {
     const off = this.inner.listen(match, (s) => {
-      if (s.tcp.flags & RST) this.release(connKey(s.ip.src, s.tcp.srcPort, s.tcp.dstPort));
+      const key = connKey(s.ip.src, s.tcp.srcPort, s.tcp.dstPort);
+      if (s.tcp.flags & RST) this.release(key);
+      const open = this.halfOpen.get(key);
+      if (open && (s.tcp.flags & (SYN | ACK)) === (SYN | ACK) && s.tcp.ack === (open.iss + 1) >>> 0) {
+        open.remoteIss = s.tcp.seq >>> 0;
+      }
       handler(s);
     });
     return () => {
       off();
-      for (const key of [...this.halfOpen]) if (key.startsWith(`${match.remoteAddr}|`) && key.endsWith(`|${match.localPort}`)) this.release(key);
+      for (const key of [...this.halfOpen.keys()]) if (key.startsWith(`${match.remoteAddr}|`) && key.endsWith(`|${match.localPort}`)) this.release(key);
       this.forgetIdle();
     };
   }
@@ -252,6 +261,19 @@ export class ThrottledTransport implements Transport {
       const idle = p.pending === 0 && (p.second.last === undefined || p.second.last + span <= now);
       if (idle && !this.halfOpen.has(key)) this.conns.delete(key);
     }
+  }
+
+  /**
+   * Whether our segment takes the remote out of SYN-RECEIVED: an ACK of its SYN at our ISS+1
+   * (RFC 9293 3.10.7.4: acceptable SEG.SEQ, SND.UNA < SEG.ACK =< SND.NXT), or our RST exactly at
+   * its RCV.NXT (second check, RFC 5961 3.2: any other RST in the window only draws a challenge ACK).
+   */
+  private endsHalfOpen(key: string, seg: TcpSegment): boolean {
+    const open = this.halfOpen.get(key);
+    if (!open || seg.flags & SYN) return false;
+    const offset = (seg.seq - ((open.iss + 1) >>> 0)) >>> 0;
+    if (seg.flags & RST) return offset === 0;
+    return !!(seg.flags & ACK) && offset === 0 && open.remoteIss !== undefined && seg.ack === (open.remoteIss + 1) >>> 0;
   }
 
   private release(key: string): void {

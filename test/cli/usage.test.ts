@@ -216,7 +216,10 @@ t.test('bad input: one line, exit 2, nothing left behind', async (t) => {
     [['run', '--as-remote', '--target', '[fd00::2]:80'], /--as-remote: fd00::2 is not a lab address \(198\.18\.0\.0\/15, fd00:7c9f:<lab>::\/64\)/],
     [['run', '--family', 'both', '--target', '198.18.0.2:80'], /--family both runs a lab twice; with --target give 4 or 6/],
     [['run', '--family', '6', '--target', '198.18.0.2:80'], /--target 198\.18\.0\.2 is not an IPv6 address \(--family 6\)/],
-    [['run', '--family', '6', '--stack', 'slirp'], /--family 6: stack slirp is IPv4-only in tcpfsm's lab \(slirp: slirp4netns 1\.2 fixes its IPv6 network at fd00::\/64.*; IPv6: linux, uml, gvisor\)/],
+    [
+      ['run', '--family', '6', '--stack', 'slirp'],
+      /--family 6: stack slirp is IPv4-only in tcpfsm's lab \(slirp: slirp4netns 1\.2 fixes its IPv6 network at fd00::\/64.*; IPv6: linux, uml, gvisor\)/,
+    ],
     [['run', '--family', '5'], /invalid values: Argument: family, Given: "5", Choices: "4", "6", "both"/],
     // documentation addresses parse, but are never sent to in tests: no network here
     [['run', '--target', '[2001:db8::1]:80'], /--target \[2001:db8::1\]:80: no route to 2001:db8::1: .*Network is unreachable/, inNoNetwork],

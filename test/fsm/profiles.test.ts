@@ -10,9 +10,10 @@ import { grid } from './grid.js';
 const linux = linuxProfile();
 
 t.test('every deviation is documented', async (t) => {
-  const all = [...linuxDeviations({ rfc1337: true, legacyAckUnsent: true }), ...linuxDeviations({ timeWaitFreshIsn: true })].filter(
-    (d, i, list) => list.findIndex((e) => e.id === d.id) === i,
-  );
+  const all = [
+    ...linuxDeviations({ rfc1337: true, legacyAckUnsent: true, oldAckAcceptedClosing: true }),
+    ...linuxDeviations({ timeWaitFreshIsn: true }),
+  ].filter((d, i, list) => list.findIndex((e) => e.id === d.id) === i);
   t.equal(new Set(all.map((d) => d.id)).size, all.length, 'ids are unique');
   for (const d of all) {
     t.match(d.id, /^linux-/, d.id);
@@ -154,6 +155,22 @@ t.test('full sockets on Linux', async (t) => {
     const ackUnsent = seg('.', LOCAL_ISS + 1, REMOTE_ISS + 1 + 1);
     t.equal(predict(state, ackUnsent, tcb, linux).verdict, 'ack', '6.18.38+: challenge ACK like the RFC');
     t.equal(predict(state, ackUnsent, tcb, linuxProfile({ legacyAckUnsent: true })).verdict, 'drop');
+  });
+  t.test('test_fin_wait_1_linux_old_ack_accepted_while_closing', async (t) => {
+    // The remote sent 100 bytes, all ACKed, then its FIN: SEG.ACK = SND.UNA-1 is an old ACK within the bytes acked.
+    const f = finWait1();
+    const tcb = { ...f.tcb, sndUna: REMOTE_ISS + 101, sndNxt: REMOTE_ISS + 102 };
+    const v68 = linuxProfile({ oldAckAcceptedClosing: true });
+    const oldAck = seg('.', LOCAL_ISS + 1, REMOTE_ISS + 100);
+    t.equal(predict(f.state, oldAck, tcb, linux).verdict, 'challenge-ack', 'before v6.8: challenge ACK, discard');
+    t.equal(predict(f.state, oldAck, tcb, v68).reply, null, 'v6.8+: ignored as RFC 9293 3.10.7.4 (fifth) lets a duplicate ACK be');
+    t.equal(predict(f.state, oldAck, tcb, v68).deviation, undefined, 'as the RFC');
+    const fin = predict(f.state, seg('F.', LOCAL_ISS + 1, REMOTE_ISS + 100), tcb, v68);
+    t.equal(fin.next, 'CLOSING', 'v6.8+: the FIN behind the old ACK is processed');
+    const data = predict(f.state, seg('P.', LOCAL_ISS + 1, REMOTE_ISS + 100, 1), { ...tcb, orphaned: true }, v68);
+    t.equal(data.deviation, 'linux-orphan-data-rst', 'v6.8+: data behind the old ACK reaches the orphaned socket, which resets');
+    const tooOld = seg('.', LOCAL_ISS + 1, REMOTE_ISS);
+    t.equal(predict(f.state, tooOld, tcb, v68).verdict, 'challenge-ack', 'v6.8+: an ACK of bytes never sent still gets the challenge ACK');
   });
   t.test('test_fin_wait_2_linux_orphan_data_reset', async (t) => {
     const { state, tcb } = finWait2();

@@ -151,7 +151,15 @@ t.test('throttled transport: never more than maxHalfOpen SYNs outstanding; an AC
   await new Promise((r) => setImmediate(r));
   t.notOk(third, 'the third SYN waits for a slot');
   t.equal(w.stats.synWaits, 1);
-  // Completing the first handshake (our ACK) frees its slot.
+  // Its SYN-ACK (ISS 4), then an ACK it rejects (wrong SEG.ACK, then an old SEG.SEQ): still half-open
+  // at the remote (RFC 9293 3.10.7.4), so the slot stays taken.
+  w.listen({ localPort: 40001, remoteAddr: '198.18.0.2', remotePort: 80 }, () => {});
+  inner.inject('198.18.0.2', { srcPort: 80, dstPort: 40001, seq: 4, ack: 2, flags: SYN | ACK, window: 1000 });
+  await w.send('198.18.0.2', { srcPort: 40001, dstPort: 80, seq: 2, ack: 4, flags: ACK, window: 1000 });
+  await w.send('198.18.0.2', { srcPort: 40001, dstPort: 80, seq: 1, ack: 5, flags: ACK, window: 1000 });
+  await new Promise((r) => setImmediate(r));
+  t.notOk(third, 'an ACK the remote rejects does not free the slot');
+  // Completing the first handshake (our ACK of its SYN at our ISS+1) frees its slot.
   await w.send('198.18.0.2', { srcPort: 40001, dstPort: 80, seq: 2, ack: 5, flags: ACK, window: 1000 });
   await pending;
   t.ok(third, 'the third SYN went once a slot was free');
@@ -160,7 +168,7 @@ t.test('throttled transport: never more than maxHalfOpen SYNs outstanding; an AC
   w.listen({ localPort: 40002, remoteAddr: '198.18.0.2', remotePort: 80 }, () => {});
   inner.inject('198.18.0.2', { srcPort: 80, dstPort: 40002, seq: 0, ack: 2, flags: RST | ACK, window: 0 });
   t.equal(w.halfOpenCount, 1, 'the refused connection is no longer half-open');
-  t.equal(inner.sent.length, 4);
+  t.equal(inner.sent.length, 6);
   t.throws(() => new ThrottledTransport(inner, { rate: 1, maxHalfOpen: 0 }), /maxHalfOpen must be an integer ≥ 1/);
 });
 
