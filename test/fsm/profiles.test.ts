@@ -185,12 +185,43 @@ t.test('full sockets on Linux', async (t) => {
 
 t.test('the options follow the kernel release', async (t) => {
   // The host lab (6.18.44) and the UML lab (6.1.176) are the two releases seen by the matrix.
-  t.same(linuxOptionsForRelease('6.18.44-fc-v669'), { synRecvRstExact: true, legacyAckUnsent: false, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
-  t.same(linuxOptionsForRelease('6.1.176'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: true, legacyEndBeyondWindow: true });
-  t.same(linuxOptionsForRelease('6.18.37'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
-  t.same(linuxOptionsForRelease('6.10.0'), { synRecvRstExact: false, legacyAckUnsent: true, timeWaitFreshIsn: false, legacyEndBeyondWindow: true });
+  t.same(linuxOptionsForRelease('6.18.44-fc-v669'), {
+    synRecvRstExact: true,
+    legacyAckUnsent: false,
+    timeWaitFreshIsn: false,
+    legacyEndBeyondWindow: false,
+    oldAckAcceptedClosing: true,
+  });
+  t.same(linuxOptionsForRelease('6.1.176'), {
+    synRecvRstExact: false,
+    legacyAckUnsent: true,
+    timeWaitFreshIsn: true,
+    legacyEndBeyondWindow: true,
+    oldAckAcceptedClosing: false,
+  });
+  t.same(linuxOptionsForRelease('6.18.37'), {
+    synRecvRstExact: false,
+    legacyAckUnsent: true,
+    timeWaitFreshIsn: false,
+    legacyEndBeyondWindow: false,
+    oldAckAcceptedClosing: true,
+  });
+  t.same(linuxOptionsForRelease('6.10.0'), {
+    synRecvRstExact: false,
+    legacyAckUnsent: true,
+    timeWaitFreshIsn: false,
+    legacyEndBeyondWindow: true,
+    oldAckAcceptedClosing: true,
+  });
   t.equal(linuxOptionsForRelease('4.14.336').timeWaitFreshIsn, false, 'before tcp_v4_fill_cb() the TIME-WAIT ISN was kept');
-  t.same(linuxOptionsForRelease('7.0.1'), { synRecvRstExact: true, legacyAckUnsent: false, timeWaitFreshIsn: false, legacyEndBeyondWindow: false });
+  t.equal(linuxOptionsForRelease('6.7.12').oldAckAcceptedClosing, false, 'before "tcp: accept old ack during closing" (6.8)');
+  t.same(linuxOptionsForRelease('7.0.1'), {
+    synRecvRstExact: true,
+    legacyAckUnsent: false,
+    timeWaitFreshIsn: false,
+    legacyEndBeyondWindow: false,
+    oldAckAcceptedClosing: true,
+  });
   t.same(linuxOptionsForRelease('not-a-release'), {});
 });
 

@@ -1,6 +1,8 @@
 // The peer over the memory target (src/target/memory.ts): the state fixtures reach every RFC 9293
 // state with the oracle's model and the stack's own TCBs agreeing at each step, and the stack's
 // data path, timers and settings behave as the RFC says — no root, no lab, no kernel.
+// Waits for an expected segment are generous upper bounds (a loaded machine can stall this process
+// for a second); the stack's timers run on the same event loop, so their order is unaffected.
 import t, { type Test as Tap } from 'tap';
 import { states } from '../../src/fsm/index.js';
 import { Seq } from '../../src/packet/index.js';
@@ -63,7 +65,7 @@ t.test('out-of-order data is held and merged: one cumulative ACK, the applicatio
   await c.expect({ flags: '.', ack: start });
   // then 0..4: the ACK covers both
   await c.peer.send({ flags: 'P.', seq: start, payload: Buffer.from('hello') });
-  const ack = await c.peer.next(1000);
+  const ack = await c.peer.next(5000);
   t.equal(ack?.tcp.ack, Seq.add(start, 10), 'one ACK of all ten bytes');
   t.equal(await c.peer.next(100), null, 'and no second one');
   await agent.waitForEvent((e) => e.event === 'data' && e.conn === conn && e.total === 10, 1000);
@@ -77,17 +79,17 @@ t.test('data is segmented to our MSS and retransmitted with a doubling RTO, then
   const peer = new PeerConnection(target.wire, target.address, (await agent.listen(0)).port, { trace: new Trace() });
   t.teardown(() => peer.close());
   await peer.send({ flags: 'S', options: [{ kind: 'mss', value: 100 }] });
-  const synAck = await peer.next(1000);
+  const synAck = await peer.next(5000);
   t.equal(synAck?.tcp.flags, 0x12, 'SYN-ACK');
   await peer.send({ flags: '.' });
   const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
   await agent.send(conn, { n: 250 });
   const sizes = [];
-  for (let i = 0; i < 3; i++) sizes.push((await peer.next(1000))!.tcp.payload.length);
+  for (let i = 0; i < 3; i++) sizes.push((await peer.next(5000))!.tcp.payload.length);
   t.same(sizes, [100, 100, 50], 'three segments of at most the MSS we announced');
   // Nothing acknowledged: the first segment comes again after the RTO, then after twice that.
   for (let i = 0; i < 2; i++) {
-    const s = (await peer.next(2000))!;
+    const s = (await peer.next(5000))!;
     t.equal(s.tcp.payload.length, 100, `retransmission ${i + 1} of the first segment`);
     t.equal(s.tcp.seq, Seq.add(synAck!.tcp.seq, 1));
   }
@@ -103,13 +105,13 @@ t.test('slow start (RFC 5681 3.1): an initial window of 4 segments, one more per
   const peer = new PeerConnection(target.wire, target.address, (await agent.listen(0)).port, { trace: new Trace() });
   t.teardown(() => peer.close());
   await peer.send({ flags: 'S', options: [{ kind: 'mss', value: 100 }] });
-  await peer.next(1000);
+  await peer.next(5000);
   await peer.send({ flags: '.' });
   const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
   await agent.send(conn, { n: 2000 });
   const flight = async () => {
     const got = [];
-    for (let s = await peer.next(1000); s; s = await peer.next(100)) got.push(s);
+    for (let s = await peer.next(5000); s; s = await peer.next(100)) got.push(s);
     return got;
   };
   const first = await flight();
@@ -126,15 +128,15 @@ t.test('a zero window is probed (persist timer) and the data goes out once it op
   const peer = new PeerConnection(target.wire, target.address, (await agent.listen(0)).port, { trace: new Trace() });
   t.teardown(() => peer.close());
   await peer.send({ flags: 'S' });
-  await peer.next(1000);
+  await peer.next(5000);
   await peer.send({ flags: '.', window: 0 });
   const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
   await agent.send(conn, 'abc');
-  const probe = (await peer.next(1000))!;
+  const probe = (await peer.next(5000))!;
   t.equal(probe.tcp.payload.length, 1, 'a one-byte window probe');
   t.equal(probe.tcp.payload.toString(), 'a');
   await peer.send({ flags: '.', ack: Seq.add(probe.tcp.seq, 1), window: 1000 });
-  const rest = (await peer.next(1000))!;
+  const rest = (await peer.next(5000))!;
   t.equal(rest.tcp.payload.toString(), 'bc', 'the probe byte acknowledged with an open window: the rest goes out');
   t.equal(rest.tcp.seq, Seq.add(probe.tcp.seq, 1));
 });
@@ -146,22 +148,22 @@ t.test('shutdown() with data behind a zero window: FIN-WAIT-1 at once, the FIN o
   t.teardown(() => peer.close());
   const tuple = { localPort: peer.remotePort, peerPort: peer.localPort };
   await peer.send({ flags: 'S' });
-  await peer.next(1000);
+  await peer.next(5000);
   await peer.send({ flags: '.', window: 0 });
   const { conn } = await agent.accepted(peer.remotePort, peer.localPort);
   await agent.send(conn, 'abc');
   await agent.shutdown(conn);
   t.equal(await target.states!.stateOf(tuple), 'FIN-WAIT-1', 'FIN-WAIT-1 on the call (RFC 9293 3.10.4)');
-  const probe = (await peer.next(1000))!;
+  const probe = (await peer.next(5000))!;
   t.equal(probe.tcp.payload.toString(), 'a', 'the window probe, no FIN yet');
   // Everything sent so far acknowledged, the window still closed: our FIN is not, so FIN-WAIT-1 stays.
   await peer.send({ flags: '.', ack: Seq.add(probe.tcp.seq, 1), window: 0 });
   await new Promise((r) => setTimeout(r, 20));
   t.equal(await target.states!.stateOf(tuple), 'FIN-WAIT-1', 'the ACK of the data is not the ACK of the FIN');
   await peer.send({ flags: '.', ack: Seq.add(probe.tcp.seq, 1), window: 1000 });
-  const s = (await peer.next(1000))!;
+  const s = (await peer.next(5000))!;
   t.equal(s.tcp.payload.toString(), 'bc', 'the rest of the data');
-  const fin = (await peer.next(1000))!;
+  const fin = (await peer.next(5000))!;
   t.equal(fin.tcp.flags & 0x01, 0x01, 'then the FIN');
   t.equal(fin.tcp.seq, Seq.add(probe.tcp.seq, 3), 'after the data');
   await peer.send({ flags: '.', ack: Seq.add(fin.tcp.seq, 1) });
@@ -184,8 +186,8 @@ t.test('an unacknowledged SYN-ACK is retransmitted synack_retries times, then th
   const target = await memoryTarget(t, { rto_initial_ms: '30', rto_min_ms: '30', synack_retries: '2' });
   const c = await fixtures['SYN-RECEIVED'](target);
   t.teardown(() => c.close());
-  const first = await c.peer.next(1000);
-  const second = await c.peer.next(1000);
+  const first = await c.peer.next(5000);
+  const second = await c.peer.next(5000);
   t.equal(first?.tcp.flags, 0x12, 'SYN-ACK again');
   t.equal(second?.tcp.seq, first?.tcp.seq, 'the same SYN-ACK');
   await target.states!.waitForState(tupleOf(target, c), 'CLOSED', 2000);
@@ -231,9 +233,9 @@ t.test('close() with unread data sends a RST (RFC 1122 4.2.2.13); a bad checksum
   t.equal(await c.peer.next(200), null, 'bad checksum: no answer');
   await agent.pause(conn);
   await c.peer.send({ flags: 'P.', seq: at, payload: Buffer.from('unread') });
-  t.equal((await c.peer.next(1000))?.tcp.ack, Seq.add(at, 6), 'the data (at the same sequence number) is ACKed: the bad one was not taken');
+  t.equal((await c.peer.next(5000))?.tcp.ack, Seq.add(at, 6), 'the data (at the same sequence number) is ACKed: the bad one was not taken');
   await agent.close(conn);
-  const rst = await c.peer.next(1000);
+  const rst = await c.peer.next(5000);
   t.equal(rst?.tcp.flags, 0x04, 'a RST instead of a FIN');
 });
 
