@@ -304,7 +304,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       if (!a.tcb.orphaned || !['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state)) return false;
       if (!has(a.seg, ACK) || has(a.seg, RST | SYN)) return false;
       // The full socket of FIN-WAIT-1 processes the ACK first; the timewait socket of FIN-WAIT-2 never looks at it.
-      if (a.state === 'FIN-WAIT-1' && (gt(a.seg.ack, a.tcb.sndNxt) || lt(a.seg.ack, a.tcb.sndUna))) return false;
+      if (a.state === 'FIN-WAIT-1' && (gt(a.seg.ack, a.tcb.sndNxt) || tooOldAck(a.seg.ack, a.tcb))) return false;
       // tcp_rcv_state_process(): "end_seq != seq && after(end_seq - th->fin, rcv_nxt)": a bare FIN
       // above RCV.NXT (out of order) counts too, not only new data.
       const beyond = segLen(a.seg) > 0 && gt(sub(endSeq(a.seg), has(a.seg, FIN) ? 1 : 0), a.tcb.rcvNxt);
@@ -319,9 +319,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
   // ACKs below SND.UNA outside ESTABLISHED: challenge ACK and discard.
   list.push({
     id: 'linux-old-ack-challenge',
-    title: 'outside ESTABLISHED, an ACK below SND.UNA gets a challenge ACK and the segment is discarded',
+    title: 'outside ESTABLISHED, an ACK below SND.UNA - min(MAX.SND.WND, bytes acknowledged) gets a challenge ACK and the segment is discarded',
     departsFrom: 'RFC 9293 3.10.7.4 (fifth): a duplicate ACK (SEG.ACK =< SND.UNA) can be ignored, the segment processed',
-    behaviour: 'tcp_rcv_state_process(): tcp_ack() returns 0 for an old ACK -> "!acceptable" -> tcp_send_challenge_ack(), discard',
+    behaviour:
+      'tcp_rcv_state_process(): tcp_ack() < 0 for an ACK below prior_snd_una - min(max_window, bytes_acked) -> tcp_send_challenge_ack(), discard; ' +
+      'a less old ACK is accepted and ignored ("accept old ack during closing"), so after data the server sent, SND.UNA-1 passes',
     why: 'RFC 5961 5 hardening applied to every state after the handshake',
     cite: 'net/ipv4/tcp_input.c tcp_rcv_state_process(), tcp_ack()',
     applies: (a) =>
@@ -330,7 +332,7 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
       has(a.seg, ACK) &&
       !has(a.seg, RST | SYN) &&
       fullSockSeqOk(a.seg, a.tcb) &&
-      lt(a.seg.ack, a.tcb.sndUna),
+      tooOldAck(a.seg.ack, a.tcb),
     predict: (a) => ({ verdict: 'challenge-ack', reply: ackNow(a.tcb), next: a.state, rateLimited: true }),
   });
 
@@ -675,4 +677,15 @@ export function arrival(state: TcpState, seg: Segment, tcb: Required<Tcb>, table
     },
     engine: (s, g, t) => rfcPredict(s, g, t, table),
   };
+}
+
+/**
+ * Linux tcp_ack(): an ACK below SND.UNA − min(MAX.SND.WND, bytes acknowledged so far) is too old
+ * (challenge ACK, discard); a less old one is only a duplicate. With no data sent, every ACK
+ * below SND.UNA is too old; after the server's data (a remote's answer), SND.UNA−1 is not.
+ */
+function tooOldAck(ack: number, tcb: { sndUna: number; iss: number; maxSndWnd: number }): boolean {
+  if (!lt(ack, tcb.sndUna)) return false;
+  const bytesAcked = Math.max(0, diff(tcb.sndUna, add(tcb.iss, 1)));
+  return lt(ack, sub(tcb.sndUna, Math.min(tcb.maxSndWnd, bytesAcked)));
 }

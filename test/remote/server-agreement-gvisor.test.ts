@@ -1,0 +1,7 @@
+// Lab and --as-remote (the lab's application a small server) agree on the gvisor stack where the server closes first or sends (./server-agreement.ts).
+import t from 'tap';
+import { agreeAsServer } from './server-agreement.js';
+
+t.test("gvisor: remote verdicts with a close trigger and a data request agree with the lab's ground truth", { timeout: 600_000 }, (t) =>
+  agreeAsServer(t, 'gvisor'),
+);
