@@ -34,6 +34,35 @@ export const LINUX_OLD_ACK_HISTORY: KnownDisagreements = Object.fromEntries(
   ]),
 );
 
+/**
+ * Lab and remote differ, found, not fixed yet (TODO): in TIME-WAIT a SYN above RCV.NXT gets a
+ * SYN-ACK of a new incarnation; the remote cell sees the SYN-ACK ("no reply: Flags [S.] …" on
+ * gVisor) and does not take it as the answer: a remote matrix inference bug (suites/matrix.ts /
+ * src/peer/state-probe.ts, h/rcells' files).
+ */
+export const TIME_WAIT_SYN_TODO: KnownDisagreements = Object.fromEntries(
+  ['RCV.NXT+RCV.WND-1', 'RCV.NXT+RCV.WND'].map((p) => [`TIME-WAIT <- SYN @${p}`, "remote inference: the new incarnation's SYN-ACK is not taken as the answer"]),
+);
+
+/**
+ * The lab side fails, not the remote one: the agent's close() sends a bare FIN whose first
+ * retransmission (RTO ~200 ms, no RTT sample from data) lands inside the cell's quiet window on
+ * this loaded machine (uml, gvisor); remotely the server's data gave an RTT sample first.
+ */
+export const LAB_FIN_RETRANSMIT_TODO: KnownDisagreements = Object.fromEntries(
+  [
+    'FIN @RCV.NXT-1',
+    'FIN @RCV.NXT',
+    'FIN @RCV.NXT+RCV.WND-1',
+    'FIN @RCV.NXT+RCV.WND',
+    'RST @RCV.NXT-1',
+    'RST-ACK @RCV.NXT-1',
+    'SYN-ACK @RCV.NXT+RCV.WND-1',
+    'ACK @RCV.NXT ack=SND.UNA-1',
+    'ACK @RCV.NXT ack=SND.UNA',
+  ].map((c) => [`FIN-WAIT-1 <- ${c}`, "lab side: the agent's bare FIN is retransmitted inside the cell's quiet window"]),
+);
+
 export async function agreeAsServer(t: Test, stack: string, known: KnownDisagreements = {}): Promise<void> {
   // One after the other: two runs at once on a loaded 2-core machine once failed to list a suite in time.
   const lab = await runTcpfsm(['--stack', stack, ...SERVER_RUN], { timeoutMs: 300_000 });
