@@ -349,9 +349,11 @@ export function linuxDeviations(options: LinuxOptions = {}): Deviation[] {
   // ACKs below SND.UNA outside ESTABLISHED: challenge ACK and discard.
   list.push({
     id: 'linux-old-ack-challenge',
-    title: 'outside ESTABLISHED, an ACK below SND.UNA gets a challenge ACK and the segment is discarded',
+    title: 'outside ESTABLISHED, an ACK below SND.UNA - min(MAX.SND.WND, bytes acknowledged) gets a challenge ACK and the segment is discarded',
     departsFrom: 'RFC 9293 3.10.7.4 (fifth): a duplicate ACK (SEG.ACK =< SND.UNA) can be ignored, the segment processed',
-    behaviour: 'tcp_rcv_state_process(): tcp_ack() returns 0 for an old ACK -> "!acceptable" -> tcp_send_challenge_ack(), discard',
+    behaviour:
+      'tcp_rcv_state_process(): tcp_ack() < 0 for an ACK below prior_snd_una - min(max_window, bytes_acked) -> tcp_send_challenge_ack(), discard; ' +
+      'a less old ACK is accepted and ignored ("accept old ack during closing"), so after data the server sent, SND.UNA-1 passes',
     why: 'RFC 5961 5 hardening applied to every state after the handshake',
     cite: 'net/ipv4/tcp_input.c tcp_rcv_state_process(), tcp_ack()',
     applies: (a) =>

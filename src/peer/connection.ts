@@ -158,6 +158,8 @@ export class PeerConnection {
   highestAckSent: number | undefined;
   /** the last segment we sent, for a retransmission when its answer does not come */
   lastSent: TcpSegment | undefined;
+  /** When our last ACK of new data went out: the remote restarts its retransmission timer there (RFC 6298 5.3). */
+  newDataAckedAt: bigint | undefined;
   private lastSentIp: IpFields | undefined;
   /** answers we asked for again: their late twins are dropped as duplicates once */
   private readonly duplicatesDue = new Set<string>();
@@ -234,9 +236,10 @@ export class PeerConnection {
       this.sndNxt = Seq.add(this.sndNxt, len);
     }
     // Only ACKs of what we really received count (a crafted ACK beyond RCV.NXT acknowledges nothing).
-    if (seg.flags & ACK && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent)))
-      this.highestAckSent = seg.ack;
+    const advances = !!(seg.flags & ACK) && Seq.le(seg.ack, this.rcvNxt) && (this.highestAckSent === undefined || Seq.gt(seg.ack, this.highestAckSent));
+    if (advances) this.highestAckSent = seg.ack;
     const sent = await this.transport.send(this.remoteAddr, seg, s.ip);
+    if (advances) this.newDataAckedAt = sent.at;
     this.lastSent = seg;
     this.lastSentIp = s.ip;
     this.trace.segment(sent, this.isns);

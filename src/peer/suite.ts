@@ -9,6 +9,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { linuxOptionsForRelease, linuxProfile, type Profile, type ProfileName } from '../fsm/index.js';
+import { serveApp } from '../lab/agent/app-server.js';
 import { type AgentClient, type ConnId, type LabSysctls, sysctlPairs, type TcpTuple } from '../lab/index.js';
 import { sysctlsToWrite } from '../lab/sysctls.js';
 import { formatFlags, parseFamily, Seq } from '../packet/index.js';
@@ -299,13 +300,14 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       if (targetText) {
         ({ host, port } = splitTarget(targetText));
       } else {
-        // --as-remote alone: a lab whose agent only listens; everything else is remote mode.
+        // --as-remote alone: a lab whose application is a small server; everything else is remote mode.
         lab = await openStackByName(stack, { settings: sysctls, minRtoMs: meta.minRtoMs });
         if (family === 6 && !lab.target.ipv6) {
           await lab.close();
           throw new EnvironmentError(`stack ${stack} is not reachable over IPv6 in tcpfsm's lab (--family 6: ${IPV6_STACKS.join(', ')})`);
         }
         ({ port } = await lab.agent!.listen(0, { backlog: 128, ...(family === 6 ? { host: '::' } : {}) }));
+        serveApp(lab.agent!, port); // its application answers requests as a small server would (app-server.ts)
         host = family === 6 ? lab.target.ipv6! : lab.target.ipv4;
       }
       try {

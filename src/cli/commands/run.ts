@@ -134,7 +134,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .option('target', { describe: 'remote target host:port or [IPv6]:port instead of a lab (remote mode)', type: 'string', requiresArg: true })
     .option('as-remote', {
       describe:
-        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose agent only listens; with --target: a lab address (198.18.0.0/15, or a lab ULA fd00:7c9f:<lab>::/64)',
+        'treat a lab as a remote target: verdicts from packets alone (no agent, no ground truth); alone: a fresh lab per suite whose application is a small server (HTTP/1.0: a 4096-byte answer, then close; HTTP/1.1 or any line: the answer, kept open; QUIT: close); with --target: a lab address (198.18.0.0/15, or a lab ULA fd00:7c9f:<lab>::/64)',
       type: 'boolean',
       default: false,
     })

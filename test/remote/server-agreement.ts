@@ -1,0 +1,109 @@
+// Remote mode agrees with ground truth where the server must close first or send: the same tests
+// on a lab of `stack`, once in lab mode (the agent closes and sends, the stack's own states) and
+// once --as-remote --close-trigger http --data-request http (the lab's application is the small
+// server of src/lab/agent/app-server.ts; states inferred from packets). Verdicts must agree per
+// test, outcomes per matrix cell of the states after the server's own FIN.
+import type { Test } from 'tap';
+import { runTcpfsm, tablesLeftBy } from './helpers.js';
+
+// In budget: the states after the server's FIN where the FIN is unacknowledged and where the
+// server waits (FIN-WAIT-2, CLOSING and timer-data-retransmit were compared by hand on linux, see the report), the data tests.
+const SUITES = ['matrix', 'mss', 'timer-fin-retransmit', 'simultaneous-close'];
+const GREP = `^(matrix (FIN-WAIT-1|TIME-WAIT):|${SUITES.slice(1).join(' |')} )`;
+export const SERVER_RUN = [...SUITES, '--grep', GREP];
+export const SERVER_REMOTE = ['--as-remote', '--rate', '50', '--close-trigger', 'http', '--data-request', 'http'];
+
+/**
+ * Cells whose outcomes may differ, with why: `history:` the two fixtures reach the state by
+ * different histories (the remote server sent its 4 kB answer before its FIN, the agent's close()
+ * sent nothing) and the kernel's answer depends on it, so each mode is held to its own model (not
+ * a failure) instead of to the other; anything else: a disagreement found and not yet explained,
+ * compared all the same and reported as TODO (tap), so a fix shows and a new one fails.
+ */
+export type KnownDisagreements = Record<string, string>;
+
+/**
+ * Linux (and UML, the same code): an ACK below SND.UNA − min(MAX.SND.WND, bytes acknowledged) is
+ * challenged; with nothing sent every old ACK is (lab), after 4 kB SND.UNA−1 is only a duplicate
+ * (remote). src/fsm/profiles.ts models both.
+ */
+export const LINUX_OLD_ACK_HISTORY: KnownDisagreements = Object.fromEntries(
+  ['ACK', 'FIN-ACK', 'data'].map((kind) => [
+    `FIN-WAIT-1 <- ${kind} @RCV.NXT ack=SND.UNA-1`,
+    'history: the challenge ACK follows the bytes acknowledged (none in the lab, 4 kB remotely)',
+  ]),
+);
+
+/**
+ * Lab and remote differ, found, not fixed yet (TODO): in TIME-WAIT a SYN above RCV.NXT gets a
+ * SYN-ACK of a new incarnation; the remote cell sees the SYN-ACK ("no reply: Flags [S.] …" on
+ * gVisor) and does not take it as the answer: a remote matrix inference bug (suites/matrix.ts /
+ * src/peer/state-probe.ts, h/rcells' files).
+ */
+export const TIME_WAIT_SYN_TODO: KnownDisagreements = Object.fromEntries(
+  ['RCV.NXT+RCV.WND-1', 'RCV.NXT+RCV.WND'].map((p) => [`TIME-WAIT <- SYN @${p}`, "remote inference: the new incarnation's SYN-ACK is not taken as the answer"]),
+);
+
+/**
+ * The lab side fails, not the remote one: the agent's close() sends a bare FIN whose first
+ * retransmission (RTO ~200 ms, no RTT sample from data) lands inside the cell's quiet window on
+ * this loaded machine (uml, gvisor); remotely the server's data gave an RTT sample first.
+ */
+export const LAB_FIN_RETRANSMIT_TODO: KnownDisagreements = Object.fromEntries(
+  [
+    'FIN @RCV.NXT-1',
+    'FIN @RCV.NXT',
+    'FIN @RCV.NXT+RCV.WND-1',
+    'FIN @RCV.NXT+RCV.WND',
+    'RST @RCV.NXT-1',
+    'RST-ACK @RCV.NXT-1',
+    'SYN-ACK @RCV.NXT+RCV.WND-1',
+    'ACK @RCV.NXT ack=SND.UNA-1',
+    'ACK @RCV.NXT ack=SND.UNA',
+  ].map((c) => [`FIN-WAIT-1 <- ${c}`, "lab side: the agent's bare FIN is retransmitted inside the cell's quiet window"]),
+);
+
+export async function agreeAsServer(t: Test, stack: string, known: KnownDisagreements = {}): Promise<void> {
+  // One after the other: two runs at once on a loaded 2-core machine once failed to list a suite in time.
+  const lab = await runTcpfsm(['--stack', stack, ...SERVER_RUN], { timeoutMs: 300_000 });
+  const remote = await runTcpfsm([...SERVER_REMOTE, '--stack', stack, ...SERVER_RUN], { timeoutMs: 300_000 });
+  t.match(remote.stdout, /close trigger http; data request http/, 'the remote run says its trigger and request', {
+    code: remote.code,
+    stderr: remote.stderr.slice(-2000),
+  });
+  let tests = 0;
+  for (const [name, verdict] of lab.verdicts) {
+    if (name.startsWith('matrix >')) continue; // its cells are compared one by one below
+    const other = remote.verdicts.get(name);
+    if (verdict.startsWith('skip') || other === undefined || other.startsWith('skip')) continue;
+    tests++;
+    t.equal(other, verdict, `${stack}: ${name}: ${verdict} in both modes`);
+  }
+  const cellsOf = (r: typeof lab) => new Map(r.results.flatMap((s) => s.matrix ?? []).map((c) => [`${c.state} <- ${c.kind} @${c.position}`, c] as const));
+  const labCells = cellsOf(lab);
+  let cells = 0;
+  let unreachable = 0;
+  for (const [name, c] of cellsOf(remote)) {
+    const truth = labCells.get(name);
+    t.ok(truth, `${stack}: cell ${name} ran in the lab too`);
+    if (!truth) continue;
+    if (c.outcome === 'inconclusive') {
+      unreachable++;
+      continue;
+    }
+    cells++;
+    const why = known[name];
+    if (why?.startsWith('history:')) {
+      t.not(c.outcome, 'fail', `${stack}: cell ${name}: remote ${c.outcome} (lab ${truth.outcome}): ${why}`, { lab: truth.observed, remote: c.observed });
+      continue;
+    }
+    t.equal(c.outcome, truth.outcome, `${stack}: cell ${name}: ${truth.outcome} in both modes`, {
+      lab: truth.observed,
+      remote: c.observed,
+      ...(why ? { todo: why } : {}),
+    });
+  }
+  t.comment(`${stack}: ${tests} tests and ${cells} matrix cells compared as a server; ${unreachable} cells inconclusive remotely`);
+  t.ok(tests >= 3 && cells >= 60, `${stack}: enough compared (${tests} tests, ${cells} cells)`);
+  t.same(await tablesLeftBy(remote), [], `${stack}: no remote-mode nft table of this run is left`);
+}
