@@ -48,7 +48,7 @@ async function establish(t: Test, port: number): Promise<{ peer: PeerConnection;
 
 t.test('the guest is Linux 6.1 with the lab sysctls, reached at its own address', async (t) => {
   t.equal(host.stack, 'uml');
-  t.same(host.target, { ipv4: labAddresses(host.id).target.ipv4 });
+  t.same(host.target, { ipv4: labAddresses(host.id).target.ipv4, ipv6: labAddresses(host.id).target.ipv6 });
   const { values } = await host.agent!.sysctl({}, ['kernel.osrelease']);
   t.match(values['kernel.osrelease'], /^6\.1\./, 'the agent runs under the guest kernel, not the host one');
   for (const [key, value] of Object.entries(FAST_SUITE_SYSCTLS)) {
