@@ -144,9 +144,10 @@ export async function leftoversSince(before: Set<string>): Promise<string[]> {
         const owner = ownerOfThing(x);
         return owner === null || owner === process.pid || !alive(owner);
       });
-  if (!suspects().length) return [];
-  // Something new with no owner may be another process's lab half made or half removed: look again.
-  await new Promise((r) => setTimeout(r, 2000));
+  // Something new with no owner may be another process's lab half made or half removed (a UML or
+  // gVisor lab takes seconds to boot before its link carries its owner): look again for up to 10 s.
+  // A real leftover stays.
+  for (let i = 0; i < 5 && suspects().length; i++) await new Promise((r) => setTimeout(r, 2000));
   return suspects();
 }
 
