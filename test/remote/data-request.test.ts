@@ -3,14 +3,12 @@
 // (python3's http.server, HTTP/1.1, a directory listing of ~6 kB), made to send by
 // --data-request http and driven with --as-remote. Same kernel, same lab sysctls: the verdicts and
 // the MUST findings must agree.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { createLab } from '../../src/lab/index.js';
 import type { SuiteResult } from '../../src/peer/contract.js';
-import { runTcpfsm, tablesLeftBy } from './helpers.js';
+import { labWithHttpServer, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 const SUITES = ['mss', 'zero-window', 'timer-data-retransmit'];
 const GRADED = ['MUST-15', 'MUST-16', 'MUST-19', 'MUST-20', 'MUST-35', 'MUST-36', 'MUST-37', 'SHLD-10', 'SHLD-11', 'SHLD-29', 'SHLD-30'];
@@ -31,24 +29,11 @@ function levels(results: SuiteResult[]): Map<string, Set<string>> {
 }
 
 t.test('data-driven checks: the lab (agent) and http.server (--data-request http) agree', async (t) => {
-  const lab = await createLab();
-  t.teardown(() => lab.destroy());
   const dir = mkdtempSync(join(tmpdir(), 'tcpfsm-httpdir-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // A listing larger than a few segments of 536 or 600 bytes: the segment sizes show.
   for (let i = 0; i < 60; i++) writeFileSync(join(dir, `a-file-with-a-long-name-${String(i).padStart(3, '0')}.txt`), 'x');
-  const port = 8000;
-  const server = spawn(
-    'ip',
-    ['netns', 'exec', lab.namespace, 'python3', '-m', 'http.server', String(port), '--bind', lab.target.ipv4, '--directory', dir, '--protocol', 'HTTP/1.1'],
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => void server.kill('SIGKILL'));
-  const deadline = Date.now() + 10_000;
-  while (!(await lab.sockets({ localPort: port })).some((s) => s.state === 'LISTEN')) {
-    if (Date.now() > deadline) throw new Error('http.server did not listen within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { lab, port } = await labWithHttpServer(t, ['--directory', dir, '--protocol', 'HTTP/1.1']);
   const [inLab, remote] = await Promise.all([
     runTcpfsm(SUITES),
     runTcpfsm(['--target', `${lab.target.ipv4}:${port}`, '--as-remote', '--data-request', 'http', ...SUITES]),

@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { createLab, type Lab } from '../../src/lab/index.js';
 import type { SuiteResult } from '../../src/peer/contract.js';
 import { listTcpfsmTables } from '../../src/wire/nft.js';
 
@@ -88,4 +90,23 @@ export async function remoteTables(): Promise<string[]> {
 export async function tablesLeftBy(run: Pick<RunOutcome, 'stdout' | 'stderr'>): Promise<string[]> {
   const mine = new Set([...(run.stdout + run.stderr).matchAll(/installed nft table inet (tcpfsm-remote-\d+)/g)].map((m) => m[1]!));
   return (await remoteTables()).filter((n) => mine.has(n));
+}
+
+/**
+ * A fresh lab whose namespace runs python3's http.server on `port` (extra arguments after the
+ * bind address), listening before this returns; both go at the test's end.
+ */
+export async function labWithHttpServer(t: Test, extra: string[] = [], port = 8000): Promise<{ lab: Lab; port: number }> {
+  const lab = await createLab();
+  t.teardown(() => lab.destroy());
+  const server = spawn('ip', ['netns', 'exec', lab.namespace, 'python3', '-m', 'http.server', String(port), '--bind', lab.target.ipv4, ...extra], {
+    stdio: 'ignore',
+  });
+  t.teardown(() => void server.kill('SIGKILL'));
+  const deadline = Date.now() + 10_000;
+  while (!(await lab.sockets({ localPort: port })).some((s) => s.state === 'LISTEN')) {
+    if (Date.now() > deadline) throw new Error('http.server did not listen within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { lab, port };
 }

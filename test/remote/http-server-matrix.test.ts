@@ -3,22 +3,11 @@
 // with the kernel's graded departures); an inconclusive cell must say why (a state the server
 // does not reach, or a SYN cookie instead of a half-open connection).
 
-import { spawn } from 'node:child_process';
 import t from 'tap';
-import { createLab } from '../../src/lab/index.js';
-import { runTcpfsm, tablesLeftBy } from './helpers.js';
+import { labWithHttpServer, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 t.test('python3 http.server: the remote matrix has no failing cell', async (t) => {
-  const lab = await createLab();
-  t.teardown(() => lab.destroy());
-  const port = 8000;
-  const server = spawn('ip', ['netns', 'exec', lab.namespace, 'python3', '-m', 'http.server', String(port), '--bind', lab.target.ipv4], { stdio: 'ignore' });
-  t.teardown(() => void server.kill('SIGKILL'));
-  const deadline = Date.now() + 10_000;
-  while (!(await lab.sockets({ localPort: port })).some((s) => s.state === 'LISTEN')) {
-    if (Date.now() > deadline) throw new Error('http.server did not listen within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { lab, port } = await labWithHttpServer(t);
   const run = await runTcpfsm(['--target', `${lab.target.ipv4}:${port}`, '--as-remote', '--close-trigger', 'http', '--rate', '50', 'matrix'], {
     timeoutMs: 170_000,
   });

@@ -3,22 +3,11 @@
 // segment with PSH ([FP.]): legal (RFC 9293 3.9.1, 3.10.4), so every packet-only test passes with
 // zero violations and zero deviations. The same server under the strict linux profile agrees.
 
-import { spawn } from 'node:child_process';
 import t from 'tap';
-import { createLab } from '../../src/lab/index.js';
-import { PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
+import { labWithHttpServer, PACKET_SUITES, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 t.test('python3 http.server: zero violations and deviations under --profile rfc', async (t) => {
-  const lab = await createLab();
-  t.teardown(() => lab.destroy());
-  const port = 8000;
-  const server = spawn('ip', ['netns', 'exec', lab.namespace, 'python3', '-m', 'http.server', String(port), '--bind', lab.target.ipv4], { stdio: 'ignore' });
-  t.teardown(() => void server.kill('SIGKILL'));
-  const deadline = Date.now() + 10_000;
-  while (!(await lab.sockets({ localPort: port })).some((s) => s.state === 'LISTEN')) {
-    if (Date.now() > deadline) throw new Error('http.server did not listen within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { lab, port } = await labWithHttpServer(t);
   for (const profile of ['rfc', 'linux']) {
     const run = await runTcpfsm(['--target', `${lab.target.ipv4}:${port}`, '--as-remote', '--close-trigger', 'http', '--profile', profile, ...PACKET_SUITES]);
     const ran = [...run.verdicts].filter(([, v]) => !v.startsWith('skip'));

@@ -4,12 +4,10 @@
 // lifetimes within both figures' tolerances. (A wrong --expect against a remote target:
 // test/timers/expectation.test.ts.)
 
-import { spawn } from 'node:child_process';
 import t from 'tap';
-import { createLab } from '../../src/lab/index.js';
 import type { Figure } from '../../src/peer/contract.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
-import { type RunOutcome, runTcpfsm } from './helpers.js';
+import { labWithHttpServer, type RunOutcome, runTcpfsm } from './helpers.js';
 import { auditPacing } from './pacing-audit.js';
 
 const SUITES = ['timer-synack', 'timer-fin-retransmit', 'timer-fin-wait-2'];
@@ -38,16 +36,7 @@ t.test(
   'timers from packets agree with the lab',
   { skip: 'known regression: the remote timer-fin-retransmit run against http.server does not end (see the comment above)' },
   async (t) => {
-    const lab = await createLab();
-    t.teardown(() => lab.destroy());
-    const port = 8000;
-    const server = spawn('ip', ['netns', 'exec', lab.namespace, 'python3', '-m', 'http.server', String(port), '--bind', lab.target.ipv4], { stdio: 'ignore' });
-    t.teardown(() => void server.kill('SIGKILL'));
-    const deadline = Date.now() + 10_000;
-    while (!(await lab.sockets({ localPort: port })).some((s) => s.state === 'LISTEN')) {
-      if (Date.now() > deadline) throw new Error('http.server did not listen within 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { lab, port } = await labWithHttpServer(t);
 
     const labRun = await runTcpfsm([...SUITES, '--grep', GREP]);
     t.equal(labRun.code, 0, `lab mode passes ${notOk(labRun)}`, { stderr: labRun.stderr });
