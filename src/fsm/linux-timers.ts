@@ -91,6 +91,8 @@ export function linuxRetransmissionCount(
   hz: KernelHz = kernelHz(),
   rtoBaseMs = LINUX_RTO_MIN_MS,
 ): { min: number; max: number; budgetMs: number; why: string } {
+  // The count below loops until the budget is spent: a non-positive RTO would never spend it.
+  if (!(rtoMs > 0)) throw new RangeError(`an RTO must be positive, not ${rtoMs} ms`);
   const thresh = Math.floor(Math.log2(LINUX_RTO_MAX_MS / rtoBaseMs));
   const budgetMs = boundary <= thresh ? ((2 << boundary) - 1) * rtoBaseMs : ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * LINUX_RTO_MAX_MS;
   const count = (late: (t: number) => number): number => {

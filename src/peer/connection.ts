@@ -303,6 +303,11 @@ export class PeerConnection {
     if (s) throw this.failure(`expected ${why} for ${durationMs} ms, got ${formatTcp(s.tcp)}`, { actual: formatTcp(s.tcp) });
   }
 
+  /** Resolves when `n` of our segments could leave back to back (remote mode paces them; see Transport.room). */
+  async room(n: number): Promise<void> {
+    await this.transport.room?.(this.remoteAddr, { localPort: this.localPort, remoteAddr: this.remoteAddr, remotePort: this.remotePort }, n);
+  }
+
   /** Segments received and not yet consumed by expect(). */
   pending(): readonly WireSegment[] {
     return this.inbox;

@@ -66,10 +66,11 @@ export class WindowLimiter {
     if (saturatedAt !== undefined) for (let i = 0; i < cap; i++) this.times.push(saturatedAt);
   }
 
-  /** Milliseconds from `now` until one more event fits (0: now). */
-  waitFrom(now: number): number {
-    if (this.times.length < this.cap) return 0;
-    return Math.max(0, this.times[this.times.length - this.cap]! + this.widthMs - now);
+  /** Milliseconds from `now` until `n` more events fit back to back (0: now); `n` is at most the cap. */
+  waitFrom(now: number, n = 1): number {
+    const room = this.cap - Math.min(n, this.cap);
+    if (this.times.length <= room) return 0;
+    return Math.max(0, this.times[this.times.length - room - 1]! + this.widthMs - now);
   }
 
   /** An event happened at `at` (not earlier than the last one recorded). */
@@ -182,10 +183,21 @@ export class ThrottledTransport implements Transport {
     return sent;
   }
 
-  private async waitFor(windows: readonly WindowLimiter[]): Promise<number> {
+  /**
+   * Wait until `n` segments of this connection could leave back to back within every bound (at
+   * most the burst): a request whose answer must be ACKed before the remote's RTO fires goes only
+   * when that ACK will not be held back behind it.
+   */
+  async room(dst: string, about: Match, n: number): Promise<void> {
+    const pace = this.pace(connKey(dst, about.remotePort ?? 0, about.localPort));
+    await pace.chain;
+    await this.waitFor([pace.second, pace.burst, this.total], n);
+  }
+
+  private async waitFor(windows: readonly WindowLimiter[], n = 1): Promise<number> {
     let waited = 0;
     for (;;) {
-      const ms = Math.max(...windows.map((w) => w.waitFrom(this.now())));
+      const ms = Math.max(...windows.map((w) => w.waitFrom(this.now(), n)));
       if (ms <= 0) return waited;
       await this.sleep(ms);
       waited += ms;

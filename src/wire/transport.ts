@@ -40,6 +40,11 @@ export interface Transport {
    * connection `about` — to `dst`; resolves with its send time. Only a raw socket has it.
    */
   sendIp?(dst: string, packet: Buffer, about: Match): Promise<bigint>;
+  /**
+   * Resolves when `n` segments of connection `about` could leave back to back (a paced
+   * transport's bounds); a transport that does not pace has room at once and need not have it.
+   */
+  room?(dst: string, about: Match, n: number): Promise<void>;
   /** Every packet sendIp() sent, for the pcap. */
   onIpPacket?(observer: (at: bigint, bytes: Buffer) => void): Unsubscribe;
   close(): Promise<void>;

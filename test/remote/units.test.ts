@@ -30,6 +30,11 @@ t.test('window limiter: at most cap events in any [t, t + width); a saturated on
   t.equal(w.last, 400, 'a record never goes back in time');
   const cold = new WindowLimiter(3, 1000, 50);
   t.equal(cold.waitFrom(50), 1000, 'saturated at 50: nothing before 1050');
+  const two = new WindowLimiter(2, 400);
+  two.record(0);
+  t.equal(two.waitFrom(100, 2), 300, 'two back to back wait until the window is empty');
+  t.equal(two.waitFrom(100, 1), 0, 'one fits now');
+  t.equal(two.waitFrom(100, 5), 300, 'more than the cap asks for the whole window');
   t.throws(() => new WindowLimiter(0, 1), /cap must be an integer ≥ 1/);
   t.throws(() => new WindowLimiter(1, 0), /width must be > 0/);
 });
@@ -85,6 +90,24 @@ t.test('throttled transport: one connection sending flat out stays within its bo
   const m = measured(stamps, w.bounds);
   t.same(m, { perConn: 5, burst: 2, total: 5 }, 'at most 5 in any 1 s and 2 in any 400 ms: and it used them');
   t.ok(stamps.at(-1)!.at - stamps[0]!.at >= ((30 - 5) / 5) * 1000, 'long-run rate ≤ 5/s');
+});
+
+t.test('throttled transport: room for a request and its ACK means both leave unpaced', async (t) => {
+  const clock = fakeClock();
+  const { inner, stamps } = stampingTransport(clock);
+  const w = new ThrottledTransport(inner, { rate: 5, maxHalfOpen: 4, now: clock.now, sleep: clock.sleep });
+  const ack = { srcPort: 40001, dstPort: 80, seq: 1, ack: 1, flags: ACK, window: 1000 };
+  const about: Match = { localPort: 40001, remoteAddr: '198.18.0.2', remotePort: 80 };
+  for (let i = 0; i < 3; i++) await w.send('198.18.0.2', ack);
+  const before = clock.now();
+  await w.room('198.18.0.2', about, 2);
+  const request = clock.now();
+  t.ok(request > before, 'room waited');
+  await w.send('198.18.0.2', ack);
+  await w.send('198.18.0.2', ack);
+  t.equal(stamps.at(-2)!.at, request, 'the request leaves when room said');
+  t.equal(stamps.at(-1)!.at, request, 'and its ACK right behind it');
+  t.same(measured(stamps, w.bounds), { perConn: 5, burst: 2, total: 5 }, 'within the bounds');
 });
 
 t.test('throttled transport: ICMP errors about a connection count among its segments', async (t) => {

@@ -50,6 +50,9 @@ t.test('Linux gives up on time since the first retransmission, so the count depe
   // tcp_orphan_retries 2: budget 7 × 200 ms
   t.match(linuxRetransmissionCount(216, 2, HZ250), { min: 3, max: 3, budgetMs: 1400 });
   t.match(linuxRetransmissionCount(240, 2, HZ250), { min: 2, max: 2, budgetMs: 1400 });
+  // A negative interval (stamps out of order) once spun here forever: refused instead.
+  t.throws(() => linuxRetransmissionCount(-362, 2, HZ250), RangeError);
+  t.throws(() => linuxRetransmissionCount(0, 2, HZ250), RangeError);
   // tcp_retries2 3: budget 15 × 200 ms; 424 + 848 + 1696 = 2968 is within the wheel's lateness of 3000
   const near = linuxRetransmissionCount(212, 3, HZ250);
   t.match(near, { min: 3, max: 4, budgetMs: 3000 });
