@@ -130,14 +130,14 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     const segment = cellSegment(kind, seqPosition, tcb, ack ? { ack: ackAt(ack, tcb) } : {});
     const rfc = predict(state, segment, tcb, rfcProfile);
     observed = 'kernel state after the segment differs from the model';
-    // A cell judges the answer to its segment: a retransmission of what the remote sent before is
-    // set aside (Linux re-sends its SYN within ms of an unacceptable ACK in SYN-SENT, "Previous
-    // FIN/ACK or RST/ACK might be ignored" in tcp_rcv_synsent_state_process(); a paced remote
-    // cell outlasts the remote's RTO) — unless the answer the oracle predicts is itself a
-    // re-sent SYN or SYN,ACK.
+    // A cell judges the answer to its segment: a retransmission of what the target sent before is
+    // its right (RFC 9293 3.8.1), not an answer, and is set aside in every mode (Linux re-sends
+    // its SYN within ms of an unacceptable ACK in SYN-SENT, "Previous FIN/ACK or RST/ACK might be
+    // ignored" in tcp_rcv_synsent_state_process(); a paced remote cell outlasts the remote's RTO;
+    // a stack without the RTO floor, gVisor, re-sends its FIN after ~200 ms) — unless the answer
+    // the oracle predicts is itself a re-sent SYN or SYN,ACK.
     const answer = predict(state, segment, tcb, env.profile).reply;
-    const setAside = !env.agent || state === 'SYN-SENT';
-    c.peer.dropOldDuplicates = setAside && !((answer?.flags ?? 0) & SYN);
+    c.peer.dropOldDuplicates = !((answer?.flags ?? 0) & SYN);
     const acked = c.peer.highestAckSent;
     const una = tcb.sndUna;
     await c.send({ flags: formatFlags(segment.flags), seq: segment.seq, ack: segment.ack, payload: Buffer.alloc(segment.len, 'x') });
@@ -156,9 +156,9 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     if (c.model.expected.length) {
       observed = 'no reply';
       reply = await c.expect();
-      // Its SYN,ACK came: what repeats it now is a retransmission (the SYN-ACK timer, 1 s, no RTO
+      // The answer came: what repeats it now is a retransmission (the SYN-ACK timer, 1 s, no RTO
       // floor: a cell on a loaded machine, UML's most, can outlast it).
-      c.peer.dropOldDuplicates = setAside || ((reply?.flags ?? 0) & SYN) !== 0;
+      c.peer.dropOldDuplicates = true;
       if (!env.agent) await finFollowsItsAck(c, state, env.remote?.closesOnEof);
     } else {
       observed = 'a reply where the oracle predicts none';

@@ -170,7 +170,8 @@ export interface LinuxOptions {
    * the segment processed on, as RFC 9293 3.10.7.4 (fifth) lets a duplicate ACK be; only an ACK
    * below SND.UNA - min(MAX.SND.WND, bytes acked) still gets the challenge ACK. Seen against a
    * remote server that had sent data (the agent's sockets send none, so there every old ACK is
-   * "too old"). Default false.
+   * "too old"). Backported to 6.1.167 (Debian's linux 6.1 changelog lists it under that stable
+   * update; the UML lab's 6.1.176 shows it). Default false.
    */
   oldAckAcceptedClosing?: boolean;
 }
@@ -646,7 +647,7 @@ function linuxRateLimited(p: Prediction, seg: Segment): boolean {
  * non-exact in-window RST in SYN-RECEIVED with a challenge ACK and keeps the request (seen by
  * suites/matrix.ts, cells "SYN-RECEIVED <- RST @RCV.NXT+RCV.WND-1" and "@RCV.NXT+RCV.WND");
  * releases below 6.18.44 are assumed not to carry the change (not verified). The User-Mode Linux
- * lab (6.1.176) shows three older behaviours: legacyAckUnsent (ESTABLISHED <- ACK
+ * lab (6.1.176) shows three older behaviours (and one backported newer one, oldAckAcceptedClosing): legacyAckUnsent (ESTABLISHED <- ACK
  * ack=SND.NXT+1 gets no answer; the challenge ACK came with 6.18.38), timeWaitFreshIsn (below
  * 6.10) and legacyEndBeyondWindow (below 6.17: CLOSING <- data @RCV.NXT+RCV.WND reaches TIME-WAIT). Releases between those seen (6.1.176, 6.18.44) follow the changes' versions, unverified.
  */
@@ -662,7 +663,8 @@ export function linuxOptionsForRelease(
     legacyAckUnsent: !atLeast(6, 18, 38),
     timeWaitFreshIsn: atLeast(4, 15, 0) && !atLeast(6, 10, 0),
     legacyEndBeyondWindow: !atLeast(6, 17, 0),
-    oldAckAcceptedClosing: atLeast(6, 8, 0),
+    // 6.1.y from .167 has the backport; other stable series below 6.8 are assumed not to (not verified).
+    oldAckAcceptedClosing: atLeast(6, 8, 0) || (major === 6 && minor === 1 && patch >= 167),
   };
 }
 

@@ -197,8 +197,10 @@ t.test('the options follow the kernel release', async (t) => {
     legacyAckUnsent: true,
     timeWaitFreshIsn: true,
     legacyEndBeyondWindow: true,
-    oldAckAcceptedClosing: false,
+    oldAckAcceptedClosing: true, // backported in 6.1.167
   });
+  t.equal(linuxOptionsForRelease('6.1.166').oldAckAcceptedClosing, false, 'before the 6.1 backport');
+  t.equal(linuxOptionsForRelease('6.6.10').oldAckAcceptedClosing, false, 'another stable series below 6.8: assumed without it');
   t.same(linuxOptionsForRelease('6.18.37'), {
     synRecvRstExact: false,
     legacyAckUnsent: true,
