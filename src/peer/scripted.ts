@@ -4,7 +4,7 @@
 import { type Prediction, predict, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { StateTimeoutError } from '../lab/index.js';
 import { formatFlags, formatTcp, Seq } from '../packet/index.js';
-import { ACK, type DecodedTcp, FIN, PSH, RST, SYN } from '../packet/types.js';
+import { ACK, type DecodedTcp, FIN, PSH, RST, SYN, type TcpSegment } from '../packet/types.js';
 import type { StateSource } from '../target/stack.js';
 import type { Finding } from '../verdict/grade.js';
 import type { WireSegment } from '../wire/transport.js';
@@ -212,6 +212,26 @@ export class ScriptedConnection {
   }
 
   /** The model followed a known departure: record it and end the test's RFC path here. */
+  /**
+   * The state probe shows a state a known stack's departure leads to (a stack that ignores a RST
+   * in TIME-WAIT, RFC 1337): as with ground truth (checkTruth), the model follows it and the cell
+   * is graded as that departure — when the probe's answer is the one that state gives.
+   */
+  private followInferred(inference: Inference, probe: TcpSegment, shift: number, answer: DecodedTcp | null): void {
+    for (const state of inference.states) {
+      const followed = this.model.followState(state);
+      if (!followed) continue;
+      const q = predict(
+        this.model.state,
+        { flags: probe.flags, seq: probe.seq, ack: Seq.sub(probe.ack, shift), len: probe.payload?.length ?? 0 },
+        this.model.tcb,
+        this.model.profile,
+      );
+      if (!mismatchOf(q, answer, shift).length) this.diverge({ ...followed, observed: `${state} (state probe: ${inference.evidence})` });
+      return;
+    }
+  }
+
   private diverge(f: Finding): never {
     this.findings.push(f);
     this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}; the model follows the target`);
@@ -367,6 +387,7 @@ export class ScriptedConnection {
       );
     }
     const mismatches = mismatchOf(p, answer, shift);
+    if (mismatches.length || !inference.states.includes(this.model.state)) this.followInferred(inference, seg, shift, answer);
     this.peer.trace.state(this.model.state, inference.states.includes(this.model.state) ? this.model.state : inference.states.join('|') || '?', 'state probe');
     if (mismatches.length)
       throw peer.failure(`the answer to the state probe differs from the oracle's for ${this.model.state}: ${describeMismatches(mismatches)}`, {

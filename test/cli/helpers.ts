@@ -146,9 +146,16 @@ export async function leftoversSince(before: Set<string>): Promise<string[]> {
       });
   // Something new with no owner may be another process's lab half made or half removed (a UML or
   // gVisor lab takes seconds to boot before its link carries its owner): look again for up to 10 s.
-  // A real leftover stays.
-  for (let i = 0; i < 5 && suspects().length; i++) await new Promise((r) => setTimeout(r, 2000));
-  return suspects();
+  // A real leftover stays. Only what the first look saw is looked at again: the command ended
+  // before it, so anything it left was there; what appears later is another process's (once a
+  // second look of its own blamed a lab that appeared between two looks).
+  let left = suspects();
+  for (let i = 0; i < 5 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = new Set(suspects());
+    left = left.filter((x) => now.has(x));
+  }
+  return left;
 }
 
 /** Processes carrying `marker` (NAME=value) in their environment: what a command left running. */
