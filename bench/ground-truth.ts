@@ -5,12 +5,14 @@
 //   node dist/bench/ground-truth.js [--n=300] [--connections=50]
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { agentTable, createLab, type Lab, type SocketSource, ssTable, stateOf, type TcpTuple } from '../src/lab/index.js';
+import { agentTable, createLab, type Lab, procTable, type SocketSource, ssTable, stateOf, type TcpTuple } from '../src/lab/index.js';
 import { fmt, type Summary, summarize } from './lib.js';
 
 export interface GroundTruthCost {
   ss: Summary;
   agent: Summary;
+  /** the namespace's table read from here through the agent's /proc/<pid>/net (what a Linux lab's checks use) */
+  proc: Summary;
   sockets: number;
 }
 
@@ -32,8 +34,9 @@ export async function groundTruthCost(lab: Lab, n: number, connections: number):
     const sources: Array<[keyof Omit<GroundTruthCost, 'sockets'>, SocketSource]> = [
       ['ss', ssTable(lab)],
       ['agent', agentTable(lab.agent, lab.namespace)],
+      ['proc', procTable(lab.agent.pid, lab.namespace)],
     ];
-    const times: Record<string, number[]> = { ss: [], agent: [] };
+    const times: Record<string, number[]> = { ss: [], agent: [], proc: [] };
     for (let i = 0; i < n + 10; i++) {
       for (const [name, source] of sources) {
         const t0 = performance.now();
@@ -44,7 +47,7 @@ export async function groundTruthCost(lab: Lab, n: number, connections: number):
       }
     }
     const sockets = (await lab.agent.tcp()).sockets.length;
-    return { ss: summarize(times.ss!), agent: summarize(times.agent!), sockets };
+    return { ss: summarize(times.ss!), agent: summarize(times.agent!), proc: summarize(times.proc!), sockets };
   } finally {
     for (const c of clients) c.destroy();
     await lab.agent.unlisten(port);
@@ -64,6 +67,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         '| --- | ---: | ---: | ---: | ---: |',
         row('ss -N NS -Htanoie (fork)', r.ss),
         row('agent: /proc/net/tcp{,6}', r.agent),
+        row('/proc/<agent pid>/net/tcp{,6} read here', r.proc),
         '',
       ].join('\n'),
     );

@@ -1,6 +1,8 @@
 // The target kernel's own view of its sockets: the second, independent signal next to the
-// segments on the wire. Two sources give the same states: the agent reading the namespace's
-// /proc/net/tcp{,6} (agentTable: one round trip on a pipe, no fork; what state checks use) and
+// segments on the wire. Three sources give the same states: the namespace's /proc/net/tcp{,6}
+// read from here through a process inside it (procTable: no fork, no round trip; what state
+// checks on a Linux lab use), the same read by the agent (agentTable: one round trip on a pipe;
+// a guest kernel's, UML's) and
 // `ss` inside the namespace (one fork each; the only one with tcp_info: rto, rtt, windows).
 //
 // `ss -N NS` enters the namespace itself (one fork, ~2.6 ms a poll here; `ip netns exec NS ss`
@@ -14,6 +16,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { run } from '../sys/exec.js';
 import type { AgentClient } from './agent/client.js';
+import { ProcTcpReader } from './proc-tcp-reader.js';
 import { parseSs, type SsSocket, type TcpState } from './ss.js';
 
 /** The namespace to look into with ss; a Lab qualifies. */
@@ -28,6 +31,18 @@ export interface SocketSource {
   /** where the sockets live, for messages: 'tcpfsm-12' */
   readonly where: string;
   list(tuple: TcpTuple): Promise<SsSocket[]>;
+}
+
+/**
+ * The namespace's TCP table read from here through a process inside it (/proc/<pid>/net/tcp{,6}):
+ * no fork and no round trip to the agent per check; what state checks use on a Linux lab.
+ */
+export function procTable(pid: number, where: string): SocketSource {
+  const reader = new ProcTcpReader(`/proc/${pid}/net`);
+  return {
+    where,
+    list: async (tuple) => reader.sockets({ localPort: tuple.localPort, peerPort: tuple.peerPort }),
+  };
 }
 
 /** The agent's view of its own namespace's TCP table (/proc/net/tcp{,6}): no fork per check. */

@@ -7,6 +7,7 @@ export {
   agentTable,
   canonicalAddress,
   type NamespaceRef,
+  procTable,
   type SocketSource,
   StateTimeoutError,
   type StateWait,

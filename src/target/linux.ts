@@ -1,9 +1,10 @@
 // The linux stack: the host's own kernel in a lab namespace (src/lab), driven by the Node agent
-// inside it. Ground truth is the namespace's TCP table read by the agent (/proc/net/tcp{,6}, no
-// fork per check), with ss for tcp_info; settings are the namespace's sysctls.
+// inside it. Ground truth is the namespace's TCP table read through the agent's /proc/<pid>/net
+// (no fork, no round trip per check), with ss for tcp_info; settings are the namespace's sysctls.
 
+import { statSync } from 'node:fs';
 import { release } from 'node:os';
-import { agentTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
+import { agentTable, procTable, socketsOf, ssTable, stateOf, waitForState } from '../lab/ground-truth.js';
 import { createLab, type Lab, labSysctlsFrom } from '../lab/index.js';
 import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
 
@@ -40,15 +41,24 @@ export function linuxHost(lab: Lab): StackHost {
 }
 
 export function labStates(lab: Lab): StateSource {
-  const table = agentTable(lab.agent, lab.namespace);
+  const table = inNamespace(lab.agent.pid, lab.namespace) ? procTable(lab.agent.pid, lab.namespace) : agentTable(lab.agent, lab.namespace);
   const ss = ssTable(lab);
   return {
-    describe: `the kernel's TCP table in ${lab.namespace} (/proc/net/tcp read by the agent; ss for tcp_info)`,
+    describe: `the kernel's TCP table in ${lab.namespace} (its /proc/net/tcp; ss for tcp_info)`,
     sockets: (tuple) => socketsOf(table, tuple),
     details: (tuple) => socketsOf(ss, tuple),
     stateOf: (tuple) => stateOf(table, tuple),
     waitForState: (tuple, want, deadlineMs) => waitForState(table, tuple, want, deadlineMs),
   };
+}
+
+/** Whether process `pid` lives in namespace `name` (its /proc/<pid>/net is that namespace's table). */
+function inNamespace(pid: number, name: string): boolean {
+  try {
+    return pid > 0 && statSync(`/proc/${pid}/ns/net`).ino === statSync(`/run/netns/${name}`).ino;
+  } catch {
+    return false;
+  }
 }
 
 /** The namespace's sysctls by dotted name; set() takes short (tcp_fin_timeout) or dotted names. */

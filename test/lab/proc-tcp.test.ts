@@ -10,6 +10,7 @@ import { endianness } from 'node:os';
 import t from 'tap';
 import { canonicalAddress } from '../../src/lab/ground-truth.js';
 import { ProcTcpParseError, parseProcTcp, parseProcTcpLine, procAddress } from '../../src/lab/proc-tcp.js';
+import { ProcTcpReader } from '../../src/lab/proc-tcp-reader.js';
 
 const LE = endianness() === 'LE';
 
@@ -61,3 +62,25 @@ t.test('port filter, v4-mapped addresses, unknown states, bad lines', async (t) 
   t.throws(() => procAddress('123'), ProcTcpParseError);
   t.throws(() => parseProcTcp('   0: zz', { localPort: 1 }), { message: /unreadable ports/ });
 });
+
+t.test(
+  'the reader: both files, a port filter, and a socket listed twice (a table read in two walks) kept once',
+  { skip: endianness() !== 'LE' && 'fixture captured on a little-endian machine' },
+  async (t) => {
+    const lines = TCP4.split('\n');
+    // The same ESTABLISHED socket again under the next running number, as a second walk lists it.
+    const twice = [...lines.slice(0, -1), lines[3]!.replace(/^\s+2:/, '   3:'), ''].join('\n');
+    const dir = t.testdir({ tcp: twice, tcp6: TCP6 });
+    const reader = new ProcTcpReader(dir);
+    t.teardown(() => reader.close());
+    t.equal(reader.sockets().length, 5, 'three IPv4 sockets (the twin dropped) and two IPv6');
+    t.same(
+      reader.sockets({ localPort: 0x85d9, peerPort: 0xb810 }).map((s) => s.state),
+      ['ESTABLISHED'],
+      'the twin is not a second match for its tuple',
+    );
+    const v4only = new ProcTcpReader(t.testdir({ tcp: TCP4 }));
+    t.equal(v4only.sockets().length, 3, 'no tcp6 file: IPv4 only');
+    v4only.close();
+  },
+);

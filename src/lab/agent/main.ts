@@ -4,11 +4,11 @@
 // It exits when stdin closes, so it never outlives the harness.
 
 import { execFile } from 'node:child_process';
-import { openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { SS_ARGS } from '../ground-truth.js';
-import { parseProcTcp } from '../proc-tcp.js';
+import { ProcTcpReader } from '../proc-tcp-reader.js';
 import { hostWideByName, SYSCTL_NAME, sysctlProcPath } from '../sysctl-scope.js';
 import { type AgentEvent, COMMANDS, type Command, type ConnId, type ConnSummary, type Endpoint, type RequestMap } from './protocol.js';
 
@@ -168,33 +168,8 @@ function writeSysctl(name: string, value: string): void {
   }
 }
 
-/**
- * /proc/net/tcp{,6} follow the reader's network namespace: the agent sees the target's table.
- * Kept open and read from offset 0 each time (a seq_file restarts its walk there): no open,
- * fstat and close per check.
- */
-const procFds = new Map<string, number | null>();
-const procBuf = Buffer.allocUnsafe(64 * 1024);
-function readProcTcp(file: string): string {
-  let fd = procFds.get(file);
-  if (fd === undefined) {
-    try {
-      fd = openSync(file, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      fd = null; // no IPv6 in this kernel
-    }
-    procFds.set(file, fd);
-  }
-  if (fd === null) return '';
-  let text = '';
-  for (let pos = 0; ; ) {
-    const n = readSync(fd, procBuf, 0, procBuf.length, pos);
-    if (n === 0) return text;
-    text += procBuf.toString('latin1', 0, n);
-    pos += n;
-  }
-}
+/** /proc/net/tcp{,6} follow the reader's network namespace: the agent sees the target's table. */
+const ownTable = new ProcTcpReader('/proc/net');
 
 const PATTERN = Buffer.from('abcdefghijklmnopqrstuvwxyz');
 function payloadOf(args: { hex?: unknown; text?: unknown; n?: unknown }): Buffer {
@@ -344,7 +319,7 @@ const handlers: { [C in Command]: Handler<C> } = {
     if (localPort !== undefined) portArg(localPort, 'localPort', true);
     if (peerPort !== undefined) portArg(peerPort, 'peerPort', true);
     const ports = { localPort, peerPort };
-    return { sockets: [...parseProcTcp(readProcTcp('/proc/net/tcp'), ports), ...parseProcTcp(readProcTcp('/proc/net/tcp6'), ports)] };
+    return { sockets: ownTable.sockets(ports) };
   },
 
   list: () => ({
