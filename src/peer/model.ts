@@ -6,7 +6,7 @@
 import { type DepartureGrade, departureGrade } from '../fsm/departures.js';
 import { type Prediction, type Profile, predict, predictEvent, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
-import { type DecodedTcp, PSH, type TcpSegment } from '../packet/types.js';
+import { type DecodedTcp, PSH, SYN, type TcpSegment } from '../packet/types.js';
 import { judgeAnswer } from '../verdict/answer.js';
 import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
@@ -177,6 +177,8 @@ export class RemoteModel {
     this.departures = [];
     this.state = d.p.next;
     this.tcb = { ...d.p.tcb, sndWnd: this.tcb.sndWnd, maxSndWnd: this.tcb.maxSndWnd };
+    // A new incarnation's SYN-ACK (TIME-WAIT reopened, MAY-2): its sequence space starts at the target's ISN.
+    if (actual && d.p.reply && d.p.reply.flags & SYN) this.learnIss(d.p.reply.seq, actual.seq);
     for (const id of d.p.ruleIds) this.rows.add(id);
     const observed = observedState ?? (actual ? `[${formatFlags(actual.flags)}]` : 'nothing');
     return {
@@ -191,7 +193,9 @@ export class RemoteModel {
 
   private asPrediction(p: Prediction): Parameters<typeof judgeAnswer>[0] {
     const r = p.reply!;
-    return { flags: r.flags, seq: r.seq, ack: r.ack, len: 0, unknown: r.unknown ?? [], rule: p.rfc };
+    // A known stack's SYN-ACK carries that stack's ISN; the target picks its own (RFC 9293 3.4.1).
+    const unknown = r.flags & SYN ? [...new Set([...(r.unknown ?? []), 'seq' as const])] : (r.unknown ?? []);
+    return { flags: r.flags, seq: r.seq, ack: r.ack, len: 0, unknown, rule: p.rfc };
   }
 
   /** The remote's receive window, as its latest segment advertised it. */

@@ -36,16 +36,6 @@ export const LINUX_OLD_ACK_HISTORY: KnownDisagreements = Object.fromEntries(
 );
 
 /**
- * Lab and remote differ on gVisor, found, not fixed yet (TODO; linux and uml agree now): in
- * TIME-WAIT a SYN above RCV.NXT gets a SYN-ACK of a new incarnation; the remote cell sees the
- * SYN-ACK ("no reply: Flags [S.] …") and does not take it as the answer (the lab follows it as
- * MAY-2): a remote matrix inference gap (suites/matrix.ts, src/peer/state-probe.ts).
- */
-export const TIME_WAIT_SYN_TODO: KnownDisagreements = Object.fromEntries(
-  ['RCV.NXT+RCV.WND-1', 'RCV.NXT+RCV.WND'].map((p) => [`TIME-WAIT <- SYN @${p}`, "remote inference: the new incarnation's SYN-ACK is not taken as the answer"]),
-);
-
-/**
  * gVisor, found, not explained yet (TODO): data in FIN-WAIT-1 after the server's close is reset in
  * both modes, and the lab follows it as the orphan's RST (MAY-1); remotely, in some runs, the
  * model does not follow that RST and the cell fails (seen 2 of 3 runs).
