@@ -6,7 +6,7 @@
 import { type DepartureGrade, departureGrade } from '../fsm/departures.js';
 import { type Prediction, type Profile, predict, predictEvent, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
-import { type DecodedTcp, PSH, SYN, type TcpSegment } from '../packet/types.js';
+import { type DecodedTcp, PSH, RST, SYN, type TcpSegment } from '../packet/types.js';
 import { judgeAnswer } from '../verdict/answer.js';
 import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
@@ -194,7 +194,10 @@ export class RemoteModel {
   private asPrediction(p: Prediction): Parameters<typeof judgeAnswer>[0] {
     const r = p.reply!;
     // A known stack's SYN-ACK carries that stack's ISN; the target picks its own (RFC 9293 3.4.1).
-    const unknown = r.flags & SYN ? [...new Set([...(r.unknown ?? []), 'seq' as const])] : (r.unknown ?? []);
+    // A departure that resets is the choice to reset; the numbers are that stack's (Linux's
+    // orphan RST: SND.NXT with ACK, where RFC 9293 3.10.7.1's formula gives SEG.ACK).
+    const own: Array<'seq' | 'ack'> = r.flags & RST ? ['seq', 'ack'] : r.flags & SYN ? ['seq'] : [];
+    const unknown = [...new Set([...(r.unknown ?? []), ...own])];
     return { flags: r.flags, seq: r.seq, ack: r.ack, len: 0, unknown, rule: p.rfc };
   }
 

@@ -171,6 +171,16 @@ function writeSysctl(name: string, value: string): void {
 /** /proc/net/tcp{,6} follow the reader's network namespace: the agent sees the target's table. */
 const ownTable = new ProcTcpReader('/proc/net');
 
+/** Unread bytes in the kernel's receive queue of a connection this process is reading (not paused). */
+function kernelHolds(conn: Conn): boolean {
+  const { socket } = conn;
+  // A connect()ed socket starts reading once Node has seen its handshake complete, which can come
+  // after the kernel already queued the peer's first bytes.
+  const reading = socket.connecting || ((socket as unknown as { _handle?: { reading: boolean } })._handle?.reading ?? false);
+  if (!reading || socket.localPort === undefined || socket.remotePort === undefined) return false;
+  return ownTable.sockets({ localPort: socket.localPort, peerPort: socket.remotePort }).some((s) => s.recvQ > 0);
+}
+
 const PATTERN = Buffer.from('abcdefghijklmnopqrstuvwxyz');
 function payloadOf(args: { hex?: unknown; text?: unknown; n?: unknown }): Buffer {
   const given = (['hex', 'text', 'n'] as const).filter((k) => args[k] !== undefined);
@@ -258,8 +268,11 @@ const handlers: { [C in Command]: Handler<C> } = {
     return { written: data.length, userQueued: conn.socket.writableLength };
   },
 
-  read: (args) => {
+  read: async (args) => {
     const conn = connOf(args);
+    // Bytes the kernel took in (and ACKed) that this process has not read yet are due in a moment:
+    // the ACK can reach the probe, and its read() arrive here, before the socket's 'data' event.
+    for (const until = Date.now() + 1000; !conn.unread.length && kernelHolds(conn) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
     const data = Buffer.concat(conn.unread);
     conn.unread = [];
     return { hex: data.toString('hex'), bytes: data.length, total: conn.total, fin: conn.fin, closed: conn.closed };
