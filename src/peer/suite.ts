@@ -150,6 +150,8 @@ export interface TestContext {
   note(text: string): void;
   /** Attach extra data to the suite's sidecar JSON (e.g. the conformance matrix's cells). */
   attach(data: SuiteExtras): void;
+  /** The names of this suite's tests that run in this process (selected, not skipped), in order. */
+  readonly runnable: readonly string[];
 }
 
 /** What a suite may add to its SuiteResult besides tests. */
@@ -390,6 +392,7 @@ async function runSuite(meta: SuiteMeta, declared: Declared[]): Promise<void> {
       // Assigned, not spread: a target's capabilities are getters that throw where it has none.
       const ctx: TestContext = Object.assign(makeContext(tt, target!, trace, conns, figures, expectations, remoteOpts, attach), {
         finding: (f: Finding) => recordFinding(tt, trace, graded, f),
+        runnable: runnable.map((r) => r.name),
       });
       let error: TestResult['error'];
       let inconclusive: string | undefined;
@@ -591,7 +594,7 @@ function makeContext(
   expectations: Record<string, number>,
   { trigger, request }: { trigger?: CloseTrigger; request?: DataRequest },
   attach: (data: SuiteExtras) => void,
-): Omit<TestContext, 'finding'> {
+): Omit<TestContext, 'finding' | 'runnable'> {
   const { wire, profile, agent } = target;
   const changed = new Set<string>();
   // Ground truth where the target has it; otherwise inState() asks the target with a state probe.
