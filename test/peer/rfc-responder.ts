@@ -49,16 +49,21 @@ export class RfcResponder {
   }
 
   private reply(flags: number): void {
-    const seg: TcpSegment = {
-      srcPort: REMOTE_PORT,
-      dstPort: this.probePort,
-      seq: flags & SYN ? REMOTE_ISS : this.sndNxt,
-      ack: this.rcvNxt,
-      flags,
-      window: 64240,
-      options: flags & SYN ? [{ kind: 'mss', value: 1460 }] : [],
-      payload: Buffer.alloc(0),
-    };
-    this.transport!.inject(REMOTE_ADDR, seg);
+    injectReply(this.transport!, this.probePort, flags, this.sndNxt, this.rcvNxt);
   }
+}
+
+/** The in-memory remote's segment to the probe: its SYN at REMOTE_ISS, anything else at SND.NXT. */
+export function injectReply(transport: MemoryTransport, probePort: number, flags: number, sndNxt: number, rcvNxt: number): void {
+  const seg: TcpSegment = {
+    srcPort: REMOTE_PORT,
+    dstPort: probePort,
+    seq: flags & SYN ? REMOTE_ISS : sndNxt,
+    ack: rcvNxt,
+    flags,
+    window: 64240,
+    options: flags & SYN ? [{ kind: 'mss', value: 1460 }] : [],
+    payload: Buffer.alloc(0),
+  };
+  transport.inject(REMOTE_ADDR, seg);
 }

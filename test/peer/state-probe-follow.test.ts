@@ -1,15 +1,15 @@
 // Remote mode has no ground truth: where the state probe shows the state a known stack's departure
 // leads to, the model follows it as checkTruth() does with the kernel's state, and the segment is
 // graded as that departure (a stack that keeps TIME-WAIT on a RST, RFC 1337) instead of failing.
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import { profiles } from '../../src/fsm/profiles.js';
 import { Seq } from '../../src/packet/index.js';
-import { ACK, FIN, RST, SYN, type TcpSegment } from '../../src/packet/types.js';
+import { ACK, FIN, RST, SYN } from '../../src/packet/types.js';
 import { PathDivergedError, PeerConnection } from '../../src/peer/connection.js';
 import { RemoteModel } from '../../src/peer/model.js';
 import { ScriptedConnection } from '../../src/peer/scripted.js';
 import { MemoryTransport, type Responder } from '../../src/wire/memory.js';
-import { PROBE_ADDR, REMOTE_ADDR, REMOTE_ISS, REMOTE_PORT } from './rfc-responder.js';
+import { injectReply, PROBE_ADDR, REMOTE_ADDR, REMOTE_ISS, REMOTE_PORT } from './rfc-responder.js';
 
 /** A server that closes first and, in TIME-WAIT, ignores a RST (RFC 1337 3); out of sequence: ACK. */
 class Rfc1337Server {
@@ -48,27 +48,23 @@ class Rfc1337Server {
   }
 
   private reply(flags: number): void {
-    const seg: TcpSegment = {
-      srcPort: REMOTE_PORT,
-      dstPort: this.port,
-      seq: flags & SYN ? REMOTE_ISS : this.sndNxt,
-      ack: this.rcvNxt,
-      flags,
-      window: 64240,
-      options: flags & SYN ? [{ kind: 'mss', value: 1460 }] : [],
-      payload: Buffer.alloc(0),
-    };
-    this.transport!.inject(REMOTE_ADDR, seg);
+    injectReply(this.transport!, this.port, flags, this.sndNxt, this.rcvNxt);
   }
 }
 
-t.test('a RST ignored in TIME-WAIT, seen by the state probe: graded as the RFC 1337 choice, not failed', async (t) => {
+/** A scripted connection to a fresh Rfc1337Server, judged by the rfc profile, ESTABLISHED. */
+async function established(t: Tap): Promise<{ server: Rfc1337Server; c: ScriptedConnection }> {
   const server = new Rfc1337Server();
   const peer = new PeerConnection(new MemoryTransport(PROBE_ADDR, server.respond), REMOTE_ADDR, REMOTE_PORT, { iss: 0x1000 });
   const c = new ScriptedConnection(peer, RemoteModel.listening(profiles.rfc), null);
   t.teardown(() => c.close());
   c.probeStates = true;
   await c.handshake();
+  return { server, c };
+}
+
+t.test('a RST ignored in TIME-WAIT, seen by the state probe: graded as the RFC 1337 choice, not failed', async (t) => {
+  const { server, c } = await established(t);
   server.close();
   c.remoteCalled('close', { orphaned: true });
   await c.expect('F.');
@@ -90,12 +86,7 @@ t.test('a RST ignored in TIME-WAIT, seen by the state probe: graded as the RFC 1
 });
 
 t.test('a probe answer no known departure explains still fails', async (t) => {
-  const server = new Rfc1337Server();
-  const peer = new PeerConnection(new MemoryTransport(PROBE_ADDR, server.respond), REMOTE_ADDR, REMOTE_PORT, { iss: 0x1000 });
-  const c = new ScriptedConnection(peer, RemoteModel.listening(profiles.rfc), null);
-  t.teardown(() => c.close());
-  c.probeStates = true;
-  await c.handshake();
+  const { c } = await established(t);
   // The model is told of a close the server never made: the probe shows ESTABLISHED, no departure leads there.
   c.remoteCalled('close', { orphaned: true });
   c.model.expected.length = 0;
