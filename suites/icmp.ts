@@ -221,6 +221,7 @@ suite(
     test('a source quench is silently discarded: the connection goes on as before', {
       rfc: 'RFC 9293 3.9.2.2',
       requirements: ['MUST-55'],
+      needs: ['icmp'],
       family: 4,
     }, async (ctx) => {
       const segs = new TargetSegments(ctx);
@@ -245,13 +246,16 @@ suite(
       {
         rfc: 'RFC 9293 3.9.2.2',
         requirements: ['MUST-56'],
+        needs: ['icmp'],
         family: 4,
       },
       (ctx) => softInEstablished(ctx, SOFT),
     );
 
-    test('soft errors do not abort a half-open connection either (SYN-RECEIVED)', { rfc: 'RFC 9293 3.9.2.2', requirements: ['MUST-56'], family: 4 }, (ctx) =>
-      softInSynReceived(ctx, SOFT),
+    test(
+      'soft errors do not abort a half-open connection either (SYN-RECEIVED)',
+      { rfc: 'RFC 9293 3.9.2.2', requirements: ['MUST-56'], needs: ['icmp'], family: 4 },
+      (ctx) => softInSynReceived(ctx, SOFT),
     );
 
     test(
@@ -259,6 +263,7 @@ suite(
       {
         rfc: 'RFC 9293 3.9.2.2',
         requirements: ['SHLD-26', 'MUST-54'],
+        needs: ['icmp'],
         family: 4,
       },
       (ctx) => hardErrors(ctx, HARD),
@@ -269,7 +274,7 @@ suite(
       {
         rfc: 'RFC 9293 3.7.2, 3.9.2.2; RFC 1191',
         requirements: ['SHLD-6', 'MUST-54'],
-        needs: ['agent'],
+        needs: ['agent', 'icmp'],
         family: 4,
       },
       (ctx) =>
@@ -285,6 +290,7 @@ suite(
       {
         rfc: 'RFC 9293 3.9.2.2; RFC 4443 3.1',
         requirements: ['MUST-56'],
+        needs: ['icmp'],
         family: 6,
       },
       (ctx) => softInEstablished(ctx, SOFT6),
@@ -295,6 +301,7 @@ suite(
       {
         rfc: 'RFC 9293 3.9.2.2; RFC 4443 3.1',
         requirements: ['MUST-56'],
+        needs: ['icmp'],
         family: 6,
       },
       (ctx) => softInSynReceived(ctx, SOFT6),
@@ -305,6 +312,7 @@ suite(
       {
         rfc: 'RFC 9293 3.9.2.2; RFC 4443 3.1; RFC 5461',
         requirements: ['SHLD-26', 'MUST-54'],
+        needs: ['icmp'],
         family: 6,
       },
       (ctx) => hardErrors(ctx, HARD6),
@@ -315,7 +323,7 @@ suite(
       {
         rfc: 'RFC 9293 3.7.2, 3.9.2.2; RFC 8201; RFC 4443 3.2',
         requirements: ['SHLD-6', 'MUST-54'],
-        needs: ['agent'],
+        needs: ['agent', 'icmp'],
         family: 6,
       },
       (ctx) => smallerSegments(ctx, { name: 'ICMPv6 packet too big', error: { type: ICMP6.packetTooBig, code: 0, rest: NEXT_HOP_MTU6 }, mtu: NEXT_HOP_MTU6 }),

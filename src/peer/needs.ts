@@ -6,9 +6,10 @@
  * Capabilities a test needs of its target: 'agent' (drive the target's application), 'app-close'
  * (the application closes first: the agent, or a remote close trigger), 'states' (the target's
  * own connection states: ground truth), 'settings' (read and change the stack's settings),
- * 'app-send' (the application can be made to send data: the agent, or a remote's data request).
+ * 'app-send' (the application can be made to send data: the agent, or a remote's data request),
+ * 'icmp' (the wire can send ICMP errors about a connection: a raw IP socket).
  */
-export type Need = 'agent' | 'app-close' | 'app-send' | 'states' | 'settings';
+export type Need = 'agent' | 'app-close' | 'app-send' | 'states' | 'settings' | 'icmp';
 
 export interface Capabilities {
   agent: boolean;
@@ -16,6 +17,8 @@ export interface Capabilities {
   settings: boolean;
   appClose: boolean;
   appSend: boolean;
+  /** ICMP errors can be sent to the target (false: an in-process stack, no IP between us) */
+  icmp?: boolean;
   /** the names the target's settings have, and the roles they fill (unknown before it opens) */
   settingNames?: readonly string[];
 }
@@ -27,6 +30,8 @@ export function lacking(needs: readonly Need[], caps: Capabilities, settings: re
   if (needs.includes('agent') && !caps.agent) return 'needs the lab agent';
   if (needs.includes('app-close') && !caps.appClose) return 'needs the server to close first: give --close-trigger http, idle:SECONDS or send:BYTES';
   if (needs.includes('app-send') && !caps.appSend) return 'needs the server to send data: give --data-request http or send:BYTES';
+  if (needs.includes('icmp') && caps.icmp === false)
+    return 'needs ICMP: this target is reached without IP (an in-process stack), so no ICMP error can reach it';
   if (needs.includes('states') && !caps.states) return "needs ground truth: this target's own connection states cannot be read";
   if ((needs.includes('settings') || settings.length) && !caps.settings) return "needs the target's settings, which this target does not expose";
   return undefined;

@@ -469,6 +469,7 @@ function capabilitiesOf(target: Target, trigger: CloseTrigger | undefined, reque
     appClose: !!target.agent || !!trigger,
     settingNames: [...Object.keys(target.settings?.values ?? {}), ...Object.keys(target.settings?.roles ?? {})],
     appSend: !!target.agent || !!request,
+    icmp: !!target.wire.sendIp,
   };
 }
 

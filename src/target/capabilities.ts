@@ -8,13 +8,15 @@ export interface StackCapabilities {
   agent: boolean;
   states: boolean;
   settings: boolean;
+  /** reached over IP: ICMP errors can be sent to it */
+  icmp: boolean;
 }
 
 export const STACK_CAPABILITIES: Readonly<Record<StackName, StackCapabilities>> = {
-  linux: { agent: true, states: true, settings: true },
-  uml: { agent: true, states: true, settings: true },
-  gvisor: { agent: true, states: true, settings: true },
-  slirp: { agent: true, states: false, settings: false },
-  passt: { agent: true, states: false, settings: false },
-  memory: { agent: true, states: true, settings: true },
+  linux: { agent: true, states: true, settings: true, icmp: true },
+  uml: { agent: true, states: true, settings: true, icmp: true },
+  gvisor: { agent: true, states: true, settings: true, icmp: true },
+  slirp: { agent: true, states: false, settings: false, icmp: true },
+  passt: { agent: true, states: false, settings: false, icmp: true },
+  memory: { agent: true, states: true, settings: true, icmp: false },
 };

@@ -10,6 +10,8 @@ t.test('capabilities: each missing one is the skip reason', async (t) => {
   t.equal(lacking(['agent'], { ...full, agent: false }), 'needs the lab agent');
   t.match(lacking(['states'], { ...full, states: false }), /needs ground truth/);
   t.match(lacking(['settings'], { ...full, settings: false }), /does not expose/);
+  t.match(lacking(['icmp'], { ...full, icmp: false }), /needs ICMP/);
+  t.equal(lacking(['icmp'], full), undefined, 'ICMP not known to be missing: the test runs');
 });
 
 t.test('settings: a stack name or a role the target does not have skips the test', async (t) => {

@@ -1,13 +1,13 @@
 // The capabilities the run's plan assumes for each lab stack (src/target/capabilities.ts) are the
-// ones the stack has when it opens: agent, ground truth, settings.
+// ones the stack has when it opens: agent, ground truth, settings, and ICMP (a wire that sends IP).
 import t from 'tap';
 import { STACK_CAPABILITIES } from '../../src/target/capabilities.js';
-import { openStackByName } from '../../src/target/registry.js';
 import { STACK_NAMES } from '../../src/target/stack.js';
+import { openTarget } from '../../src/target/target.js';
 
 for (const name of STACK_NAMES) {
   t.test(`${name}: the plan's capabilities are the stack's`, async (t) => {
-    const host = await openStackByName(name);
+    const host = await openTarget({ stack: name });
     try {
       // Getters of a stack without a capability may throw: read each once, guarded.
       const has = (read: () => unknown) => {
@@ -17,7 +17,10 @@ for (const name of STACK_NAMES) {
           return false;
         }
       };
-      t.same({ agent: has(() => host.agent), states: has(() => host.states), settings: has(() => host.settings) }, STACK_CAPABILITIES[name]);
+      t.same(
+        { agent: has(() => host.agent), states: has(() => host.states), settings: has(() => host.settings), icmp: has(() => host.wire.sendIp) },
+        STACK_CAPABILITIES[name],
+      );
     } finally {
       await host.close();
     }
