@@ -84,6 +84,8 @@ export class Connection {
   private rexmt: NodeJS.Timeout | null = null;
   private rexmtDue = 0;
   private persist = false;
+  /** a window probe's byte is out, unacknowledged (a window update sends it again as data) */
+  private probeOut = false;
   private waitTimer: NodeJS.Timeout | null = null;
   private waitDue = 0;
   private waitKind: 'timewait' | 'fin-wait-2' | null = null;
@@ -323,8 +325,14 @@ export class Connection {
     }
     if (t.sndWnd > (t.maxSndWnd ?? 0)) t.maxSndWnd = t.sndWnd;
     if (!gt(t.sndUna, sndUna0)) {
-      // A window update may open a closed window: the persist timer's probe is no longer needed.
-      if (this.persist && t.sndWnd > 0) this.stopRexmt();
+      // A window update may open a closed window: the persist timer's probe is no longer needed,
+      // and the probe's byte, never acknowledged, goes again as the start of the data (as BSD's
+      // persist exit rewinds snd_nxt): else the data would start after a hole only an RTO fills.
+      if (t.sndWnd > 0 && (this.persist || this.probeOut)) {
+        this.stopRexmt();
+        if (this.probeOut) t.sndNxt = t.sndUna;
+        this.probeOut = false;
+      }
       return;
     }
     // Acknowledged data leaves the queue (the SYN and our FIN are not in it).
@@ -338,6 +346,7 @@ export class Connection {
       this.timing = null;
     }
     this.retransmits = 0;
+    this.probeOut = false;
     this.stopRexmt();
     if (this.tcb.sndNxt !== this.tcb.sndUna) this.armRexmt();
   }
@@ -450,6 +459,7 @@ export class Connection {
       if (sent < this.tx.length && t.sndWnd === 0) {
         this.sendData(t.sndNxt, sent, 1, true);
         t.sndNxt = add(t.sndNxt, 1);
+        this.probeOut = true;
       }
       this.retransmits++;
       if (t.sndNxt === t.sndUna) this.armRexmt(true);
