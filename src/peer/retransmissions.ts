@@ -268,9 +268,18 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   // The give-up comes at the timer that would have sent the next retransmission (RFC 9293 3.8.3:
   // R2 is checked when the retransmission timer fires), after the count measured.
   const runs = backoffSchedule(base ?? 0, count + 1);
+  // With the RTO measured (not known), the schedule is built on the first interval: its own error
+  // counts once per RTO the schedule adds up (1 + 2 + 4 + … times), as the intervals' figures do.
+  const baseErr =
+    !rto && measured[0] !== undefined && errors[1]
+      ? runs.reduce((sum, r) => sum + r / base!, 0) * timerTolerance(measured[0], errors[0]!, { end: errors[1] }).ms
+      : 0;
   const lifeFigure = (name: string, g: GoneAt, how: string) => {
     const mid = bracketMiddle(g);
-    const tol = timerTolerance(runs, errors[0]!, { pollResolutionMs: mid.halfMs });
+    const t0 = timerTolerance(runs, errors[0]!, { pollResolutionMs: mid.halfMs });
+    const tol = baseErr
+      ? { ms: round(t0.ms + baseErr), why: `${t0.why} + ${round(baseErr)} ms: the measured first interval's error, once per RTO in the schedule` }
+      : t0;
     figure({
       name,
       value: round(msBetween(first.at, mid.at)),

@@ -271,8 +271,10 @@ const handlers: { [C in Command]: Handler<C> } = {
   read: async (args) => {
     const conn = connOf(args);
     // Bytes the kernel took in (and ACKed) that this process has not read yet are due in a moment:
-    // the ACK can reach the probe, and its read() arrive here, before the socket's 'data' event.
-    for (const until = Date.now() + 1000; !conn.unread.length && kernelHolds(conn) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+    // the ACK can reach the probe, and its read() arrive here, before the socket's 'data' event
+    // (the bytes still in the kernel, or read by Node and buffered for a 'data' on the next tick).
+    const due = () => (conn.socket.readableFlowing !== false && conn.socket.readableLength > 0) || kernelHolds(conn);
+    for (const until = Date.now() + 1000; !conn.unread.length && due() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
     const data = Buffer.concat(conn.unread);
     conn.unread = [];
     return { hex: data.toString('hex'), bytes: data.length, total: conn.total, fin: conn.fin, closed: conn.closed };
