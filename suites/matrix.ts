@@ -134,6 +134,13 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
   let departsFrom: string | undefined;
   let observed = 'fixture failed';
   let rule: string | undefined;
+  /** The cell as it ended: its outcome and the rest, the trace, how long it took. */
+  const ended = (cell: Omit<MatrixCell, 'state' | 'kind' | 'position'>, trace: string[]): CellRun => ({
+    cell: { state, kind, position, ...cell },
+    trace,
+    rule,
+    durationMs: performance.now() - began,
+  });
   try {
     c = await fixtures[state](env);
     const tcb = c.model.tcb;
@@ -182,21 +189,10 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     if (extra.length) throw c.peer.failure(`a further segment arrived: [${formatFlags(extra[0]!.tcp.flags)}] seq ${extra[0]!.tcp.seq}`);
     // Judged by the RFC, a known stack's departure the model followed is graded, not failed.
     const followed = c.findings.find((f) => f.departure !== undefined);
-    return {
-      cell: {
-        state,
-        kind,
-        position,
-        outcome: departsFrom || followed ? 'deviation' : 'pass',
-        observed,
-        expected,
-        rfcExpected,
-        departsFrom: departsFrom ?? followed?.check,
-      },
-      trace: c.peer.trace.lines(),
-      rule,
-      durationMs: performance.now() - began,
-    };
+    return ended(
+      { outcome: departsFrom || followed ? 'deviation' : 'pass', observed, expected, rfcExpected, departsFrom: departsFrom ?? followed?.check },
+      c.peer.trace.lines(),
+    );
   } catch (e) {
     // Not the target's doing (the server still holds that 4-tuple from an earlier run): the cell
     // runs once more from a fresh source port, as a test does (src/peer/suite.ts); twice is inconclusive.
@@ -205,67 +201,34 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
       return runCell(env, state, spec, true);
     }
     if (e instanceof StaleIncarnationError)
-      return {
-        cell: {
-          state,
-          kind,
-          position,
-          outcome: 'inconclusive',
-          observed: `${e.message}, twice: the cell's precondition (a fresh 4-tuple) is not met`,
-          expected,
-        },
-        trace: c?.peer.trace.lines() ?? [],
-        rule,
-        durationMs: performance.now() - began,
-      };
-    if (e instanceof InconclusiveError)
-      return {
-        cell: { state, kind, position, outcome: 'inconclusive', observed: e.message, expected, rfcExpected, departsFrom },
-        trace: e.trace,
-        rule,
-        durationMs: performance.now() - began,
-      };
+      return ended(
+        { outcome: 'inconclusive', observed: `${e.message}, twice: the cell's precondition (a fresh 4-tuple) is not met`, expected },
+        c?.peer.trace.lines() ?? [],
+      );
+    if (e instanceof InconclusiveError) return ended({ outcome: 'inconclusive', observed: e.message, expected, rfcExpected, departsFrom }, e.trace);
     if (e instanceof PathDivergedError)
-      return {
-        cell: {
-          state,
-          kind,
-          position,
+      return ended(
+        {
           outcome: 'deviation',
           observed: `${e.finding.observed} (${e.finding.level}, ${e.finding.requirement})`,
           expected,
           rfcExpected,
           departsFrom: e.finding.check,
         },
-        trace: c?.peer.trace.lines() ?? [],
-        rule,
-        durationMs: performance.now() - began,
-      };
+        c?.peer.trace.lines() ?? [],
+      );
     // (Only while the model holds no synchronized state: an ACK that completed the handshake ends the retransmissions.)
     if (c && !env.agent && state === 'SYN-RECEIVED' && ['SYN-RECEIVED', 'LISTEN'].includes(c.model.state) && (await keptNoState(c, began)))
-      return {
-        cell: {
-          state,
-          kind,
-          position,
-          outcome: 'inconclusive',
-          observed: `${STATELESS} (the answer that differed: ${(e as Error).message})`,
-          expected,
-          rfcExpected,
-          departsFrom,
-        },
-        trace: c.peer.trace.lines(),
-        rule,
-        durationMs: performance.now() - began,
-      };
+      return ended(
+        { outcome: 'inconclusive', observed: `${STATELESS} (the answer that differed: ${(e as Error).message})`, expected, rfcExpected, departsFrom },
+        c.peer.trace.lines(),
+      );
     const details = e instanceof ExpectationError ? e.details : {};
     const actual = typeof details.actual === 'string' ? `: ${details.actual}` : typeof details.kernel === 'string' ? `: kernel ${details.kernel}` : '';
-    return {
-      cell: { state, kind, position, outcome: 'fail', observed: `${observed}${actual}`, expected, rfcExpected, departsFrom, error: (e as Error).message },
-      trace: e instanceof ExpectationError ? e.trace : (c?.peer.trace.lines() ?? []),
-      rule,
-      durationMs: performance.now() - began,
-    };
+    return ended(
+      { outcome: 'fail', observed: `${observed}${actual}`, expected, rfcExpected, departsFrom, error: (e as Error).message },
+      e instanceof ExpectationError ? e.trace : (c?.peer.trace.lines() ?? []),
+    );
   } finally {
     if (c && !env.agent) await release(c);
     c?.close();
