@@ -65,6 +65,10 @@ export function runTcpfsm(args: string[], opts: { timeoutMs?: number; onStdout?:
   });
 }
 
+/** A run's matrix cells by `STATE <- KIND @POSITION`, for comparing two runs cell by cell. */
+export const matrixCellsOf = (run: Pick<RunOutcome, 'results'>) =>
+  new Map(run.results.flatMap((s) => s.matrix ?? []).map((c) => [`${c.state} <- ${c.kind} @${c.position}`, c] as const));
+
 /** Every suite's results file, a run over several stacks keeping each stack's in its own folder. */
 function readResults(reportDir: string, dir = join(reportDir, 'latest', 'suites')): SuiteResult[] {
   if (!existsSync(dir)) return [];

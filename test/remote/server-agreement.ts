@@ -4,7 +4,7 @@
 // server of src/lab/agent/app-server.ts; states inferred from packets). Verdicts must agree per
 // test, outcomes per matrix cell of the states after the server's own FIN.
 import type { Test } from 'tap';
-import { runTcpfsm, tablesLeftBy } from './helpers.js';
+import { matrixCellsOf, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 // In budget: the states after the server's FIN where the FIN is unacknowledged and where the
 // server waits (FIN-WAIT-2, CLOSING and timer-data-retransmit were compared by hand on linux, see the report), the data tests.
@@ -57,11 +57,10 @@ export async function agreeAsServer(t: Test, stack: string, known: KnownDisagree
     tests++;
     t.equal(other, verdict, `${stack}: ${name}: ${verdict} in both modes`);
   }
-  const cellsOf = (r: typeof lab) => new Map(r.results.flatMap((s) => s.matrix ?? []).map((c) => [`${c.state} <- ${c.kind} @${c.position}`, c] as const));
-  const labCells = cellsOf(lab);
+  const labCells = matrixCellsOf(lab);
   let cells = 0;
   let unreachable = 0;
-  for (const [name, c] of cellsOf(remote)) {
+  for (const [name, c] of matrixCellsOf(remote)) {
     const truth = labCells.get(name);
     t.ok(truth, `${stack}: cell ${name} ran in the lab too`);
     if (!truth) continue;

@@ -5,7 +5,7 @@
 // the remote run cannot reach (inconclusive: the lab's listener never closes) is not compared;
 // what is compared and what is not is said. --rate 50: it is the lab, pacing only costs time.
 import type { Test } from 'tap';
-import { runTcpfsm, tablesLeftBy } from './helpers.js';
+import { matrixCellsOf, runTcpfsm, tablesLeftBy } from './helpers.js';
 
 /**
  * What matters for agreement, in budget: the handshake and the matrix states a lab reaches as a
@@ -27,9 +27,8 @@ export async function agreeOnStack(t: Test, stack: string, run: readonly string[
     tests++;
     t.equal(other, verdict, `${stack}: ${name}: ${verdict} in both modes`);
   }
-  const cellsOf = (r: typeof lab) => new Map(r.results.flatMap((s) => s.matrix ?? []).map((c) => [`${c.state} <- ${c.kind} @${c.position}`, c] as const));
-  const labCells = cellsOf(lab);
-  const remoteCells = cellsOf(remote);
+  const labCells = matrixCellsOf(lab);
+  const remoteCells = matrixCellsOf(remote);
   let cells = 0;
   let unreachable = 0;
   for (const [name, c] of remoteCells) {
