@@ -211,7 +211,6 @@ export class ScriptedConnection {
     return s;
   }
 
-  /** The model followed a known departure: record it and end the test's RFC path here. */
   /**
    * The state probe shows a state a known stack's departure leads to (a stack that ignores a RST
    * in TIME-WAIT, RFC 1337): as with ground truth (checkTruth), the model follows it and the cell
@@ -221,17 +220,23 @@ export class ScriptedConnection {
     for (const state of inference.states) {
       const followed = this.model.followState(state);
       if (!followed) continue;
-      const q = predict(
-        this.model.state,
-        { flags: probe.flags, seq: probe.seq, ack: Seq.sub(probe.ack, shift), len: probe.payload?.length ?? 0 },
-        this.model.tcb,
-        this.model.profile,
-      );
-      if (!mismatchOf(q, answer, shift).length) this.diverge({ ...followed, observed: `${state} (state probe: ${inference.evidence})` });
+      if (!mismatchOf(this.probePrediction(probe, shift), answer, shift).length)
+        this.diverge({ ...followed, observed: `${state} (state probe: ${inference.evidence})` });
       return;
     }
   }
 
+  /** What the oracle says the model's state answers to the state probe (a listener's ISS shifted by `shift`). */
+  private probePrediction(probe: TcpSegment, shift: number): Prediction {
+    return predict(
+      this.model.state,
+      { flags: probe.flags, seq: probe.seq, ack: Seq.sub(probe.ack, shift), len: probe.payload?.length ?? 0 },
+      this.model.tcb,
+      this.model.profile,
+    );
+  }
+
+  /** The model followed a known departure: record it and end the test's RFC path here. */
   private diverge(f: Finding): never {
     this.findings.push(f);
     this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}; the model follows the target`);
@@ -342,12 +347,7 @@ export class ScriptedConnection {
     };
     const spec = probeSegment(k);
     const seg = peer.segment(spec);
-    const p = predict(
-      this.model.state,
-      { flags: seg.flags, seq: seg.seq, ack: Seq.sub(seg.ack, shift), len: seg.payload?.length ?? 0 },
-      this.model.tcb,
-      this.model.profile,
-    );
+    const p = this.probePrediction(seg, shift);
     if (p.next !== this.model.state)
       throw peer.failure(`no state-preserving probe for ${this.model.state}: the oracle says the probe would move it to ${p.next} (${p.rule})`);
     peer.trace.note(
