@@ -40,10 +40,23 @@ export function parseStack(name: string): StackName {
  * module is not in this build is a clear error at run time, not a compile error for the others.
  */
 export async function loadStack(name: StackName): Promise<OpenStack> {
+  return (await stackModule(name)).openStack as OpenStack;
+}
+
+/**
+ * Why this machine cannot run the stack although its packages are there (UML 6.1 on a CPU whose
+ * XSAVE area it does not know), or null. A stack module says so through `hostProblem()`.
+ */
+export async function stackHostProblem(name: StackName): Promise<string | null> {
+  const check = (await stackModule(name)).hostProblem;
+  return typeof check === 'function' ? ((await check()) as string | null) : null;
+}
+
+async function stackModule(name: StackName): Promise<{ openStack?: unknown; hostProblem?: unknown }> {
   const file = `./${name}.js`;
-  let mod: { openStack?: unknown };
+  let mod: { openStack?: unknown; hostProblem?: unknown };
   try {
-    mod = (await import(new URL(file, import.meta.url).href)) as { openStack?: unknown };
+    mod = (await import(new URL(file, import.meta.url).href)) as { openStack?: unknown; hostProblem?: unknown };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     // (loaders such as tap's may rethrow without the code; the message names the file either way)
@@ -53,7 +66,7 @@ export async function loadStack(name: StackName): Promise<OpenStack> {
     throw e;
   }
   if (typeof mod.openStack !== 'function') throw new EnvironmentError(`stack '${name}': src/target/${name}.ts does not export openStack()`);
-  return mod.openStack as OpenStack;
+  return mod;
 }
 
 /** Bring a stack up by name. */

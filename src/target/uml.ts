@@ -22,9 +22,9 @@ import { onCleanup, type Registration } from '../sys/cleanup.js';
 import { EnvironmentError, UsageError } from '../sys/errors.js';
 import { missingTool, run } from '../sys/exec.js';
 import { LINUX_SETTING_ROLES, type StackHost, type StackOptions, type StackSettings, type StateSource } from './stack.js';
+import { UML_BINARY, umlHostProblem } from './uml/host-check.js';
 import { UML_INIT, UML_PROTOCOL_FD, umlKernelArgs, umlUmid } from './uml/kernel-args.js';
 
-const UML_BINARY = 'linux.uml';
 /** Boot to the agent's ready line: ~1.5 s alone, several times that with two boots on a loaded 2-core machine. */
 const BOOT_TIMEOUT_MS = 30_000;
 /** A clean halt takes ~0.2 s; after this the guest is killed. */
@@ -52,6 +52,12 @@ export async function openStack(opts: UmlStackOptions = {}): Promise<StackHost> 
   }
   host.setupMs = performance.now() - started;
   return host;
+}
+
+/** Why this machine cannot run the stack at all (its CPU), or null: the run checks before it starts. */
+export async function hostProblem(): Promise<string | null> {
+  requireUml();
+  return umlHostProblem();
 }
 
 function requireUml(): void {
@@ -152,8 +158,10 @@ class UmlHost implements StackHost {
       protocolFd: UML_PROTOCOL_FD,
       startTimeoutMs: BOOT_TIMEOUT_MS,
       timeoutMs: agentTimeoutMs,
-    }).catch((e: Error) => {
-      throw new EnvironmentError(`User-Mode Linux did not come up in ${lab.namespace}: ${e.message}`);
+    }).catch(async (e: Error) => {
+      // A guest that cannot run any process on this CPU fails with a kernel stack trace: say why.
+      const problem = await umlHostProblem();
+      throw new EnvironmentError(problem ?? `User-Mode Linux did not come up in ${lab.namespace}: ${e.message}`);
     });
     // The guest's MAC is fixed per lab, but a neighbour entry from an earlier boot may linger.
     await run('ip', ['neigh', 'flush', 'dev', lab.probeInterface]);

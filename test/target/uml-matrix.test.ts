@@ -5,8 +5,9 @@
 import t from 'tap';
 import { Seq } from '../../src/packet/index.js';
 import { runTcpfsm } from '../remote/helpers.js';
+import { cannotRun } from './runnable.js';
 
-t.test('run matrix --stack uml passes, cell by cell', { timeout: 300_000 }, async (t) => {
+t.test('run matrix --stack uml passes, cell by cell', { timeout: 300_000, skip: cannotRun('uml') }, async (t) => {
   const run = await runTcpfsm(['--stack', 'uml', 'matrix'], { timeoutMs: 290_000 });
   t.equal(run.code, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
   const result = run.results.find((r) => r.suite === 'matrix' && r.stack === 'uml');

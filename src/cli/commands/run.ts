@@ -29,7 +29,7 @@ import { TapComposer } from '../../report/tap.js';
 import { createRunDir, linkLatest, writeReports } from '../../report/write.js';
 import { EnvironmentError, isUserFacing, UsageError } from '../../sys/errors.js';
 import { prepareOutputDir } from '../../sys/output-path.js';
-import { isInProcessStack, loadStack, parseStacks } from '../../target/registry.js';
+import { isInProcessStack, loadStack, parseStacks, stackHostProblem } from '../../target/registry.js';
 import { IPV4_ONLY_WHY, IPV6_STACKS, STACK_NAMES, type StackName } from '../../target/stack.js';
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
@@ -126,7 +126,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     })
     .option('profile', { describe: 'FSM profile the answers are judged by (default: linux in the lab)', choices: ['linux', 'rfc'] as const, requiresArg: true })
     .option('stack', {
-      describe: `TCP stack to test: ${STACK_NAMES.join(', ')} (memory runs in process, without root; default linux)`,
+      describe: `TCP stack to test: ${STACK_NAMES.join(', ')} (memory runs in process, without root; default linux; all leaves out, with the reason, a stack this machine cannot run)`,
       type: 'string',
       requiresArg: true,
     })
@@ -234,7 +234,7 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   if (remote && a.jobs !== undefined && jobs > 1)
     throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, a.stack !== undefined ? parseStacks(a.stack) : undefined);
-  const stacks = await stackOption(a, target);
+  const { stacks, leftOut } = await stackOption(a, target);
   const parallel = remote ? 1 : a.jobs === undefined && stacks && stacks.length > 1 ? Math.min(DEFAULT_JOBS * stacks.length, MAX_DEFAULT_JOBS) : jobs;
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
   const settings = userSettingsOption(a, target, stacks);
@@ -278,11 +278,13 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   const tap = new TapComposer(a.tap ? (chunk) => process.stdout.write(chunk) : undefined, [
     `tcpfsm ${VERSION}: ${suites.length} suite${suites.length === 1 ? '' : 's'}, ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}`,
     ...plan,
+    ...leftOut,
     ...sysctlLine,
   ]);
   human?.header([
     `tcpfsm ${VERSION}: ${suites.map((s) => s.name).join(', ')} — ${target ? `target ${target}` : 'a fresh lab per suite'}${a.profile ? `, profile ${a.profile}` : ''}${parallel > 1 ? `, ${parallel} at a time` : ''}`,
     ...plan,
+    ...leftOut,
     ...sysctlLine,
   ]);
 
@@ -412,19 +414,30 @@ async function preflightRemote(target: string, asRemote: boolean, family: Family
 }
 
 /**
- * --stack, checked now: known names, a lab to run them in (not --target), and a module for each
- * (a stack missing from this build is one clear error). Unset: undefined, the suites' default
- * (linux), exactly as before the option existed.
+ * --stack, checked now: known names, a lab to run them in (not --target), a module for each (a
+ * stack missing from this build is one clear error), and a machine that can run each. A stack
+ * named by the user that cannot run here is an error; `all` leaves it out and says so in the
+ * header. Unset: undefined, the suites' default (linux), exactly as before the option existed.
  */
-async function stackOption(a: RunArgs, target: string | undefined): Promise<StackName[] | undefined> {
-  if (a.stack === undefined) return undefined;
-  const stacks = parseStacks(a.stack);
+async function stackOption(a: RunArgs, target: string | undefined): Promise<{ stacks: StackName[] | undefined; leftOut: string[] }> {
+  if (a.stack === undefined) return { stacks: undefined, leftOut: [] };
+  const parsed = parseStacks(a.stack);
   if (target) throw new UsageError(`--stack chooses the lab's stack; --target names a remote server instead of a lab: give one of them`);
-  const inProcess = stacks.filter(isInProcessStack);
+  const inProcess = parsed.filter(isInProcessStack);
   if (a.asRemote && inProcess.length)
     throw new UsageError(`--as-remote drives a lab as a remote server; ${inProcess.join(', ')} runs in this process and has no address on a network`);
-  for (const s of stacks) await loadStack(s);
-  return stacks;
+  const named = new Set(a.stack.split(',').map((n) => n.trim()));
+  const stacks: StackName[] = [];
+  const leftOut: string[] = [];
+  for (const s of parsed) {
+    await loadStack(s);
+    const problem = await stackHostProblem(s);
+    if (problem === null) stacks.push(s);
+    else if (named.has(s)) throw new EnvironmentError(`--stack ${s}: this machine cannot run it: ${problem}`);
+    else leftOut.push(`--stack all: ${s} left out, this machine cannot run it: ${problem}`);
+  }
+  if (!stacks.length) throw new EnvironmentError(`--stack ${a.stack}: no stack can run on this machine`);
+  return { stacks, leftOut };
 }
 
 /**
