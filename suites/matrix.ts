@@ -34,6 +34,8 @@ import {
   states,
   type TcpState,
 } from '../src/fsm/index.js';
+import { AgentCommandError } from '../src/lab/agent/client.js';
+import { StateTimeoutError } from '../src/lab/ground-truth.js';
 import { formatFlags } from '../src/packet/index.js';
 import { ACK, type DecodedTcp, FIN, SYN } from '../src/packet/types.js';
 import { ExpectationError, InconclusiveError, PathDivergedError, StaleIncarnationError } from '../src/peer/connection.js';
@@ -141,8 +143,10 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     rule,
     durationMs: performance.now() - began,
   });
+  let reached = false;
   try {
     c = await fixtures[state](env);
+    reached = true;
     const tcb = c.model.tcb;
     const segment = cellSegment(kind, seqPosition, tcb, ack ? { ack: ackAt(ack, tcb) } : {});
     const rfc = predict(state, segment, tcb, rfcProfile);
@@ -223,6 +227,14 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
         { outcome: 'inconclusive', observed: `${STATELESS} (the answer that differed: ${(e as Error).message})`, expected, rfcExpected, departsFrom },
         c.peer.trace.lines(),
       );
+    // The target did not get to the cell's state (a loaded guest past a timer, a stack that closes
+    // another way): the cell's precondition is not met, and the transition that failed is what
+    // the suites judge. A harness error stays a failure.
+    if (!reached && isTargetBehaviour(e))
+      return ended(
+        { outcome: 'inconclusive', observed: `the fixture did not reach ${state}: ${(e as Error).message}`, expected },
+        e instanceof ExpectationError ? e.trace : (c?.peer.trace.lines() ?? []),
+      );
     const details = e instanceof ExpectationError ? e.details : {};
     const actual = typeof details.actual === 'string' ? `: ${details.actual}` : typeof details.kernel === 'string' ? `: kernel ${details.kernel}` : '';
     return ended(
@@ -234,6 +246,9 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     c?.close();
   }
 }
+
+/** What the target did (an answer, a state, an agent call it refused), not the harness's own error. */
+const isTargetBehaviour = (e: unknown): boolean => e instanceof ExpectationError || e instanceof StateTimeoutError || e instanceof AgentCommandError;
 
 /**
  * Remote mode: a server that closes when it reads our FIN may let its ACK of our FIN ride on its
