@@ -172,6 +172,10 @@ export class PeerConnection {
    */
   dropOldDuplicates = false;
   private readonly inbox: WireSegment[] = [];
+  /** segments that, when they arrived, only repeated what we had already received */
+  private readonly repeats = new WeakSet<WireSegment>();
+  /** when our last segment left (send or resend) */
+  private lastSentAt: bigint | undefined;
   private waiter: ((s: WireSegment) => void) | null = null;
   private readonly arrivals = new Set<() => void>();
   private readonly unsubscribe: Unsubscribe;
@@ -240,6 +244,7 @@ export class PeerConnection {
     if (advances) this.highestAckSent = seg.ack;
     const sent = await this.transport.send(this.remoteAddr, seg, s.ip);
     if (advances) this.newDataAckedAt = sent.at;
+    this.lastSentAt = sent.at;
     this.lastSent = seg;
     this.lastSentIp = s.ip;
     this.trace.segment(sent, this.isns);
@@ -254,6 +259,7 @@ export class PeerConnection {
   async resend(): Promise<WireSegment> {
     if (!this.lastSent) throw new Error('nothing was sent on this connection yet');
     const sent = await this.transport.send(this.remoteAddr, this.lastSent, this.lastSentIp);
+    this.lastSentAt = sent.at;
     this.trace.segment(sent, this.isns);
     this.trace.note('no answer yet: our segment retransmitted');
     return sent;
@@ -280,6 +286,20 @@ export class PeerConnection {
         resolve(s);
       };
     });
+  }
+
+  /**
+   * The next segment that can answer our last one. A retransmission of what we had already
+   * received that arrived before our segment left is the remote's retransmission timer at work
+   * (RFC 9293 3.8.1: a harness slow to send, a loaded guest), not an answer: traced, set aside.
+   */
+  async nextAnswer(timeoutMs: number): Promise<WireSegment | null> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const s = await this.next(Math.max(0, deadline - performance.now()));
+      if (!s || this.lastSentAt === undefined || s.at >= this.lastSentAt || !this.repeats.has(s)) return s;
+      this.trace.note(`${formatTcp(s.tcp)} repeated what we had received before our last segment left: its retransmission, not an answer, set aside`);
+    }
   }
 
   /** Wait for the next segment and check it against `pattern`; throws ExpectationError otherwise. */
@@ -381,6 +401,7 @@ export class PeerConnection {
       this.trace.note('a second answer to our retransmitted segment: the first was only late; dropped as a duplicate');
       return;
     }
+    if (this.isOldDuplicate(tcp)) this.repeats.add(s);
     if (this.remotePort === 0) this.remotePort = tcp.srcPort;
     const lastSyn = this.lastSent && (this.lastSent.flags & (SYN | ACK)) === SYN ? this.lastSent.seq : undefined;
     if (tcp.flags & SYN && tcp.flags & ACK && this.irs !== undefined && tcp.seq !== this.irs && lastSyn !== undefined && tcp.ack === Seq.add(lastSyn, 1)) {

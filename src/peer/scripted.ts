@@ -178,7 +178,7 @@ export class ScriptedConnection {
   async expectNothing(ms = QUIET_MS): Promise<void> {
     const head = this.model.expected[0];
     if (head) throw this.peer.failure(`the suite expects silence but the FSM oracle predicts [${formatFlags(head.reply.flags)}] (${head.why})`);
-    const s = await this.peer.next(ms);
+    const s = await this.peer.nextAnswer(ms);
     this.failOnBadChecksum();
     if (s) {
       // Judged by the RFC, an answer where it prescribes none may be a known stack's departure.
@@ -197,11 +197,11 @@ export class ScriptedConnection {
    * loss evidence for the rest of the test.
    */
   private async nextAnswer(timeoutMs: number, head: ExpectedSegment | undefined): Promise<WireSegment | null> {
-    let s = await this.peer.next(timeoutMs);
+    let s = await this.peer.nextAnswer(timeoutMs);
     if (s || !head?.answersOurSegment || !this.peer.lastSent) return s;
     for (let i = 1; i <= RESENDS && !s; i++) {
       await this.peer.resend();
-      s = await this.peer.next(timeoutMs * 2 ** i);
+      s = await this.peer.nextAnswer(timeoutMs * 2 ** i);
     }
     if (s) {
       this.peer.trace.lossEvents++;

@@ -194,6 +194,27 @@ t.test('an unacknowledged SYN-ACK is retransmitted synack_retries times, then th
   t.equal(await c.peer.next(200), null, 'no third one');
 });
 
+t.test('a retransmission that arrived before our segment left is no answer to it: set aside, traced', async (t) => {
+  // The lab's reset test on a loaded guest: the SYN-ACK timer fired while the harness read the
+  // state, so its retransmission waits in the queue when our RST goes.
+  const target = await memoryTarget(t, { rto_initial_ms: '30', rto_min_ms: '30', synack_retries: '3' });
+  const c = await fixtures['SYN-RECEIVED'](target);
+  t.teardown(() => c.close());
+  t.ok(await c.peer.waitQueued(1, 5000), 'a SYN-ACK retransmission is queued, unread');
+  t.equal(c.peer.pending()[0]?.tcp.flags, 0x12);
+  await c.send({ flags: 'R', seq: c.sndNxt });
+  await c.expectNothing(100);
+  await c.checkTruth();
+  t.equal(c.model.state, 'LISTEN', 'the exact RST returned it to LISTEN');
+  t.match(c.peer.trace.lines().join('\n'), /repeated what we had received before our last segment left: its retransmission, not an answer, set aside/);
+  // One that arrives after our segment is judged: an out-of-window RST changes nothing, and the
+  // SYN-ACK re-sent after it breaks the silence the test asked for.
+  const d = await fixtures['SYN-RECEIVED'](target);
+  t.teardown(() => d.close());
+  await d.send({ flags: 'R', seq: Seq.add(d.sndNxt, 2 ** 30) });
+  await t.rejects(d.expectNothing(500), /expected no answer for 500 ms, got .*S\./, 'silence is still checked after our segment');
+});
+
 t.test('rfc5961=0: an in-window RST resets the connection (RFC 793), judged a known departure of the rfc profile', async (t) => {
   const target = await memoryTarget(t);
   await withSettings(target.settings!, { rfc5961: '0' }, async () => {
