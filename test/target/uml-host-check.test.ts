@@ -36,6 +36,25 @@ t.test('a machine that cannot run UML refuses --stack uml with the reason', { sk
   t.equal(r.results.length, 0, 'nothing ran');
 });
 
+t.test(
+  'named beside another stack, the other still runs; the run then ends with exit 2 and the reason',
+  { skip: problem === null && 'UML runs on this machine' },
+  async (t) => {
+    const r = await runTcpfsm(['--stack', 'linux,uml', 'handshake'], { timeoutMs: 60_000 });
+    t.equal(r.code, 2, 'exit 2');
+    t.ok(r.stdout.includes(`--stack uml: this machine cannot run it: ${problem} (the other stacks run)`), 'the header says so first', {
+      stdout: r.stdout.slice(0, 2000),
+    });
+    t.ok(r.stderr.includes(`--stack uml: this machine cannot run it: ${problem}`), 'and the last word', { stderr: r.stderr });
+    const linux = r.results.filter((x) => x.stack === 'linux' || x.stack === undefined);
+    t.ok(linux.length === 1 && linux[0]!.tests.length > 0 && linux[0]!.tests.every((x) => x.ok), 'handshake ran on linux and passed');
+    t.notOk(
+      r.results.some((x) => x.stack === 'uml'),
+      'nothing ran on uml',
+    );
+  },
+);
+
 t.test('a machine that runs UML runs a suite on it', { skip: problem !== null && `UML cannot run here: ${problem}` }, async (t) => {
   const r = await runTcpfsm(['--stack', 'uml', 'handshake'], { timeoutMs: 60_000 });
   t.equal(r.code, 0, 'exit 0', { stderr: r.stderr.slice(-2000) });

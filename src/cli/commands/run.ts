@@ -234,7 +234,7 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   if (remote && a.jobs !== undefined && jobs > 1)
     throw new UsageError(`--jobs ${jobs}: remote mode runs one suite at a time (the pacing bounds hold for the whole target)`);
   if (a.sysctls !== undefined) refuseSysctlSet(sysctlSet, target, a.stack !== undefined ? parseStacks(a.stack) : undefined);
-  const { stacks, leftOut } = await stackOption(a, target);
+  const { stacks, leftOut, unrunnable } = await stackOption(a, target);
   const parallel = remote ? 1 : a.jobs === undefined && stacks && stacks.length > 1 ? Math.min(DEFAULT_JOBS * stacks.length, MAX_DEFAULT_JOBS) : jobs;
   const stack = stacks?.length === 1 ? stacks[0] : undefined;
   const settings = userSettingsOption(a, target, stacks);
@@ -381,6 +381,7 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
   if (a.tap) for (const line of [...expectationNotes, `reports in ${shown}`]) process.stderr.write(`tcpfsm: ${line}\n`);
 
   if (result.interrupted) return SIGNAL_EXIT[result.interrupted] ?? 130;
+  if (unrunnable.length) throw new EnvironmentError(unrunnable.join('; '));
   if (envFailure) {
     const why = envFailure.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${envFailure.exitCode}`;
     throw new EnvironmentError(`suite ${envFailure.suite} could not run: ${why.replace(/^tcpfsm:\s*/, '')}`);
@@ -416,11 +417,11 @@ async function preflightRemote(target: string, asRemote: boolean, family: Family
 /**
  * --stack, checked now: known names, a lab to run them in (not --target), a module for each (a
  * stack missing from this build is one clear error), and a machine that can run each. A stack
- * named by the user that cannot run here is an error; `all` leaves it out and says so in the
- * header. Unset: undefined, the suites' default (linux), exactly as before the option existed.
+ * named by the user that cannot run here is an error (exit 2), after the other stacks named ran;
+ * `all` leaves it out and says so in the header. Unset: undefined, the suites' default (linux), exactly as before the option existed.
  */
-async function stackOption(a: RunArgs, target: string | undefined): Promise<{ stacks: StackName[] | undefined; leftOut: string[] }> {
-  if (a.stack === undefined) return { stacks: undefined, leftOut: [] };
+async function stackOption(a: RunArgs, target: string | undefined): Promise<{ stacks: StackName[] | undefined; leftOut: string[]; unrunnable: string[] }> {
+  if (a.stack === undefined) return { stacks: undefined, leftOut: [], unrunnable: [] };
   const parsed = parseStacks(a.stack);
   if (target) throw new UsageError(`--stack chooses the lab's stack; --target names a remote server instead of a lab: give one of them`);
   const inProcess = parsed.filter(isInProcessStack);
@@ -429,15 +430,18 @@ async function stackOption(a: RunArgs, target: string | undefined): Promise<{ st
   const named = new Set(a.stack.split(',').map((n) => n.trim()));
   const stacks: StackName[] = [];
   const leftOut: string[] = [];
+  const unrunnable: string[] = [];
   for (const s of parsed) {
     await loadStack(s);
     const problem = await stackHostProblem(s);
     if (problem === null) stacks.push(s);
-    else if (named.has(s)) throw new EnvironmentError(`--stack ${s}: this machine cannot run it: ${problem}`);
-    else leftOut.push(`--stack all: ${s} left out, this machine cannot run it: ${problem}`);
+    else if (named.has(s)) {
+      unrunnable.push(`--stack ${s}: this machine cannot run it: ${problem}`);
+      leftOut.push(`${unrunnable.at(-1)} (the other stacks run)`);
+    } else leftOut.push(`--stack all: ${s} left out, this machine cannot run it: ${problem}`);
   }
-  if (!stacks.length) throw new EnvironmentError(`--stack ${a.stack}: no stack can run on this machine`);
-  return { stacks, leftOut };
+  if (!stacks.length) throw new EnvironmentError(unrunnable.length === 1 ? unrunnable[0]! : `--stack ${a.stack}: no stack can run on this machine`);
+  return { stacks, leftOut, unrunnable };
 }
 
 /**
