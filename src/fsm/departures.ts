@@ -45,6 +45,10 @@ export const DEPARTURE_GRADES: Readonly<Record<string, DepartureGrade>> = {
   'linux-fin-wait-2-orphan-timewait': deviation('RFC 9293 3.10.7.4'),
   'linux-time-wait-bare-ack-silent': deviation('RFC 9293 3.10.7.4 (fifth)'),
   'linux-time-wait-ack-all': deviation('RFC 9293 3.10.7.4'),
+  // gVisor's netstack (./gvisor-departures.ts).
+  'gvisor-time-wait-syn-reuse': choice('MAY-2'),
+  'gvisor-time-wait-no-ack-dropped': deviation('RFC 9293 3.10.7.4 (first)'),
+  'gvisor-time-wait-exact-silent': deviation('RFC 9293 3.10.7.4 (fourth, eighth)'),
 };
 
 /** A departure without a row here is graded a deviation of the section it departs from. */

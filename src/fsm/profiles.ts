@@ -10,6 +10,7 @@
 
 import { add, diff, gt, lt, sub } from '../packet/seq.js';
 import { ACK, FIN, RST, SYN } from '../packet/types.js';
+import { gvisorDeviations } from './gvisor-departures.js';
 import { type Prediction, type Reply, type Segment, segLen, type Tcb, type Verdict } from './model.js';
 import { rfcPredict } from './rfc.js';
 import { otherStates, type TcpState } from './states.js';
@@ -732,7 +733,12 @@ export function rfc793Deviations(): Deviation[] {
 export const profiles = {
   rfc: {
     ...rfcProfile,
-    knownDepartures: [linuxProfile(), linuxProfile({ rfc1337: true }), { name: 'rfc793', table: rfcTable, deviations: rfc793Deviations() }],
+    knownDepartures: [
+      linuxProfile(),
+      linuxProfile({ rfc1337: true }),
+      { name: 'rfc793', table: rfcTable, deviations: rfc793Deviations() },
+      { name: 'gvisor', table: rfcTable, deviations: gvisorDeviations() },
+    ],
   } as Profile,
   linux: linuxProfile(),
 } as const;

@@ -6,7 +6,7 @@
 import { type DepartureGrade, departureGrade } from '../fsm/departures.js';
 import { type Prediction, type Profile, predict, predictEvent, type Reply, type Tcb, type TcpState, type TimeoutEvent, type UserCall } from '../fsm/index.js';
 import { formatFlags, Seq } from '../packet/index.js';
-import { type DecodedTcp, PSH, RST, SYN, type TcpSegment } from '../packet/types.js';
+import { type DecodedTcp, FIN, PSH, RST, SYN, type TcpSegment } from '../packet/types.js';
 import { judgeAnswer } from '../verdict/answer.js';
 import type { Finding } from '../verdict/grade.js';
 import type { FieldMismatch } from './pattern.js';
@@ -47,6 +47,8 @@ const FIELD_OF_CHECK: Record<string, string> = {
   'data on a reset': 'payload_len',
 };
 
+const WINDOW_EDGE = 'RFC 9293 3.10.7.4 Table 6: SEG.SEQ = RCV.NXT+RCV.WND is outside the window last advertised (the receiver may have grown it since)';
+
 export class RemoteModel {
   readonly expected: ExpectedSegment[] = [];
   /** FSM table rows and profile deviations exercised so far */
@@ -83,6 +85,7 @@ export class RemoteModel {
       if (d && (alt.next !== p.next || alt.reply?.flags !== p.reply?.flags) && !this.departures.some((x) => x.p.deviation === alt.deviation))
         this.departures.push({ p: alt, grade: departureGrade(d.id, d.departsFrom), departsFrom: d.departsFrom });
     }
+    if (!this.profile.strict) this.windowGrownAlternatives(segment, p);
     this.beforeArrival = { state: this.state, tcb: this.tcb };
     this.last = p;
     this.state = p.next;
@@ -91,6 +94,32 @@ export class RemoteModel {
     for (const id of p.ruleIds) this.rows.add(id);
     if (p.reply) this.expected.push({ reply: p.reply, len: 0, why: `${p.rule} (${p.rfc})`, rfc: p.rfc, ruleIds: p.ruleIds, answersOurSegment: true });
     return p;
+  }
+
+  /**
+   * A segment at RCV.NXT+RCV.WND is outside the window the remote last advertised, but the
+   * receive window is the receiver's own and may have grown since without an update being sent
+   * (RFC 9293 3.8.6.2.2: an update can wait, e.g. for SWS avoidance; gVisor's netstack advertises
+   * 29184 in its SYN-ACK and takes more). The RFC leaves that open, so what the profile and each
+   * known stack would do with a window grown past the segment is a path the model may follow,
+   * graded a choice (or the grade of the stack's own departure on that path, if it takes one).
+   */
+  private windowGrownAlternatives(segment: { flags: number; seq: number; ack: number; len: number }, p: Prediction): void {
+    const t = this.tcb;
+    if (!(t.rcvWnd > 0) || segment.seq !== Seq.add(t.rcvNxt, t.rcvWnd)) return;
+    const occupies = segment.len + (segment.flags & SYN ? 1 : 0) + (segment.flags & FIN ? 1 : 0);
+    const grown = { ...t, rcvWnd: t.rcvWnd + occupies + 1 };
+    for (const profile of [this.profile, ...(this.profile.knownDepartures ?? [])]) {
+      const alt = predict(this.state, segment, grown, profile);
+      const differs = (q: Prediction) => alt.next !== q.next || alt.reply?.flags !== q.reply?.flags;
+      if (!differs(p) || !this.departures.every((d) => differs(d.p))) continue;
+      const own = alt.deviation ? profile.deviations.find((x) => x.id === alt.deviation) : undefined;
+      this.departures.push({
+        p: alt,
+        grade: own ? departureGrade(own.id, own.departsFrom) : { grade: 'choice', requirement: 'RFC 9293 3.8.6.2.2' },
+        departsFrom: `${WINDOW_EDGE}${own ? `; and ${own.departsFrom}` : ''}`,
+      });
+    }
   }
 
   /** A user call on the remote (through the lab agent) or a timeout there. */

@@ -115,7 +115,12 @@ export class GvisorHost implements StackHost {
     if (agent.status === 'rejected') throw agent.reason;
     this.stateSource = new NetstackStates(agent.value, a.namespace);
     this.netstackSettings = await new NetstackSettings(agent.value).load();
-    if (opts.settings && Object.keys(opts.settings).length) await this.netstackSettings.set(opts.settings);
+    // The RTO floor a suite asks for (the matrix: no FIN retransmission inside a cell), below the
+    // user's own settings, which win. netstack clamps every computed RTO to it (TCPMinRTOOption);
+    // the SYN and SYN-ACK timers start from their own 1 s, as on Linux.
+    const floor = opts.minRtoMs !== undefined ? minRtoSettings(opts.minRtoMs, this.netstackSettings.values) : {};
+    const wanted = { ...floor, ...opts.settings };
+    if (Object.keys(wanted).length) await this.netstackSettings.set(wanted);
   }
 
   get agent(): AgentClient {
@@ -153,4 +158,13 @@ export class GvisorHost implements StackHost {
     this.agentClient?.kill();
     removeLabSync(this.namespace);
   }
+}
+
+/** netstack's options for an RTO floor of `ms`: min_rto raised to it, max_rto too if it is lower. */
+function minRtoSettings(ms: number, current: Readonly<Record<string, string>>): Record<string, string> {
+  const floor = Math.round(ms);
+  const out: Record<string, string> = {};
+  if (Number(current['tcp.min_rto_ms'] ?? 0) < floor) out['tcp.min_rto_ms'] = String(floor);
+  if (Number(current['tcp.max_rto_ms'] ?? Infinity) < floor) out['tcp.max_rto_ms'] = String(floor);
+  return out;
 }
