@@ -47,6 +47,9 @@ export const DEPARTURE_GRADES: Readonly<Record<string, DepartureGrade>> = {
   'linux-time-wait-ack-all': deviation('RFC 9293 3.10.7.4'),
   // gVisor's netstack (./gvisor-departures.ts).
   'gvisor-time-wait-syn-reuse': choice('MAY-2'),
+  'gvisor-closed-data-reset': choice('MAY-1'),
+  'gvisor-after-fin-beyond-dropped': deviation('RFC 9293 3.10.7.4 (fifth)'),
+  'gvisor-after-fin-data-reset': deviation('RFC 9293 3.10.7.4 (seventh)'),
   'gvisor-time-wait-no-ack-dropped': deviation('RFC 9293 3.10.7.4 (first)'),
   'gvisor-time-wait-exact-silent': deviation('RFC 9293 3.10.7.4 (fourth, eighth)'),
 };

@@ -8,7 +8,7 @@
 // as a new connection; a segment without ACK is dropped; a FIN whose sequence number is RCV.NXT-1
 // (the peer's FIN again) is ACKed; a segment elsewhere or with payload is ACKed; the rest (an
 // ACK-bearing segment at exactly RCV.NXT without payload, a FIN or a SYN on it too) is dropped.
-import { add, gt } from '../packet/seq.js';
+import { add, diff, gt } from '../packet/seq.js';
 import { ACK, FIN, RST, SYN } from '../packet/types.js';
 import type { Segment } from './model.js';
 import type { Arrival, Deviation } from './profiles.js';
@@ -20,8 +20,63 @@ const inTimeWait = (a: Arrival): boolean => a.state === 'TIME-WAIT' && !has(a.se
 /** `s.flags.Contains(SYN) && r.RcvNxt.LessThan(segSeq)`: whatever else the segment carries. */
 const newSyn = (a: Arrival): boolean => has(a.seg, SYN) && gt(a.seg.seq, a.tcb.rcvNxt);
 
+/** receiver.acceptable(): the segment starts or ends inside the receive window. */
+const acceptable = (a: Arrival): boolean => {
+  const d = diff(a.seg.seq, a.tcb.rcvNxt);
+  return d >= 0 && d < Math.max(a.tcb.rcvWnd, 1);
+};
+/** RcvClosed || closed: the application closed (an orphan), or the peer's FIN was taken. */
+const rcvClosed = (a: Arrival): boolean => a.tcb.orphaned || ['CLOSING', 'LAST-ACK'].includes(a.state);
+const AFTER_FIN = ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
+const CLOSING_CITE = 'gVisor pkg/tcpip/transport/tcp/rcv.go receiver.handleRcvdSegmentClosing()';
+
 export function gvisorDeviations(): Deviation[] {
   return [
+    {
+      id: 'gvisor-after-fin-beyond-dropped',
+      title: "after the peer's FIN, a segment starting beyond RCV.NXT is dropped unanswered, its ACK unprocessed",
+      departsFrom: "RFC 9293 3.10.7.4 (fifth): an acceptable segment's ACK field is processed (LAST-ACK: our FIN acknowledged -> CLOSED)",
+      behaviour:
+        'handleRcvdSegmentClosing(): in CLOSE-WAIT, CLOSING and LAST-ACK "!s.sequenceNumber.LessThanEq(r.RcvNxt)" -> drop, before the sender sees the ACK',
+      why: "nothing can follow the peer's FIN in its sequence space",
+      cite: CLOSING_CITE,
+      applies: (a) => AFTER_FIN.includes(a.state) && !has(a.seg, RST | SYN) && has(a.seg, ACK) && gt(a.seg.seq, a.tcb.rcvNxt) && acceptable(a),
+      predict: (a) => ({ verdict: 'drop', reply: null, next: a.state }),
+    },
+    {
+      id: 'gvisor-closed-data-reset',
+      title: 'after close(), data beyond RCV.NXT aborts the connection with a RST',
+      departsFrom: 'RFC 9293 3.10.7.4 (seventh): FIN-WAIT-1/2 still accept text (CLOSE is a half-close, 3.6)',
+      behaviour: 'handleRcvdSegmentClosing(): rcvClosed and RcvNxt < SEG.SEQ+payload -> ErrConnectionAborted: RST,ACK and CLOSED',
+      why: 'close() discards the receive side (RFC 1122 4.2.2.13: data after CLOSE SHOULD be reset)',
+      cite: CLOSING_CITE,
+      applies: (a) =>
+        ['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state) &&
+        a.tcb.orphaned &&
+        !has(a.seg, RST | SYN) &&
+        has(a.seg, ACK) &&
+        acceptable(a) &&
+        !gt(a.seg.ack, a.tcb.sndNxt) &&
+        gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt),
+      predict: (a) => ({ verdict: 'rst', reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' }),
+    },
+    {
+      id: 'gvisor-after-fin-data-reset',
+      title: "after the peer's FIN and our close, data (at or below RCV.NXT, reaching past it) aborts the connection with a RST",
+      departsFrom: "RFC 9293 3.10.7.4 (seventh): CLOSING, LAST-ACK: text after the peer's FIN is ignored, the ACK field processed",
+      behaviour: 'handleRcvdSegmentClosing(): rcvClosed and RcvNxt < SEG.SEQ+payload -> ErrConnectionAborted: RST,ACK and CLOSED',
+      why: "data after the peer's FIN breaks the peer's own sequence space",
+      cite: CLOSING_CITE,
+      applies: (a) =>
+        ['CLOSING', 'LAST-ACK'].includes(a.state) &&
+        rcvClosed(a) &&
+        !has(a.seg, RST | SYN) &&
+        has(a.seg, ACK) &&
+        !gt(a.seg.seq, a.tcb.rcvNxt) &&
+        !gt(a.seg.ack, a.tcb.sndNxt) &&
+        gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt),
+      predict: (a) => ({ verdict: 'rst', reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' }),
+    },
     {
       id: 'gvisor-time-wait-syn-reuse',
       title: 'TIME-WAIT hands a SYN with SEG.SEQ > RCV.NXT (any other flags too) to the listener as a new connection',

@@ -27,7 +27,7 @@ t.test('tcpfsm run --family 6: the default suites and the matrix pass over IPv6'
     [],
     'no matrix cell failed',
   );
-  // The lab's own kernel reaches every state (a fixture that cannot is inconclusive: precondition.test.ts).
+  // The lab's own kernel reaches every state (a fixture that cannot is inconclusive: test/lab/matrix-precondition.test.ts).
   t.same(
     matrix?.matrix?.filter((c) => c.outcome === 'inconclusive').map((c) => `${c.state} <- ${c.kind} @${c.position}: ${c.observed}`),
     [],

@@ -2,13 +2,15 @@
 // judgement recognises, and the receive window that may have grown past its last advertisement.
 import t from 'tap';
 import { gvisorDeviations } from '../../src/fsm/gvisor-departures.js';
-import type { Segment } from '../../src/fsm/model.js';
+import type { Segment, Tcb } from '../../src/fsm/model.js';
 import { predict } from '../../src/fsm/oracle.js';
 import { type Profile, profiles, rfcProfile } from '../../src/fsm/profiles.js';
+import type { TcpState } from '../../src/fsm/states.js';
 import { rfcTable } from '../../src/fsm/table.js';
 import { add, sub } from '../../src/packet/seq.js';
+import { ACK, RST } from '../../src/packet/types.js';
 import { RemoteModel } from '../../src/peer/model.js';
-import { established, seg, timeWait } from './fixtures.js';
+import { closeWait, established, finWait1, finWait2, lastAck, seg, timeWait } from './fixtures.js';
 
 const gvisor: Profile = { name: 'gvisor', table: rfcTable, deviations: gvisorDeviations() };
 
@@ -48,6 +50,37 @@ t.test('TIME-WAIT answers as handleTimeWaitSegment() does', async (t) => {
     ['a RST', seg('R', nxt)],
   ] as const)
     t.equal(predict(state, s, tcb, gvisor).deviation, undefined, `${what}: no gVisor departure`);
+});
+
+t.test('closing states answer as handleRcvdSegmentClosing() does', async (t) => {
+  const orphan = (f: { state: string; tcb: Tcb }) => ({ state: f.state as TcpState, tcb: { ...f.tcb, orphaned: true } });
+  const cases: Array<[string, { state: TcpState; tcb: Tcb }, (tcb: Tcb) => Segment, string, string | null, string]> = [
+    ['LAST-ACK: an ACK beyond RCV.NXT', lastAck(), (b) => seg('.', add(b.rcvNxt, 10), b.sndNxt), 'gvisor-after-fin-beyond-dropped', null, 'LAST-ACK'],
+    ['CLOSE-WAIT: data beyond RCV.NXT', closeWait(), (b) => seg('P.', add(b.rcvNxt, 10), b.sndNxt, 5), 'gvisor-after-fin-beyond-dropped', null, 'CLOSE-WAIT'],
+    ['FIN-WAIT-2 after close(): data', orphan(finWait2()), (b) => seg('P.', b.rcvNxt, b.sndNxt, 5), 'gvisor-closed-data-reset', 'R.', 'CLOSED'],
+    [
+      'FIN-WAIT-1 after close(): a bare ACK beyond RCV.NXT',
+      orphan(finWait1()),
+      (b) => seg('.', add(b.rcvNxt, 3), b.sndNxt),
+      'gvisor-closed-data-reset',
+      'R.',
+      'CLOSED',
+    ],
+    ['LAST-ACK: data at RCV.NXT', lastAck(), (b) => seg('P.', b.rcvNxt, b.sndNxt, 5), 'gvisor-after-fin-data-reset', 'R.', 'CLOSED'],
+  ];
+  for (const [what, f, make, id, reply, next] of cases) {
+    const p = predict(f.state, make(f.tcb), f.tcb, gvisor);
+    t.equal(p.deviation, id, `${what}: ${id}`);
+    t.equal(p.reply ? (p.reply.flags === (RST | ACK) ? 'R.' : String(p.reply.flags)) : null, reply, `${what}: answer`);
+    t.equal(p.next, next, `${what}: next state`);
+  }
+  // The application still holds the connection: FIN-WAIT-2 takes data as the RFC says.
+  const open = finWait2();
+  t.equal(
+    predict(open.state, seg('P.', open.tcb.rcvNxt, open.tcb.sndNxt, 5), open.tcb, gvisor).deviation,
+    undefined,
+    'FIN-WAIT-2 before close(): no departure',
+  );
 });
 
 t.test('a segment at the advertised right edge: a receiver whose window grew may take it (a choice)', async (t) => {
