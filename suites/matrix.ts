@@ -34,7 +34,7 @@ import {
   states,
   type TcpState,
 } from '../src/fsm/index.js';
-import { AgentCommandError } from '../src/lab/agent/client.js';
+import { AgentCommandError, AgentEventTimeout } from '../src/lab/agent/client.js';
 import { StateTimeoutError } from '../src/lab/ground-truth.js';
 import { formatFlags } from '../src/packet/index.js';
 import { ACK, type DecodedTcp, FIN, SYN } from '../src/packet/types.js';
@@ -248,7 +248,8 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
 }
 
 /** What the target did (an answer, a state, an agent call it refused), not the harness's own error. */
-const isTargetBehaviour = (e: unknown): boolean => e instanceof ExpectationError || e instanceof StateTimeoutError || e instanceof AgentCommandError;
+const isTargetBehaviour = (e: unknown): boolean =>
+  e instanceof ExpectationError || e instanceof StateTimeoutError || e instanceof AgentCommandError || e instanceof AgentEventTimeout;
 
 /**
  * Remote mode: a server that closes when it reads our FIN may let its ACK of our FIN ride on its
@@ -384,6 +385,7 @@ suite(
         const env: FixtureEnv = {
           address: target.address,
           probeAddress: target.probeAddress,
+          appSeesProbe: target.appSeesProbe,
           wire,
           profile,
           agent,

@@ -28,6 +28,12 @@ const acceptable = (a: Arrival): boolean => {
 /** RcvClosed || closed: the application closed (an orphan), or the peer's FIN was taken. */
 const rcvClosed = (a: Arrival): boolean => a.tcb.orphaned || ['CLOSING', 'LAST-ACK'].includes(a.state);
 const AFTER_FIN = ['CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
+/** An ACK-bearing segment whose ACK is not beyond SND.NXT (that one is answered with an ACK first), neither RST nor SYN. */
+const ackedInRange = (a: Arrival): boolean => !has(a.seg, RST | SYN) && has(a.seg, ACK) && !gt(a.seg.ack, a.tcb.sndNxt);
+/** Data past RCV.NXT ("RcvNxt < SEG.SEQ+payload"; a bare segment beyond counts too). */
+const reachesPast = (a: Arrival): boolean => gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt);
+/** ErrConnectionAborted: the endpoint resets (RST,ACK at SND.NXT, RCV.NXT) and is gone. */
+const aborted = (a: Arrival) => ({ verdict: 'rst' as const, reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' as const });
 const CLOSING_CITE = 'gVisor pkg/tcpip/transport/tcp/rcv.go receiver.handleRcvdSegmentClosing()';
 
 export function gvisorDeviations(): Deviation[] {
@@ -50,15 +56,8 @@ export function gvisorDeviations(): Deviation[] {
       behaviour: 'handleRcvdSegmentClosing(): rcvClosed and RcvNxt < SEG.SEQ+payload -> ErrConnectionAborted: RST,ACK and CLOSED',
       why: 'close() discards the receive side (RFC 1122 4.2.2.13: data after CLOSE SHOULD be reset)',
       cite: CLOSING_CITE,
-      applies: (a) =>
-        ['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state) &&
-        a.tcb.orphaned &&
-        !has(a.seg, RST | SYN) &&
-        has(a.seg, ACK) &&
-        acceptable(a) &&
-        !gt(a.seg.ack, a.tcb.sndNxt) &&
-        gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt),
-      predict: (a) => ({ verdict: 'rst', reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' }),
+      applies: (a) => ['FIN-WAIT-1', 'FIN-WAIT-2'].includes(a.state) && a.tcb.orphaned && ackedInRange(a) && acceptable(a) && reachesPast(a),
+      predict: aborted,
     },
     {
       id: 'gvisor-after-fin-data-reset',
@@ -67,15 +66,8 @@ export function gvisorDeviations(): Deviation[] {
       behaviour: 'handleRcvdSegmentClosing(): rcvClosed and RcvNxt < SEG.SEQ+payload -> ErrConnectionAborted: RST,ACK and CLOSED',
       why: "data after the peer's FIN breaks the peer's own sequence space",
       cite: CLOSING_CITE,
-      applies: (a) =>
-        ['CLOSING', 'LAST-ACK'].includes(a.state) &&
-        rcvClosed(a) &&
-        !has(a.seg, RST | SYN) &&
-        has(a.seg, ACK) &&
-        !gt(a.seg.seq, a.tcb.rcvNxt) &&
-        !gt(a.seg.ack, a.tcb.sndNxt) &&
-        gt(add(a.seg.seq, a.seg.len), a.tcb.rcvNxt),
-      predict: (a) => ({ verdict: 'rst', reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' }),
+      applies: (a) => ['CLOSING', 'LAST-ACK'].includes(a.state) && rcvClosed(a) && ackedInRange(a) && !gt(a.seg.seq, a.tcb.rcvNxt) && reachesPast(a),
+      predict: aborted,
     },
     {
       id: 'gvisor-time-wait-syn-reuse',

@@ -26,18 +26,19 @@ import { REPLY_DEADLINE_MS, ScriptedConnection, stateGroundTruth } from './scrip
 import { Trace } from './trace.js';
 
 /** What a fixture needs of the target: its address, wire and profile, app control, ground truth if any. */
-export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'profile' | 'agent' | 'states'> & {
-  /**
-   * Remote mode (no agent): the server's one listening port, and what makes its application
-   * close first (the close trigger), if anything does. States reachable from outside only.
-   */
-  remote?: {
-    port: number;
-    close?: (c: ScriptedConnection) => Promise<void>;
-    /** learnt by the first fixture that looked: whether the server closes when it reads our FIN */
-    closesOnEof?: boolean;
+export type FixtureEnv = Pick<Target, 'address' | 'probeAddress' | 'wire' | 'profile' | 'agent' | 'states'> &
+  Partial<Pick<Target, 'appSeesProbe'>> & {
+    /**
+     * Remote mode (no agent): the server's one listening port, and what makes its application
+     * close first (the close trigger), if anything does. States reachable from outside only.
+     */
+    remote?: {
+      port: number;
+      close?: (c: ScriptedConnection) => Promise<void>;
+      /** learnt by the first fixture that looked: whether the server closes when it reads our FIN */
+      closesOnEof?: boolean;
+    };
   };
-};
 
 export type Fixture = (env: FixtureEnv) => Promise<ScriptedConnection>;
 
@@ -74,7 +75,8 @@ async function remoteClose(env: FixtureEnv, c: ScriptedConnection): Promise<void
     return;
   }
   const agent = agentOf(env);
-  const { conn } = await agent.accepted(c.peer.remotePort, c.peer.localPort);
+  // Behind a proxy the application's peer is the proxy itself: the fixture's own listening port alone says.
+  const { conn } = await agent.accepted(c.peer.remotePort, env.appSeesProbe === false ? undefined : c.peer.localPort);
   await agent.close(conn);
   c.remoteCalled('close', { orphaned: true });
 }

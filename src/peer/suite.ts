@@ -99,6 +99,8 @@ export interface TestTarget {
   /** where the segments go */
   readonly address: string;
   readonly probeAddress: string;
+  /** see StackHost.appSeesProbe: false behind a proxy */
+  readonly appSeesProbe: boolean;
   /** needs: ['agent'] */
   readonly agent: AgentClient;
   /** needs: ['states'] */
@@ -559,6 +561,7 @@ function testTarget(target: Target, trigger: CloseTrigger | undefined, request: 
     describe: target.describe,
     address: target.address,
     probeAddress: target.probeAddress,
+    appSeesProbe: target.appSeesProbe,
     get agent() {
       if (!target.agent) throw missing('agent', 'agent');
       return target.agent;

@@ -12,6 +12,8 @@ t.test('no TIME-WAIT to test: every TIME-WAIT cell is inconclusive and says why'
   t.ok(cells.length >= 40, `the TIME-WAIT cells ran (${cells.length})`);
   for (const c of cells) {
     t.equal(c.state, 'TIME-WAIT');
-    t.match(c, { outcome: 'inconclusive', observed: /^the fixture did not reach TIME-WAIT: .*the target kernel says CLOSED/ }, `${c.kind} @${c.position}`);
+    t.match(c, { outcome: 'inconclusive', observed: /^the fixture did not reach TIME-WAIT: .*the target kernel says CLOSED/ }, `${c.kind} @${c.position}`, {
+      error: c.error,
+    });
   }
 });

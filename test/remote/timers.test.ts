@@ -7,6 +7,7 @@
 import t from 'tap';
 import type { Figure } from '../../src/peer/contract.js';
 import { DEFAULT_MAX_CONNS, DEFAULT_RATE } from '../../src/peer/remote.js';
+import { figureOutcome } from '../../src/report/figures.js';
 import { labWithHttpServer, type RunOutcome, runTcpfsm } from './helpers.js';
 import { auditPacing } from './pacing-audit.js';
 
@@ -56,10 +57,13 @@ t.test('timers from packets agree with the lab', { timeout: 240_000 }, async (t)
   // is a budget, linuxRetransmissionCount), and the RTO follows each connection's RTT: two runs may
   // see different RTOs and so counts. Each figure is then compared by its distance from its own
   // expectation; where the expectations are the same (SYN-ACK: 1 s, FIN-WAIT-2: 3 s) that is the value.
+  // A count a run judged inconclusive (its timers ran late under load, so the give-up budget ran
+  // out a retransmission early) is its RTO's too: not the other run's value to match.
+  const judged = (f: Figure) => figureOutcome(f) === 'pass';
   const countsDiffer = new Set<string>();
   for (const [name, b] of blackBox) {
     const a = inLab.get(name);
-    if (b.unit === 'count' && a && a.expected !== b.expected) countsDiffer.add(name.split(' > ')[0]!);
+    if (b.unit === 'count' && a && (a.expected !== b.expected || (a.value !== b.value && !(judged(a) && judged(b))))) countsDiffer.add(name.split(' > ')[0]!);
   }
   const compared: string[] = [];
   for (const [name, b] of blackBox) {
@@ -76,6 +80,11 @@ t.test('timers from packets agree with the lab', { timeout: 240_000 }, async (t)
     }
     compared.push(name);
     if (b.unit === 'count' && a.expected === b.expected) {
+      if (a.value !== b.value && !(judged(a) && judged(b))) {
+        const why = [a, b].filter((f) => !judged(f)).map((f) => `${f === a ? 'lab' : 'packets'}: ${figureOutcome(f)}${f.gradeWhy ? ` (${f.gradeWhy})` : ''}`);
+        t.comment(`${name}: ${b.value} from packets, ${a.value} in the lab, not compared: ${why.join('; ')}`);
+        continue;
+      }
       t.equal(b.value, a.value, `${name}: ${b.value} from packets, ${a.value} in the lab`);
       continue;
     }

@@ -28,6 +28,11 @@ export class AgentError extends Error {
   override name = 'AgentError';
 }
 
+/** The agent runs, but the event waited for (a connection accepted, its peer's FIN read) did not happen in time. */
+export class AgentEventTimeout extends AgentError {
+  override name = 'AgentEventTimeout';
+}
+
 export const AGENT_SCRIPT = fileURLToPath(new URL('./main.js', import.meta.url));
 const STDERR_TAIL = 2000;
 
@@ -264,7 +269,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
       };
       const timer = setTimeout(() => {
         done();
-        reject(new AgentError(`no matching agent event within ${timeoutMs} ms`));
+        reject(new AgentEventTimeout(`no matching agent event within ${timeoutMs} ms`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
