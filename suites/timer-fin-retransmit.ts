@@ -22,12 +22,15 @@ import { suite, type TestContext } from '../src/peer/suite.js';
 import { handshakeRoundTrip, socketDetails } from '../src/peer/timing.js';
 import { readRole } from '../src/target/roles.js';
 
+/** Longest wait for the first retransmission of a FIN: RFC 6298's 1 s initial RTO, a slow target, and room. */
+const LAST_ACK_RETRANSMISSION_WAIT_MS = 6000;
+
 /** The target's FIN retries of an orphan (tcp_orphan_retries on Linux), where its settings have them. */
 function setting(ctx: TestContext) {
   return ctx.target.has('settings') ? readRole(ctx.target.settings, 'orphan-retries') : undefined;
 }
 
-suite({ name: 'timer-fin-retransmit', title: 'FIN retransmission timer (FIN-WAIT-1)', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
+suite({ name: 'timer-fin-retransmit', title: 'FIN retransmission timer (FIN-WAIT-1, LAST-ACK)', rfc: 'RFC 9293 3.8.1, RFC 6298' }, (test) => {
   test('an unacknowledged FIN is retransmitted with doubling RTO a bounded number of times, then the connection is dropped', {
     rfc: 'RFC 9293 3.8.1, 3.8.3; RFC 6298 5.5, 5.7',
     requirements: ['MUST-19'],
@@ -93,5 +96,27 @@ suite({ name: 'timer-fin-retransmit', title: 'FIN retransmission timer (FIN-WAIT
         return { min: count.min, max: count.max, why: `limit ${boundary}: ${count.why}` };
       },
     });
+  });
+
+  // The same timer after a passive close: the FIN of LAST-ACK is re-sent like any other, and the
+  // ACK of the re-sent FIN must still close the connection (gVisor's netstack, measured: it
+  // re-labels the connection FIN-WAIT-1 as it re-sends, and the ACK leaves it in FIN-WAIT-2).
+  test('in LAST-ACK an unacknowledged FIN is retransmitted, and our ACK of it closes the connection', {
+    rfc: 'RFC 9293 3.8.1, 3.10.7.4 (fifth)',
+    needs: ['agent'],
+  }, async ({ listen, connect, remote }) => {
+    const c = connect(await listen());
+    await c.handshake();
+    await c.send('F.');
+    await c.expect({ flags: '.', ack: c.sndNxt });
+    await c.inState('CLOSE-WAIT');
+    await remote(c, 'close');
+    const fin = await c.expect({ flags: 'F.', ack: c.sndNxt });
+    await c.inState('LAST-ACK');
+    await c.expectRetransmission(fin, LAST_ACK_RETRANSMISSION_WAIT_MS);
+    // Its state is looked at after our ACK only: what the ACK of the re-sent FIN does is the point.
+    c.checkTruthOnSend = false;
+    await c.send('.');
+    await c.inState('CLOSED');
   });
 });
