@@ -47,6 +47,8 @@ export const DEPARTURE_GRADES: Readonly<Record<string, DepartureGrade>> = {
   'linux-time-wait-ack-all': deviation('RFC 9293 3.10.7.4'),
   // gVisor's netstack (./gvisor-departures.ts).
   'gvisor-time-wait-syn-reuse': choice('MAY-2'),
+  'gvisor-no-ack-dropped': deviation('RFC 9293 3.10.7.4 (first)'),
+  'gvisor-ack-unsent-ignored': deviation('RFC 9293 3.10.7.4 (fifth)'),
   'gvisor-closed-data-reset': choice('MAY-1'),
   'gvisor-after-fin-beyond-dropped': deviation('RFC 9293 3.10.7.4 (fifth)'),
   'gvisor-after-fin-data-reset': deviation('RFC 9293 3.10.7.4 (seventh)'),

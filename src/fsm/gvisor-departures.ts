@@ -10,8 +10,8 @@
 // ACK-bearing segment at exactly RCV.NXT without payload, a FIN or a SYN on it too) is dropped.
 import { add, diff, gt } from '../packet/seq.js';
 import { ACK, FIN, RST, SYN } from '../packet/types.js';
-import type { Segment } from './model.js';
-import type { Arrival, Deviation } from './profiles.js';
+import type { Prediction, Segment } from './model.js';
+import type { Arrival, Deviation, DeviationOutcome } from './profiles.js';
 
 const has = (seg: Segment, flag: number): boolean => (seg.flags & flag) !== 0;
 const CITE = 'gVisor pkg/tcpip/transport/tcp/rcv.go receiver.handleTimeWaitSegment()';
@@ -36,8 +36,33 @@ const reachesPast = (a: Arrival): boolean => gt(add(a.seg.seq, a.seg.len), a.tcb
 const aborted = (a: Arrival) => ({ verdict: 'rst' as const, reply: { flags: RST | ACK, seq: a.tcb.sndNxt, ack: a.tcb.rcvNxt }, next: 'CLOSED' as const });
 const CLOSING_CITE = 'gVisor pkg/tcpip/transport/tcp/rcv.go receiver.handleRcvdSegmentClosing()';
 
+const SEGMENT_CITE = 'gVisor pkg/tcpip/transport/tcp/connect.go endpoint.handleSegmentLocked()';
+/** Synchronized states whose segments handleSegmentLocked() takes (TIME-WAIT has its own; a passive SYN-RECEIVED is the listener's). */
+const SYNCHRONIZED = ['ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK'];
+
 export function gvisorDeviations(): Deviation[] {
   return [
+    {
+      id: 'gvisor-no-ack-dropped',
+      title: 'a segment without ACK, RST or SYN is dropped unanswered, whatever its sequence number',
+      departsFrom: 'RFC 9293 3.10.7.4 (first): an unacceptable segment is answered with an ACK',
+      behaviour: 'handleSegmentLocked(): RST, SYN and ACK each have a branch; a segment with none of them falls through and is dropped',
+      why: '"once in the ESTABLISHED state all segments must carry current acknowledgment information" (RFC 793 p. 41)',
+      cite: SEGMENT_CITE,
+      applies: (a) => SYNCHRONIZED.includes(a.state) && !has(a.seg, ACK | RST | SYN),
+      predict: (a) => ({ verdict: 'drop', reply: null, next: a.state }),
+    },
+    {
+      id: 'gvisor-ack-unsent-ignored',
+      title: 'in ESTABLISHED an ACK of data not yet sent is ignored and the rest of the segment processed',
+      departsFrom: 'RFC 9293 3.10.7.4 (fifth): SEG.ACK > SND.NXT -> send an ACK, drop the segment',
+      behaviour:
+        'handleSegmentLocked(): the receiver takes data and FIN first (handleRcvdSegmentClosing, which answers such an ACK, runs outside ESTABLISHED only: "Just as on Linux"); the sender then ignores the ACK',
+      why: 'Linux before 6.18.38 dropped such a segment silently in ESTABLISHED; netstack keeps its data',
+      cite: `${SEGMENT_CITE}, rcv.go receiver.handleRcvdSegmentClosing()`,
+      applies: (a) => a.state === 'ESTABLISHED' && has(a.seg, ACK) && !has(a.seg, RST | SYN) && gt(a.seg.ack, a.tcb.sndNxt),
+      predict: (a) => fromEngine(a.engine(a.state, { ...a.seg, ack: a.tcb.sndUna }, a.tcb)),
+    },
     {
       id: 'gvisor-after-fin-beyond-dropped',
       title: "after the peer's FIN, a segment starting beyond RCV.NXT is dropped unanswered, its ACK unprocessed",
@@ -117,4 +142,9 @@ export function gvisorDeviations(): Deviation[] {
       predict: () => ({ verdict: 'drop', reply: null, next: 'TIME-WAIT' }),
     },
   ];
+}
+
+/** The RFC engine's answer to a modified arrival, as a departure's outcome. */
+function fromEngine(p: Prediction): DeviationOutcome {
+  return { verdict: p.verdict, reply: p.reply, next: p.next, tcb: p.tcb, inner: p };
 }

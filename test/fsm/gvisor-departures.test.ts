@@ -18,7 +18,7 @@ t.test('every departure is documented and graded', async (t) => {
   for (const d of gvisorDeviations()) {
     t.match(d.id, /^gvisor-/, d.id);
     t.match(d.departsFrom, /RFC 9293/, `${d.id}: names the RFC rule it departs from`);
-    t.match(d.cite, /pkg\/tcpip\/transport\/tcp\/rcv\.go/, `${d.id}: cites netstack's source`);
+    t.match(d.cite, /pkg\/tcpip\/transport\/tcp\/(rcv|connect)\.go/, `${d.id}: cites netstack's source`);
   }
   t.ok(
     profiles.rfc.knownDepartures?.some((p) => p.name === 'gvisor'),
@@ -67,11 +67,20 @@ t.test('closing states answer as handleRcvdSegmentClosing() does', async (t) => 
       'CLOSED',
     ],
     ['LAST-ACK: data at RCV.NXT', lastAck(), (b) => seg('P.', b.rcvNxt, b.sndNxt, 5), 'gvisor-after-fin-data-reset', 'R.', 'CLOSED'],
+    ['FIN-WAIT-2: a FIN without ACK, left of the window', finWait2(), (b) => seg('F', sub(b.rcvNxt, 1)), 'gvisor-no-ack-dropped', null, 'FIN-WAIT-2'],
+    [
+      'ESTABLISHED: a FIN whose ACK is beyond SND.NXT',
+      established(),
+      (b) => seg('F.', b.rcvNxt, add(b.sndNxt, 1)),
+      'gvisor-ack-unsent-ignored',
+      '16',
+      'CLOSE-WAIT',
+    ],
   ];
   for (const [what, f, make, id, reply, next] of cases) {
     const p = predict(f.state, make(f.tcb), f.tcb, gvisor);
     t.equal(p.deviation, id, `${what}: ${id}`);
-    t.equal(p.reply ? (p.reply.flags === (RST | ACK) ? 'R.' : String(p.reply.flags)) : null, reply, `${what}: answer`);
+    t.equal(p.reply ? (p.reply.flags === (RST | ACK) ? 'R.' : String(p.reply.flags)) : null, reply, `${what}: answer${reply === '16' ? ' (an ACK)' : ''}`);
     t.equal(p.next, next, `${what}: next state`);
   }
   // The application still holds the connection: FIN-WAIT-2 takes data as the RFC says.
