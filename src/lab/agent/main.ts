@@ -26,6 +26,8 @@ interface Conn {
   id: ConnId;
   socket: net.Socket;
   origin: 'accepted' | 'connected';
+  /** the port connect() aims at: Node reports no remotePort while the socket is still connecting */
+  peerPort?: number;
   unread: Buffer[];
   total: number;
   fin: boolean;
@@ -45,8 +47,8 @@ const event = (e: AgentEvent): void => emit(e);
 const endpoint = (address: string | undefined, port: number | undefined): Endpoint | null =>
   address !== undefined && port !== undefined ? { address, port } : null;
 
-function track(socket: net.Socket, origin: Conn['origin'], keepAliveMs?: number): Conn {
-  const conn: Conn = { id: nextConn++, socket, origin, unread: [], total: 0, fin: false, closed: false };
+function track(socket: net.Socket, origin: Conn['origin'], keepAliveMs?: number, peerPort?: number): Conn {
+  const conn: Conn = { id: nextConn++, socket, origin, ...(peerPort !== undefined ? { peerPort } : {}), unread: [], total: 0, fin: false, closed: false };
   conns.set(conn.id, conn);
   socket.setNoDelay(true);
   if (keepAliveMs !== undefined) socket.setKeepAlive(true, keepAliveMs);
@@ -175,10 +177,11 @@ const ownTable = new ProcTcpReader('/proc/net');
 function kernelHolds(conn: Conn): boolean {
   const { socket } = conn;
   // A connect()ed socket starts reading once Node has seen its handshake complete, which can come
-  // after the kernel already queued the peer's first bytes.
+  // after the kernel already queued the peer's first bytes; until then Node gives no remotePort.
   const reading = socket.connecting || ((socket as unknown as { _handle?: { reading: boolean } })._handle?.reading ?? false);
-  if (!reading || socket.localPort === undefined || socket.remotePort === undefined) return false;
-  return ownTable.sockets({ localPort: socket.localPort, peerPort: socket.remotePort }).some((s) => s.recvQ > 0);
+  const peerPort = socket.remotePort ?? conn.peerPort;
+  if (!reading || socket.localPort === undefined || peerPort === undefined) return false;
+  return ownTable.sockets({ localPort: socket.localPort, peerPort }).some((s) => s.recvQ > 0);
 }
 
 const PATTERN = Buffer.from('abcdefghijklmnopqrstuvwxyz');
@@ -244,10 +247,10 @@ const handlers: { [C in Command]: Handler<C> } = {
   connect: ({ host, port, localAddress, localPort, keepAliveMs }) =>
     new Promise((resolve) => {
       if (typeof host !== 'string' || net.isIP(host) === 0) throw new CommandFailure(`'host' must be an IP address, got ${JSON.stringify(host)}`);
-      portArg(port, 'port', false);
+      const peerPort = portArg(port, 'port', false);
       if (localPort !== undefined) portArg(localPort, 'localPort', true);
       const socket = net.connect({ host, port, localAddress, localPort, allowHalfOpen: true });
-      const conn = track(socket, 'connected', keepAliveMs);
+      const conn = track(socket, 'connected', keepAliveMs, peerPort);
       socket.once('connect', () => {
         event({
           event: 'connected',
