@@ -27,11 +27,13 @@ import {
   predict,
   type Reply,
   rfcProfile,
+  type Segment,
   type SegmentKind,
   type SeqPosition,
   segmentKinds,
   seqPositions,
   states,
+  type Tcb,
   type TcpState,
 } from '../src/fsm/index.js';
 import { AgentCommandError, AgentEventTimeout } from '../src/lab/agent/client.js';
@@ -40,6 +42,7 @@ import { formatFlags } from '../src/packet/index.js';
 import { ACK, type DecodedTcp, FIN, SYN } from '../src/packet/types.js';
 import { ExpectationError, InconclusiveError, PathDivergedError, StaleIncarnationError } from '../src/peer/connection.js';
 import { type FixtureEnv, fixtures } from '../src/peer/fixtures.js';
+import { HALF_OPEN, halfOpenAnswer } from '../src/peer/half-open.js';
 import { REPLY_DEADLINE_MS, type ScriptedConnection } from '../src/peer/scripted.js';
 import { type Need, type SuiteExtras, suite } from '../src/peer/suite.js';
 
@@ -144,11 +147,13 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
     durationMs: performance.now() - began,
   });
   let reached = false;
+  let sent: { segment: Segment; tcb: Tcb } | undefined;
   try {
     c = await fixtures[state](env);
     reached = true;
     const tcb = c.model.tcb;
     const segment = cellSegment(kind, seqPosition, tcb, ack ? { ack: ackAt(ack, tcb) } : {});
+    sent = { segment, tcb };
     const rfc = predict(state, segment, tcb, rfcProfile);
     observed = 'kernel state after the segment differs from the model';
     // A cell judges the answer to its segment: a retransmission of what the target sent before is
@@ -218,6 +223,19 @@ async function runCell(env: FixtureEnv, state: TcpState, spec: CellSpec, fresh =
           expected,
           rfcExpected,
           departsFrom: e.finding.check,
+        },
+        c?.peer.trace.lines() ?? [],
+      );
+    const halfOpen =
+      !env.states && state === 'ESTABLISHED' && sent && e instanceof ExpectationError ? halfOpenAnswer(sent, e.details.answer, env.profile) : undefined;
+    if (halfOpen)
+      return ended(
+        {
+          outcome: 'inconclusive',
+          observed: `${HALF_OPEN} (${halfOpen}; the answer that differed: ${(e as Error).message})`,
+          expected,
+          rfcExpected,
+          departsFrom,
         },
         c?.peer.trace.lines() ?? [],
       );

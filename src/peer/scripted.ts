@@ -144,7 +144,7 @@ export class ScriptedConnection {
     // stack's departure ends that path with its grade instead of failing the pattern.
     const departure = findings.find((f) => f.departure !== undefined);
     if (suite.length && departure) this.diverge(departure);
-    if (suite.length) throw this.peer.failure(`segment mismatch: ${describeMismatches(suite)}`, { actual: formatTcp(s.tcp), mismatches: suite });
+    if (suite.length) throw this.peer.failure(`segment mismatch: ${describeMismatches(suite)}`, { actual: formatTcp(s.tcp), answer: s.tcp, mismatches: suite });
     for (const f of findings) {
       this.findings.push(f);
       this.peer.trace.note(`${f.level}: ${f.check} (${f.requirement}): expected ${f.expected}, observed ${f.observed}`);
@@ -154,6 +154,7 @@ export class ScriptedConnection {
       throw this.peer.failure(`segment differs from the FSM oracle's prediction: ${describeMismatches(mismatches)}`, {
         oracle: expected?.why ?? 'no segment expected',
         actual: formatTcp(s.tcp),
+        answer: s.tcp,
         mismatches,
       });
     if (s.tcp.flags & 0x10) this.model.learnWindow(s.tcp.window);
@@ -185,7 +186,7 @@ export class ScriptedConnection {
       const { findings, mismatches } = this.model.match(s.tcp);
       const followed = mismatches.length ? undefined : findings.find((f) => f.departure !== undefined);
       if (followed) this.diverge(followed);
-      throw this.peer.failure(`expected no answer for ${ms} ms, got ${formatTcp(s.tcp)}`, { actual: formatTcp(s.tcp) });
+      throw this.peer.failure(`expected no answer for ${ms} ms, got ${formatTcp(s.tcp)}`, { actual: formatTcp(s.tcp), answer: s.tcp });
     }
     this.onStep?.(`no answer for ${ms} ms, as the oracle predicts`);
   }
