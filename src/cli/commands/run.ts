@@ -34,6 +34,7 @@ import { IPV4_ONLY_WHY, IPV6_STACKS, STACK_NAMES, type StackName } from '../../t
 import { checkExpectations, expectationLines, loadExpectations, observedFindings } from '../../verdict/expectations.js';
 import type { FailOn } from '../../verdict/grade.js';
 import { parseExpect, parseGrep, parsePositiveInt, parseTarget, refuseHostWideLabSysctls } from '../args.js';
+import { DurationMemory } from '../durations.js';
 import { HumanReporter, wantColour } from '../human.js';
 import { planLines } from '../plan.js';
 import { reportWhere } from '../report-where.js';
@@ -310,12 +311,31 @@ export async function runCommand(a: RunArgs, onRecord?: (run: RunRecord) => void
     comment(s, test, text);
   };
 
+  // In a lab, the longest suites start first (their last durations); a remote run goes one at a time.
+  const durations = target ? undefined : new DurationMemory();
+  const shape = { ...(stack ? { stack } : {}), slow: a.slow };
   let result;
   try {
-    result = await runSuites({ suites, jobs: parallel, bail: a.bail, env: suiteEnv(a, { labSysctls, expect, target, remote, stack, base }), outDir, listener });
+    result = await runSuites({
+      suites,
+      ...(durations && parallel > 1 ? { startOrder: durations.order(suites, shape) } : {}),
+      jobs: parallel,
+      bail: a.bail,
+      env: suiteEnv(a, { labSysctls, expect, target, remote, stack, base }),
+      outDir,
+      listener,
+    });
   } finally {
     human?.close();
   }
+  // A --grep run times part of a suite; an interrupted or unrun suite did not reach its end.
+  if (durations && a.grep === undefined)
+    durations.record(
+      result.suites.flatMap((r, i) =>
+        r.notRun === undefined && r.signal === null && r.exitCode !== null ? [{ suite: suites[i]!, durationMs: r.durationMs }] : [],
+      ),
+      shape,
+    );
   for (const s of result.suites) if (!suiteRan(s)) tap.notRun(s);
 
   const run: RunRecord = {
