@@ -46,7 +46,7 @@ function testAnswer(t: TestResult): StackAnswer {
   return { verdict, grade, observed };
 }
 
-const CELL_GRADE: Record<string, Grade> = { pass: 'conforms', deviation: 'deviation', fail: 'violation' };
+const CELL_GRADE: Record<string, Grade> = { pass: 'conforms', deviation: 'deviation', fail: 'violation', inconclusive: 'inconclusive' };
 
 export function differential(byStack: ReadonlyMap<string, readonly SuiteResult[]>): Differential {
   const stacks = [...byStack.keys()];

@@ -101,3 +101,31 @@ t.test('stacks that agree show no difference; a choice, a failure and a cell out
     ['stacks linux, uml: no differences'],
   );
 });
+
+t.test('an inconclusive cell is graded inconclusive, not a violation, and is no difference', async (t) => {
+  const cell = (outcome: 'pass' | 'inconclusive' | 'fail') => ({
+    state: 'ESTABLISHED' as const,
+    kind: 'SYN',
+    position: 'RCV.NXT',
+    outcome,
+    observed: '[.]',
+    expected: '[.]',
+  });
+  const d = differential(
+    new Map([
+      ['linux', [suite([], [cell('pass')])]],
+      ['passt', [suite([], [cell('inconclusive')])]],
+      ['slirp', [suite([], [cell('fail')])]],
+    ]),
+  );
+  const row = d.rows[0]!;
+  t.same([row.byStack.linux?.grade, row.byStack.passt?.grade, row.byStack.slirp?.grade], ['conforms', 'inconclusive', 'violation']);
+  t.match(differentialText(d), /passt\s+inconclusive \(inconclusive\)/);
+  const quiet = differential(
+    new Map([
+      ['linux', [suite([], [cell('pass')])]],
+      ['passt', [suite([], [cell('inconclusive')])]],
+    ]),
+  );
+  t.notOk(quiet.rows[0]!.differs, 'no evidence either way');
+});
