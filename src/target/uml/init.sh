@@ -16,25 +16,26 @@ fail() {
 }
 
 mount -t proc proc /proc || fail "cannot mount /proc"
-ip link set dev lo up || fail "lo did not come up"
-ip addr add "$tcpfsm_addr" dev vec0 || fail "cannot give vec0 the address '$tcpfsm_addr'"
+# Every program started here costs ~0.1 s (each of its system calls is a round of ptrace), so the
+# modules are loaded by one perl and the links and addresses set by one `ip -batch`.
 if [ -n "$tcpfsm_addr6" ]; then
   # IPv6 is a module in Debian's UML kernel, and the host whose files the guest runs may have no
   # insmod: perl's syscall() calls finit_module(2) (313 on x86-64) on each file, dependency first.
   mods=/usr/lib/uml/modules/$(uname -r)/kernel
-  for m in lib/crc-ccitt.ko net/ipv6/ipv6.ko; do
-    perl -e 'open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!\n"; my $none = ""; syscall(313, fileno($f), $none, 0) == 0 or die "finit_module $ARGV[0]: $!\n"' "$mods/$m" 2>/dev/console ||
-      fail "cannot load IPv6 ($mods/$m)"
-  done
-  # nodad: usable at once, as the probe's (RFC 4862 5.4); no router advertisements on the lab link.
+  perl -e 'for (@ARGV) { open(my $f, "<", $_) or die "$_: $!\n"; my $none = ""; syscall(313, fileno($f), $none, 0) == 0 or die "finit_module $_: $!\n" }' \
+    "$mods/lib/crc-ccitt.ko" "$mods/net/ipv6/ipv6.ko" 2>/dev/console || fail "cannot load IPv6 from $mods"
+  # No router advertisements on the lab link.
   echo 0 >/proc/sys/net/ipv6/conf/default/accept_ra
   echo 0 >/proc/sys/net/ipv6/conf/vec0/accept_ra
-  ip addr add "$tcpfsm_addr6" dev vec0 nodad || fail "cannot give vec0 the address '$tcpfsm_addr6'"
 fi
-ip link set dev vec0 up || fail "vec0 did not come up"
-if [ -n "$tcpfsm_rto_min_ms" ]; then
-  ip route add "$tcpfsm_probe/32" dev vec0 rto_min "${tcpfsm_rto_min_ms}ms" || fail "cannot set rto_min ${tcpfsm_rto_min_ms}ms towards $tcpfsm_probe"
-fi
+{
+  echo "link set dev lo up"
+  echo "address add $tcpfsm_addr dev vec0"
+  # nodad: usable at once, as the probe's (RFC 4862 5.4).
+  [ -z "$tcpfsm_addr6" ] || echo "address add $tcpfsm_addr6 dev vec0 nodad"
+  echo "link set dev vec0 up"
+  [ -z "$tcpfsm_rto_min_ms" ] || echo "route add $tcpfsm_probe/32 dev vec0 rto_min ${tcpfsm_rto_min_ms}ms"
+} | ip -batch - 2>/dev/console || fail "cannot set up lo and vec0 (addresses $tcpfsm_addr $tcpfsm_addr6, rto_min '${tcpfsm_rto_min_ms}')"
 
 # Raw and without echo: no line editing, no 4096-byte line limit, our lines not sent back.
 stty -F /dev/tty1 raw -echo || fail "cannot set /dev/tty1 to raw mode"
