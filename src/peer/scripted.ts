@@ -346,6 +346,10 @@ export class ScriptedConnection {
       remoteFinSeq: peer.remoteFinSeq,
       highestAckSent: peer.highestAckSent,
     };
+    // Where the model says SYN-RECEIVED, the handshake probe goes first: the old byte's ACK field
+    // acknowledges the SYN, and a 4.4BSD-derived stack (slirp) takes it although the byte is
+    // unacceptable ("keep on processing for RST or ACK"), so after it that stack is ESTABLISHED.
+    const early = this.model.state === 'SYN-RECEIVED' && k.ourFinSeq === undefined && k.remoteFinSeq === undefined ? await this.handshakeProbe(k) : undefined;
     const spec = probeSegment(k);
     const seg = peer.segment(spec);
     const p = this.probePrediction(seg, shift);
@@ -367,11 +371,11 @@ export class ScriptedConnection {
     }
     let inference = inferStates(answer, k);
     peer.trace.note(`state probe answer: ${inference.evidence} → ${inference.states.join(' or ') || 'no state'}`);
-    // Only where the model says SYN-RECEIVED: a stack that wrongly takes the handshake probe's
-    // byte (gVisor takes data whose ACK is above SND.NXT) then shows the model was wrong anyway.
-    // Where the model says ESTABLISHED, our ACK of its SYN is the evidence (a known limit: a
-    // remote still in SYN-RECEIVED answers the first probe alike).
-    if (inference.handshakeUnsure && this.model.state === 'SYN-RECEIVED' && !mismatchOf(p, answer, shift).length) inference = await this.handshakeProbe(k);
+    // Only where the model says SYN-RECEIVED (the handshake probe's reset then tells it from a
+    // completed handshake). Where it says ESTABLISHED, our ACK of its SYN is the evidence (a known
+    // limit: a remote still in SYN-RECEIVED answers the first probe alike).
+    if (early && inference.handshakeUnsure && !mismatchOf(p, answer, shift).length)
+      inference = early.states.includes('SYN-RECEIVED') ? { states: early.states, evidence: `${early.evidence}; then ${inference.evidence}` } : early;
     if (p.reply && !answer && p.reply.flags === ACK && !this.model.profile.strict) {
       // RFC 9293 3.10.7.4 (first): an unacceptable segment "should" be ACKed (no requirement
       // label). A stack that stays silent departs from that, and its state cannot be read.
@@ -410,17 +414,17 @@ export class ScriptedConnection {
   }
 
   /**
-   * SYN-RECEIVED or ESTABLISHED, which the first probe cannot tell apart: a byte with an
+   * SYN-RECEIVED or ESTABLISHED, which the first probe cannot tell apart: an empty segment with an
    * unacceptable ACK draws a reset only from SYN-RECEIVED (./state-probe.ts handshakeProbeSegment).
    */
   private async handshakeProbe(k: ProbeKnowledge): Promise<Inference> {
     const peer = this.peer;
-    peer.trace.note('handshake probe: 1 byte at RCV.NXT with an unacceptable ACK; a reset means SYN-RECEIVED, an ACK or nothing ESTABLISHED');
+    peer.trace.note('handshake probe: an empty ACK at RCV.NXT with an unacceptable ACK; a reset means SYN-RECEIVED, an ACK or nothing ESTABLISHED');
     const before = peer.pending().length;
     const acked = peer.highestAckSent;
     const sndNxt = peer.sndNxt;
     await peer.send(handshakeProbeSegment(k));
-    // Neither state takes the byte: our sequence space stays where it was.
+    // Neither state changes: our sequence space stays where it was.
     peer.highestAckSent = acked;
     peer.sndNxt = sndNxt;
     const answer = (await peer.waitQueued(before + 1, QUIET_MS * 2)) ? peer.takeQueued(before)!.tcp : null;

@@ -57,13 +57,16 @@ export interface Inference {
 }
 
 /**
- * The second probe, for SYN-RECEIVED or ESTABLISHED: one byte at RCV.NXT with an unacceptable ACK
- * (far beyond the remote's SND.NXT). SYN-RECEIVED answers <SEQ=SEG.ACK><CTL=RST> and stays
+ * The second probe, for SYN-RECEIVED or ESTABLISHED: an empty ACK at RCV.NXT with an unacceptable
+ * ACK (far beyond the remote's SND.NXT). SYN-RECEIVED answers <SEQ=SEG.ACK><CTL=RST> and stays
  * (RFC 9293 3.10.7.4 fifth check); ESTABLISHED sends an ACK (or, rate-limited, nothing) and drops
- * the segment: neither takes the byte or changes state.
+ * the segment: neither changes state. Empty, because an empty segment at RCV.NXT passes the first
+ * (sequence) check in every state whatever the window: a byte may not, and a stack that finds it
+ * outside its window rightly answers with an ACK before looking at SEG.ACK (slirp in SYN-RECEIVED
+ * does: with a byte it looked ESTABLISHED).
  */
 export function handshakeProbeSegment(k: ProbeKnowledge): SendSpec {
-  return { flags: '.', seq: k.sndNxt, ack: Seq.add(k.rcvNxt, PROBE_BACKOFF), payload: Buffer.from('?') };
+  return { flags: '.', seq: k.sndNxt, ack: Seq.add(k.rcvNxt, PROBE_BACKOFF) };
 }
 
 export function inferHandshake(answer: DecodedTcp | null): Inference {
