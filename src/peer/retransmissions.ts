@@ -18,7 +18,7 @@ import { maxWaitMs } from './long-wait.js';
 import { compareSegment, describeMismatches } from './pattern.js';
 import type { ScriptedConnection } from './scripted.js';
 import type { TestContext } from './suite.js';
-import { backoffSchedule, type GoneAt, intervalsMs, msBetween, round, type StampBound, StampError, timerTolerance, waitGone } from './timing.js';
+import { backoffSchedule, type GoneAt, intervalsMs, msBetween, round, type StampBound, StampError, stallBetween, timerTolerance, waitGone } from './timing.js';
 
 type Arrived = DecodedTcp & { at: bigint };
 
@@ -257,7 +257,7 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
         (doubled < base! * 2 ** i ? `capped at the RTO maximum ${rtoMax / 1000} s; ` : '') +
         (lo < doubled ? `RFC 6298 2.5 lets the RTO stop doubling anywhere from 60 s: ${lo}–${doubled} ms; ` : '') +
         tol.why,
-      ...delay,
+      ...intervalDelay(delay, stallBetween(errors[i], errors[i + 1])),
     });
   });
 
@@ -306,4 +306,13 @@ export async function measureRetransmissions(ctx: TestContext, s: Retransmission
   c.remoteCalled('timeout-retransmission-exhausted');
   await c.inState('CLOSED');
   return { stamps, gone: gone!, ...(truth ? { truth } : {}), first, connection: c };
+}
+
+/** The scheduling delay for one interval: the measurement's, or the CPU stall within it when larger. */
+function intervalDelay(whole: { delay: number; delayWhy: string }, stallMs: number): { delay: number; delayWhy: string } {
+  if (stallMs <= whole.delay) return whole;
+  return {
+    delay: stallMs,
+    delayWhy: `some task waited for a CPU during ${stallMs} ms of this interval (/proc/pressure/cpu), so the target's timer, run by ksoftirqd under load, may have too; ${whole.delayWhy}`,
+  };
 }

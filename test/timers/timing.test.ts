@@ -1,7 +1,8 @@
 // The timer arithmetic the timer suites derive their expectations and tolerances from.
 import t from 'tap';
 import { kernelHz, linuxRetransmissionCount, linuxRto, wheelGranularityMs } from '../../src/fsm/linux-timers.js';
-import { backoffSchedule, intervalsMs, msBetween, timerTolerance } from '../../src/peer/timing.js';
+import { gradeFigure } from '../../src/peer/grade.js';
+import { backoffSchedule, intervalsMs, msBetween, stallBetween, timerTolerance } from '../../src/peer/timing.js';
 
 const HZ250 = { hz: 250, source: 'test' };
 const HZ1000 = { hz: 1000, source: 'test' };
@@ -69,4 +70,24 @@ t.test('Linux RTO = srtt + max(4 rttvar, rto_min)', async (t) => {
   t.equal(linuxRto(13.9, 3.5, HZ250).ms, 213.9);
   t.equal(linuxRto(80, 60, HZ250).ms, 320);
   t.equal(linuxRto(1, 1, HZ250).tolerance, 4);
+});
+
+t.test('CPU stall in an interval (PSI) bounds a late timer: beyond tolerance within it is inconclusive', async (t) => {
+  const a = { ms: 4, why: '', stallUs: 1_000_000 };
+  const b = { ms: 4, why: '', stallUs: 1_300_000 };
+  t.equal(stallBetween(a, b), 300, '300 ms of stall between the two windows');
+  t.equal(stallBetween(a, { ms: 4, why: '', stallUs: null }), 0, 'no PSI: no stall');
+  t.equal(stallBetween(undefined, b), 0, 'no window: no stall');
+  // The CI case: a 212 ms RTO that fired 94 ms late at 98 % CPU pressure.
+  t.equal(
+    gradeFigure({ value: 306.4, expected: 212, tolerance: 50.8, unit: 'ms', delay: 34.4 }).grade,
+    'violation',
+    'our own loop delay alone does not explain it',
+  );
+  t.equal(gradeFigure({ value: 306.4, expected: 212, tolerance: 50.8, unit: 'ms', delay: stallBetween(a, b) }).grade, 'inconclusive', 'the stall does');
+  t.equal(
+    gradeFigure({ value: 620, expected: 212, tolerance: 50.8, unit: 'ms', delay: stallBetween(a, b) }).grade,
+    'violation',
+    'more than tolerance and stall together stays a violation',
+  );
 });

@@ -43,10 +43,17 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** The agent's start-up deadline (AgentClientOptions.startTimeoutMs). */
+export const AGENT_START_TIMEOUT_MS = 30_000;
+
 export interface AgentClientOptions {
   /** Default deadline of each call. */
   timeoutMs?: number;
-  /** How long to wait for the agent's `ready` line (Node start-up is ~80 ms here). */
+  /**
+   * How long to wait for the agent's `ready` line (Node start-up is ~80 ms here; a CI run at 98 %
+   * CPU pressure once took over 10 s). An agent that died says so at once (its exit), so the
+   * deadline is only for one that is slow.
+   */
   startTimeoutMs?: number;
   /**
    * The child's file descriptor (>= 3, a socket pair) that carries the protocol both ways instead
@@ -146,7 +153,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
     });
     if (spawned) throw spawned;
     const client = new AgentClient(child, opts);
-    const deadline = opts.startTimeoutMs ?? 10_000;
+    const deadline = opts.startTimeoutMs ?? AGENT_START_TIMEOUT_MS;
     try {
       await client.waitForEvent((e) => e.event === 'ready', deadline);
     } catch (e) {
@@ -194,7 +201,7 @@ export class AgentClient extends EventEmitter<{ event: [AgentEvent]; exit: [stri
     const client = new AgentClient(process_, opts);
     agent.open(emit);
     try {
-      await client.waitForEvent((e) => e.event === 'ready', opts.startTimeoutMs ?? 10_000);
+      await client.waitForEvent((e) => e.event === 'ready', opts.startTimeoutMs ?? AGENT_START_TIMEOUT_MS);
     } catch (e) {
       client.kill();
       throw new AgentError(`in-process agent did not start (${where}): ${(e as Error).message}`);
