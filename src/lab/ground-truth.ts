@@ -127,12 +127,6 @@ export async function socketOf(from: NamespaceRef | SocketSource, tuple: TcpTupl
 
 /** The one socket in `found`, or null; more than one is a mistake in the caller's tuple. */
 export function onlySocket(found: SsSocket[], tuple: TcpTuple, where: string): SsSocket | null {
-  // A socket that moves between hash buckets while the table is read (a simultaneous open:
-  // SYN-SENT becomes SYN-RECV) can be listed twice; the kernel keeps one socket per 4-tuple and
-  // state, so such entries are one socket (seen once: two SYN-RECV lines in a matrix run on four stacks).
-  // The twins may differ in what changes from one walk to the next (a timer), not in these.
-  const key = (s: SsSocket) => `${s.ssState} ${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port} ${s.inode}`;
-  found = found.filter((s, i) => found.findIndex((o) => key(o) === key(s)) === i);
   if (found.length > 1) {
     throw new Error(
       `tuple ${describeTuple(tuple)} matches ${found.length} sockets in ${where} ` +

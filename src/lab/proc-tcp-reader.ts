@@ -8,8 +8,10 @@ import { parseProcTcp } from './proc-tcp.js';
 import type { SsSocket } from './ss.js';
 
 // One read takes the whole table when it fits (a seq_file fills the buffer in one walk); a table
-// that does not is read in several walks, and a socket that moved between two of them can be
-// listed twice: such twins are dropped (sockets()).
+// that does not is read in several walks, and a socket that moved between two of them, or between
+// hash buckets during one (a simultaneous open: SYN-SENT becomes SYN-RECV), can be listed twice:
+// such twins are dropped (sockets()). Twins may differ in what moves between walks (timer, queues),
+// never in state, 4-tuple and inode: the kernel keeps one socket per 4-tuple and state.
 const buf = Buffer.allocUnsafe(1024 * 1024);
 
 export class ProcTcpReader {
@@ -22,7 +24,7 @@ export class ProcTcpReader {
   sockets(ports: { localPort?: number; peerPort?: number } = {}): SsSocket[] {
     const seen = new Set<string>();
     return [...parseProcTcp(this.read('tcp'), ports), ...parseProcTcp(this.read('tcp6'), ports)].filter((s) => {
-      const key = s.raw.replace(/^\s*\d+:/, ''); // the line without its running number
+      const key = `${s.ssState} ${s.local.address}:${s.local.port} ${s.peer.address}:${s.peer.port} ${s.inode}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;

@@ -86,20 +86,27 @@ t.test(
 );
 
 t.test(
-  'a socket listed twice (it moved between hash buckets during the read) is one socket; two sockets of one tuple are a mistake',
+  'the reader: a twin that moved between buckets (its timer changed meanwhile) is one socket; two states of one tuple stay two',
   { skip: !LE && 'fixture captured on a little-endian machine' },
   async (t) => {
-    const [, , est] = parseProcTcp(TCP4);
-    const tuple = { localPort: 34265, peerPort: 47120 };
-    t.equal(
-      onlySocket([est!, { ...est!, raw: est!.raw.replace(/^\s*2:/, '   7:').replace('03:0000011C', '03:00000100') }], tuple, 'a namespace'),
-      est,
-      'identical entries collapse',
+    const lines = TCP4.split('\n');
+    // The ESTABLISHED socket again, listed later in the walk with its retransmission timer now armed.
+    const moved = lines[3]!.replace(/^\s+2:/, '   3:').replace(' 00:00000000 ', ' 01:00000014 ');
+    t.not(moved.slice(6), lines[3]!.slice(6), 'the twin is not the same line');
+    const reader = new ProcTcpReader(t.testdir({ tcp: [...lines.slice(0, -1), moved, ''].join('\n') }));
+    t.teardown(() => reader.close());
+    const tuple = { localPort: 0x85d9, peerPort: 0xb810 };
+    t.same(
+      reader.sockets(tuple).map((s) => s.state),
+      ['ESTABLISHED'],
+      'one socket for the tuple',
     );
+    t.equal(onlySocket(reader.sockets(tuple), tuple, 'a namespace')?.state, 'ESTABLISHED', 'and it is the one');
+    const [, , est] = parseProcTcp(TCP4);
     t.throws(
       () => onlySocket([est!, { ...est!, ssState: 'SYN-RECV', state: 'SYN-RECEIVED' }], tuple, 'a namespace'),
       /matches 2 sockets/,
-      'different states do not',
+      'two states of one tuple are a mistake in the tuple',
     );
   },
 );
