@@ -5,7 +5,7 @@
 // (UML 6.1 on an AVX-512 CPU) is left out, with why.
 //   node dist/bench/stacks.js [--n=5] [--reads=50]
 import { fileURLToPath } from 'node:url';
-import { openStackByName, stackHostProblem } from '../src/target/registry.js';
+import { openStackByName, stackHostProblems } from '../src/target/registry.js';
 import { STACK_NAMES, type StackName } from '../src/target/stack.js';
 import { fmt, type Summary, summarize } from './lib.js';
 
@@ -49,24 +49,16 @@ export async function stackStartStop(n: number, stacks: readonly StackName[] = S
   );
 }
 
-/** The stacks this machine can run, and why each other one cannot. */
-export async function runnableStacks(): Promise<{ stacks: StackName[]; left: string[] }> {
-  const stacks: StackName[] = [];
-  const left: string[] = [];
-  for (const s of STACK_NAMES) {
-    const why = await stackHostProblem(s);
-    if (why) left.push(`${s}: ${why}`);
-    else stacks.push(s);
-  }
-  return { stacks, left };
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const n = Number(process.argv.find((a) => a.startsWith('--n='))?.slice(4) ?? 5);
   const reads = Number(process.argv.find((a) => a.startsWith('--reads='))?.slice(8) ?? 50);
-  const { stacks, left } = await runnableStacks();
-  for (const l of left) console.log(`left out: ${l}`);
-  const r = await stackStartStop(n, stacks, reads);
+  const problems = await stackHostProblems();
+  for (const [s, why] of problems) console.log(`left out: ${s}: ${why}`);
+  const r = await stackStartStop(
+    n,
+    STACK_NAMES.filter((s) => !problems.has(s)),
+    reads,
+  );
   console.log(`start + stop per stack, ms over ${n} rounds (median; max of the total); ground truth: one table read, median and p99 of ${n} x ${reads}`);
   for (const [s, c] of Object.entries(r))
     console.log(

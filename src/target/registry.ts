@@ -52,6 +52,16 @@ export async function stackHostProblem(name: StackName): Promise<string | null> 
   return typeof check === 'function' ? ((await check()) as string | null) : null;
 }
 
+/** Each of `names` this machine cannot run, with why (stackHostProblem); the others are absent. */
+export async function stackHostProblems(names: readonly StackName[] = STACK_NAMES): Promise<Map<StackName, string>> {
+  const problems = new Map<StackName, string>();
+  for (const name of names) {
+    const why = await stackHostProblem(name);
+    if (why !== null) problems.set(name, why);
+  }
+  return problems;
+}
+
 async function stackModule(name: StackName): Promise<{ openStack?: unknown; hostProblem?: unknown }> {
   const file = `./${name}.js`;
   let mod: { openStack?: unknown; hostProblem?: unknown };

@@ -2,14 +2,10 @@
 // run a process on a CPU whose XSAVE area it does not know (AVX-512, AMX). A test of such a stack
 // skips with that reason; the tests of the check itself prove the reason is right.
 import type { Test } from 'tap';
-import { stackHostProblem } from '../../src/target/registry.js';
+import { stackHostProblems } from '../../src/target/registry.js';
 import { STACK_NAMES, type StackName } from '../../src/target/stack.js';
 
-const problems = new Map<StackName, string>();
-for (const name of STACK_NAMES) {
-  const why = await stackHostProblem(name);
-  if (why !== null) problems.set(name, why);
-}
+const problems = await stackHostProblems();
 
 /** Why this machine cannot run `stack`, or undefined. */
 export const cannotRun = (stack: StackName): string | undefined => problems.get(stack);
