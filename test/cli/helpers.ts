@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const FIXTURE_SUITES = fileURLToPath(new URL('./fixtures/suites/', import.meta.url));
 
+/**
+ * A prefix that runs a command as uid 65534 (nobody), without tap's coverage hooks: tap's loader
+ * (NODE_OPTIONS, re-added at every spawn) and the children's Node coverage (NODE_V8_COVERAGE,
+ * test/support/child-coverage.ts) write under .tap/, which nobody cannot.
+ */
+export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE'];
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;

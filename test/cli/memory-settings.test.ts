@@ -6,11 +6,10 @@ import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { tcpfsm } from './helpers.js';
+import { AS_NOBODY, tcpfsm } from './helpers.js';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
-// Without tap's NODE_OPTIONS hooks (tap re-adds them to every spawn): as uid 65534 they could not write under .tap/.
-const nobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS'] : [];
+const nobody = process.getuid?.() === 0 ? AS_NOBODY : [];
 
 t.test('a setting the stack does not have: exit 2, one line naming the stack and its settings, no report', async (t) => {
   const reportDir = t.testdir();

@@ -1,7 +1,7 @@
 // The command line itself: bad input is exit 2 with one helpful line, --help of every command
 // shows examples, --version, list, fsm.
 import t from 'tap';
-import { leftoversSince, processesWith, tcpfsm, tcpfsmInProcess, tcpfsmThings } from './helpers.js';
+import { AS_NOBODY, leftoversSince, processesWith, tcpfsm, tcpfsmInProcess, tcpfsmThings } from './helpers.js';
 
 t.test('usage errors exit 2 with one line that names the problem and where help is', async (t) => {
   const cases: Array<[string[], RegExp]> = [
@@ -157,8 +157,7 @@ t.test('bad input: one line, exit 2, nothing left behind', async (t) => {
   const ro = `${dir}/ro`;
   const inNoNetwork = ['unshare', '-n'];
   const readOnly = (cmd: string) => ['unshare', '-m', 'sh', '-c', `mount -t tmpfs -o ro tmpfs ${ro} && exec "$@"`, cmd]; // private mount namespace: the host sees no mount
-  // Without tap's NODE_OPTIONS hooks (tap re-adds them to every spawn): as uid 65534 they could not write under .tap/.
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS'];
+  const nobody = AS_NOBODY;
   type Case = [args: string[], message: RegExp, prefix?: string[]];
   const cases: Case[] = [
     // output paths

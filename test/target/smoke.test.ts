@@ -10,6 +10,8 @@ import { cannotRun, runnable } from './runnable.js';
 const SMOKE = ['handshake', 'passive-close', 'active-close', 'reset'];
 // `--stack all` leaves out a stack this machine cannot run (UML on some CPUs) and says why.
 const STACKS = runnable();
+// Six stacks' labs, UML boots among them, two suites at a time: longer than the file default (.taprc 180 s).
+t.setTimeout(420_000);
 
 t.test('the smoke set runs on every stack, with a differential', { timeout: 600_000 }, async (t) => {
   // Two at a time, not the several-stack default: slirp's constant ISN step (below) shows only

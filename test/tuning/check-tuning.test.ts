@@ -39,7 +39,14 @@ t.test('check-tuning measures the host-sim namespace values in a lab, one table'
   t.same(row(r.stdout, 'SYN-ACK retransmissions'), ['SYN-ACK retransmissions', 'net.ipv4.tcp_synack_retries', '1', '1', '1', 'yes']);
   t.same(row(r.stdout, 'half-open lifetime')?.slice(0, 3), ['half-open lifetime', 'net.ipv4.tcp_synack_retries', '1']);
   t.same(row(r.stdout, 'FIN-WAIT-2 lifetime (orphan)')?.slice(1, 3), ['net.ipv4.tcp_fin_timeout', '2']);
-  t.match(row(r.stdout, 'FIN-WAIT-2 lifetime (orphan)')?.[4], '2.00 s', 'expected from the host-sim tcp_fin_timeout');
+  // Linux arms it at max(tcp_fin_timeout, 3.5 × RTO): 2.00 s on an idle machine; the suite widens
+  // the RTO range by the delay it measured before our ACK, so a busy machine may expect more.
+  const finExpected = row(r.stdout, 'FIN-WAIT-2 lifetime (orphan)')?.[4] ?? '';
+  t.match(finExpected, /^\d+\.\d\d( \d+\.\d\d)? s$/, 'an expected FIN-WAIT-2 lifetime');
+  t.ok(
+    [...finExpected.matchAll(/\d+\.\d\d/g)].every((m) => Number(m[0]) >= 2),
+    `expected from the host-sim tcp_fin_timeout (2 s), or the floor above it: ${finExpected}`,
+  );
   t.same(row(r.stdout, 'data retransmissions')?.slice(1, 3), ['net.ipv4.tcp_retries2', '2']);
   t.same(row(r.stdout, 'FIN retransmissions (orphan)')?.slice(1, 3), ['net.ipv4.tcp_orphan_retries', '1']);
   t.same(row(r.stdout, 'connect() reuses its own TIME-WAIT'), ['connect() reuses its own TIME-WAIT', 'net.ipv4.tcp_tw_reuse', '0', 'no', 'no', 'yes']);

@@ -82,7 +82,7 @@ if (process.getuid?.() !== 0) {
         t.equal(info.sysctls['net.ipv4.tcp_synack_retries'], '3');
         t.equal(info.sysctls['net.ipv4.tcp_fin_timeout'], '5');
       } finally {
-        const down = await tcpfsm(['lab', 'down', String(info.id)], { prefix, timeoutMs: 30_000 });
+        const down = await tcpfsm(['lab', 'down', String(info.id)], { prefix, timeoutMs: 60_000 });
         t.equal(down.code, 0, `lab down: ${down.stdout}${down.stderr}`);
       }
     });
