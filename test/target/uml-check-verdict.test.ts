@@ -37,3 +37,10 @@ t.test('any other end is no pass: init killed by a signal, or no panic line at a
   const nothing = umlCheckVerdict('');
   t.match(!nothing.runs && nothing.why, /no output/);
 });
+
+t.test('a guest still booting when the check gives up is a busy machine, not a CPU UML cannot use', async (t) => {
+  const booting = 'Linux version 6.1.176\nRun /bin/true as init process\n';
+  t.same(umlCheckVerdict(booting, true), { runs: true }, 'no verdict against the CPU: the stack boot itself will say');
+  t.equal(umlCheckVerdict(booting).runs, false, 'without the timeout the same output is no pass');
+  t.match(umlCheckVerdict(FP_FAILURE.replace(/Kernel panic.*\n/, ''), true), { runs: false, why: /PTRACE_SETREGSET errno 14/ }, 'the refusal still counts');
+});
