@@ -9,8 +9,9 @@ if (out) {
   const started = performance.now();
   process.on('exit', () => {
     // Fields after the command name's closing parenthesis: utime is the 14th field of the line.
-    const f = readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' ');
-    const hz = 100;
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const hz = 100; // USER_HZ on Linux
     const [ut, st, cut, cst] = [11, 12, 13, 14].map((i) => Number(f[i]) / hz);
     const file = relative(process.cwd(), process.argv[1] ?? '?');
     appendFileSync(out, `${file} ${((performance.now() - started) / 1000).toFixed(1)} ${ut} ${st} ${cut} ${cst}\n`);
