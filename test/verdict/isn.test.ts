@@ -44,6 +44,32 @@ t.test('a constant step across 4-tuples is predictable: SHLD-1 deviation', async
   t.equal(fd.stepSpread, 0);
 });
 
+t.test('steps that vary but share a large unit are predictable too: SHLD-1 deviation', async (t) => {
+  // 4.4BSD (slirp): +64000 per connection, +64000 per 500 ms tick; a busy machine lets ticks fall
+  // between connections, so the steps vary (spread well over 0.05), all multiples of 64000.
+  const ticks = [0, 1, 0, 2, 0, 0, 1, 3, 0, 1];
+  const different = series(11, (i) => 7 + 64000 * (i + ticks.slice(0, i).reduce((a, b) => a + b, 0)));
+  const { findings, different: fd } = gradeIsns(
+    series(6, (i) => 1000 + 64000 * i),
+    different,
+  );
+  t.ok(fd.stepSpread > 0.05, `the spread alone would miss it (${fd.stepSpread.toFixed(2)})`);
+  t.equal(fd.gcd, 64000);
+  t.match(findings[1], { requirement: 'SHLD-1', level: 'deviation', observed: /GCD 64000/ });
+});
+
+t.test('random increments share no large divisor (fast-check)', async (t) => {
+  const fc = await import('fast-check');
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 4, maxLength: 20 }), (isns) => {
+      const samples = isns.map((isn, i) => ({ isn, atNs: BigInt(i) * 1_000_000n }));
+      return isnFigures(samples).gcd < 1024 || new Set(isns).size < isns.length;
+    }),
+    { seed: 6528, numRuns: 2000 },
+  );
+  t.pass('2000 random series of 4 to 20 ISNs: GCD < 1024');
+});
+
 t.test('an ISN that does not advance for a reused 4-tuple violates MUST-8', async (t) => {
   const same = series(5, () => 0xdeadbeef);
   const different = series(10, (i) => rfc6528(50000 + i, BigInt(i) * MS));
