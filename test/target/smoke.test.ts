@@ -14,9 +14,9 @@ const STACKS = runnable();
 t.setTimeout(420_000);
 
 t.test('the smoke set runs on every stack, with a differential', { timeout: 600_000 }, async (t) => {
-  // Two at a time, not the several-stack default: slirp's constant ISN step (below) shows only
-  // while its 500 ms slow timer, which also moves the ISN, does not tick between two connections;
-  // twelve labs at once on two cores made that happen (CI, once).
+  // Two at a time, not the several-stack default of eight: this file runs beside other tests on
+  // two cores. (slirp's 4.4BSD ISN shows as a SHLD-1 deviation either way: every step a multiple
+  // of 64000, src/verdict/isn.ts, whether or not its 500 ms tick falls between connections.)
   const run = await runTcpfsm(['--stack', 'all', '--jobs', '2', ...SMOKE], { timeoutMs: 590_000 });
   t.not(run.code, 2, 'no usage or environment error', { stderr: run.stderr.slice(-2000) });
   for (const stack of STACK_NAMES.filter((s) => !STACKS.includes(s))) {
